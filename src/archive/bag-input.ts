@@ -1,0 +1,51 @@
+/**
+ * The contract between the collection side (staging store) and the seal step.
+ *
+ * The collector stages every payload file as a content-addressed blob; at seal time `run-job`
+ * builds a `BagInput` from the store and hands it to `sealBag`. The archive code knows nothing
+ * about the store, the API or the job spec beyond what is in here.
+ */
+import type { Readable } from 'node:stream';
+
+/** One file under `data/` in the bag. */
+export interface PayloadFile {
+  /** Path relative to the bag's `data/` folder, POSIX separators, already made safe (see safe-name). */
+  readonly path: string;
+  readonly size: number;
+  /** Lowercase hex digests of exactly the bytes `open()` yields. */
+  readonly sha256: string;
+  readonly md5: string;
+  /** A fresh stream of the bytes each call (the bytes must match size/sha256/md5). */
+  open(): Readable;
+}
+
+/** One tag file under `reports/` (small enough to hold in memory, or streamed). */
+export interface TagFile {
+  /** Path relative to the bag root, e.g. `reports/summary.json`. */
+  readonly path: string;
+  readonly size: number;
+  open(): Readable;
+}
+
+export interface BagInput {
+  /** The job name (slug); `External-Identifier` and the archive name. */
+  readonly name: string;
+  /** The as-of cut, RFC 3339 UTC; fixes the run id, zip mtimes and `Bagging-Date`. */
+  readonly asOfCut: string;
+  /**
+   * Every payload file, in any order (the sealer sorts by byte order of the path). May be an
+   * async iterable so the list need not be held in memory; it is iterated more than once
+   * (manifests, then bytes), so it must be re-iterable.
+   */
+  readonly payload: () => AsyncIterable<PayloadFile>;
+  /** Tag files beyond those the sealer writes itself (bagit.txt, bag-info.txt, manifests). */
+  readonly tagFiles: readonly TagFile[];
+  /** Extra `bag-info.txt` fields, in order (as-of cut, tool version, spec hash, matter...). */
+  readonly bagInfo: readonly (readonly [string, string])[];
+}
+
+/** `20261122T101300Z` from `2026-11-22T10:13:00.000Z`. */
+export function runIdFromCut(asOfCut: string): string {
+  const iso = new Date(asOfCut).toISOString();
+  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
+}

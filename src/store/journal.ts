@@ -1,0 +1,204 @@
+/**
+ * Append-only JSONL journal. Lines are buffered and written + fsynced in batches; order on disk
+ * is the order of `append` calls, so a checkpoint line appended after the records it covers can
+ * never be durable before them. A crash can tear only the last line: `scanJournal` drops it (and
+ * truncates the file there) instead of failing; a bad line anywhere else is corruption.
+ */
+import { createReadStream } from 'node:fs';
+import { open, stat, truncate } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { ExportError } from '../errors.js';
+
+export interface ScannedLine {
+  /** Byte offset of the line's first byte. */
+  readonly offset: number;
+  /** Length in bytes, without the newline. */
+  readonly length: number;
+  readonly value: unknown;
+}
+
+export interface ScanResult {
+  /** Bytes of intact lines; the file was truncated to this if a torn tail was found. */
+  readonly goodBytes: number;
+  readonly tornBytes: number;
+}
+
+/** Every newline-terminated line of a file with its byte offset; `tail` is what follows the last newline. */
+export async function* rawLines(
+  path: string,
+): AsyncGenerator<{ offset: number; buf: Buffer }, { tailBytes: number }, undefined> {
+  let offset = 0;
+  let pending: Buffer[] = [];
+  let pendingLen = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    const buf = chunk as Buffer;
+    let start = 0;
+    for (;;) {
+      const nl = buf.indexOf(10, start);
+      if (nl < 0) break;
+      const part = buf.subarray(start, nl);
+      const line = pending.length === 0 ? part : Buffer.concat([...pending, part]);
+      const lineStart = offset - pendingLen + start;
+      pending = [];
+      pendingLen = 0;
+      yield { offset: lineStart, buf: line };
+      start = nl + 1;
+    }
+    if (start < buf.byteLength) {
+      const rest = buf.subarray(start);
+      pending.push(Buffer.from(rest));
+      pendingLen += rest.byteLength;
+    }
+    offset += buf.byteLength;
+  }
+  return { tailBytes: pendingLen };
+}
+
+/** Parsed journal lines with positions (the journal must be flushed and intact). */
+export async function* journalLines(path: string): AsyncGenerator<ScannedLine> {
+  const it = rawLines(path);
+  for (;;) {
+    const next = await it.next();
+    if (next.done === true) return;
+    const { offset, buf } = next.value;
+    yield { offset, length: buf.byteLength, value: JSON.parse(buf.toString('utf8')) as unknown };
+  }
+}
+
+/**
+ * Stream every intact line to `onLine`. A final line that is unterminated or unparsable is torn
+ * (a crash mid-write) and is cut off; an unparsable line followed by more data is corruption.
+ */
+export async function scanJournal(path: string, onLine: (line: ScannedLine) => void): Promise<ScanResult> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch {
+    return { goodBytes: 0, tornBytes: 0 };
+  }
+  let badAt: number | null = null;
+  const it = rawLines(path);
+  let tailBytes = 0;
+  for (;;) {
+    const next = await it.next();
+    if (next.done === true) {
+      tailBytes = next.value.tailBytes;
+      break;
+    }
+    const { offset, buf } = next.value;
+    if (badAt !== null) {
+      throw new ExportError('store_corrupt', `${path}: unreadable journal line at byte ${badAt}`);
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(buf.toString('utf8'));
+    } catch {
+      badAt = offset;
+      continue;
+    }
+    onLine({ offset, length: buf.byteLength, value });
+  }
+  // The good prefix ends before the first bad line (which must be the last), or before a tail
+  // without a newline.
+  const goodBytes = badAt ?? size - tailBytes;
+  if (goodBytes < size) await truncate(path, goodBytes);
+  return { goodBytes, tornBytes: size - goodBytes };
+}
+
+/** Read one line back by position (used at seal time to fetch current records). */
+export async function readLineAt(fh: FileHandle, offset: number, length: number): Promise<unknown> {
+  const buf = Buffer.alloc(length);
+  const { bytesRead } = await fh.read(buf, 0, length, offset);
+  if (bytesRead !== length) throw new ExportError('store_corrupt', `journal line at byte ${offset} is short`);
+  return JSON.parse(buf.toString('utf8'));
+}
+
+export interface JournalWriterOptions {
+  /** Write + fsync once this many lines are buffered. */
+  readonly batchLines?: number;
+  /** ... or this long after the first buffered line. */
+  readonly batchMs?: number;
+  /** Called before each fsync of the journal (e.g. to fsync blob directories first). */
+  readonly beforeSync?: () => Promise<void>;
+}
+
+export class JournalWriter {
+  readonly #fh: FileHandle;
+  #size: number;
+  #buffer: string[] = [];
+  #timer: NodeJS.Timeout | null = null;
+  #flushing: Promise<void> = Promise.resolve();
+  #failed: Error | null = null;
+  readonly #batchLines: number;
+  readonly #batchMs: number;
+  readonly #beforeSync: (() => Promise<void>) | undefined;
+
+  private constructor(fh: FileHandle, size: number, options: JournalWriterOptions) {
+    this.#fh = fh;
+    this.#size = size;
+    this.#batchLines = options.batchLines ?? 256;
+    this.#batchMs = options.batchMs ?? 250;
+    this.#beforeSync = options.beforeSync;
+  }
+
+  static async open(path: string, options: JournalWriterOptions = {}): Promise<JournalWriter> {
+    const fh = await open(path, 'a');
+    const { size } = await fh.stat();
+    return new JournalWriter(fh, size, options);
+  }
+
+  /** Bytes appended so far (written or still buffered). */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Append a line; returns the byte offset and length it will occupy. */
+  append(value: unknown): { offset: number; length: number } {
+    if (this.#failed !== null) throw this.#failed;
+    const text = JSON.stringify(value);
+    const length = Buffer.byteLength(text);
+    // Offsets are logical: a batch being written by an earlier flush is already counted.
+    const offset = this.#size;
+    this.#size += length + 1;
+    this.#buffer.push(text);
+    if (this.#buffer.length >= this.#batchLines) void this.flush().catch(() => undefined);
+    else if (this.#timer === null) {
+      this.#timer = setTimeout(() => void this.flush().catch(() => undefined), this.#batchMs);
+      this.#timer.unref();
+    }
+    return { offset, length };
+  }
+
+  /** Everything appended so far is written and fsynced when this resolves. */
+  flush(): Promise<void> {
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    const lines = this.#buffer;
+    this.#buffer = [];
+    const previous = this.#flushing;
+    this.#flushing = (async () => {
+      await previous;
+      if (this.#failed !== null) throw this.#failed;
+      try {
+        if (lines.length > 0) {
+          if (this.#beforeSync) await this.#beforeSync();
+          await this.#fh.write(`${lines.join('\n')}\n`);
+        }
+        await this.#fh.sync();
+      } catch (error) {
+        this.#failed = new ExportError('store_corrupt', 'could not write the staging journal', {
+          cause: error,
+        });
+        throw this.#failed;
+      }
+    })();
+    return this.#flushing;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    await this.#fh.close();
+  }
+}

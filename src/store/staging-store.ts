@@ -1,0 +1,461 @@
+/**
+ * The staging store of one job: `<state_dir>/<job name>/` holding `state.json` (binds the state
+ * to the spec's SHA-256), `journal.jsonl` (append-only: records, exceptions, drift, checkpoints,
+ * run metadata), `blobs/` (content-addressed payload bytes) and `tmp/`.
+ *
+ * Everything in memory is rebuilt from the journal on open, so a resumed run knows every stored
+ * item and never refetches it. The in-memory index maps `kind + id` to a small tuple (journal
+ * position of the current version, updated_at, hash); content is never held.
+ */
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { ExportError } from '../errors.js';
+import { BlobStore } from './blob-store.js';
+import { JournalWriter, scanJournal } from './journal.js';
+import type {
+  DriftEntry,
+  ExceptionEntry,
+  ExceptionInput,
+  PutOutcome,
+  RecordInput,
+  RecordKind,
+  RecordLine,
+} from './types.js';
+
+export interface OpenStoreOptions {
+  readonly stateDir: string;
+  readonly jobName: string;
+  readonly specSha256: string;
+  /** Accept (and start over from) state left by a different spec. */
+  readonly force?: boolean;
+  readonly now?: () => Date;
+  readonly batchLines?: number;
+  readonly batchMs?: number;
+}
+
+/** Position of the current version of one item in the journal, plus what dedupe compares. */
+export interface IndexEntry {
+  /** Byte offset of the record line; -1 when the item was left out (created after the cut). */
+  readonly off: number;
+  readonly len: number;
+  readonly u: string | null;
+  readonly h: string;
+}
+
+export interface StoreStats {
+  records: number;
+  versions: number;
+  duplicates: number;
+  stale: number;
+  excluded: number;
+}
+
+export interface Checkpoint {
+  readonly cursor: string | null;
+  readonly done: boolean;
+}
+
+interface StateFile {
+  readonly format: 1;
+  readonly job: string;
+  readonly spec_sha256: string;
+  readonly created_at: string;
+}
+
+const key = (kind: string, id: string): string => `${kind}\t${id}`;
+
+/** Hash that identifies a record's content: the file digest for one-file records. */
+export function recordHash(input: Pick<RecordInput, 'files' | 'row'>): string {
+  const files = input.files ?? [];
+  if (input.row === undefined && files.length === 1 && files[0] !== undefined) return files[0].sha256;
+  const h = createHash('sha256');
+  if (input.row !== undefined) h.update(`row\n${input.row.json}\n`);
+  for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    h.update(`file\n${f.path}\n${f.sha256}\n`);
+  }
+  return h.digest('hex');
+}
+
+const isAfter = (ts: string | null | undefined, cut: string | null): boolean =>
+  ts !== null && ts !== undefined && cut !== null && Date.parse(ts) > Date.parse(cut);
+
+export class StagingStore {
+  readonly dir: string;
+  readonly journalPath: string;
+  readonly blobs: BlobStore;
+  readonly stats: StoreStats = { records: 0, versions: 0, duplicates: 0, stale: 0, excluded: 0 };
+  /** Bytes of a torn last journal line dropped on open (a crash mid-write), for the custody log. */
+  tornBytes = 0;
+  /** Whether the journal held anything on open (this run resumes an earlier one). */
+  resumed = false;
+
+  readonly #index = new Map<string, IndexEntry>();
+  readonly #exceptions = new Map<string, ExceptionEntry>();
+  readonly #drift = new Map<string, DriftEntry>();
+  readonly #checkpoints = new Map<string, Checkpoint>();
+  readonly #meta = new Map<string, unknown>();
+  readonly #now: () => Date;
+  #journal: JournalWriter | null = null;
+  #lockPath: string;
+
+  constructor(dir: string, now: () => Date) {
+    this.dir = dir;
+    this.journalPath = join(dir, 'journal.jsonl');
+    this.blobs = new BlobStore(join(dir, 'blobs'), join(dir, 'tmp'));
+    this.#now = now;
+    this.#lockPath = join(dir, 'lock');
+  }
+
+  // ---- reading -------------------------------------------------------------------------------
+
+  get cut(): string | null {
+    const v = this.#meta.get('as_of_cut');
+    return typeof v === 'string' ? v : null;
+  }
+
+  meta(name: string): unknown {
+    return this.#meta.get(name);
+  }
+
+  /** The current version of an item, if any (`off === -1`: seen but left out as created after the cut). */
+  current(kind: RecordKind, id: string): IndexEntry | undefined {
+    return this.#index.get(key(kind, id));
+  }
+
+  checkpointOf(walk: string): Checkpoint | undefined {
+    return this.#checkpoints.get(walk);
+  }
+
+  exception(kind: string, id: string): ExceptionEntry | undefined {
+    return this.#exceptions.get(key(kind, id));
+  }
+
+  exceptions(): ExceptionEntry[] {
+    return [...this.#exceptions.values()];
+  }
+
+  drift(): DriftEntry[] {
+    return [...this.#drift.values()];
+  }
+
+  /** Number of current (sealable) records per kind. */
+  countsByKind(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const [k, e] of this.#index) {
+      if (e.off < 0) continue;
+      const kind = k.slice(0, k.indexOf('\t'));
+      counts.set(kind, (counts.get(kind) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  /** Ids of current records of one kind (tests and reports; O(index)). */
+  idsOf(kind: RecordKind): string[] {
+    const prefix = `${kind}\t`;
+    const ids: string[] = [];
+    for (const [k, e] of this.#index)
+      if (e.off >= 0 && k.startsWith(prefix)) ids.push(k.slice(prefix.length));
+    return ids;
+  }
+
+  /** Every index entry, for the seal-time readers in this folder. */
+  indexEntries(): IterableIterator<[string, IndexEntry]> {
+    return this.#index.entries();
+  }
+
+  // ---- writing -------------------------------------------------------------------------------
+
+  setMeta(name: string, value: unknown): void {
+    this.#meta.set(name, value);
+    this.#writer().append({ t: 'm', key: name, value });
+  }
+
+  /**
+   * Stage one record. Same updated_at and hash as the current version → duplicate (counted, not
+   * written). Newer updated_at or a different hash → a new version that becomes current; when it
+   * was updated after the as-of cut it is listed as drift with the before/after hashes. A record
+   * never seen before and created after the cut is left out and listed as drift.
+   */
+  putRecord(input: RecordInput, pass: number): PutOutcome {
+    const k = key(input.kind, input.id);
+    const hash = recordHash(input);
+    const prev = this.#index.get(k);
+    const cut = this.cut;
+    if (prev !== undefined && prev.off >= 0) {
+      if (prev.u === input.updatedAt && prev.h === hash) {
+        this.stats.duplicates += 1;
+        this.#clearException(k);
+        return 'duplicate';
+      }
+      if (prev.u !== null && input.updatedAt !== null && Date.parse(input.updatedAt) < Date.parse(prev.u)) {
+        // An older state than the one stored (a lagging listing or index): keep the newer one.
+        this.stats.stale += 1;
+        return 'stale';
+      }
+    }
+    if ((prev === undefined || prev.off < 0) && isAfter(input.createdAt, cut)) {
+      if (prev !== undefined && prev.h === hash && prev.u === input.updatedAt) return 'excluded';
+      if (prev === undefined) this.stats.excluded += 1;
+      this.#appendDrift({
+        kind: input.kind,
+        id: input.id,
+        change: 'created_after_cut',
+        beforeSha256: null,
+        afterSha256: hash,
+        updatedAt: input.updatedAt,
+        pass,
+      });
+      const line = { t: 'e', k: input.kind, id: input.id, u: input.updatedAt, h: hash, p: pass };
+      this.#writer().append(line);
+      this.#index.set(k, { off: -1, len: 0, u: input.updatedAt, h: hash });
+      return 'excluded';
+    }
+    const line: RecordLine = {
+      t: 'r',
+      k: input.kind,
+      id: input.id,
+      u: input.updatedAt,
+      h: hash,
+      ...(input.createdAt != null ? { c: input.createdAt } : {}),
+      ...(input.deletedAt != null ? { d: input.deletedAt } : {}),
+      ...(input.custodian != null ? { cu: input.custodian } : {}),
+      ...(input.originalName != null ? { on: input.originalName } : {}),
+      ...(input.files !== undefined && input.files.length > 0
+        ? { f: input.files.map((f) => [f.path, f.sha256, f.md5, f.size] as const) }
+        : {}),
+      ...(input.row !== undefined ? { row: { a: input.row.aggregate, j: input.row.json } } : {}),
+      ep: input.source.endpoint,
+      ...(input.source.query !== undefined ? { q: input.source.query } : {}),
+      ...(input.source.requestId != null ? { rid: input.source.requestId } : {}),
+      p: pass,
+      at: this.#now().toISOString(),
+    };
+    const pos = this.#writer().append(line);
+    this.#index.set(k, { off: pos.offset, len: pos.length, u: input.updatedAt, h: hash });
+    this.#clearException(k);
+    if (prev === undefined || prev.off < 0) this.stats.records += 1;
+    else this.stats.versions += 1;
+    if (isAfter(input.updatedAt, cut)) {
+      this.#appendDrift({
+        kind: input.kind,
+        id: input.id,
+        change: 'updated_after_cut',
+        beforeSha256: prev !== undefined && prev.off >= 0 ? prev.h : null,
+        afterSha256: hash,
+        updatedAt: input.updatedAt,
+        pass,
+      });
+    }
+    return prev === undefined || prev.off < 0 ? 'new' : 'version';
+  }
+
+  /** Name an item not captured. A later successful `putRecord` of the same kind+id clears it. */
+  recordException(input: ExceptionInput, pass: number): void {
+    const entry: ExceptionEntry = { ...input, pass, at: this.#now().toISOString() };
+    this.#exceptions.set(key(input.kind, input.id), entry);
+    this.#writer().append({ t: 'x', ...entry });
+  }
+
+  /** Record drift that is not a record write (e.g. deleted after the cut, or unresolved at max_passes). */
+  recordDrift(entry: DriftEntry): void {
+    this.#appendDrift(entry);
+  }
+
+  /**
+   * Advance a walk's resume cursor. The line lands in the journal after every record appended
+   * before it, so it is never durable before the records it covers.
+   */
+  checkpoint(walk: string, cursor: string | null, done = false): void {
+    this.#checkpoints.set(walk, { cursor, done });
+    this.#writer().append({ t: 'c', w: walk, cur: cursor, done });
+  }
+
+  async flush(): Promise<void> {
+    await this.#writer().flush();
+  }
+
+  async close(): Promise<void> {
+    if (this.#journal === null) return;
+    this.#writer().append({ t: 'm', key: 'stats', value: this.stats });
+    await this.#journal.close();
+    this.#journal = null;
+    await rm(this.#lockPath, { force: true });
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  #writer(): JournalWriter {
+    if (this.#journal === null) throw new ExportError('internal', 'staging store is closed');
+    return this.#journal;
+  }
+
+  #clearException(k: string): void {
+    if (this.#exceptions.delete(k)) this.#writer().append({ t: 'xr', key: k });
+  }
+
+  #appendDrift(entry: DriftEntry): void {
+    this.#applyDrift(entry);
+    this.#writer().append({ t: 'd', ...entry });
+  }
+
+  #applyDrift(entry: DriftEntry): void {
+    const k = key(entry.kind, entry.id);
+    const prev = this.#drift.get(k);
+    // Keep the first "before" (the state at or nearest the cut) and the latest "after".
+    this.#drift.set(
+      k,
+      prev === undefined || entry.change === 'unresolved'
+        ? entry
+        : { ...entry, beforeSha256: prev.beforeSha256 },
+    );
+  }
+
+  /** Rebuild every in-memory structure from one journal line (replay on open). */
+  replay(offset: number, length: number, v: Record<string, unknown>): void {
+    switch (v['t']) {
+      case 'r': {
+        const line = v as unknown as RecordLine;
+        const k = key(line.k, line.id);
+        const prev = this.#index.get(k);
+        if (prev === undefined || prev.off < 0) this.stats.records += 1;
+        else this.stats.versions += 1;
+        this.#index.set(k, { off: offset, len: length, u: line.u, h: line.h });
+        this.#exceptions.delete(k);
+        break;
+      }
+      case 'e': {
+        const k = key(String(v['k']), String(v['id']));
+        if (!this.#index.has(k)) this.stats.excluded += 1;
+        this.#index.set(k, { off: -1, len: 0, u: (v['u'] as string | null) ?? null, h: String(v['h']) });
+        break;
+      }
+      case 'x': {
+        const { t: _t, ...entry } = v;
+        const e = entry as unknown as ExceptionEntry;
+        this.#exceptions.set(key(e.kind, e.id), e);
+        break;
+      }
+      case 'xr':
+        this.#exceptions.delete(String(v['key']));
+        break;
+      case 'd': {
+        const { t: _t, ...entry } = v;
+        this.#applyDrift(entry as unknown as DriftEntry);
+        break;
+      }
+      case 'c':
+        this.#checkpoints.set(String(v['w']), {
+          cursor: (v['cur'] as string | null) ?? null,
+          done: v['done'] === true,
+        });
+        break;
+      case 'm':
+        if (v['key'] === 'stats') {
+          const s = v['value'] as Partial<StoreStats>;
+          this.stats.duplicates = s.duplicates ?? this.stats.duplicates;
+          this.stats.stale = s.stale ?? this.stats.stale;
+        } else this.#meta.set(String(v['key']), v['value']);
+        break;
+      default:
+        throw new ExportError('store_corrupt', `${this.journalPath}: unknown journal line at byte ${offset}`);
+    }
+  }
+
+  /** Open the journal (after replay) and take the lock. */
+  async attach(options: OpenStoreOptions): Promise<void> {
+    await takeLock(this.#lockPath);
+    this.#journal = await JournalWriter.open(this.journalPath, {
+      ...(options.batchLines !== undefined ? { batchLines: options.batchLines } : {}),
+      ...(options.batchMs !== undefined ? { batchMs: options.batchMs } : {}),
+      beforeSync: () => this.blobs.syncDirs(),
+    });
+  }
+}
+
+/** One run per state folder: a second concurrent run would interleave journal batches. */
+async function takeLock(path: string): Promise<void> {
+  try {
+    const fh = await open(path, 'wx');
+    await fh.writeFile(JSON.stringify({ pid: process.pid, host: hostname() }));
+    await fh.close();
+    return;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  let holder: { pid?: number; host?: string } = {};
+  try {
+    holder = JSON.parse(await readFile(path, 'utf8')) as typeof holder;
+  } catch {
+    // unreadable lock: a crash while writing it; take it over
+  }
+  if (holder.pid !== undefined && holder.host === hostname() && holder.pid !== process.pid) {
+    let alive = true;
+    try {
+      process.kill(holder.pid, 0);
+    } catch {
+      alive = false;
+    }
+    if (alive) {
+      throw new ExportError('usage', `another run (pid ${holder.pid}) is using this state folder: ${path}`);
+    }
+  }
+  await writeFile(path, JSON.stringify({ pid: process.pid, host: hostname() }));
+}
+
+/**
+ * Open (or create) the staging store of a job. State written under a different spec is refused
+ * (`spec_state_mismatch`, exit 2) unless `force`, which sets the old journal aside and starts a
+ * fresh one (blobs are content-addressed and stay shared).
+ */
+export async function openStore(options: OpenStoreOptions): Promise<StagingStore> {
+  const now = options.now ?? (() => new Date());
+  const dir = join(options.stateDir, options.jobName);
+  await mkdir(dir, { recursive: true });
+  const statePath = join(dir, 'state.json');
+  const store = new StagingStore(dir, now);
+  let state: StateFile | null = null;
+  try {
+    state = JSON.parse(await readFile(statePath, 'utf8')) as StateFile;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new ExportError('store_corrupt', `${statePath}: unreadable state file`, { cause: error });
+    }
+  }
+  if (state !== null && state.spec_sha256 !== options.specSha256) {
+    if (options.force !== true) {
+      throw new ExportError(
+        'spec_state_mismatch',
+        `${dir} holds state from a different job spec (sha256 ${state.spec_sha256.slice(0, 12)}…, ` +
+          `this spec ${options.specSha256.slice(0, 12)}…); use a different --state-dir, or --force to start over`,
+      );
+    }
+    const stamp = now().toISOString().replace(/[:.]/g, '');
+    await rename(store.journalPath, join(dir, `journal.replaced-${stamp}.jsonl`)).catch(() => undefined);
+    state = null;
+  }
+  if (state === null) {
+    const fresh: StateFile = {
+      format: 1,
+      job: options.jobName,
+      spec_sha256: options.specSha256,
+      created_at: now().toISOString(),
+    };
+    await writeFile(`${statePath}.tmp`, `${JSON.stringify(fresh, null, 2)}\n`);
+    await rename(`${statePath}.tmp`, statePath);
+  }
+  await store.blobs.init();
+  let lines = 0;
+  const scan = await scanJournal(store.journalPath, ({ offset, length, value }) => {
+    lines += 1;
+    if (typeof value !== 'object' || value === null) {
+      throw new ExportError('store_corrupt', `${store.journalPath}: bad journal line at byte ${offset}`);
+    }
+    store.replay(offset, length, value as Record<string, unknown>);
+  });
+  store.tornBytes = scan.tornBytes;
+  store.resumed = lines > 0;
+  await store.attach(options);
+  return store;
+}

@@ -1,0 +1,138 @@
+/** Shapes of what the collection stages hand the staging store, and of the journal lines. */
+
+/** Every kind of record the export stages. */
+export type RecordKind =
+  | 'organization'
+  | 'user'
+  | 'role'
+  | 'group'
+  | 'group_member'
+  | 'setting'
+  | 'activity'
+  | 'chat'
+  | 'file'
+  | 'generated_file'
+  | 'chat_artifact'
+  | 'project'
+  | 'project_attachment'
+  | 'project_collaborator'
+  | 'project_document'
+  | 'code_artifact'
+  | 'code_artifact_version'
+  | 'session';
+
+/** One payload file of a record: its path under the bag's `data/` and the blob holding its bytes. */
+export interface StagedFile {
+  readonly path: string;
+  readonly sha256: string;
+  readonly md5: string;
+  readonly size: number;
+}
+
+/** Where a record came from (custody: which request produced it). */
+export interface RecordSource {
+  readonly endpoint: string;
+  readonly query?: string;
+  readonly requestId?: string | null;
+}
+
+export interface RecordInput {
+  readonly kind: RecordKind;
+  readonly id: string;
+  /** The item's own `updated_at` (or `created_at` for immutable items); null when the API has none. */
+  readonly updatedAt: string | null;
+  readonly createdAt?: string | null;
+  readonly deletedAt?: string | null;
+  /** User id of the custodian the item belongs to, for the counts and items reports. */
+  readonly custodian?: string | null;
+  /** Original (untrusted) name, kept for items.csv when the path had to be made safe. */
+  readonly originalName?: string | null;
+  /** Whole payload files (already stored as blobs). */
+  readonly files?: readonly StagedFile[];
+  /** A row of a JSONL aggregate (e.g. `directory/users.jsonl`), materialized at seal time sorted by id. */
+  readonly row?: { readonly aggregate: string; readonly json: string };
+  readonly source: RecordSource;
+}
+
+export type PutOutcome = 'new' | 'version' | 'duplicate' | 'stale' | 'excluded';
+
+export type ExceptionReason =
+  | 'not_found_after_listing'
+  | 'deleted_during_export'
+  | 'permanent_server_error'
+  | 'checksum_mismatch'
+  | 'version_rotated'
+  | 'content_unavailable'
+  | 'scope_missing'
+  | 'custodian_not_found'
+  | 'retries_exhausted'
+  | 'body_truncated'
+  | 'request_rejected';
+
+export interface ExceptionInput {
+  readonly kind: RecordKind | 'custodian' | 'scope';
+  readonly id: string;
+  readonly reason: ExceptionReason;
+  readonly retryable: boolean;
+  /** What happened, with status and request-id; never a secret. */
+  readonly detail: string;
+  readonly parent?: string | null;
+  readonly endpoint?: string | null;
+  readonly requestId?: string | null;
+}
+
+export type DriftChange = 'created_after_cut' | 'updated_after_cut' | 'unresolved';
+
+export interface DriftEntry {
+  readonly kind: string;
+  readonly id: string;
+  readonly change: DriftChange;
+  readonly beforeSha256: string | null;
+  readonly afterSha256: string | null;
+  readonly updatedAt: string | null;
+  readonly pass: number;
+}
+
+export interface ExceptionEntry extends ExceptionInput {
+  readonly pass: number;
+  readonly at: string;
+}
+
+/** A record line as stored in the journal (short keys: the journal can hold millions). */
+export interface RecordLine {
+  readonly t: 'r';
+  readonly k: RecordKind;
+  readonly id: string;
+  readonly u: string | null;
+  readonly h: string;
+  readonly c?: string | null;
+  readonly d?: string | null;
+  readonly cu?: string | null;
+  readonly on?: string | null;
+  readonly f?: readonly (readonly [string, string, string, number])[];
+  readonly row?: { readonly a: string; readonly j: string };
+  readonly ep: string;
+  readonly q?: string;
+  readonly rid?: string | null;
+  readonly p: number;
+  readonly at: string;
+}
+
+/** A current record as seen by report builders at seal time. */
+export interface StoredRecord {
+  readonly kind: RecordKind;
+  readonly id: string;
+  readonly updatedAt: string | null;
+  readonly createdAt: string | null;
+  readonly deletedAt: string | null;
+  readonly custodian: string | null;
+  readonly originalName: string | null;
+  readonly hash: string;
+  readonly files: readonly StagedFile[];
+  readonly aggregate: string | null;
+  readonly endpoint: string;
+  readonly query: string | null;
+  readonly requestId: string | null;
+  readonly pass: number;
+  readonly fetchedAt: string;
+}

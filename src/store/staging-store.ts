@@ -258,7 +258,7 @@ export class StagingStore {
     this.#writer().append({ t: 'x', ...entry });
   }
 
-  /** Record drift that is not a record write (e.g. deleted after the cut, or unresolved at max_passes). */
+  /** Record drift that is not a record write (e.g. deleted after the cut). */
   recordDrift(entry: DriftEntry): void {
     this.#appendDrift(entry);
   }
@@ -304,12 +304,7 @@ export class StagingStore {
     const k = key(entry.kind, entry.id);
     const prev = this.#drift.get(k);
     // Keep the first "before" (the state at or nearest the cut) and the latest "after".
-    this.#drift.set(
-      k,
-      prev === undefined || entry.change === 'unresolved'
-        ? entry
-        : { ...entry, beforeSha256: prev.beforeSha256 },
-    );
+    this.#drift.set(k, prev === undefined ? entry : { ...entry, beforeSha256: prev.beforeSha256 });
   }
 
   /** Rebuild every in-memory structure from one journal line (replay on open). */

@@ -56,18 +56,9 @@ export interface RecordInput {
 
 export type PutOutcome = 'new' | 'version' | 'duplicate' | 'stale' | 'excluded';
 
-export type ExceptionReason =
-  | 'not_found_after_listing'
-  | 'deleted_during_export'
-  | 'permanent_server_error'
-  | 'checksum_mismatch'
-  | 'version_rotated'
-  | 'content_unavailable'
-  | 'scope_missing'
-  | 'custodian_not_found'
-  | 'retries_exhausted'
-  | 'body_truncated'
-  | 'request_rejected';
+/** Reason codes and drift changes are the archive's report vocabulary (src/archive/report-rows.ts). */
+export type { DriftChange, ExceptionReason } from '../archive/report-rows.js';
+import type { DriftChange, ExceptionReason } from '../archive/report-rows.js';
 
 export interface ExceptionInput {
   readonly kind: RecordKind | 'custodian' | 'scope';
@@ -80,8 +71,6 @@ export interface ExceptionInput {
   readonly endpoint?: string | null;
   readonly requestId?: string | null;
 }
-
-export type DriftChange = 'created_after_cut' | 'updated_after_cut' | 'unresolved';
 
 export interface DriftEntry {
   readonly kind: string;

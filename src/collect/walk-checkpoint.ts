@@ -1,0 +1,83 @@
+/**
+ * Checkpoints for a listing walk whose items are processed out of order by a fan-out. A page's
+ * resume cursor may be recorded only when every item of that page AND of every page before it
+ * is durable in the store (compliance-api.md §4.1: advance the cursor only after the page has
+ * been stored), so a crash never skips an item.
+ */
+import type { Page } from '../api/paginate.js';
+import type { StagingStore } from '../store/index.js';
+
+interface OpenPage {
+  readonly cursor: string | null;
+  readonly done: boolean;
+  remaining: number;
+}
+
+export interface WalkItem<T> {
+  readonly item: T;
+  /** The item's exact JSON text as received. */
+  readonly raw: string;
+  readonly page: Page<T>;
+  /** Call once the item is stored (or its gap recorded). */
+  readonly finish: () => void;
+}
+
+export class WalkCheckpoint {
+  readonly #store: StagingStore;
+  readonly #walk: string;
+  readonly #pages: OpenPage[] = [];
+
+  constructor(store: StagingStore, walk: string) {
+    this.#store = store;
+    this.#walk = walk;
+  }
+
+  /** Where to resume this walk from, or `done` when a previous run finished it. */
+  get resume(): { from: string | undefined; done: boolean } {
+    const cp = this.#store.checkpointOf(this.#walk);
+    return { from: cp?.cursor ?? undefined, done: cp?.done === true };
+  }
+
+  /** Register a page; returns one `finish` per item. */
+  open(page: Page<unknown>): (() => void)[] {
+    const entry: OpenPage = { cursor: page.resumeCursor, done: page.done, remaining: page.items.length };
+    this.#pages.push(entry);
+    if (entry.remaining === 0) this.#advance();
+    return page.items.map(() => {
+      let called = false;
+      return () => {
+        if (called) return;
+        called = true;
+        entry.remaining -= 1;
+        if (entry.remaining === 0) this.#advance();
+      };
+    });
+  }
+
+  #advance(): void {
+    let last: OpenPage | undefined;
+    while (this.#pages[0] !== undefined && this.#pages[0].remaining === 0) last = this.#pages.shift();
+    if (last !== undefined) this.#store.checkpoint(this.#walk, last.cursor, last.done);
+  }
+}
+
+/**
+ * Flatten a page walk into items, each with a `finish` that advances the walk's checkpoint. Pages
+ * are pulled lazily, so the fan-out's read-ahead bound holds for the whole walk.
+ */
+export async function* trackedItems<T>(
+  pages: AsyncIterable<Page<T>>,
+  checkpoint: WalkCheckpoint,
+): AsyncGenerator<WalkItem<T>, void, undefined> {
+  for await (const page of pages) {
+    const finishers = checkpoint.open(page);
+    for (let i = 0; i < page.items.length; i += 1) {
+      yield {
+        item: page.items[i] as T,
+        raw: page.rawItems[i] ?? JSON.stringify(page.items[i]),
+        page,
+        finish: finishers[i]!,
+      };
+    }
+  }
+}

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { ExportError, EXIT, exitCodeFor } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
+import { registerValidateCommand } from './commands/validate.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   // Subcommands register here, one module each under ./commands (sandbox, validate, plan, run, verify, demo).
+  registerValidateCommand(program);
   return program;
 }
 

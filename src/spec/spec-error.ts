@@ -15,7 +15,7 @@ export class SpecError extends ExportError {
   readonly sourceText: string | undefined;
 
   constructor(diagnostics: Diagnostic[], sourceText?: string) {
-    const sorted = sortDiagnostics(diagnostics);
+    const sorted = sortDiagnostics(diagnostics.map((d) => ({ ...d, message: redactKeys(d.message) })));
     const errors = sorted.filter((d) => d.severity === 'error');
     const file = sorted[0]?.file ?? 'job spec';
     const summary = `${file}: ${errors.length} problem${errors.length === 1 ? '' : 's'} in the job spec`;
@@ -43,9 +43,10 @@ export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
 
 /** One diagnostic's header line: `<file>:<line>:<col>: <json-path>: <message> [code]`. */
 export function formatHeader(d: Diagnostic): string {
-  const where = d.line > 0 ? `${d.file}:${d.line}:${d.col}` : d.file;
+  // No position (unreadable file): there is no path worth naming either.
+  const where = d.line > 0 ? `${d.file}:${d.line}:${d.col}: ${d.path}` : d.file;
   const level = d.severity === 'warning' ? 'warning: ' : '';
-  return `${where}: ${d.path}: ${level}${redactKeys(d.message)} [${d.code}]`;
+  return `${where}: ${level}${redactKeys(d.message)} [${d.code}]`;
 }
 
 export function formatDiagnostics(diagnostics: Diagnostic[], sourceText?: string): string {

@@ -95,7 +95,6 @@ export class BlobStore {
     });
     try {
       await pipeline(source, hasher, createWriteStream(tmp));
-      await this.#fsyncFile(tmp);
     } catch (error) {
       await rm(tmp, { force: true });
       throw error;
@@ -106,15 +105,20 @@ export class BlobStore {
   }
 
   /**
-   * Move an already written and fsynced temp file (from `tempPath()`) into place under the digest
-   * the writer computed. The caller vouches for the digest; `verifyBlob` can re-check it.
+   * Move a written temp file (from `tempPath()`) into place under the digest the writer computed,
+   * fsyncing it first. The caller vouches for the digest; `verifyBlob` can re-check it.
    */
-  async adoptTemp(tmp: string, ref: BlobRef): Promise<void> {
+  async adoptTemp(tmp: string, ref: BlobRef, fsync = true): Promise<void> {
     if (await this.has(ref.sha256)) {
       await rm(tmp, { force: true });
       return;
     }
+    if (fsync) await this.#fsyncFile(tmp);
     await this.#commit(tmp, ref.sha256);
+  }
+
+  async discardTemp(tmp: string): Promise<void> {
+    await rm(tmp, { force: true });
   }
 
   open(sha256: string): Readable {

@@ -68,6 +68,7 @@ export interface ExceptionInput {
   /** What happened, with status and request-id; never a secret. */
   readonly detail: string;
   readonly parent?: string | null;
+  readonly httpStatus?: number;
   readonly endpoint?: string | null;
   readonly requestId?: string | null;
 }

@@ -1,0 +1,248 @@
+/**
+ * Chats stage (compliance-api.md §2.2, §3.8-3.9, §4.2, recipe §4.5 steps 2-3).
+ *
+ * Pass 1: custodian jobs walk per user (`user_ids[]` ≤ 10 a request, `order_by=created_at`, which
+ * is the only order per-user queries allow); other jobs walk org-wide. Later passes walk org-wide
+ * by `updated_at` from the first pass's start minus the overlap, the documented way to see chats
+ * that changed (new message, moved, deleted) behind the first walk.
+ *
+ * Each chat becomes `data/chats/<id>.json` = `{"chat":…,"messages":[…]}` with the API's records
+ * verbatim, streamed into a blob page by page (a long chat is never held whole). The chat record
+ * is written last, after everything it references is stored or named as a gap, so a stored chat
+ * means a finished chat and a resumed run skips it.
+ */
+import type { ArtifactRef, Chat, ChatListParams, FileRef } from '../api/index.js';
+import type { TimeRange } from '../api/types.js';
+import { safeSegment } from '../archive/safe-name.js';
+import type { TimeWindow } from '../spec/types.js';
+import { fetchArtifactVersion, fetchFile, fetchGeneratedFile } from './chat-attachments.js';
+import { includes, put, recordFailure, type CollectContext } from './context.js';
+import { forEachBounded } from './fan-out.js';
+import { trackedItems, WalkCheckpoint, type WalkItem } from './walk-checkpoint.js';
+
+const STAGE = 'chats';
+const MAX_USER_IDS = 10;
+
+function inWindow(ts: string | null | undefined, w: TimeWindow | undefined): boolean {
+  if (w === undefined) return true;
+  if (ts === null || ts === undefined) return false;
+  const t = Date.parse(ts);
+  if (w.gte !== undefined && t < Date.parse(w.gte)) return false;
+  if (w.gt !== undefined && t <= Date.parse(w.gt)) return false;
+  if (w.lt !== undefined && t >= Date.parse(w.lt)) return false;
+  if (w.lte !== undefined && t > Date.parse(w.lte)) return false;
+  return true;
+}
+
+function range(w: TimeWindow): TimeRange {
+  return { ...w };
+}
+
+interface ChatWalk {
+  readonly key: string;
+  readonly params: ChatListParams;
+}
+
+/** The walks of one pass. `since` (later passes) switches to the org-wide updated_at walk. */
+export function chatWalks(ctx: CollectContext, since: string | null): ChatWalk[] {
+  const { created_at: created, updated_at: updated } = ctx.spec.scope;
+  const orgs = ctx.scope.orgUuids === null ? {} : { organization_ids: ctx.scope.orgUuids };
+  if (since !== null) {
+    return [
+      {
+        key: `chats:p${ctx.pass}:updated`,
+        params: { ...orgs, order_by: 'updated_at', updated_at: { gte: since }, limit: 1000 },
+      },
+    ];
+  }
+  const ids = ctx.scope.custodianIds;
+  if (ids !== null) {
+    const walks: ChatWalk[] = [];
+    for (let i = 0; i < ids.length; i += MAX_USER_IDS) {
+      walks.push({
+        key: `chats:p1:users:${i / MAX_USER_IDS}`,
+        params: {
+          user_ids: ids.slice(i, i + MAX_USER_IDS),
+          ...orgs,
+          order_by: 'created_at',
+          ...(created !== undefined ? { created_at: range(created) } : {}),
+          limit: 1000,
+        },
+      });
+    }
+    return walks;
+  }
+  // Org-wide: time filters must match the sort key (§2.2); the other window is applied locally.
+  if (created === undefined && updated !== undefined) {
+    return [
+      {
+        key: 'chats:p1:org',
+        params: { ...orgs, order_by: 'updated_at', updated_at: range(updated), limit: 1000 },
+      },
+    ];
+  }
+  return [
+    {
+      key: 'chats:p1:org',
+      params: {
+        ...orgs,
+        order_by: 'created_at',
+        ...(created !== undefined ? { created_at: range(created) } : {}),
+        limit: 1000,
+      },
+    },
+  ];
+}
+
+function wanted(ctx: CollectContext, chat: Chat): boolean {
+  if (!inWindow(chat.created_at, ctx.spec.scope.created_at)) return false;
+  if (!inWindow(chat.updated_at, ctx.spec.scope.updated_at)) return false;
+  const ids = ctx.scope.custodianIds;
+  if (ids !== null && (chat.user === null || !ids.includes(chat.user.id))) return false;
+  return true;
+}
+
+/** Walk the chats of one pass; returns when every listed chat is stored or named as a gap. */
+export async function collectChats(ctx: CollectContext, since: string | null = null): Promise<void> {
+  if (!includes(ctx, 'chats')) return;
+  const counters = ctx.progress.stage(STAGE);
+  for (const walk of chatWalks(ctx, since)) {
+    const checkpoint = new WalkCheckpoint(ctx.store, walk.key);
+    const resume = checkpoint.resume;
+    if (resume.done) continue;
+    const pages = ctx.client.listChats(walk.params, {
+      ...(resume.from !== undefined ? { resumeFrom: resume.from } : {}),
+      signal: ctx.signal,
+    });
+    await forEachBounded(
+      trackedItems(pages, checkpoint),
+      async (w: WalkItem<Chat>) => {
+        counters.listed += 1;
+        try {
+          if (wanted(ctx, w.item)) await collectChat(ctx, w.item, w.raw);
+        } finally {
+          w.finish();
+        }
+      },
+      {
+        concurrency: ctx.concurrency,
+        readAhead: ctx.readAhead,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      },
+    );
+  }
+}
+
+/** Fetch one listed chat unless the store already holds this state of it. */
+export async function collectChat(ctx: CollectContext, listed: Chat, rawListed: string): Promise<void> {
+  const counters = ctx.progress.stage(STAGE);
+  const current = ctx.store.current('chat', listed.id);
+  if (current !== undefined && current.u === listed.updated_at) {
+    counters.skipped += 1;
+    return;
+  }
+  const custodian = listed.user?.email_address ?? listed.user?.id ?? null;
+  // Created after the cut and never captured: left out, listed as drift, no content fetched.
+  if ((current === undefined || current.off < 0) && Date.parse(listed.created_at) > Date.parse(ctx.cut)) {
+    put(
+      ctx,
+      {
+        kind: 'chat',
+        id: listed.id,
+        updatedAt: listed.updated_at,
+        createdAt: listed.created_at,
+        custodian,
+        row: { aggregate: '-', json: rawListed },
+        source: { endpoint: '/v1/compliance/apps/chats' },
+      },
+      STAGE,
+    );
+    return;
+  }
+  const files = new Map<string, FileRef>();
+  const generated = new Map<string, FileRef>();
+  const artifacts = new Map<string, ArtifactRef>();
+  let chat: Record<string, unknown> | null = null;
+  let first: { endpoint: string; query: string; requestId: string | null } | null = null;
+  const pages = ctx.client.chatMessagePages(
+    listed.id,
+    { tool_use_input_max_chars: -1, tool_result_max_chars: -1, limit: 1000 },
+    { signal: ctx.signal },
+  );
+  async function* document(): AsyncGenerator<Buffer> {
+    let n = 0;
+    for await (const page of pages) {
+      if (page.index === 0) {
+        const { has_more: _h, first_id: _f, last_id: _l, ...meta } = page.envelope;
+        chat = meta;
+        first = { endpoint: page.endpoint, query: page.query, requestId: page.requestId };
+        yield Buffer.from(`{"chat":${JSON.stringify(meta)},"messages":[`);
+      }
+      for (let i = 0; i < page.items.length; i += 1) {
+        const m = page.items[i]!;
+        for (const f of m.files ?? []) files.set(f.id, f);
+        for (const g of m.generated_files ?? []) generated.set(g.id, g);
+        for (const a of m.artifacts ?? []) artifacts.set(a.version_id, a);
+        yield Buffer.from(`${n === 0 ? '' : ','}${page.rawItems[i]!}`);
+        n += 1;
+      }
+    }
+    yield Buffer.from(']}\n');
+  }
+  let blob;
+  try {
+    blob = await ctx.store.blobs.putStream(document());
+  } catch (error) {
+    if (current !== undefined && current.off >= 0 && (error as { code?: string }).code === 'not_found') {
+      // Hard-deleted after we captured it: keep what we have, and say so.
+      ctx.store.recordDrift({
+        kind: 'chat',
+        id: listed.id,
+        change: 'deleted_after_cut',
+        beforeSha256: current.h,
+        afterSha256: null,
+        updatedAt: null,
+        pass: ctx.pass,
+      });
+      return;
+    }
+    recordFailure(ctx, STAGE, { kind: 'chat', id: listed.id }, error);
+    return;
+  }
+  const meta = (chat ?? {}) as Partial<Chat>;
+  const refs: (() => Promise<void>)[] = [
+    ...[...files.values()].map(
+      (f) => () => fetchFile(ctx, f.id, { filename: f.filename, custodian, parent: listed.id }),
+    ),
+    ...[...generated.values()].map((g) => () => fetchGeneratedFile(ctx, g, custodian, listed.id)),
+    ...[...artifacts.values()].map((a) => () => fetchArtifactVersion(ctx, a, custodian, listed.id)),
+  ];
+  await forEachBounded(refs, (run) => run(), {
+    concurrency: Math.max(2, Math.floor(ctx.concurrency / 2)),
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
+  const source = (first ?? {
+    endpoint: `/v1/compliance/apps/chats/${listed.id}/messages`,
+    query: '',
+    requestId: null,
+  }) as {
+    endpoint: string;
+    query: string;
+    requestId: string | null;
+  };
+  put(
+    ctx,
+    {
+      kind: 'chat',
+      id: listed.id,
+      updatedAt: meta.updated_at ?? listed.updated_at,
+      createdAt: meta.created_at ?? listed.created_at,
+      deletedAt: meta.deleted_at ?? listed.deleted_at,
+      custodian,
+      originalName: meta.name ?? listed.name,
+      files: [{ path: `chats/${safeSegment(listed.id)}.json`, ...blob }],
+      source,
+    },
+    STAGE,
+  );
+}

@@ -1,0 +1,201 @@
+/**
+ * Code Artifacts stage (compliance-api.md §3.15, §4.2, recipe §4.5 step 5): a full enumeration
+ * with no time filter (the updated_at index is eventually consistent and old artifacts never
+ * match it), every listed version downloaded once. 503 "in flight" is retried by the client. A 404
+ * on a version usually means it rotated out of the ~20 kept: the artifact is listed again and the
+ * version retried if still listed, else it is a `version_rotated` gap. The provisional gap is
+ * recorded at once, so a crash before the re-list cannot lose it.
+ */
+import type { CodeArtifact, CodeArtifactListParams } from '../api/index.js';
+import { safeSegment } from '../archive/safe-name.js';
+import { contentName } from './chat-attachments.js';
+import {
+  fetchOnce,
+  includes,
+  put,
+  recordFailure,
+  stageDownload,
+  stageText,
+  type CollectContext,
+} from './context.js';
+import { forEachBounded } from './fan-out.js';
+import { trackedItems, WalkCheckpoint, type WalkItem } from './walk-checkpoint.js';
+
+const STAGE = 'code_artifacts';
+
+function listParams(ctx: CollectContext): CodeArtifactListParams[] {
+  const orgs = ctx.scope.orgUuids === null ? {} : { organization_ids: ctx.scope.orgUuids };
+  const ids = ctx.scope.custodianIds;
+  if (ids === null) return [{ ...orgs, limit: 100 }];
+  const out: CodeArtifactListParams[] = [];
+  for (let i = 0; i < ids.length; i += 200)
+    out.push({ ...orgs, user_ids: ids.slice(i, i + 200), limit: 100 });
+  return out;
+}
+
+function firstCreated(a: CodeArtifact): string | null {
+  let min: string | null = null;
+  for (const v of a.versions ?? []) {
+    if (v.created_at !== null && (min === null || Date.parse(v.created_at) < Date.parse(min)))
+      min = v.created_at;
+  }
+  return min;
+}
+
+export async function collectCodeArtifacts(ctx: CollectContext): Promise<void> {
+  if (!includes(ctx, 'code_artifacts')) return;
+  const counters = ctx.progress.stage(STAGE);
+  const rotated: { artifactId: string; versionId: string }[] = [];
+  const all = listParams(ctx);
+  for (let w = 0; w < all.length; w += 1) {
+    const checkpoint = new WalkCheckpoint(ctx.store, `code_artifacts:p${ctx.pass}:${w}`);
+    const resume = checkpoint.resume;
+    if (resume.done) continue;
+    const pages = ctx.client.listCodeArtifacts(all[w], {
+      ...(resume.from !== undefined ? { resumeFrom: resume.from } : {}),
+      signal: ctx.signal,
+    });
+    await forEachBounded(
+      trackedItems(pages, checkpoint),
+      async (item: WalkItem<CodeArtifact>) => {
+        counters.listed += 1;
+        try {
+          await collectArtifact(ctx, item.item, item.raw, rotated);
+        } finally {
+          item.finish();
+        }
+      },
+      {
+        concurrency: ctx.concurrency,
+        readAhead: ctx.readAhead,
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      },
+    );
+  }
+  if (rotated.length > 0) await relistRotated(ctx, rotated);
+}
+
+async function collectArtifact(
+  ctx: CollectContext,
+  a: CodeArtifact,
+  raw: string,
+  rotated: { artifactId: string; versionId: string }[],
+): Promise<void> {
+  const created = firstCreated(a);
+  const current = ctx.store.current('code_artifact', a.id);
+  const custodian = a.user?.email_address ?? a.owner_user_id ?? null;
+  const record = {
+    kind: 'code_artifact' as const,
+    id: a.id,
+    updatedAt: a.updated_at,
+    createdAt: created,
+    custodian,
+    source: { endpoint: '/v1/compliance/apps/code/artifacts' },
+  };
+  if (
+    (current === undefined || current.off < 0) &&
+    created !== null &&
+    Date.parse(created) > Date.parse(ctx.cut)
+  ) {
+    put(ctx, { ...record, row: { aggregate: '-', json: raw } }, STAGE);
+    return;
+  }
+  await forEachBounded(
+    a.versions ?? [],
+    async (v) => {
+      const ok = await fetchVersion(ctx, a, v, custodian);
+      if (ok === 'not_found') rotated.push({ artifactId: a.id, versionId: v.id });
+    },
+    { concurrency: 4, ...(ctx.signal ? { signal: ctx.signal } : {}) },
+  );
+  const dir = `code_artifacts/${safeSegment(a.id)}`;
+  put(ctx, { ...record, files: [await stageText(ctx, `${dir}/artifact.json`, `${raw}\n`)] }, STAGE);
+}
+
+async function fetchVersion(
+  ctx: CollectContext,
+  a: CodeArtifact,
+  v: CodeArtifact['versions'][number],
+  custodian: string | null,
+): Promise<'ok' | 'not_found' | 'failed'> {
+  const id = `${a.id}/${v.id}`;
+  let outcome: 'ok' | 'not_found' | 'failed' = 'ok';
+  await fetchOnce(ctx, 'code_artifact_version', id, async () => {
+    try {
+      const { result, file } = await stageDownload(ctx, '', (sink, expect) =>
+        ctx.client.downloadCodeArtifactVersion(a.id, v.id, sink, {}, expect),
+      );
+      const dir = `code_artifacts/${safeSegment(a.id)}/versions/${safeSegment(v.id)}`;
+      put(
+        ctx,
+        {
+          kind: 'code_artifact_version',
+          id,
+          updatedAt: v.created_at,
+          createdAt: v.created_at,
+          custodian,
+          originalName: result.filename ?? v.name,
+          files: [{ ...file, path: `${dir}/${contentName(result.filename, `${v.id}.bin`)}` }],
+          source: { endpoint: result.endpoint, query: result.query, requestId: result.requestId },
+        },
+        STAGE,
+      );
+    } catch (error) {
+      if ((error as { code?: string }).code === 'not_found') {
+        outcome = 'not_found';
+        ctx.store.recordException(
+          {
+            kind: 'code_artifact_version',
+            id,
+            reason: 'version_rotated',
+            retryable: true,
+            detail: 'version answered 404; pending a re-list of the artifact',
+            parent: a.id,
+          },
+          ctx.pass,
+        );
+        return;
+      }
+      outcome = 'failed';
+      recordFailure(ctx, STAGE, { kind: 'code_artifact_version', id, parent: a.id }, error);
+    }
+  });
+  return outcome;
+}
+
+/** List again; retry versions still listed, name the others `version_rotated` (final). */
+async function relistRotated(
+  ctx: CollectContext,
+  rotated: readonly { artifactId: string; versionId: string }[],
+): Promise<void> {
+  const wanted = new Set(rotated.map((r) => r.artifactId));
+  const listed = new Map<string, CodeArtifact>();
+  for (const params of listParams(ctx)) {
+    for await (const page of ctx.client.listCodeArtifacts(params, { signal: ctx.signal })) {
+      for (const a of page.items) if (wanted.has(a.id)) listed.set(a.id, a);
+    }
+  }
+  for (const r of rotated) {
+    const a = listed.get(r.artifactId);
+    const v = a?.versions.find((x) => x.id === r.versionId);
+    const id = `${r.artifactId}/${r.versionId}`;
+    if (a !== undefined && v !== undefined) {
+      ctx.failed.delete(`code_artifact_version\t${id}`);
+      const outcome = await fetchVersion(ctx, a, v, a.user?.email_address ?? a.owner_user_id ?? null);
+      if (outcome !== 'not_found') continue;
+    }
+    ctx.store.recordException(
+      {
+        kind: 'code_artifact_version',
+        id,
+        reason: 'version_rotated',
+        retryable: false,
+        detail:
+          a === undefined ? 'artifact no longer listed' : 'version answered 404 and is no longer listed',
+        parent: r.artifactId,
+      },
+      ctx.pass,
+    );
+    ctx.progress.stage(STAGE).gaps += 1;
+  }
+}

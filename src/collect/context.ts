@@ -1,0 +1,217 @@
+/**
+ * What every collection stage shares: the store, the ONE client (one rate budget for the job),
+ * the resolved scope, the pass number, and the helpers that turn a failed fetch into a named gap
+ * (compliance-api.md §5.10) and make sure each id is fetched once per run.
+ */
+import { createWriteStream } from 'node:fs';
+import type {
+  ApiError,
+  ComplianceClient,
+  DownloadExpectations,
+  DownloadResult,
+  DownloadSink,
+} from '../api/index.js';
+import { ExportError } from '../errors.js';
+import type { ResolvedJobSpec } from '../spec/types.js';
+import type {
+  ExceptionInput,
+  ExceptionReason,
+  PutOutcome,
+  RecordInput,
+  RecordKind,
+  StagedFile,
+  StagingStore,
+} from '../store/index.js';
+
+/** Counters the progress reporter reads; stages only add to them. */
+export interface StageCounters {
+  listed: number;
+  fetched: number;
+  skipped: number;
+  gaps: number;
+  /** Known total when the stage can tell (for the ETA), else null. */
+  total: number | null;
+}
+
+export interface ProgressSink {
+  stage(name: string): StageCounters;
+}
+
+export interface ScopeTargets {
+  /** Selected organization UUIDs; null = every org the key reaches. */
+  readonly orgUuids: readonly string[] | null;
+  /** Custodian user ids; null = all users. */
+  readonly custodianIds: readonly string[] | null;
+  /** user id → email, for the reports (custodian jobs only). */
+  readonly emails: ReadonlyMap<string, string>;
+}
+
+export interface CollectContext {
+  readonly store: StagingStore;
+  readonly client: ComplianceClient;
+  readonly spec: ResolvedJobSpec;
+  readonly cut: string;
+  readonly concurrency: number;
+  readonly readAhead: number;
+  readonly signal: AbortSignal | undefined;
+  readonly progress: ProgressSink;
+  scope: ScopeTargets;
+  pass: number;
+  /** Items stored as new or changed in the current pass (quiescence stops when a pass adds none). */
+  changed: number;
+  /** kind+id of items changed in the current pass, capped (named as unresolved drift at max_passes). */
+  changedKeys: [RecordKind, string][];
+  /** Fetches in flight, so an id shared by many messages is fetched once. */
+  readonly inflight: Map<string, Promise<void>>;
+  /** Items that failed in this run: not retried again until the next run. */
+  readonly failed: Set<string>;
+}
+
+const MAX_CHANGED_KEYS = 10_000;
+
+export function includes(ctx: CollectContext, kind: ResolvedJobSpec['scope']['include'][number]): boolean {
+  return ctx.spec.scope.include.includes(kind);
+}
+
+export function put(ctx: CollectContext, input: RecordInput, stage: string): PutOutcome {
+  const outcome = ctx.store.putRecord(input, ctx.pass);
+  const counters = ctx.progress.stage(stage);
+  if (outcome === 'new' || outcome === 'version') {
+    counters.fetched += 1;
+    ctx.changed += 1;
+    if (ctx.changedKeys.length < MAX_CHANGED_KEYS) ctx.changedKeys.push([input.kind, input.id]);
+  } else counters.skipped += 1;
+  return outcome;
+}
+
+/** Whether an item is already stored (or deliberately left out): a resumed run skips it. */
+export function isStored(ctx: CollectContext, kind: RecordKind, id: string): boolean {
+  return ctx.store.current(kind, id) !== undefined;
+}
+
+/** Errors that must stop the run instead of becoming a gap. */
+function isFatal(error: unknown, ctx: CollectContext): boolean {
+  if (ctx.signal?.aborted === true) return true;
+  if (!(error instanceof ExportError)) return true;
+  return [
+    'interrupted',
+    'api_key_rejected',
+    'api_key_missing',
+    'store_corrupt',
+    'internal',
+    'usage',
+  ].includes(error.code);
+}
+
+/** Map a failed fetch to an exceptions-report reason (compliance-api.md §5). */
+export function classify(error: ExportError): { reason: ExceptionReason; retryable: boolean } {
+  const api = error as Partial<ApiError>;
+  switch (error.code) {
+    case 'not_found':
+      return { reason: 'not_found_after_listing', retryable: false };
+    case 'scope_missing':
+      return { reason: 'scope_missing', retryable: false };
+    case 'checksum_mismatch':
+      return { reason: 'checksum_mismatch', retryable: true };
+    case 'body_truncated':
+      return { reason: 'body_truncated', retryable: true };
+    case 'retries_exhausted':
+    case 'timeout':
+    case 'network_error':
+    case 'rate_limited':
+      return { reason: 'retries_exhausted', retryable: true };
+    default:
+      break;
+  }
+  if (api.status === 422 && api.detailCode === 'file_set_unavailable') {
+    return { reason: 'file_set_unavailable', retryable: false };
+  }
+  if (api.status !== undefined && api.status !== null && api.status >= 500) {
+    return { reason: 'permanent_server_error', retryable: error.retryable };
+  }
+  return { reason: 'content_unavailable', retryable: error.retryable };
+}
+
+/** Record a failed fetch as a named gap, or rethrow when the whole run must stop. */
+export function recordFailure(
+  ctx: CollectContext,
+  stage: string,
+  target: Pick<ExceptionInput, 'kind' | 'id'> & { parent?: string | null },
+  error: unknown,
+): void {
+  if (isFatal(error, ctx)) throw error;
+  const e = error as ExportError;
+  const { reason, retryable } = classify(e);
+  const api = e as Partial<ApiError>;
+  ctx.store.recordException(
+    {
+      kind: target.kind,
+      id: target.id,
+      reason,
+      retryable,
+      detail: e.message,
+      parent: target.parent ?? null,
+      endpoint: api.target?.path ?? null,
+      requestId: api.requestId ?? null,
+      ...(api.status != null ? { httpStatus: api.status } : {}),
+    },
+    ctx.pass,
+  );
+  ctx.failed.add(`${target.kind}\t${target.id}`);
+  ctx.progress.stage(stage).gaps += 1;
+}
+
+/**
+ * Run `work` for an item at most once per run: skipped when already stored, when it failed
+ * earlier in this run, or joined when another caller is fetching it right now.
+ */
+export async function fetchOnce(
+  ctx: CollectContext,
+  kind: RecordKind,
+  id: string,
+  work: () => Promise<void>,
+): Promise<void> {
+  const k = `${kind}\t${id}`;
+  if (isStored(ctx, kind, id) || ctx.failed.has(k)) return;
+  const running = ctx.inflight.get(k);
+  if (running !== undefined) return running;
+  const p = work().finally(() => ctx.inflight.delete(k));
+  ctx.inflight.set(k, p);
+  return p;
+}
+
+/** Stage a small JSON/text document as a blob and describe it as a payload file. */
+export async function stageText(ctx: CollectContext, path: string, text: string): Promise<StagedFile> {
+  const ref = await ctx.store.blobs.putBytes(text);
+  return { path, ...ref };
+}
+
+/**
+ * Stream a download into the blob store (temp file per attempt, fsync, rename): the bytes are
+ * never held in memory. Returns the client's result and the payload file.
+ */
+export async function stageDownload(
+  ctx: CollectContext,
+  path: string,
+  download: (sink: DownloadSink, expect: DownloadExpectations) => Promise<DownloadResult>,
+  expect: DownloadExpectations = {},
+): Promise<{ result: DownloadResult; file: StagedFile }> {
+  const tmp = ctx.store.blobs.tempPath();
+  try {
+    const result = await download(() => createWriteStream(tmp, { flags: 'w' }), {
+      ...expect,
+      signal: ctx.signal,
+    });
+    const ref = { sha256: result.sha256, md5: result.md5, size: result.size };
+    await ctx.store.blobs.adoptTemp(tmp, ref);
+    return { result, file: { path, ...ref } };
+  } catch (error) {
+    await ctx.store.blobs.discardTemp(tmp);
+    throw error;
+  }
+}
+
+/** `{"a":<raw>,"b":<raw>}` from exact JSON texts, so API records stay verbatim inside wrappers. */
+export function composeJson(parts: readonly (readonly [string, string])[]): string {
+  return `{${parts.map(([k, raw]) => `${JSON.stringify(k)}:${raw}`).join(',')}}`;
+}

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'destination_exists'
   // API and transport
   | 'api_error'
+  | 'not_found'
   | 'rate_limited'
   | 'network_error'
   | 'timeout'

@@ -1,0 +1,480 @@
+import { createHash } from 'node:crypto';
+import { ExportError } from '../errors.js';
+import { USER_AGENT } from '../version.js';
+import { systemClock, type Clock } from './clock.js';
+import {
+  streamDownload,
+  type DownloadExpectations,
+  type DownloadResult,
+  type DownloadSink,
+} from './download.js';
+import type * as P from './endpoint-params.js';
+import { fingerprintKey } from './fingerprint.js';
+import type { LedgerSink } from './ledger.js';
+import {
+  walkCursor,
+  walkPageToken,
+  type CursorWalkOptions,
+  type Page,
+  type WalkOptions,
+} from './paginate.js';
+import type { QueryParams } from './query.js';
+import { RateBudget, type RateBudgetSnapshot } from './rate-budget.js';
+import {
+  AttemptFailure,
+  fetchJson,
+  RequestExecutor,
+  type ClientStats,
+  type JsonResult,
+} from './request-executor.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-timing.js';
+import { Transport, type TransportTimeouts } from './transport.js';
+import type * as T from './types.js';
+
+export interface ComplianceClientOptions {
+  /** `https://api.anthropic.com`, or the sandbox's `http://127.0.0.1:<port>`. */
+  baseUrl: string;
+  /** From the environment only; never logged (see fingerprintKey). */
+  apiKey: string;
+  /** Default 540 (90 % of 600). Ignored when `budget` is given. */
+  requestsPerMinute?: number;
+  /** Default 8. Ignored when `budget` is given. */
+  maxInFlight?: number;
+  /** Share one budget between several clients of one job (e.g. two keys under one parent). */
+  budget?: RateBudget;
+  timeouts?: Partial<TransportTimeouts>;
+  retry?: Partial<RetryPolicy>;
+  ledger?: LedgerSink;
+  clock?: Clock;
+  /** Jitter source, default Math.random. */
+  random?: () => number;
+  userAgent?: string;
+}
+
+/** A single record fetched on its own, with where it came from. */
+export interface RecordResult<R> {
+  record: R;
+  /** The body exactly as received. */
+  raw: string;
+  requestId: string | null;
+  endpoint: string;
+  query: string;
+  fetchedAt: string;
+}
+
+/** A text body (artifact version, project document) checked against metadata md5/size_bytes. */
+export interface TextContentResult<R> extends RecordResult<R> {
+  /** Hashes and size of the UTF-8 bytes of `record.content`. */
+  md5: string;
+  sha256: string;
+  size: number;
+}
+
+export interface TextExpectations {
+  expectedMd5?: string | null | undefined;
+  expectedSize?: number | null | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface ChatWithMessages {
+  /** Chat metadata from the messages response (its top level minus paging fields). */
+  chat: T.Chat;
+  messages: T.ChatMessage[];
+  rawMessages: string[];
+  pages: { requestId: string | null; query: string; cursor: string | null }[];
+}
+
+type Opts = { signal?: AbortSignal | undefined };
+const seg = (id: string, what: string): string => {
+  if (typeof id !== 'string' || id === '')
+    throw new ExportError('usage', `${what} must be a non-empty string`);
+  return encodeURIComponent(id);
+};
+
+export class ComplianceClient {
+  readonly keyFingerprint: string;
+  private readonly executor: RequestExecutor;
+  private readonly transport: Transport;
+  private readonly budget: RateBudget;
+  private readonly clock: Clock;
+  private readonly closer = new AbortController();
+
+  constructor(options: ComplianceClientOptions) {
+    const key = options.apiKey;
+    if (typeof key !== 'string' || key.trim() === '')
+      throw new ExportError('api_key_missing', 'the API key is empty');
+    if (!/^[\x21-\x7e]+$/.test(key)) {
+      throw new ExportError('usage', 'the API key contains whitespace or non-printable characters');
+    }
+    this.clock = options.clock ?? systemClock;
+    this.budget =
+      options.budget ??
+      new RateBudget({
+        clock: this.clock,
+        ...(options.requestsPerMinute === undefined ? {} : { requestsPerMinute: options.requestsPerMinute }),
+        ...(options.maxInFlight === undefined ? {} : { maxInFlight: options.maxInFlight }),
+      });
+    this.transport = new Transport({
+      baseUrl: options.baseUrl,
+      maxConnections: this.budget.maxInFlight,
+      ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }),
+    });
+    this.keyFingerprint = fingerprintKey(key);
+    this.executor = new RequestExecutor({
+      transport: this.transport,
+      apiKey: key,
+      keyFingerprint: this.keyFingerprint,
+      userAgent: options.userAgent ?? USER_AGENT,
+      budget: this.budget,
+      clock: this.clock,
+      random: options.random ?? Math.random,
+      retry: { ...DEFAULT_RETRY_POLICY, ...options.retry },
+      ...(options.ledger === undefined ? {} : { ledger: options.ledger }),
+      closeSignal: this.closer.signal,
+    });
+  }
+
+  // ---- plumbing -------------------------------------------------------------------------------
+
+  private get(path: string, params: QueryParams = {}, opts: Opts = {}): Promise<JsonResult> {
+    return fetchJson(this.executor, this.clock, path, params, { signal: opts.signal });
+  }
+
+  private async one<R>(path: string, params: QueryParams = {}, opts: Opts = {}): Promise<RecordResult<R>> {
+    const r = await this.get(path, params, opts);
+    return {
+      record: r.value as R,
+      raw: r.text,
+      requestId: r.requestId,
+      endpoint: r.target.path,
+      query: r.target.query,
+      fetchedAt: r.fetchedAt,
+    };
+  }
+
+  private cursor<R>(
+    path: string,
+    params: QueryParams,
+    key: string,
+    walk: CursorWalkOptions,
+  ): AsyncGenerator<Page<R>> {
+    return walkCursor<R>((p, signal) => this.get(path, p, { signal }), params, key, walk);
+  }
+
+  private token<R>(path: string, params: QueryParams, walk: WalkOptions): AsyncGenerator<Page<R>> {
+    return walkPageToken<R>((p, signal) => this.get(path, p, { signal }), params, 'data', walk);
+  }
+
+  /** GET a JSON body with a `content` string, verified against md5/size over its UTF-8 bytes. */
+  private async textContent<R extends { content: string }>(
+    path: string,
+    expect: TextExpectations,
+  ): Promise<TextContentResult<R>> {
+    let digest = { md5: '', sha256: '', size: 0 };
+    const r = await fetchJson(
+      this.executor,
+      this.clock,
+      path,
+      {},
+      {
+        signal: expect.signal,
+        validate: (value) => {
+          if (typeof value.content !== 'string')
+            throw new AttemptFailure('invalid_response', 'body has no string "content"');
+          const bytes = Buffer.from(value.content, 'utf8');
+          digest = {
+            md5: createHash('md5').update(bytes).digest('hex'),
+            sha256: createHash('sha256').update(bytes).digest('hex'),
+            size: bytes.length,
+          };
+          if (expect.expectedSize != null && expect.expectedSize !== digest.size) {
+            throw new AttemptFailure(
+              'checksum',
+              `size_bytes is ${expect.expectedSize}, content has ${digest.size} UTF-8 bytes`,
+            );
+          }
+          if (expect.expectedMd5 != null && expect.expectedMd5.toLowerCase() !== digest.md5) {
+            throw new AttemptFailure(
+              'checksum',
+              `md5 is ${expect.expectedMd5}, content hashes to ${digest.md5}`,
+            );
+          }
+        },
+      },
+    );
+    return {
+      record: r.value as R,
+      raw: r.text,
+      requestId: r.requestId,
+      endpoint: r.target.path,
+      query: r.target.query,
+      fetchedAt: r.fetchedAt,
+      ...digest,
+    };
+  }
+
+  // ---- directory (§3.2-3.6) -------------------------------------------------------------------
+
+  listOrganizations(params: P.PageParams = {}, walk: WalkOptions = {}): AsyncGenerator<Page<T.Organization>> {
+    return this.token('/organizations', params, walk);
+  }
+  listUsers(
+    orgUuid: string,
+    params: P.PageParams = {},
+    walk: WalkOptions = {},
+  ): AsyncGenerator<Page<T.User>> {
+    return this.token(`/organizations/${seg(orgUuid, 'orgUuid')}/users`, params, walk);
+  }
+  listRoles(
+    orgUuid: string,
+    params: P.PageParams = {},
+    walk: WalkOptions = {},
+  ): AsyncGenerator<Page<T.Role>> {
+    return this.token(`/organizations/${seg(orgUuid, 'orgUuid')}/roles`, params, walk);
+  }
+  getRole(orgUuid: string, roleId: string, opts: Opts = {}): Promise<RecordResult<T.Role>> {
+    return this.one(`/organizations/${seg(orgUuid, 'orgUuid')}/roles/${seg(roleId, 'roleId')}`, {}, opts);
+  }
+  listRolePermissions(
+    orgUuid: string,
+    roleId: string,
+    params: P.PageParams = {},
+    walk: WalkOptions = {},
+  ): AsyncGenerator<Page<T.Permission>> {
+    return this.token(
+      `/organizations/${seg(orgUuid, 'orgUuid')}/roles/${seg(roleId, 'roleId')}/permissions`,
+      params,
+      walk,
+    );
+  }
+  /** Must target a linked org, not the parent (§3.6). */
+  getSettings(organizationId: string, opts: Opts = {}): Promise<RecordResult<T.EffectiveSettings>> {
+    return this.one(`/organizations/${seg(organizationId, 'organizationId')}/settings`, {}, opts);
+  }
+  listGroups(params: P.GroupListParams = {}, walk: WalkOptions = {}): AsyncGenerator<Page<T.Group>> {
+    return this.token('/groups', params, walk);
+  }
+  getGroup(groupId: string, opts: Opts = {}): Promise<RecordResult<T.Group>> {
+    return this.one(`/groups/${seg(groupId, 'groupId')}`, {}, opts);
+  }
+  listGroupMembers(
+    groupId: string,
+    params: P.PageParams = {},
+    walk: WalkOptions = {},
+  ): AsyncGenerator<Page<T.GroupMember>> {
+    return this.token(`/groups/${seg(groupId, 'groupId')}/members`, params, walk);
+  }
+
+  // ---- activities and chats (§3.7-3.12) -------------------------------------------------------
+
+  listActivities(
+    params: P.ActivityListParams = {},
+    walk: CursorWalkOptions = {},
+  ): AsyncGenerator<Page<T.Activity>> {
+    return this.cursor('/activities', params, 'data', walk);
+  }
+  listChats(params: P.ChatListParams = {}, walk: CursorWalkOptions = {}): AsyncGenerator<Page<T.Chat>> {
+    return this.cursor('/apps/chats', params, 'data', walk);
+  }
+  /** Pages of a chat's messages; each page's `envelope` holds the chat metadata. */
+  chatMessagePages(
+    chatId: string,
+    params: P.ChatMessagesParams = {},
+    walk: CursorWalkOptions = {},
+  ): AsyncGenerator<Page<T.ChatMessage>> {
+    return this.cursor(`/apps/chats/${seg(chatId, 'chatId')}/messages`, params, 'chat_messages', walk);
+  }
+  /** A chat's metadata and all its messages (every page merged). */
+  async getChatMessages(
+    chatId: string,
+    params: P.ChatMessagesParams = {},
+    opts: Opts = {},
+  ): Promise<ChatWithMessages> {
+    const out: ChatWithMessages = { chat: {} as T.Chat, messages: [], rawMessages: [], pages: [] };
+    for await (const page of this.chatMessagePages(chatId, params, { signal: opts.signal })) {
+      if (page.index === 0) {
+        const { has_more: _h, first_id: _f, last_id: _l, ...chat } = page.envelope;
+        out.chat = chat as T.Chat;
+      }
+      out.messages.push(...page.items);
+      out.rawMessages.push(...page.rawItems);
+      out.pages.push({ requestId: page.requestId, query: page.query, cursor: page.cursor });
+    }
+    return out;
+  }
+  getFileMetadata(fileId: string, opts: Opts = {}): Promise<RecordResult<T.FileMetadata>> {
+    return this.one(`/apps/chats/files/${seg(fileId, 'fileId')}`, {}, opts);
+  }
+  /** Chat and project files. Verified against Content-MD5 and the given metadata md5/size. */
+  downloadFile(
+    fileId: string,
+    sink: DownloadSink,
+    expect: DownloadExpectations = {},
+  ): Promise<DownloadResult> {
+    return streamDownload(
+      this.executor,
+      this.clock,
+      `/apps/chats/files/${seg(fileId, 'fileId')}/content`,
+      {},
+      sink,
+      expect,
+    );
+  }
+  getGeneratedFileMetadata(
+    genFileId: string,
+    opts: Opts = {},
+  ): Promise<RecordResult<T.GeneratedFileMetadata>> {
+    return this.one(`/apps/chats/generated-files/${seg(genFileId, 'genFileId')}`, {}, opts);
+  }
+  /**
+   * Bytes of a `generated_files` entry. Routed by prefix (§3.9): `claude_file_` ids go to the files
+   * endpoint, everything else to the generated-files endpoint.
+   */
+  downloadGeneratedFile(
+    id: string,
+    sink: DownloadSink,
+    expect: DownloadExpectations = {},
+  ): Promise<DownloadResult> {
+    if (id.startsWith('claude_file_')) return this.downloadFile(id, sink, expect);
+    return streamDownload(
+      this.executor,
+      this.clock,
+      `/apps/chats/generated-files/${seg(id, 'genFileId')}/content`,
+      {},
+      sink,
+      expect,
+    );
+  }
+  /** Takes the artifact VERSION id (`claude_artifact_version_...`), not the artifact id. */
+  getArtifactVersion(versionId: string, opts: Opts = {}): Promise<RecordResult<T.ArtifactVersionMetadata>> {
+    return this.one(`/apps/artifacts/${seg(versionId, 'versionId')}`, {}, opts);
+  }
+  /** JSON `{content, title, artifact_type}`; md5/size are checked over `content`'s UTF-8 bytes (§3.12). */
+  getArtifactContent(
+    versionId: string,
+    expect: TextExpectations = {},
+  ): Promise<TextContentResult<T.ArtifactContent>> {
+    return this.textContent(`/apps/artifacts/${seg(versionId, 'versionId')}/content`, expect);
+  }
+
+  // ---- projects (§3.13-3.14) ------------------------------------------------------------------
+
+  listProjects(params: P.ProjectListParams = {}, walk: WalkOptions = {}): AsyncGenerator<Page<T.Project>> {
+    return this.token('/apps/projects', params, walk);
+  }
+  getProject(projectId: string, opts: Opts = {}): Promise<RecordResult<T.ProjectDetail>> {
+    return this.one(`/apps/projects/${seg(projectId, 'projectId')}`, {}, opts);
+  }
+  listProjectAttachments(
+    projectId: string,
+    params: P.PageParams = {},
+    walk: WalkOptions = {},
+  ): AsyncGenerator<Page<T.ProjectAttachment>> {
+    return this.token(`/apps/projects/${seg(projectId, 'projectId')}/attachments`, params, walk);
+  }
+  listProjectCollaborators(
+    projectId: string,
+    params: P.PageParams = {},
+    walk: WalkOptions = {},
+  ): AsyncGenerator<Page<T.ProjectCollaborator>> {
+    return this.token(`/apps/projects/${seg(projectId, 'projectId')}/collaborators`, params, walk);
+  }
+  /** Document content (JSON with a `content` string), checked against metadata md5/size_bytes when given. */
+  getProjectDocument(
+    documentId: string,
+    expect: TextExpectations = {},
+  ): Promise<TextContentResult<T.ProjectDocument>> {
+    return this.textContent(`/apps/projects/documents/${seg(documentId, 'documentId')}`, expect);
+  }
+  getProjectDocumentMetadata(
+    documentId: string,
+    opts: Opts = {},
+  ): Promise<RecordResult<T.ProjectDocumentMetadata>> {
+    return this.one(`/apps/projects/documents/${seg(documentId, 'documentId')}/metadata`, {}, opts);
+  }
+
+  // ---- code artifacts (§3.15) -----------------------------------------------------------------
+
+  /** Pages may be short or empty while next_page is set; the walk ends only when it is absent. */
+  listCodeArtifacts(
+    params: P.CodeArtifactListParams = {},
+    walk: WalkOptions = {},
+  ): AsyncGenerator<Page<T.CodeArtifact>> {
+    return this.token('/apps/code/artifacts', params, walk);
+  }
+  downloadCodeArtifactVersion(
+    artifactId: string,
+    versionId: string,
+    sink: DownloadSink,
+    params: P.CodeArtifactDownloadParams = {},
+    expect: DownloadExpectations = {},
+  ): Promise<DownloadResult> {
+    const path = `/apps/code/artifacts/${seg(artifactId, 'artifactId')}/versions/${seg(versionId, 'versionId')}`;
+    return streamDownload(this.executor, this.clock, path, params, sink, expect);
+  }
+  downloadCodeArtifactContent(
+    artifactId: string,
+    sink: DownloadSink,
+    params: P.CodeArtifactDownloadParams = {},
+    expect: DownloadExpectations = {},
+  ): Promise<DownloadResult> {
+    const path = `/apps/code/artifacts/${seg(artifactId, 'artifactId')}/content`;
+    return streamDownload(this.executor, this.clock, path, params, sink, expect);
+  }
+
+  // ---- sessions (§3.16; page tokens, no has_more) ---------------------------------------------
+
+  listLocalSessions(
+    params: P.LocalSessionListParams = {},
+    walk: WalkOptions = {},
+  ): AsyncGenerator<Page<T.LocalSession>> {
+    return this.token('/apps/sessions/local', params, walk);
+  }
+  getLocalSession(sessionId: string, opts: Opts = {}): Promise<RecordResult<T.LocalSession>> {
+    return this.one(`/apps/sessions/local/${seg(sessionId, 'sessionId')}`, {}, opts);
+  }
+  /** Each page's `envelope.session` holds the session. Tokens expire 24 h after the first page. */
+  listLocalSessionMessages(
+    sessionId: string,
+    params: P.SessionMessagesParams = {},
+    walk: WalkOptions = {},
+  ): AsyncGenerator<Page<T.SessionMessage>> {
+    return this.token(`/apps/sessions/local/${seg(sessionId, 'sessionId')}/messages`, params, walk);
+  }
+  listRemoteSessions(
+    params: P.RemoteSessionListParams = {},
+    walk: WalkOptions = {},
+  ): AsyncGenerator<Page<T.RemoteSession>> {
+    return this.token('/apps/sessions/remote', params, walk);
+  }
+  listRemoteSessionMessages(
+    sessionId: string,
+    params: P.SessionMessagesParams = {},
+    walk: WalkOptions = {},
+  ): AsyncGenerator<Page<T.SessionMessage>> {
+    return this.token(`/apps/sessions/remote/${seg(sessionId, 'sessionId')}/messages`, params, walk);
+  }
+
+  // ---- lifecycle ------------------------------------------------------------------------------
+
+  /** Counters since creation (a copy). */
+  stats(): ClientStats & { budget: RateBudgetSnapshot } {
+    const s = this.executor.stats;
+    return {
+      ...s,
+      byStatus: { ...s.byStatus },
+      byFailure: { ...s.byFailure },
+      budget: this.budget.snapshot(),
+    };
+  }
+
+  /** Abort everything in flight or waiting (they reject with code `interrupted`) and close connections. */
+  async close(): Promise<void> {
+    this.closer.abort(new ExportError('interrupted', 'client closed'));
+    await this.transport.destroy();
+  }
+}
+
+export function createComplianceClient(options: ComplianceClientOptions): ComplianceClient {
+  return new ComplianceClient(options);
+}

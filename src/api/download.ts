@@ -1,0 +1,229 @@
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { Writable } from 'node:stream';
+import { ExportError } from '../errors.js';
+import { parseContentDisposition } from './content-disposition.js';
+import { headerValue } from './headers.js';
+import type { QueryParams } from './query.js';
+import { AttemptFailure, type RequestExecutor } from './request-executor.js';
+import type { Clock } from './clock.js';
+
+/**
+ * Streaming downloads (compliance-api.md §3.10, §3.15): bytes go to the caller's sink as they
+ * arrive (never buffered whole), MD5 and SHA-256 are computed on the fly, and the result is checked
+ * against `Content-MD5` and the metadata `md5`/`size_bytes`. A mismatch or a body cut short is
+ * retried from the start (the sink is reopened/reset); if it persists the error is typed
+ * (`checksum_mismatch`, `body_truncated`).
+ */
+
+/** Receives bytes chunk by chunk; `reset` is called before a retry starts over. */
+export interface ChunkSink {
+  write(chunk: Buffer): void | Promise<void>;
+  reset?(): void | Promise<void>;
+}
+
+/**
+ * Where the bytes go:
+ * - a factory `(attempt) => Writable`: a fresh Writable per attempt. It is ended only after the
+ *   bytes verified; a failed attempt's Writable is destroyed (no 'error' event) and the caller
+ *   discards what it wrote. This is the shape for temp-file-then-rename stores.
+ * - a ChunkSink with `reset` (for retries) — without `reset`, a failure after bytes were written
+ *   cannot be retried;
+ * - a plain Writable: same restriction; ended on success, destroyed on failure.
+ */
+export type DownloadSink = ((attempt: number) => Writable | Promise<Writable>) | ChunkSink | Writable;
+
+export interface DownloadExpectations {
+  /** Lower-case hex MD5 from the metadata (`md5`). */
+  expectedMd5?: string | null | undefined;
+  /** `size_bytes` from the metadata. */
+  expectedSize?: number | null | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface DownloadResult {
+  sha256: string;
+  /** Lower-case hex. */
+  md5: string;
+  size: number;
+  contentType: string | null;
+  /** Decoded from Content-Disposition (`filename*` first); untrusted, see safeBaseName. */
+  filename: string | null;
+  /** The Content-MD5 header as sent (base64), or null. */
+  contentMd5: string | null;
+  /** What the bytes were verified against. */
+  verified: { contentMd5: boolean; metadataMd5: boolean; metadataSize: boolean };
+  /**
+   * Metadata that disagreed with bytes the Content-MD5 header vouched for: the header wins
+   * (§3.10: served bytes may be a processed copy), so this is reported, not failed.
+   */
+  metadataMismatch: { md5?: string; size?: number } | null;
+  requestId: string | null;
+  endpoint: string;
+  query: string;
+  attempts: number;
+  fetchedAt: string;
+}
+
+interface AttemptSink {
+  write(chunk: Buffer): Promise<void>;
+  commit(): Promise<void>;
+  discard(): Promise<void>;
+  /** Whether another attempt can start over (false: bytes already went somewhere unrewindable). */
+  rewindable(): boolean;
+}
+
+function openSink(
+  sink: DownloadSink,
+  attempt: number,
+  used: { bytes: boolean },
+): Promise<AttemptSink> | AttemptSink {
+  if (typeof sink === 'function') {
+    return Promise.resolve(sink(attempt)).then((w) => writableSink(w, () => true));
+  }
+  if (sink instanceof Writable) return writableSink(sink, () => !used.bytes);
+  return {
+    write: async (chunk) => {
+      used.bytes = true;
+      await sink.write(chunk);
+    },
+    commit: async () => undefined,
+    discard: async () => {
+      if (sink.reset !== undefined) await sink.reset();
+    },
+    rewindable: () => sink.reset !== undefined || !used.bytes,
+  };
+
+  function writableSink(w: Writable, rewindable: () => boolean): AttemptSink {
+    return {
+      write: async (chunk) => {
+        used.bytes = true;
+        if (!w.write(chunk)) await once(w, 'drain');
+      },
+      commit: async () => {
+        const finished = once(w, 'finish');
+        w.end();
+        await finished;
+      },
+      discard: async () => {
+        w.destroy();
+      },
+      rewindable,
+    };
+  }
+}
+
+export async function streamDownload(
+  executor: RequestExecutor,
+  clock: Clock,
+  path: string,
+  params: QueryParams,
+  sink: DownloadSink,
+  expect: DownloadExpectations = {},
+): Promise<DownloadResult> {
+  const used = { bytes: false };
+  return executor.run(
+    'GET',
+    path,
+    params,
+    async (response, ctx) => {
+      const out = await openSink(sink, ctx.attempt, used);
+      const md5 = createHash('md5');
+      const sha256 = createHash('sha256');
+      let size = 0;
+      try {
+        for await (const chunk of response.body) {
+          const buf = chunk as Buffer;
+          size += buf.length;
+          ctx.bytes += buf.length;
+          md5.update(buf);
+          sha256.update(buf);
+          try {
+            await out.write(buf);
+          } catch (error) {
+            throw new ExportError(
+              'internal',
+              `${ctx.target.path}: download sink failed: ${(error as Error).message}`,
+              { cause: error },
+            );
+          }
+        }
+        const md5Buf = md5.digest();
+        const result = verify(md5Buf, size, ctx.headers, expect);
+        await out.commit();
+        return {
+          sha256: sha256.digest('hex'),
+          md5: md5Buf.toString('hex'),
+          size,
+          contentType: headerValue(ctx.headers, 'content-type') ?? null,
+          filename: parseContentDisposition(headerValue(ctx.headers, 'content-disposition')),
+          contentMd5: headerValue(ctx.headers, 'content-md5') ?? null,
+          verified: result.verified,
+          metadataMismatch: result.mismatch,
+          requestId: ctx.requestId,
+          endpoint: ctx.target.path,
+          query: ctx.target.query,
+          attempts: ctx.attempt,
+          fetchedAt: new Date(clock.now()).toISOString(),
+        };
+      } catch (error) {
+        await out.discard();
+        if (!(error instanceof ExportError) && !out.rewindable()) {
+          throw new ExportError(
+            error instanceof AttemptFailure && error.kind === 'checksum'
+              ? 'checksum_mismatch'
+              : 'body_truncated',
+            `${ctx.target.path}: ${(error as Error).message}; not retried: the sink cannot be rewound (pass a factory or a ChunkSink with reset)`,
+            { cause: error, retryable: true },
+          );
+        }
+        throw error;
+      }
+    },
+    expect.signal,
+  );
+}
+
+function verify(
+  md5: Buffer,
+  size: number,
+  headers: Record<string, string | string[] | undefined>,
+  expect: DownloadExpectations,
+): { verified: DownloadResult['verified']; mismatch: DownloadResult['metadataMismatch'] } {
+  const verified = { contentMd5: false, metadataMd5: false, metadataSize: false };
+  const lengthHeader = headerValue(headers, 'content-length');
+  if (lengthHeader !== undefined && Number(lengthHeader) !== size) {
+    throw new AttemptFailure('truncated', `body has ${size} bytes, Content-Length says ${lengthHeader}`);
+  }
+  const headerMd5 = headerValue(headers, 'content-md5');
+  if (headerMd5 !== undefined) {
+    if (headerMd5.trim() !== md5.toString('base64')) {
+      throw new AttemptFailure(
+        'checksum',
+        `Content-MD5 is ${headerMd5.trim()}, the body hashes to ${md5.toString('base64')}`,
+      );
+    }
+    verified.contentMd5 = true;
+  }
+  const mismatch: { md5?: string; size?: number } = {};
+  const hex = md5.toString('hex');
+  if (expect.expectedMd5 !== undefined && expect.expectedMd5 !== null) {
+    if (expect.expectedMd5.toLowerCase() === hex) verified.metadataMd5 = true;
+    else if (verified.contentMd5) mismatch.md5 = expect.expectedMd5;
+    else
+      throw new AttemptFailure(
+        'checksum',
+        `metadata md5 is ${expect.expectedMd5}, the body hashes to ${hex}`,
+      );
+  }
+  if (expect.expectedSize !== undefined && expect.expectedSize !== null) {
+    if (expect.expectedSize === size) verified.metadataSize = true;
+    else if (verified.contentMd5) mismatch.size = expect.expectedSize;
+    else
+      throw new AttemptFailure(
+        'checksum',
+        `metadata size_bytes is ${expect.expectedSize}, the body has ${size} bytes`,
+      );
+  }
+  return { verified, mismatch: Object.keys(mismatch).length === 0 ? null : mismatch };
+}

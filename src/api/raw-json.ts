@@ -1,0 +1,79 @@
+/**
+ * Exact source text of the elements of a top-level array property in a JSON object, e.g. each
+ * record of `{"data":[...],"has_more":true}`. The archive keeps records byte-for-byte as the API
+ * sent them (JSON.stringify of a parsed record can differ: number spelling, escapes, precision of
+ * large integers). The input must already have passed JSON.parse, so the scanner trusts its shape.
+ */
+export function rawArrayItems(text: string, key: string): string[] | null {
+  let i = skipWs(text, 0);
+  if (text[i] !== '{') return null;
+  i = skipWs(text, i + 1);
+  while (i < text.length && text[i] !== '}') {
+    const keyEnd = skipString(text, i);
+    const name = JSON.parse(text.slice(i, keyEnd)) as string;
+    i = skipWs(text, keyEnd);
+    i = skipWs(text, i + 1); // past ':'
+    if (name === key && text[i] === '[') return arrayItems(text, i);
+    i = skipWs(text, skipValue(text, i));
+    if (text[i] === ',') i = skipWs(text, i + 1);
+  }
+  return null;
+}
+
+function arrayItems(text: string, start: number): string[] {
+  const items: string[] = [];
+  let i = skipWs(text, start + 1);
+  while (i < text.length && text[i] !== ']') {
+    const end = skipValue(text, i);
+    items.push(text.slice(i, end));
+    i = skipWs(text, end);
+    if (text[i] === ',') i = skipWs(text, i + 1);
+  }
+  return items;
+}
+
+function skipWs(text: string, from: number): number {
+  let i = from;
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d) i++;
+    else return i;
+  }
+}
+
+function skipString(text: string, from: number): number {
+  let i = from + 1;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5c) i += 2;
+    else if (c === 0x22) return i + 1;
+    else i++;
+  }
+  throw new SyntaxError('unterminated string');
+}
+
+function skipValue(text: string, from: number): number {
+  const first = text[from];
+  if (first === '"') return skipString(text, from);
+  if (first === '{' || first === '[') {
+    let depth = 0;
+    let i = from;
+    while (i < text.length) {
+      const ch = text[i];
+      if (ch === '"') {
+        i = skipString(text, i);
+        continue;
+      }
+      if (ch === '{' || ch === '[') depth++;
+      else if (ch === '}' || ch === ']') {
+        depth--;
+        if (depth === 0) return i + 1;
+      }
+      i++;
+    }
+    throw new SyntaxError('unterminated container');
+  }
+  let i = from;
+  while (i < text.length && !',}] \t\n\r'.includes(text[i] ?? '')) i++;
+  return i;
+}

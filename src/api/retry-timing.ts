@@ -1,0 +1,103 @@
+import type { FailureKind } from './api-error.js';
+import { headerValue, type HeaderBag } from './headers.js';
+
+/**
+ * Retry timing as a pure function (HOUSE-STYLE §6; compliance-api.md §5.8-5.10). No I/O, no clock:
+ * the caller passes the attempt number, what happened, a random source and (for HTTP-date
+ * `retry-after` values) the current time.
+ */
+export interface RetryPolicy {
+  /** Total attempts per request, the first included. */
+  maxAttempts: number;
+  /** Give up when the next wait would end more than this long after the first attempt started. */
+  maxElapsedMs: number;
+  /** First exponential delay (doubling from here). */
+  baseDelayMs: number;
+  /** Cap of the exponential delay. */
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 8,
+  maxElapsedMs: 15 * 60_000,
+  baseDelayMs: 1_000,
+  maxDelayMs: 60_000,
+};
+
+/** What one failed attempt looked like: an HTTP response, or a failure without one. */
+export interface RetryInput {
+  status?: number;
+  headers?: HeaderBag;
+  failure?: FailureKind;
+  /** Epoch ms, used only to turn an HTTP-date `retry-after` into a delay. */
+  nowMs?: number;
+}
+
+/** Statuses retried with exponential backoff (§5.9, §5.10). 500 also, unless x-should-retry: false. */
+const BACKOFF_STATUSES: ReadonlySet<number> = new Set([500, 502, 503, 504, 529]);
+/** Failures without a usable response that a fresh attempt may cure. */
+const RETRIED_FAILURES: ReadonlySet<FailureKind> = new Set(['timeout', 'network', 'truncated', 'checksum']);
+
+/** Whether the rules of §5.10 allow another attempt at all (ignoring attempt and time bounds). */
+export function isRetryable(input: RetryInput): boolean {
+  if (input.failure !== undefined) return RETRIED_FAILURES.has(input.failure);
+  const status = input.status;
+  if (status === undefined) return false;
+  if (status === 429) return true;
+  if (status === 500 && headerValue(input.headers, 'x-should-retry')?.trim().toLowerCase() === 'false') {
+    return false; // a deterministic server failure (§5.9)
+  }
+  return BACKOFF_STATUSES.has(status);
+}
+
+/**
+ * `retry-after` in milliseconds: delta-seconds (decimals tolerated) or an HTTP-date. Undefined when
+ * absent or unparsable, or when it is a date and no `nowMs` was given.
+ */
+export function parseRetryAfter(value: string | undefined, nowMs?: number): number | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const at = Date.parse(text);
+  if (Number.isNaN(at) || nowMs === undefined) return undefined;
+  return Math.max(0, at - nowMs);
+}
+
+/** Exponential backoff for the n-th failure (1-based): base·2^(n-1), capped, jittered ±25 %, kept within [base, cap]. */
+export function backoffDelay(attempt: number, random: () => number, policy: RetryPolicy): number {
+  const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
+  const jittered = exponential * (0.75 + 0.5 * random());
+  return Math.round(Math.min(policy.maxDelayMs, Math.max(policy.baseDelayMs, jittered)));
+}
+
+/**
+ * How long to wait before the next attempt, or null when there must be no next attempt.
+ *
+ * @param attempt the number of the attempt that just failed (1 = the first request)
+ * @param input   its status and headers, or its failure kind
+ * @param random  a source of [0, 1) for jitter (inject a constant in tests)
+ *
+ * - 429: wait `retry-after`. From the second failure on, wait at least the exponential delay too:
+ *   the remote-session budget always says `retry-after: 1`, which is a floor, not the reset (§5.8).
+ *   Without `retry-after`, back off exponentially.
+ * - 500 (unless `x-should-retry: false`), 502, 503, 504, 529, timeouts, network errors, bodies cut
+ *   short and checksum mismatches: exponential 1 s → 60 s with jitter; a 5xx `retry-after`
+ *   (Code Artifact `/content` 503) is honoured as a minimum.
+ * - Everything else (400, 401, 403, 404, 409, 422, 500 + `x-should-retry: false`): null.
+ */
+export function retryDelay(
+  attempt: number,
+  input: RetryInput,
+  random: () => number = Math.random,
+  policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+): number | null {
+  if (attempt >= policy.maxAttempts) return null;
+  if (!isRetryable(input)) return null;
+  const retryAfter = parseRetryAfter(headerValue(input.headers, 'retry-after'), input.nowMs);
+  if (input.status === 429) {
+    if (retryAfter === undefined) return backoffDelay(attempt, random, policy);
+    return attempt >= 2 ? Math.max(retryAfter, backoffDelay(attempt - 1, random, policy)) : retryAfter;
+  }
+  const backoff = backoffDelay(attempt, random, policy);
+  return retryAfter === undefined ? backoff : Math.max(backoff, retryAfter);
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { decodeRfc5987, fingerprintKey, parseContentDisposition, safeBaseName } from '../../src/api/index.js';
+import { flattenQuery, redactQuery, serializeQuery } from '../../src/api/query.js';
+import { rawArrayItems } from '../../src/api/raw-json.js';
+
+describe('query serialization (§2)', () => {
+  it('uses bracket arrays and dot ranges, in order, dropping undefined', () => {
+    const pairs = flattenQuery({
+      user_ids: ['user_a', 'user_b'],
+      'organization_ids[]': ['org_1'],
+      created_at: { gte: '2026-01-01T00:00:00+00:00', lt: undefined },
+      limit: 10,
+      order_by: undefined,
+      empty: [],
+    });
+    expect(serializeQuery(pairs)).toBe(
+      'user_ids[]=user_a&user_ids[]=user_b&organization_ids[]=org_1&created_at.gte=2026-01-01T00%3A00%3A00%2B00%3A00&limit=10',
+    );
+  });
+
+  it('redacts secret-looking names and the key value wherever it appears', () => {
+    const key = 'sk-ant-api01-abcdef';
+    expect(
+      redactQuery(
+        [
+          ['api_key', 'x'],
+          ['q', `a${key}b`],
+          ['page', 'tok'],
+        ],
+        [key],
+      ),
+    ).toBe('api_key=%5BREDACTED%5D&q=a%5BREDACTED%5Db&page=tok');
+  });
+});
+
+describe('Content-Disposition', () => {
+  it('decodes RFC 5987 filename* and prefers it over filename', () => {
+    expect(parseContentDisposition("attachment; filename*=utf-8''report.pdf")).toBe('report.pdf');
+    expect(
+      parseContentDisposition(
+        `attachment; filename="fallback.txt"; filename*=UTF-8'en'%E6%97%A5%E6%9C%AC.txt`,
+      ),
+    ).toBe('日本.txt');
+    expect(parseContentDisposition('attachment; filename="a \\"q\\".txt"')).toBe('a "q".txt');
+    expect(decodeRfc5987("iso-8859-1''%E9t%E9.txt")).toBe('été.txt');
+    expect(decodeRfc5987("utf-8''%FF%FE")).toBeNull();
+    expect(decodeRfc5987("utf-8''%zz")).toBeNull();
+    expect(parseContentDisposition(undefined)).toBeNull();
+  });
+
+  it('makes untrusted names safe as one path segment', () => {
+    expect(safeBaseName('../../etc/passwd')).toBe('passwd');
+    expect(safeBaseName('C:\\x\\a:b.txt')).toBe('a_b.txt');
+    expect(safeBaseName('.hidden')).toBeNull();
+    expect(safeBaseName('-rf')).toBeNull();
+    expect(safeBaseName('dir/')).toBeNull();
+  });
+});
+
+describe('rawArrayItems', () => {
+  it('returns the exact text of each element of the named top-level array', () => {
+    const text =
+      '{"x":{"data":[9]},"data":[ {"a":"]\\"[{"} , [1,{"b":2}], 3.50e1, "s", null ],"has_more":false}';
+    expect(rawArrayItems(text, 'data')).toEqual(['{"a":"]\\"[{"}', '[1,{"b":2}]', '3.50e1', '"s"', 'null']);
+    expect(rawArrayItems('{"data":[]}', 'data')).toEqual([]);
+    expect(rawArrayItems('{"other":1}', 'data')).toBeNull();
+  });
+});
+
+describe('fingerprintKey', () => {
+  it('is the first 12 hex of SHA-256 and does not contain the key', () => {
+    expect(fingerprintKey('sk-ant-api01-abc')).toMatch(/^[0-9a-f]{12}$/);
+    expect(fingerprintKey('sk-ant-api01-abc')).toBe('d210180ced71');
+    expect(fingerprintKey('a')).not.toBe(fingerprintKey('b'));
+  });
+});

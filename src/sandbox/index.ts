@@ -1,0 +1,116 @@
+/**
+ * The Compliance API sandbox: a local `node:http` server that behaves like
+ * `/v1/compliance/*` as described in ../shared/compliance-api.md, over deterministic data.
+ * Sandbox-only routes (unauthenticated, never rate limited, never counted):
+ *   GET /_sandbox/truth[?as_of=T]  → SandboxTruth (see truth.ts)
+ *   GET /_sandbox/stats            → SandboxStats (requests by route template and status)
+ */
+import type { AddressInfo } from 'node:net';
+import type { Reply, Route, SandboxState } from './http/context.js';
+import { badRequest } from './http/errors.js';
+import { parseDatetime } from './http/query.js';
+import { SlidingWindowLimiter } from './http/rate-limiter.js';
+import { createSandboxServer } from './http/server.js';
+import type { SandboxKeys } from './keys.js';
+import type { Profile } from './model.js';
+import { activityRoutes } from './routes/activities.js';
+import { chatRoutes } from './routes/chats.js';
+import { codeArtifactRoutes } from './routes/code-artifacts.js';
+import { directoryRoutes } from './routes/directory.js';
+import { fileRoutes } from './routes/files.js';
+import { projectRoutes } from './routes/projects.js';
+import { sessionRoutes } from './routes/sessions.js';
+import { buildTruth } from './truth.js';
+import { buildWorld } from './world.js';
+
+export type { SandboxKeys } from './keys.js';
+export type { SandboxTruth } from './truth.js';
+export type { SandboxStats } from './http/context.js';
+
+export interface SandboxOptions {
+  /** Default 0 (ephemeral). */
+  port?: number;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Default 1. */
+  seed?: number;
+  /** Default 'small'. */
+  profile?: Profile;
+  /** Requests/min per parent org, default 600; 0 = limiter off (and no ratelimit headers). */
+  rpm?: number;
+  /** Injectable clock (ms since epoch), default Date.now. */
+  now?: () => number;
+}
+
+export interface RunningSandbox {
+  /** 'http://127.0.0.1:PORT' (no trailing slash). */
+  baseUrl: string;
+  keys: SandboxKeys;
+  close(): Promise<void>;
+}
+
+export const ALL_ROUTES: readonly Route[] = [
+  ...directoryRoutes,
+  ...activityRoutes,
+  ...chatRoutes,
+  ...fileRoutes,
+  ...projectRoutes,
+  ...codeArtifactRoutes,
+  ...sessionRoutes,
+];
+
+function sandboxRoutes(url: URL, state: SandboxState): Reply | null {
+  try {
+    if (url.pathname === '/_sandbox/truth') {
+      const raw = url.searchParams.get('as_of');
+      const asOf = raw === null ? state.now() : parseDatetime('as_of', raw, false);
+      return { kind: 'json', body: buildTruth(state.world, asOf) };
+    }
+    if (url.pathname === '/_sandbox/stats') return { kind: 'json', body: state.stats };
+  } catch (error) {
+    const e =
+      error instanceof Error && 'body' in error
+        ? (error as ReturnType<typeof badRequest>)
+        : badRequest(String(error));
+    return { kind: 'json', status: e.status, body: e.body() };
+  }
+  return null;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
+  const seed = options.seed ?? 1;
+  const profile = options.profile ?? 'small';
+  const now = options.now ?? Date.now;
+  const rpm = options.rpm ?? 600;
+  if (!Number.isInteger(rpm) || rpm < 0)
+    throw new RangeError(`rpm must be a non-negative integer, got ${rpm}`);
+  const { world, keys } = buildWorld(seed, profile);
+  const state: SandboxState = {
+    world,
+    keys,
+    now,
+    limiter: new SlidingWindowLimiter(rpm, now),
+    stats: { total: 0, rateLimited: 0, byRoute: {} },
+    requestSeq: 0,
+  };
+  const server = createSandboxServer(state, ALL_ROUTES, sandboxRoutes);
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    baseUrl: `http://${shownHost}:${port}`,
+    keys,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

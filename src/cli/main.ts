@@ -9,6 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { ExportError, EXIT, exitCodeFor } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
 import { registerValidateCommand } from './commands/validate.js';
+import { registerRunCommand } from './commands/run.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
     .exitOverride();
   // Subcommands register here, one module each under ./commands (sandbox, validate, plan, run, verify, demo).
   registerValidateCommand(program);
+  registerRunCommand(program);
   return program;
 }
 

@@ -210,13 +210,18 @@ export async function collectChat(ctx: CollectContext, listed: Chat, rawListed: 
     return;
   }
   const meta = (chat ?? {}) as Partial<Chat>;
-  const refs: (() => Promise<void>)[] = [
-    ...[...files.values()].map(
-      (f) => () => fetchFile(ctx, f.id, { filename: f.filename, custodian, parent: listed.id }),
-    ),
-    ...[...generated.values()].map((g) => () => fetchGeneratedFile(ctx, g, custodian, listed.id)),
-    ...[...artifacts.values()].map((a) => () => fetchArtifactVersion(ctx, a, custodian, listed.id)),
-  ];
+  const refs: (() => Promise<void>)[] = [];
+  if (includes(ctx, 'files')) {
+    for (const f of files.values()) {
+      refs.push(() => fetchFile(ctx, f.id, { filename: f.filename, custodian, parent: listed.id }));
+    }
+  }
+  if (includes(ctx, 'generated_files')) {
+    for (const g of generated.values()) refs.push(() => fetchGeneratedFile(ctx, g, custodian, listed.id));
+  }
+  if (includes(ctx, 'chat_artifacts')) {
+    for (const a of artifacts.values()) refs.push(() => fetchArtifactVersion(ctx, a, custodian, listed.id));
+  }
   await forEachBounded(refs, (run) => run(), {
     concurrency: Math.max(2, Math.floor(ctx.concurrency / 2)),
     ...(ctx.signal ? { signal: ctx.signal } : {}),

@@ -1,0 +1,106 @@
+/**
+ * `compliance-export run <job.yaml> [--state-dir DIR] [--force] [--json] [--quiet]`: run a job
+ * (preflight → collect → quiesce → seal → ship → verify). Ctrl-C stops at a clean checkpoint,
+ * prints the resume command and exits 130; a second Ctrl-C exits at once (state stays consistent:
+ * the journal tolerates a torn last line).
+ */
+import type { Command } from 'commander';
+import { EXIT, ExportError } from '../../errors.js';
+import { runJob } from '../../run-job.js';
+import type { RunJobResult } from '../../run-job.js';
+
+interface RunOptions {
+  stateDir?: string;
+  force?: boolean;
+  json?: boolean;
+  quiet?: boolean;
+  progress?: 'tty' | 'json' | 'off';
+}
+
+function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/u.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+function printSummary(result: RunJobResult): void {
+  const lines = [
+    `status: ${result.status}${result.resumed ? ' (resumed)' : ''}`,
+    `as-of cut: ${result.asOfCut ?? '-'}`,
+    ...Object.entries(result.counts)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([kind, n]) => `  ${kind.padEnd(22)} ${n}`),
+    `exceptions: ${result.exceptions}   drift: ${result.drift}   duplicates: ${result.duplicates}`,
+    `requests: ${result.requests}` +
+      (result.quiescence !== null
+        ? `   quiescence: ${result.quiescence.passes} pass(es), ${result.quiescence.settled ? 'settled' : 'NOT settled'}`
+        : ''),
+    `state: ${result.stateDir}`,
+  ];
+  if (result.archive !== null) {
+    lines.push(`archive: ${result.archive.location}`, `sha256: ${result.archive.zipSha256}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run')
+    .description(
+      'Run an export job: preflight, collect, quiesce, seal, ship, verify. Resumes where it stopped.',
+    )
+    .argument('<job>', 'job spec YAML file')
+    .option('--state-dir <dir>', "staging state folder (default: the spec's state_dir)")
+    .option('--force', 'accept (and start over from) state left by a different version of the spec')
+    .option('--json', 'print the run summary as one JSON object on stdout')
+    .option('-q, --quiet', 'no progress output and no summary (exit code only)')
+    .option('--progress <mode>', 'progress on stderr: tty (live line), json (log lines) or off')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  compliance-export run jobs/legal-hold.yaml\n' +
+        '  compliance-export run jobs/legal-hold.yaml --state-dir /var/lib/compliance-export\n' +
+        '  compliance-export run jobs/legal-hold.yaml --json > run-summary.json\n' +
+        '\nThe API key is read from the environment variable named by source.api_key_env.\n' +
+        'Exit codes: 0 complete, 1 failure, 2 bad spec or flags, 3 finished with gaps (see the\n' +
+        'exceptions report), 130 interrupted (run the same command again to resume).',
+    )
+    .action(async (job: string, opts: RunOptions) => {
+      if (opts.progress !== undefined && !['tty', 'json', 'off'].includes(opts.progress)) {
+        throw new ExportError(
+          'usage',
+          `--progress must be tty, json or off (got ${JSON.stringify(opts.progress)})`,
+        );
+      }
+      const controller = new AbortController();
+      let interrupts = 0;
+      const onSigint = (): void => {
+        interrupts += 1;
+        if (interrupts > 1) process.exit(EXIT.interrupted);
+        process.stderr.write(
+          '\ncompliance-export: stopping at the next checkpoint (Ctrl-C again to quit now)\n',
+        );
+        controller.abort(new ExportError('interrupted', 'interrupted by Ctrl-C'));
+      };
+      process.on('SIGINT', onSigint);
+      const argv = ['compliance-export', 'run', job];
+      if (opts.stateDir !== undefined) argv.push('--state-dir', opts.stateDir);
+      try {
+        const result = await runJob({
+          specPath: job,
+          ...(opts.stateDir !== undefined ? { stateDir: opts.stateDir } : {}),
+          ...(opts.force === true ? { force: true } : {}),
+          signal: controller.signal,
+          ...(opts.quiet === true
+            ? { progress: 'off' as const }
+            : opts.progress
+              ? { progress: opts.progress }
+              : {}),
+          commandLine: argv.map(shellQuote).join(' '),
+        });
+        if (opts.json === true) process.stdout.write(`${JSON.stringify(result)}\n`);
+        else if (opts.quiet !== true) printSummary(result);
+        process.exitCode = result.exitCode;
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+    });
+}

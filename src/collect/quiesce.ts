@@ -1,0 +1,104 @@
+/**
+ * The first pass and the quiescence loop (issue 6 §6; compliance-api.md §4.2). After pass 1, wait
+ * `interval`, then re-enumerate what can change behind a cursor: chats org-wide by `updated_at`
+ * from the previous pass's start minus `overlap`, code artifacts fully (their list is sorted by
+ * id, so new ones land behind the cursor), projects, activities (late-indexed events). Only new or
+ * changed items are fetched (the store index says what is held). Stop when a pass stores nothing
+ * new, or after `max_passes`; then the changes of the last pass are named `unresolved_drift`.
+ *
+ * Pass starts are recorded in the journal, so a resumed run continues the loop where it stopped.
+ */
+import type { Organization } from '../api/index.js';
+import { collectActivities } from './activities.js';
+import { collectChats } from './chats.js';
+import { collectCodeArtifacts } from './code-artifacts.js';
+import type { CollectContext } from './context.js';
+import { collectDirectory } from './directory.js';
+import { collectProjects } from './projects.js';
+import { collectSessions } from './sessions.js';
+
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+export interface QuiescenceResult {
+  /** Re-enumeration passes run (pass 1 not counted). */
+  readonly passes: number;
+  readonly settled: boolean;
+}
+
+function passStartKey(pass: number): string {
+  return `pass_${pass}_started_at`;
+}
+
+function passDoneKey(pass: number): string {
+  return `pass_${pass}_changed`;
+}
+
+/** Pass 1: every included kind, in dependency order. */
+export async function collectFirstPass(
+  ctx: CollectContext,
+  orgs: readonly Organization[],
+  rawOrgs: ReadonlyMap<string, string>,
+  now: () => Date,
+): Promise<void> {
+  ctx.pass = 1;
+  if (ctx.store.meta(passStartKey(1)) === undefined) ctx.store.setMeta(passStartKey(1), now().toISOString());
+  if (ctx.store.meta(passDoneKey(1)) !== undefined) return;
+  await collectDirectory(ctx, orgs, rawOrgs);
+  await collectChats(ctx);
+  await collectProjects(ctx);
+  await collectCodeArtifacts(ctx);
+  await collectActivities(ctx);
+  await collectSessions(ctx);
+  ctx.store.setMeta(passDoneKey(1), ctx.changed);
+  await ctx.store.flush();
+}
+
+/** Re-enumerate until nothing new shows up, or `max_passes`. */
+export async function quiesce(ctx: CollectContext, sleep: Sleep, now: () => Date): Promise<QuiescenceResult> {
+  const { interval_ms: interval, max_passes: maxPasses } = ctx.spec.consistency.quiescence;
+  const overlap = ctx.spec.consistency.overlap_ms;
+  for (let pass = 2; pass <= maxPasses + 1; pass += 1) {
+    const finished = ctx.store.meta(passDoneKey(pass));
+    if (typeof finished === 'number') {
+      // Done in an earlier run of this job.
+      if (finished === 0) return { passes: pass - 1, settled: true };
+      continue;
+    }
+    const resumed = ctx.store.meta(passStartKey(pass)) !== undefined;
+    if (!resumed) {
+      await sleep(interval, ctx.signal);
+      ctx.store.setMeta(passStartKey(pass), now().toISOString());
+    }
+    const prevStart = ctx.store.meta(passStartKey(pass - 1));
+    const since = new Date(
+      Date.parse(typeof prevStart === 'string' ? prevStart : ctx.cut) - overlap,
+    ).toISOString();
+    ctx.pass = pass;
+    ctx.changed = 0;
+    ctx.changedKeys = [];
+    await collectChats(ctx, since);
+    await collectCodeArtifacts(ctx);
+    await collectProjects(ctx);
+    await collectActivities(ctx);
+    // A pass resumed after a crash may have stored changes before the crash: never call it settled.
+    const changed = ctx.changed + (resumed ? 1 : 0);
+    ctx.store.setMeta(passDoneKey(pass), changed);
+    await ctx.store.flush();
+    if (changed === 0) return { passes: pass - 1, settled: true };
+  }
+  // Still changing after the last pass: name what changed in it.
+  for (const [kind, id] of ctx.changedKeys) {
+    ctx.store.recordException(
+      {
+        kind,
+        id,
+        reason: 'unresolved_drift',
+        retryable: true,
+        detail: `still changing after ${maxPasses} quiescence passes; archived at its latest state`,
+      },
+      ctx.pass,
+    );
+  }
+  await ctx.store.flush();
+  return { passes: maxPasses, settled: false };
+}

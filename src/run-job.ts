@@ -1,0 +1,222 @@
+/**
+ * The one module that knows the stage order: preflight → collect → quiesce → seal → ship → verify.
+ * Each stage lives in its own folder; this file only sequences them, owns the run's resources
+ * (store, client, progress) and turns the outcome into an exit code: 0 complete, 3 gaps, 130
+ * interrupted after a clean checkpoint (with the command that resumes).
+ */
+import { createWriteStream } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createComplianceClient, jsonlLedger } from './api/index.js';
+import type { ComplianceClient, ComplianceClientOptions } from './api/index.js';
+import type { CollectContext } from './collect/context.js';
+import { resolveCustodians, resolveOrganizations } from './collect/directory.js';
+import { collectFirstPass, quiesce, type QuiescenceResult, type Sleep } from './collect/quiesce.js';
+import { EXIT, ExportError } from './errors.js';
+import { applyOverrides, loadSpecFile } from './spec/index.js';
+import type { LoadedSpec, SpecOverrides } from './spec/types.js';
+import { openStore, type StagingStore } from './store/index.js';
+import { checkLocalDestination, probeScopes, readApiKey } from './run/preflight.js';
+import { Progress, type ProgressMode } from './run/progress.js';
+import { finishRun, type FinishResult } from './run/finish.js';
+
+export interface RunJobOptions {
+  readonly specPath: string;
+  /** Where state lives (default: the spec's `state_dir`); does not change the spec hash. */
+  readonly stateDir?: string;
+  /** Accept state left by a different spec (starts over). */
+  readonly force?: boolean;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Run-time overrides (demo ports, tests); re-validated, and part of the spec hash. */
+  readonly overrides?: SpecOverrides;
+  readonly now?: () => Date;
+  /** Waits between quiescence passes (tests inject an instant one). */
+  readonly sleep?: Sleep;
+  /** Abort = Ctrl-C: stop at a clean checkpoint, exit 130. */
+  readonly signal?: AbortSignal;
+  readonly progress?: ProgressMode;
+  readonly stderr?: NodeJS.WritableStream;
+  /** Client knobs for tests and benches (retry policy, clock); never the key or base URL. */
+  readonly client?: Partial<Omit<ComplianceClientOptions, 'apiKey' | 'baseUrl'>>;
+  /** Stop after this stage (seal/ship/verify need the archive helpers). */
+  readonly stopAfter?: 'quiesce' | 'verify';
+  /** Shown in the resume hint. */
+  readonly commandLine?: string;
+}
+
+export interface RunJobResult {
+  readonly exitCode: number;
+  readonly status: 'complete' | 'gaps' | 'interrupted';
+  readonly asOfCut: string | null;
+  readonly stateDir: string;
+  readonly counts: Record<string, number>;
+  readonly exceptions: number;
+  readonly drift: number;
+  readonly duplicates: number;
+  readonly requests: number;
+  readonly quiescence: QuiescenceResult | null;
+  readonly resumed: boolean;
+  readonly archive: FinishResult | null;
+  readonly resumeCommand: string | null;
+}
+
+const defaultSleep: Sleep = (ms, signal) =>
+  new Promise((res, rej) => {
+    const t = setTimeout(res, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        rej(new ExportError('interrupted', 'interrupted while waiting between quiescence passes'));
+      },
+      { once: true },
+    );
+  });
+
+function isInterrupt(error: unknown, signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true || (error instanceof ExportError && error.code === 'interrupted');
+}
+
+export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
+  const now = options.now ?? (() => new Date());
+  const env = options.env ?? process.env;
+  const stderr = options.stderr ?? process.stderr;
+  let loaded: LoadedSpec = await loadSpecFile(options.specPath, { env });
+  if (options.overrides !== undefined) loaded = applyOverrides(loaded, options.overrides, { env });
+  const spec = loaded.spec;
+  const stateRoot = resolve(options.stateDir ?? spec.state_dir);
+
+  // ---- preflight (no state written before the key and scopes check out) ----
+  const apiKey = readApiKey(spec, env);
+  await checkLocalDestination(spec);
+  const store = await openStore({
+    stateDir: stateRoot,
+    jobName: spec.name,
+    specSha256: loaded.sha256,
+    ...(options.force !== undefined ? { force: options.force } : {}),
+    now,
+  });
+  const ledger = createWriteStream(join(store.dir, 'requests.jsonl'), { flags: 'a' });
+  const client: ComplianceClient = createComplianceClient({
+    ...options.client,
+    baseUrl: spec.source.base_url,
+    apiKey,
+    requestsPerMinute: spec.source.requests_per_minute,
+    maxInFlight: spec.source.max_concurrency,
+    timeouts: {
+      connectMs: spec.source.timeouts.connect_ms,
+      headersMs: spec.source.timeouts.headers_ms,
+      bodyIdleMs: spec.source.timeouts.body_idle_ms,
+    },
+    ledger: jsonlLedger(ledger),
+  });
+  const mode: ProgressMode =
+    options.progress ?? ((stderr as { isTTY?: boolean }).isTTY === true ? 'tty' : 'json');
+  const progress = new Progress({ mode, out: stderr, requests: () => client.stats().requests });
+  const resumeCommand =
+    options.commandLine ?? `compliance-export run ${options.specPath} --state-dir ${stateRoot}`;
+  let quiescence: QuiescenceResult | null = null;
+  let archive: FinishResult | null = null;
+  let interrupted = false;
+  const resumed = store.resumed;
+  try {
+    progress.start();
+    progress.enter('preflight');
+    const pre = await probeScopes(client, spec, options.signal);
+    const runSpec = { ...spec, scope: { ...spec.scope, include: pre.include } };
+    for (const gap of pre.gaps) {
+      store.recordException(
+        {
+          kind: 'scope',
+          id: gap.kind,
+          reason: 'scope_missing',
+          retryable: false,
+          detail: `needs ${gap.scope}`,
+        },
+        1,
+      );
+    }
+    // The as-of cut is fixed once per job: a resumed run keeps judging against the same cut.
+    if (store.cut === null) {
+      store.setMeta('run_started_at', now().toISOString());
+      store.setMeta('as_of_cut', new Date(now().getTime() - spec.consistency.indexing_lag_ms).toISOString());
+    }
+    const cut = store.cut!;
+    const ctx: CollectContext = {
+      store,
+      client,
+      spec: runSpec,
+      cut,
+      concurrency: spec.source.max_concurrency,
+      readAhead: spec.source.max_concurrency * 2,
+      signal: options.signal,
+      progress,
+      scope: { orgUuids: null, custodianIds: null, emails: new Map() },
+      pass: 1,
+      changed: 0,
+      changedKeys: [],
+      inflight: new Map(),
+      failed: new Set(),
+    };
+    progress.enter('collect');
+    const canListOrgs = !pre.gaps.some((g) => g.kind === 'directory') || pre.include.includes('directory');
+    const { orgs, raw } = canListOrgs
+      ? await resolveOrganizations(ctx).catch((error: unknown) => {
+          if ((error as ExportError).code === 'scope_missing' && spec.scope.organizations === 'all') {
+            return { orgs: [], raw: new Map<string, string>() };
+          }
+          throw error;
+        })
+      : { orgs: [], raw: new Map<string, string>() };
+    ctx.scope = await resolveCustodians(ctx, orgs);
+    await collectFirstPass(ctx, orgs, raw, now);
+    progress.enter('quiesce');
+    quiescence = await quiesce(ctx, options.sleep ?? defaultSleep, now);
+    await store.flush();
+    if (options.stopAfter !== 'quiesce') {
+      progress.enter('seal');
+      archive = await finishRun({ store, loaded, client, progress, now, runSpec, quiescence, resumed });
+    }
+  } catch (error) {
+    if (!isInterrupt(error, options.signal)) {
+      progress.stop();
+      await store.close().catch(() => undefined);
+      await client.close().catch(() => undefined);
+      ledger.end();
+      throw error;
+    }
+    interrupted = true;
+  } finally {
+    progress.stop();
+  }
+  // Every record and checkpoint appended so far becomes durable before we report anything.
+  const counts = Object.fromEntries(store.countsByKind());
+  const exceptions = store.exceptions().length;
+  const drift = store.drift().length;
+  const duplicates = store.stats.duplicates;
+  const asOfCut = store.cut;
+  await store.close();
+  const requests = client.stats().requests;
+  await client.close();
+  await new Promise<void>((r) => ledger.end(r));
+  if (interrupted) {
+    stderr.write(`compliance-export: interrupted; state is saved. Resume with:\n  ${resumeCommand}\n`);
+  }
+  const status = interrupted ? 'interrupted' : exceptions > 0 ? 'gaps' : 'complete';
+  return {
+    exitCode: interrupted ? EXIT.interrupted : exceptions > 0 ? EXIT.gaps : EXIT.ok,
+    status,
+    asOfCut,
+    stateDir: store.dir,
+    counts,
+    exceptions,
+    drift,
+    duplicates,
+    requests,
+    quiescence,
+    resumed,
+    archive,
+    resumeCommand: interrupted ? resumeCommand : null,
+  };
+}
+
+export type { StagingStore };

@@ -1,0 +1,134 @@
+/**
+ * Preflight, before any work (issue 6 §1): the key is set (from the env var the spec names) and
+ * accepted; one cheap probe per content kind shows which kinds the key's scopes reach
+ * (compliance-api.md §1.3, §5.4: a missing scope answers 403); the destination is reachable.
+ * A missing scope stops the run with a clear error, or, when the spec says `on_missing_scope:
+ * record_gap`, drops the kind and names the gap in the exceptions report.
+ */
+import { access, mkdir, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { ComplianceClient, Page } from '../api/index.js';
+import { ExportError } from '../errors.js';
+import { parseDestinationUri } from '../spec/index.js';
+import type { ContentKind, ResolvedJobSpec } from '../spec/types.js';
+
+/** Read the key from the environment; never echo it. */
+export function readApiKey(spec: ResolvedJobSpec, env: NodeJS.ProcessEnv): string {
+  const name = spec.source.api_key_env;
+  const key = env[name];
+  if (key === undefined || key.trim() === '') {
+    throw new ExportError('api_key_missing', `environment variable ${name} (source.api_key_env) is not set`);
+  }
+  return key.trim();
+}
+
+interface Probe {
+  readonly kinds: readonly ContentKind[];
+  readonly scope: string;
+  readonly run: (client: ComplianceClient, signal: AbortSignal | undefined) => AsyncIterable<Page<unknown>>;
+}
+
+const PROBES: readonly Probe[] = [
+  {
+    kinds: ['directory'],
+    scope: 'read:compliance_org_data',
+    run: (c, signal) => c.listOrganizations({ limit: 1 }, { signal }),
+  },
+  {
+    kinds: ['chats', 'files', 'generated_files', 'chat_artifacts'],
+    scope: 'read:compliance_user_data',
+    run: (c, signal) => c.listChats({ limit: 1 }, { signal }),
+  },
+  {
+    kinds: ['projects'],
+    scope: 'read:compliance_user_data',
+    run: (c, signal) => c.listProjects({ limit: 1 }, { signal }),
+  },
+  {
+    kinds: ['activities'],
+    scope: 'read:compliance_activities',
+    run: (c, signal) => c.listActivities({ limit: 1 }, { signal }),
+  },
+  {
+    kinds: ['code_artifacts'],
+    scope: 'read:compliance_user_data',
+    run: (c, signal) => c.listCodeArtifacts({ limit: 1 }, { signal }),
+  },
+  {
+    kinds: ['sessions'],
+    scope: 'read:compliance_user_data',
+    run: (c, signal) => c.listRemoteSessions({ limit: 1 }, { signal }),
+  },
+];
+
+export interface ScopeGap {
+  readonly kind: ContentKind;
+  readonly scope: string;
+  readonly detail: string;
+}
+
+export interface PreflightResult {
+  /** The kinds this run will export (the spec's, minus recorded scope gaps). */
+  readonly include: ContentKind[];
+  readonly gaps: ScopeGap[];
+}
+
+/** Probe the key against every included kind: one request each, the first page only. */
+export async function probeScopes(
+  client: ComplianceClient,
+  spec: ResolvedJobSpec,
+  signal?: AbortSignal,
+): Promise<PreflightResult> {
+  const wanted = new Set(spec.scope.include);
+  const gaps: ScopeGap[] = [];
+  for (const probe of PROBES) {
+    const kinds = probe.kinds.filter((k) => wanted.has(k));
+    if (kinds.length === 0) continue;
+    try {
+      for await (const _page of probe.run(client, signal)) break;
+    } catch (error) {
+      const code = (error as ExportError).code;
+      if (code === 'scope_missing') {
+        for (const kind of kinds) gaps.push({ kind, scope: probe.scope, detail: (error as Error).message });
+        continue;
+      }
+      if (code === 'api_key_rejected') {
+        throw new ExportError('api_key_rejected', `the API key in ${spec.source.api_key_env} was rejected`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+  if (gaps.length > 0 && spec.on_missing_scope === 'error') {
+    const lines = gaps.map((g) => `${g.kind} (needs ${g.scope} or read:org_audit)`);
+    throw new ExportError(
+      'scope_missing',
+      `the API key in ${spec.source.api_key_env} cannot read: ${lines.join(', ')}; ` +
+        'use a key with those scopes, drop the kinds from scope.include, or set on_missing_scope: record_gap',
+    );
+  }
+  const missing = new Set(gaps.map((g) => g.kind));
+  return { include: spec.scope.include.filter((k) => !missing.has(k)), gaps };
+}
+
+/** A local destination must be (or be creatable as) a writable folder. S3 is checked by the sink. */
+export async function checkLocalDestination(spec: ResolvedJobSpec): Promise<string | null> {
+  const target = parseDestinationUri(spec.destination.uri);
+  if (target.kind !== 'local') return null;
+  const dir = resolve(target.path);
+  try {
+    await mkdir(dir, { recursive: true });
+    const st = await stat(dir);
+    if (!st.isDirectory()) throw new Error('not a directory');
+    await access(dir, constants.W_OK);
+  } catch (error) {
+    throw new ExportError(
+      'destination_unreachable',
+      `destination ${spec.destination.uri}: cannot write to ${dir} (${(error as Error).message})`,
+      { cause: error },
+    );
+  }
+  return dirname(dir);
+}

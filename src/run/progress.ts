@@ -1,0 +1,130 @@
+/**
+ * Progress for long runs: on a TTY one live line (current stage, counts, request rate, ETA of the
+ * listed backlog); otherwise one JSON line on stderr every `intervalMs` (log collectors parse it).
+ * Stages only bump counters; this module decides how and when to show them.
+ */
+import type { ProgressSink, StageCounters } from '../collect/context.js';
+
+export type ProgressMode = 'tty' | 'json' | 'off';
+
+export interface ProgressOptions {
+  readonly mode: ProgressMode;
+  readonly out: NodeJS.WritableStream;
+  /** Requests sent so far (the client's counter). */
+  readonly requests: () => number;
+  readonly now?: () => number;
+  readonly intervalMs?: number;
+}
+
+function fmtDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '—';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+export class Progress implements ProgressSink {
+  readonly #stages = new Map<string, StageCounters>();
+  readonly #opts: ProgressOptions;
+  readonly #now: () => number;
+  #current = 'preflight';
+  #timer: NodeJS.Timeout | null = null;
+  #startedAt: number;
+  #stageStartedAt: number;
+  #lastLine = 0;
+
+  constructor(opts: ProgressOptions) {
+    this.#opts = opts;
+    this.#now = opts.now ?? Date.now;
+    this.#startedAt = this.#now();
+    this.#stageStartedAt = this.#startedAt;
+  }
+
+  stage(name: string): StageCounters {
+    let c = this.#stages.get(name);
+    if (c === undefined) {
+      c = { listed: 0, fetched: 0, skipped: 0, gaps: 0, total: null };
+      this.#stages.set(name, c);
+    }
+    return c;
+  }
+
+  counters(): Record<string, StageCounters> {
+    return Object.fromEntries([...this.#stages].map(([k, v]) => [k, { ...v }]));
+  }
+
+  /** Mark the start of a pipeline stage (preflight, collect, quiesce, seal, ship, verify). */
+  enter(stage: string): void {
+    this.#current = stage;
+    this.#stageStartedAt = this.#now();
+    this.#emit('stage', true);
+  }
+
+  start(): void {
+    if (this.#opts.mode === 'off' || this.#timer !== null) return;
+    const every = this.#opts.intervalMs ?? (this.#opts.mode === 'tty' ? 500 : 10_000);
+    this.#timer = setInterval(() => this.#emit('progress', false), every);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+    if (this.#opts.mode === 'tty' && this.#lastLine > 0) this.#opts.out.write('\n');
+    this.#lastLine = 0;
+  }
+
+  /** A one-off message that must not be overwritten by the live line. */
+  note(message: string, data: Record<string, unknown> = {}): void {
+    if (this.#opts.mode === 'off') return;
+    if (this.#opts.mode === 'tty') {
+      this.#opts.out.write(`\r\x1b[2K${message}\n`);
+      this.#lastLine = 0;
+    } else {
+      this.#opts.out.write(
+        `${JSON.stringify({ at: new Date(this.#now()).toISOString(), event: 'note', message, ...data })}\n`,
+      );
+    }
+  }
+
+  #emit(event: string, force: boolean): void {
+    const mode = this.#opts.mode;
+    if (mode === 'off') return;
+    const elapsed = (this.#now() - this.#startedAt) / 1000;
+    const requests = this.#opts.requests();
+    const rate = elapsed > 0 ? requests / elapsed : 0;
+    if (mode === 'json') {
+      if (!force && event === 'progress' && this.#stages.size === 0) return;
+      this.#opts.out.write(
+        `${JSON.stringify({
+          at: new Date(this.#now()).toISOString(),
+          event,
+          stage: this.#current,
+          elapsed_s: Math.round(elapsed),
+          requests,
+          requests_per_s: Math.round(rate * 10) / 10,
+          counters: this.counters(),
+        })}\n`,
+      );
+      return;
+    }
+    const parts: string[] = [];
+    for (const [name, c] of this.#stages) {
+      parts.push(`${name} ${c.fetched}/${c.listed}${c.gaps > 0 ? ` !${c.gaps}` : ''}`);
+    }
+    let backlog = 0;
+    let done = 0;
+    for (const c of this.#stages.values()) {
+      backlog += Math.max(0, (c.total ?? c.listed) - c.fetched - c.skipped);
+      done += c.fetched + c.skipped;
+    }
+    const stageElapsed = (this.#now() - this.#stageStartedAt) / 1000;
+    const itemRate = stageElapsed > 0 ? done / Math.max(elapsed, 1) : 0;
+    const eta = backlog > 0 && itemRate > 0 ? fmtDuration(backlog / itemRate) : '—';
+    const line = `[${this.#current}] ${parts.join(' · ')} | ${requests} req, ${rate.toFixed(1)}/s | ETA ${eta} | ${fmtDuration(elapsed)}`;
+    const width = (this.#opts.out as { columns?: number }).columns ?? 120;
+    this.#opts.out.write(`\r\x1b[2K${line.slice(0, Math.max(20, width - 1))}`);
+    this.#lastLine = line.length;
+  }
+}

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { error, type Finding } from './finding.js';
+import { error, withSuggestion, type Finding } from './finding.js';
 import { joinPointer } from './parse-yaml.js';
 import { closest } from './suggest.js';
 import type { DiagnosticCode } from './types.js';
@@ -201,7 +201,12 @@ function toFinding(e: ErrorObject): Finding[] {
       if (guess !== undefined) hint = `; did you mean "${guess}"?`;
       else if (homes.length > 0) hint = `; "${key}" belongs under ${homes.join(' or ')}`;
       else hint = allowed.length > 0 ? ` (allowed here: ${allowed.join(', ')})` : '';
-      return [error(joinPointer(path, key), 'unknown_key', `unknown key "${key}"${hint}`, 'key')];
+      return [
+        withSuggestion(
+          error(joinPointer(path, key), 'unknown_key', `unknown key "${key}"${hint}`, 'key'),
+          guess,
+        ),
+      ];
     }
     case 'required': {
       const key = String(params.missingProperty);
@@ -225,7 +230,10 @@ function toFinding(e: ErrorObject): Finding[] {
       const guess = typeof e.data === 'string' ? closest(e.data, allowed) : undefined;
       const hint = guess !== undefined ? `; did you mean "${guess}"?` : '';
       return [
-        error(path, 'enum', `must be one of: ${allowed.join(', ')} (found ${describe(e.data)})${hint}`),
+        withSuggestion(
+          error(path, 'enum', `must be one of: ${allowed.join(', ')} (found ${describe(e.data)})${hint}`),
+          guess,
+        ),
       ];
     }
     case 'minimum':

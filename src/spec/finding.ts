@@ -13,6 +13,12 @@ export interface Finding {
   at?: 'key' | 'value';
   /** Exact source offset when known (YAML errors, a pasted key); wins over `path`. */
   offset?: number;
+  /** The "did you mean" candidate, for machines (the message says it for humans). */
+  suggestion?: string;
+}
+
+export function withSuggestion(f: Finding, suggestion: string | undefined): Finding {
+  return suggestion === undefined ? f : { ...f, suggestion };
 }
 
 export function error(path: string, code: DiagnosticCode, message: string, at?: 'key'): Finding {

@@ -116,7 +116,17 @@ function finish(
 function position(f: Finding, doc: Document.Parsed | null, parsed: ParsedYaml, file: string): Diagnostic {
   const offset = f.offset ?? offsetOf(doc, f.path, f.at);
   const { line, col } = positionOf(parsed.lineCounter, offset);
-  return { file, line, col, path: f.path, message: f.message, code: f.code, severity: f.severity };
+  const d: Diagnostic = {
+    file,
+    line,
+    col,
+    path: f.path,
+    message: f.message,
+    code: f.code,
+    severity: f.severity,
+  };
+  if (f.suggestion !== undefined) d.suggestion = f.suggestion;
+  return d;
 }
 
 function noPosition(file: string, code: Diagnostic['code'], message: string): Diagnostic {

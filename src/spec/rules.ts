@@ -5,7 +5,7 @@
  */
 import { KNOWN_ACTIVITY_TYPES } from './activity-types.js';
 import { checkDestinationUri, isLoopbackHost } from './destination.js';
-import { error, warning, type Finding } from './finding.js';
+import { error, warning, withSuggestion, type Finding } from './finding.js';
 import { closest } from './suggest.js';
 import { formatDuration, parseDuration, parseSize } from './units.js';
 
@@ -260,10 +260,13 @@ const activityRule: Rule = (doc) => {
       const guess = closest(t, KNOWN_ACTIVITY_TYPES);
       out.push(
         guess !== undefined
-          ? error(
-              `/scope/${key}/${i}`,
-              'activity_type',
-              `unknown activity type "${t}"; did you mean "${guess}"?`,
+          ? withSuggestion(
+              error(
+                `/scope/${key}/${i}`,
+                'activity_type',
+                `unknown activity type "${t}"; did you mean "${guess}"?`,
+              ),
+              guess,
             )
           : warning(
               `/scope/${key}/${i}`,

@@ -216,6 +216,8 @@ export interface Diagnostic {
   message: string;
   code: DiagnosticCode;
   severity: Severity;
+  /** "Did you mean" candidate for unknown keys, enum values and activity types. */
+  suggestion?: string;
 }
 
 export interface LoadedSpec {

@@ -9,10 +9,13 @@ import { headerValue, type HeaderBag } from './headers.js';
  * - Smooth pacing: request starts are spaced 60 000 / rpm ms apart; idle time earns no credit, so
  *   the budget is never burst.
  * - A cap on requests in flight (FIFO).
- * - Adaptation: the `anthropic-ratelimit-requests-remaining/reset` headers say how many requests
- *   the server will still take before its window resets. When that is less than our pace would
- *   use (someone else is spending the shared budget), requests are spread over the time left; at
- *   zero they wait for the reset.
+ * - Adaptation to `anthropic-ratelimit-requests-limit/remaining/reset`. `limit - remaining` is
+ *   what the server has counted recently; we know how many of those were ours (our starts in the
+ *   last 60 s), so the difference is what the customer's other integrations spend. Our pace is
+ *   capped at `limit - others - low-water`, so together we stay under the limit: alone at 540 of
+ *   600 nothing changes. Below the low-water mark starts are also spread out in proportion, and
+ *   at zero we wait for one request's worth of replenishment (reset = fully replenished, so one
+ *   request comes back every (reset - now) / (limit - remaining)).
  * - `pauseUntil` (after a 429) holds every new request until the given time.
  */
 export interface RateBudgetOptions {
@@ -35,13 +38,20 @@ export interface RateBudgetSnapshot {
 }
 
 interface ServerWindow {
+  limit: number;
   remaining: number;
-  /** Local epoch ms at which the server's window resets. */
+  /** Local epoch ms at which the server's budget is fully replenished. */
   resetAt: number;
+  observedAt: number;
   /** `granted` when the observation arrived: later grants are not in `remaining` yet. */
   grantedAtObservation: number;
   inFlightAtObservation: number;
+  /** Requests per minute the server counted that were not ours. */
+  othersRpm: number;
 }
+
+const WINDOW_MS = 60_000;
+const MIN_RPM = 6;
 
 export type Release = () => void;
 
@@ -56,6 +66,8 @@ export class RateBudget {
   private granted = 0;
   private readonly waiters: (() => void)[] = [];
   private window: ServerWindow | null = null;
+  /** Start times of our requests in the last minute (ascending). */
+  private readonly recent: number[] = [];
 
   constructor(options: RateBudgetOptions = {}) {
     const rpm = options.requestsPerMinute ?? 540;
@@ -90,6 +102,7 @@ export class RateBudget {
       throw error;
     }
     this.granted += 1;
+    this.recent.push(this.clock.now());
     let released = false;
     return () => {
       if (released) return;
@@ -100,21 +113,29 @@ export class RateBudget {
 
   /** Feed the rate-limit headers of any response (success or error) back into the pacing. */
   observe(headers: HeaderBag): void {
-    const remainingText = headerValue(headers, 'anthropic-ratelimit-requests-remaining');
-    const resetText = headerValue(headers, 'anthropic-ratelimit-requests-reset');
-    if (remainingText === undefined || resetText === undefined) return;
-    const remaining = Number(remainingText);
-    const resetServer = Date.parse(resetText);
-    if (!Number.isFinite(remaining) || Number.isNaN(resetServer)) return;
-    // Measure the time to reset on the server's own clock (its Date header) so clock skew between
-    // us and the server does not distort it; fall back to ours.
+    const remaining = Number(headerValue(headers, 'anthropic-ratelimit-requests-remaining') ?? NaN);
+    if (!Number.isFinite(remaining) || remaining < 0) return;
+    const limitHeader = Number(headerValue(headers, 'anthropic-ratelimit-requests-limit') ?? NaN);
+    const limit =
+      Number.isFinite(limitHeader) && limitHeader > 0
+        ? limitHeader
+        : Math.max(remaining, this.requestsPerMinute);
+    // Measure the time to reset on the server's own clock (its Date header) so clock skew does not
+    // distort it; fall back to ours, and to a steady one-minute refill when the value is unusable.
     const now = this.clock.now();
+    const resetServer = Date.parse(headerValue(headers, 'anthropic-ratelimit-requests-reset') ?? '');
     const serverNow = Date.parse(headerValue(headers, 'date') ?? '');
-    const untilReset = resetServer - (Number.isNaN(serverNow) ? now : serverNow);
-    if (untilReset <= 0) return;
+    let untilReset = resetServer - (Number.isNaN(serverNow) ? now : serverNow);
+    if (Number.isNaN(untilReset) || untilReset < 0 || untilReset > 2 * WINDOW_MS) {
+      untilReset = (WINDOW_MS * Math.max(0, limit - remaining)) / limit;
+    }
+    const ours = this.oursInLastMinute(now);
     this.window = {
+      othersRpm: Math.max(0, limit - remaining - ours),
+      limit,
       remaining,
       resetAt: now + untilReset,
+      observedAt: now,
       grantedAtObservation: this.granted,
       inFlightAtObservation: Math.max(0, this.inFlight - 1),
     };
@@ -138,29 +159,57 @@ export class RateBudget {
     };
   }
 
-  /** The earliest time any request may start, given pauses and the server's window. */
+  /** The earliest time any request may start, given pauses and an exhausted server budget. */
   private blockedUntil(): number {
     let until = this.pausedUntil;
     const w = this.window;
-    if (w !== null && this.clock.now() < w.resetAt && this.available(w) <= 0)
-      until = Math.max(until, w.resetAt);
+    if (w !== null && this.available(w) <= 0) {
+      // the moment one request's worth has come back
+      const shortBy = 1 - (w.remaining - w.inFlightAtObservation - (this.granted - w.grantedAtObservation));
+      until = Math.max(until, w.observedAt + shortBy * this.refillMs(w));
+    }
     return until;
   }
 
-  /** Requests the server will still take in its current window, minus ours it has not counted yet. */
+  /**
+   * Requests the server will take now: what it said remained, plus what it has replenished since,
+   * minus ours it had not counted when it said so.
+   */
   private available(w: ServerWindow): number {
-    return w.remaining - w.inFlightAtObservation - (this.granted - w.grantedAtObservation);
+    const replenished = Math.floor((this.clock.now() - w.observedAt) / this.refillMs(w));
+    return w.remaining + replenished - w.inFlightAtObservation - (this.granted - w.grantedAtObservation);
+  }
+
+  /** Time for the server to replenish one request, as of the observation. */
+  private refillMs(w: ServerWindow): number {
+    const missing = w.limit - w.remaining;
+    return missing > 0 ? (w.resetAt - w.observedAt) / missing : WINDOW_MS / w.limit;
+  }
+
+  private oursInLastMinute(now: number): number {
+    while (this.recent.length > 0 && (this.recent[0] ?? now) <= now - WINDOW_MS) this.recent.shift();
+    return this.recent.length;
+  }
+
+  /** Below this many spare requests on the server we start slowing down. */
+  private lowWater(w: ServerWindow): number {
+    return Math.max(2 * this.maxInFlight, Math.ceil(0.05 * w.limit));
   }
 
   private reserveSlot(): number {
     const now = this.clock.now();
     let interval = this.intervalMs;
     const w = this.window;
-    if (w !== null && now < w.resetAt) {
-      const available = this.available(w);
-      if (available > 0) interval = Math.max(interval, (w.resetAt - now) / available);
+    if (w !== null && now >= w.resetAt) {
+      this.window = null; // fully replenished since: the observation says nothing any more
     } else if (w !== null) {
-      this.window = null; // the window it described is over
+      const available = this.available(w);
+      const low = this.lowWater(w);
+      // leave the others their share of the limit (never below one request per 10 s)
+      const share = Math.max(MIN_RPM, w.limit - low - w.othersRpm);
+      interval = Math.max(interval, WINDOW_MS / share);
+      if (available > 0 && available < low)
+        interval = Math.max(interval, (this.refillMs(w) * low) / available);
     }
     const slot = Math.max(now, this.nextSlotAt, this.blockedUntil());
     this.nextSlotAt = slot + interval;

@@ -64,30 +64,37 @@ describe('RateBudget', () => {
     expect(times[1]! - t0).toBe(25_100);
   });
 
-  it('spreads the server-reported remaining requests over the time to reset', async () => {
+  it('slows down in proportion when the shared budget runs low (someone else spends it)', async () => {
     const clock = createVirtualClock();
     const budget = new RateBudget({ requestsPerMinute: 540, maxInFlight: 1, clock });
-    const reset = new Date(clock.now() + 60_000).toISOString();
-    // someone else spent most of the shared budget: 11 left for the next 60 s
-    budget.observe({
-      'anthropic-ratelimit-requests-remaining': '11',
-      'anthropic-ratelimit-requests-reset': reset,
-    });
-    const times = await grantTimes(budget, clock, 3);
-    expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(5_400);
-    expect(times[2]! - times[1]!).toBeGreaterThanOrEqual(5_400);
+    const observe = (remaining: number): void =>
+      budget.observe({
+        'anthropic-ratelimit-requests-limit': '600',
+        'anthropic-ratelimit-requests-remaining': String(remaining),
+        'anthropic-ratelimit-requests-reset': new Date(clock.now() + 60_000).toISOString(),
+      });
+    observe(590); // plenty: our own pace
+    const [a, b] = await grantTimes(budget, clock, 2);
+    expect(b! - a!).toBeCloseTo(111.1, 0);
+    observe(10); // low water is 30: spread out 3x
+    const [c, d] = await grantTimes(budget, clock, 2);
+    expect(d! - c!).toBeGreaterThan(250);
+    observe(3);
+    const [e, f] = await grantTimes(budget, clock, 2);
+    expect(f! - e!).toBeGreaterThan(900);
   });
 
-  it('waits for the reset when the server has nothing left', async () => {
+  it('waits for one request of replenishment when the server has nothing left', async () => {
     const clock = createVirtualClock();
     const budget = new RateBudget({ requestsPerMinute: 540, clock });
     const t0 = clock.now();
     budget.observe({
+      'anthropic-ratelimit-requests-limit': '600',
       'anthropic-ratelimit-requests-remaining': '0',
       'anthropic-ratelimit-requests-reset': new Date(t0 + 12_000).toISOString(),
     });
     const times = await grantTimes(budget, clock, 1);
-    expect(times[0]! - t0).toBe(12_000);
+    expect(times[0]! - t0).toBe(20); // 12 s to replenish 600
   });
 
   it('measures time-to-reset on the server clock (Date header), not ours', async () => {
@@ -97,30 +104,75 @@ describe('RateBudget', () => {
     const serverNow = t0 + 3_600_000; // server clock an hour ahead
     budget.observe({
       date: new Date(serverNow).toUTCString(),
+      'anthropic-ratelimit-requests-limit': '600',
       'anthropic-ratelimit-requests-remaining': '0',
-      'anthropic-ratelimit-requests-reset': new Date(serverNow + 10_000).toISOString(),
+      'anthropic-ratelimit-requests-reset': new Date(serverNow + 30_000).toISOString(),
     });
     const times = await grantTimes(budget, clock, 1);
-    expect(times[0]! - t0).toBe(10_000);
+    expect(times[0]! - t0).toBe(50);
   });
 
-  it('does not slow down a sole user at full pace in a fixed window', async () => {
+  /** A sliding-window server like the sandbox's: rpm per any 60 s, reset = fully replenished. */
+  function slidingServer(limit: number) {
+    const log: number[] = [];
+    return {
+      log,
+      take(now: number): Record<string, string> {
+        while (log.length > 0 && log[0]! <= now - 60_000) log.shift();
+        const allowed = log.length < limit;
+        if (allowed) log.push(now);
+        return {
+          allowed: String(allowed),
+          'anthropic-ratelimit-requests-limit': String(limit),
+          'anthropic-ratelimit-requests-remaining': String(limit - log.length),
+          'anthropic-ratelimit-requests-reset': new Date((log.at(-1) ?? now) + 60_000).toISOString(),
+        };
+      },
+    };
+  }
+
+  it('keeps full pace alone under a 600 rpm sliding window, without a 429', async () => {
     const clock = createVirtualClock();
     const budget = new RateBudget({ requestsPerMinute: 540, maxInFlight: 1, clock });
-    const windowEnd = clock.now() + 60_000;
-    const times: number[] = [];
-    let used = 0;
-    for (let i = 0; i < 540; i++) {
+    const server = slidingServer(600);
+    const t0 = clock.now();
+    let rejected = 0;
+    while (clock.now() - t0 < 120_000) {
       const release = await budget.acquire();
-      times.push(clock.now());
-      used++;
-      budget.observe({
-        'anthropic-ratelimit-requests-remaining': String(600 - used),
-        'anthropic-ratelimit-requests-reset': new Date(windowEnd).toISOString(),
-      });
+      const h = server.take(clock.now());
+      if (h.allowed === 'false') rejected++;
+      budget.observe(h);
       release();
     }
-    expect(times[539]! - times[0]!).toBeLessThanOrEqual(60_000);
+    expect(rejected).toBe(0);
+    expect(budget.snapshot().granted).toBeGreaterThanOrEqual(1075); // 540/min for 2 min
+  });
+
+  it('yields to another consumer of the shared budget without tripping the limit', async () => {
+    const clock = createVirtualClock();
+    const budget = new RateBudget({ requestsPerMinute: 540, maxInFlight: 1, clock });
+    const server = slidingServer(600);
+    const t0 = clock.now();
+    let nextOther = t0;
+    let rejected = 0;
+    let ours = 0;
+    while (clock.now() - t0 < 180_000) {
+      const release = await budget.acquire();
+      // another integration polling at 240 rpm on the same parent
+      while (nextOther <= clock.now()) {
+        server.take(nextOther);
+        nextOther += 250;
+      }
+      const h = server.take(clock.now());
+      if (h.allowed === 'false') {
+        rejected++;
+        budget.pauseUntil(server.log[0]! + 60_000); // what the executor does with retry-after
+      } else ours++;
+      budget.observe(h);
+      release();
+    }
+    expect(rejected).toBeLessThanOrEqual(3); // only while the first minute's estimate is still building
+    expect(ours / 3).toBeGreaterThan(300); // most of the 360 rpm left over
   });
 
   it('rejects a nonsensical configuration', () => {

@@ -1,0 +1,84 @@
+/** Shared set-up for run-job tests: a sandbox on loopback and a job spec pointing at it. */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
+
+export interface Harness {
+  readonly sandbox: RunningSandbox;
+  readonly dir: string;
+  readonly specPath: string;
+  readonly env: NodeJS.ProcessEnv;
+  truth(asOf: string): Promise<any>;
+  stats(): Promise<{ total: number; byRoute: Record<string, Record<string, number>> }>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  readonly include?: string[];
+  readonly custodians?: string[] | 'all';
+  readonly key?: 'full' | 'userDataOnly' | 'orgDataOnly' | 'activitiesOnly';
+  readonly extra?: string;
+  readonly seed?: number;
+}
+
+export const ALL_KINDS = [
+  'directory',
+  'activities',
+  'chats',
+  'files',
+  'generated_files',
+  'chat_artifacts',
+  'projects',
+  'code_artifacts',
+];
+
+export async function harness(options: HarnessOptions = {}): Promise<Harness> {
+  const sandbox = await startSandbox({ port: 0, seed: options.seed ?? 7, profile: 'small', rpm: 0 });
+  const dir = await mkdtemp(join(tmpdir(), 'run-job-'));
+  const custodians =
+    options.custodians === undefined || options.custodians === 'all'
+      ? 'all'
+      : `[${options.custodians.map((c) => JSON.stringify(c)).join(', ')}]`;
+  const yaml = `version: 1
+name: test-job
+source:
+  base_url: ${sandbox.baseUrl}
+  api_key_env: TEST_COMPLIANCE_KEY
+  requests_per_minute: 60000
+  allow_above_documented_limit: true
+  max_concurrency: 8
+scope:
+  organizations: all
+  custodians: ${custodians}
+  include: [${(options.include ?? ALL_KINDS).join(', ')}]
+consistency:
+  indexing_lag: 1s
+  overlap: 10s
+  quiescence:
+    interval: 1s
+    max_passes: 2
+destination:
+  uri: ${join(dir, 'out')}
+state_dir: ${join(dir, 'state')}
+${options.extra ?? ''}
+`;
+  const specPath = join(dir, 'job.yaml');
+  await writeFile(specPath, yaml);
+  const env = { ...process.env, TEST_COMPLIANCE_KEY: sandbox.keys[options.key ?? 'full'] };
+  return {
+    sandbox,
+    dir,
+    specPath,
+    env,
+    truth: async (asOf) =>
+      (await fetch(`${sandbox.baseUrl}/_sandbox/truth?as_of=${encodeURIComponent(asOf)}`)).json(),
+    stats: async () => (await fetch(`${sandbox.baseUrl}/_sandbox/stats`)).json() as any,
+    close: async () => {
+      await sandbox.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const instantSleep = async (): Promise<void> => undefined;

@@ -1,0 +1,100 @@
+/**
+ * `compliance-export sandbox`: run the local Compliance API sandbox until Ctrl-C, printing its base
+ * URL and API keys (deterministic per seed). No business logic here: see src/sandbox.
+ */
+import type { Command } from 'commander';
+import { ExportError } from '../../errors.js';
+import { startSandbox, type SandboxOptions } from '../../sandbox/index.js';
+
+const PROFILES = ['small', 'medium', 'large'] as const;
+
+function intOption(name: string, min: number, max: number): (raw: string) => number {
+  return (raw) => {
+    const n = Number(raw);
+    if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new ExportError('usage', `--${name}: expected an integer from ${min} to ${max}, got '${raw}'`);
+    }
+    return n;
+  };
+}
+
+interface SandboxFlags {
+  port: number;
+  host: string;
+  seed: number;
+  profile: string;
+  rpm: number;
+}
+
+export function registerSandboxCommand(program: Command): void {
+  program
+    .command('sandbox')
+    .description(
+      'Run the local Compliance API sandbox (deterministic data, documented behaviour) until Ctrl-C',
+    )
+    .option('--port <n>', 'TCP port (0 = any free port)', intOption('port', 0, 65535), 0)
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option(
+      '--seed <n>',
+      'data seed: same seed, same ids, bytes and keys',
+      intOption('seed', 0, 2 ** 31 - 1),
+      1,
+    )
+    .option('--profile <name>', `data size: ${PROFILES.join(' | ')}`, 'small')
+    .option(
+      '--rpm <n>',
+      'requests per minute per parent org (0 = limiter off)',
+      intOption('rpm', 0, 1_000_000),
+      600,
+    )
+    .addHelpText(
+      'after',
+      `
+Example:
+  $ compliance-export sandbox --seed 7 --port 8787
+  $ curl -s -H "x-api-key: <full key printed above>" -H "anthropic-version: 2023-06-01" \\
+      http://127.0.0.1:8787/v1/compliance/organizations
+  $ curl -s http://127.0.0.1:8787/_sandbox/truth     # what a complete export must contain`,
+    )
+    .action(async (flags: SandboxFlags) => {
+      if (!(PROFILES as readonly string[]).includes(flags.profile)) {
+        throw new ExportError(
+          'usage',
+          `--profile: expected one of ${PROFILES.join(', ')}, got '${flags.profile}'`,
+        );
+      }
+      const options: SandboxOptions = {
+        port: flags.port,
+        host: flags.host,
+        seed: flags.seed,
+        profile: flags.profile as SandboxOptions['profile'] & string,
+        rpm: flags.rpm,
+      };
+      const sandbox = await startSandbox(options);
+      const width = Math.max(...Object.keys(sandbox.keys).map((k) => k.length));
+      const lines = [
+        `Compliance API sandbox listening on ${sandbox.baseUrl}`,
+        `  profile=${flags.profile} seed=${flags.seed} rpm=${flags.rpm === 0 ? 'off' : flags.rpm}`,
+        '',
+        'API keys (send as x-api-key):',
+        ...Object.entries(sandbox.keys).map(([name, key]) => `  ${name.padEnd(width)}  ${key}`),
+        '',
+        'Try:',
+        `  curl -s -H "x-api-key: ${sandbox.keys.full}" -H "anthropic-version: 2023-06-01" ${sandbox.baseUrl}/v1/compliance/organizations`,
+        `  curl -s ${sandbox.baseUrl}/_sandbox/truth`,
+        `  curl -s ${sandbox.baseUrl}/_sandbox/stats`,
+        '',
+        'Press Ctrl-C to stop.',
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          void sandbox.close().finally(resolve);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+    });
+}

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- tests read untyped JSON bodies */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { V1, errorOf, openApi, type Api } from './helpers.js';
 

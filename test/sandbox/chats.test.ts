@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- tests read untyped JSON bodies */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxTruth } from '../../src/sandbox/truth.js';
 import { V1, errorOf, openApi, walkCursor, type Api } from './helpers.js';

@@ -2,15 +2,20 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSandbox, type RunningSandbox } from '../../src/sandbox/index.js';
+import {
+  startSandbox,
+  type RunningSandbox,
+  type SandboxStats,
+  type SandboxTruth,
+} from '../../src/sandbox/index.js';
 
 export interface Harness {
   readonly sandbox: RunningSandbox;
   readonly dir: string;
   readonly specPath: string;
   readonly env: NodeJS.ProcessEnv;
-  truth(asOf: string): Promise<any>;
-  stats(): Promise<{ total: number; byRoute: Record<string, Record<string, number>> }>;
+  truth(asOf: string): Promise<SandboxTruth>;
+  stats(): Promise<SandboxStats>;
   close(): Promise<void>;
 }
 
@@ -72,8 +77,10 @@ ${options.extra ?? ''}
     specPath,
     env,
     truth: async (asOf) =>
-      (await fetch(`${sandbox.baseUrl}/_sandbox/truth?as_of=${encodeURIComponent(asOf)}`)).json(),
-    stats: async () => (await fetch(`${sandbox.baseUrl}/_sandbox/stats`)).json() as any,
+      (
+        await fetch(`${sandbox.baseUrl}/_sandbox/truth?as_of=${encodeURIComponent(asOf)}`)
+      ).json() as Promise<SandboxTruth>,
+    stats: async () => (await fetch(`${sandbox.baseUrl}/_sandbox/stats`)).json() as Promise<SandboxStats>,
     close: async () => {
       await sandbox.close();
       await rm(dir, { recursive: true, force: true });

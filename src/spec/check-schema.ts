@@ -216,6 +216,10 @@ function toFinding(e: ErrorObject): Finding[] {
   const located = BY_LOCATION.find(([prefix]) => e.schemaPath.startsWith(prefix));
   if (located !== undefined) {
     const [, code, message] = located;
+    if (e.data === 'all' && /\/\d+$/.test(path))
+      return [
+        error(path, code, '"all" cannot be an item of a list: write `all` on its own, without brackets'),
+      ];
     const found = e.keyword === 'type' || e.keyword === 'const' ? ` (found ${describe(e.data)})` : '';
     return [error(path, code, `${message}${found}`)];
   }

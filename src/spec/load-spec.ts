@@ -35,9 +35,11 @@ export async function loadSpecFile(path: string, opts: LoadOptions = {}): Promis
 }
 
 export function loadSpecText(text: string, fileName: string, opts: LoadOptions = {}): LoadedSpec {
-  const parsed = parseYaml(text.replace(/^\uFEFF/, ''));
+  // A BOM is not content; strip it once so every offset and line below agrees.
+  const clean = text.replace(/^\uFEFF/, '');
+  const parsed = parseYaml(clean);
   const findings: Finding[] = [
-    ...scanForKeys(text, parsed),
+    ...scanForKeys(clean, parsed),
     ...parsed.errors.map((e) => ({
       ...error(pathAtOffset(parsed.doc, e.offset), e.code, e.message),
       offset: e.offset,
@@ -59,7 +61,7 @@ export function loadSpecText(text: string, fileName: string, opts: LoadOptions =
       findings.push(...checkSchema(data), ...checkRules(data as SpecDocument, ruleContext(opts)));
     }
   }
-  return finish(findings, parsed, text, fileName, parsed.data as SpecDocument);
+  return finish(findings, parsed, clean, fileName, parsed.data as SpecDocument, text);
 }
 
 /**
@@ -84,8 +86,9 @@ export function applyOverrides(
   if (overrides.destination_endpoint !== undefined) doc.destination.endpoint = overrides.destination_endpoint;
   if (overrides.state_dir !== undefined) doc.state_dir = overrides.state_dir;
   const findings = [...checkSchema(doc), ...checkRules(doc, ruleContext(opts))];
-  const parsed = parseYaml(loaded.sourceText);
-  return finish(findings, parsed, loaded.sourceText, `${loaded.fileName} (with overrides)`, doc);
+  const clean = loaded.sourceText.replace(/^\uFEFF/, '');
+  const name = `${loaded.fileName} (with overrides)`;
+  return finish(findings, parseYaml(clean), clean, name, doc, loaded.sourceText);
 }
 
 function ruleContext(opts: LoadOptions): { now: Date; env: NodeJS.ProcessEnv } {
@@ -98,6 +101,8 @@ function finish(
   text: string,
   fileName: string,
   doc: SpecDocument,
+  /** The text exactly as read (with any BOM), returned as `sourceText`. */
+  original: string = text,
 ): LoadedSpec {
   const diagnostics = findings.map((f) => position(f, parsed.doc, parsed, fileName));
   if (diagnostics.some((d) => d.severity === 'error')) throw new SpecError(diagnostics, text);
@@ -105,7 +110,7 @@ function finish(
   const json = canonicalJson(spec);
   return {
     spec,
-    sourceText: text,
+    sourceText: original,
     canonicalJson: json,
     sha256: sha256Hex(json),
     fileName,

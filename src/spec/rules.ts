@@ -31,9 +31,28 @@ function obj(v: unknown): Record<string, unknown> | undefined {
 function str(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
+const TIMESTAMP_SHAPE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$/;
 function isTimestamp(v: unknown): v is string {
-  return typeof v === 'string' && /(?:[Zz]|[+-]\d\d:\d\d)$/.test(v) && !Number.isNaN(Date.parse(v));
+  return typeof v === 'string' && TIMESTAMP_SHAPE.test(v) && !Number.isNaN(Date.parse(v));
 }
+
+/**
+ * The schema's date-time format accepts a few values JavaScript cannot parse (a leap second,
+ * 23:59:60); the pipeline compares times with Date.parse, so such a value must be refused here.
+ */
+const parseableRule: Rule = (doc) => {
+  const scope = obj(doc.scope);
+  const spots: [string, unknown][] = [
+    ['/destination/object_lock/retain_until', obj(obj(doc.destination)?.object_lock)?.retain_until],
+  ];
+  for (const field of ['created_at', 'updated_at'] as const)
+    for (const [k, v] of Object.entries(obj(scope?.[field]) ?? {})) spots.push([`/scope/${field}/${k}`, v]);
+  return spots
+    .filter(([, v]) => typeof v === 'string' && TIMESTAMP_SHAPE.test(v) && Number.isNaN(Date.parse(v)))
+    .map(([path]) =>
+      error(path, 'timestamp', 'is not a time that can be compared (leap seconds are not supported)'),
+    );
+};
 
 const windowRule =
   (field: 'created_at' | 'updated_at'): Rule =>
@@ -317,6 +336,7 @@ const envRule: Rule = (doc, { env }) => {
 };
 
 const RULES: Rule[] = [
+  parseableRule,
   windowRule('created_at'),
   windowRule('updated_at'),
   budgetRule,

@@ -213,6 +213,27 @@ const CASES: Case[] = [
     line: 5,
   },
   {
+    name: 'lower-case t and z',
+    text: withScope('  created_at:', '    gte: 2026-01-01t00:00:00z'),
+    code: 'timestamp',
+    path: '/scope/created_at/gte',
+    line: 5,
+  },
+  {
+    name: 'leap second (valid RFC 3339, not comparable)',
+    text: withScope('  created_at:', '    lt: 2016-12-31T23:59:60Z'),
+    code: 'timestamp',
+    path: '/scope/created_at/lt',
+    line: 5,
+  },
+  {
+    name: '`all` inside a list',
+    text: withScope('  organizations: [all]'),
+    code: 'organization_id',
+    path: '/scope/organizations/0',
+    line: 4,
+  },
+  {
     name: 'inverted window',
     text: withScope('  created_at:', '    gte: 2026-03-01T00:00:00Z', '    lt: 2026-02-01T00:00:00Z'),
     code: 'window_order',

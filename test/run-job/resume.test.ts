@@ -1,0 +1,98 @@
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runJob } from '../../src/run-job.js';
+import { loadSpecFile } from '../../src/spec/index.js';
+import { currentRecords, openStore } from '../../src/store/index.js';
+import type { SandboxStats } from '../../src/sandbox/index.js';
+import { harness, instantSleep, type Harness } from './helpers.js';
+
+const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+
+async function snapshot(stateDir: string, specSha: string): Promise<Map<string, string>> {
+  const store = await openStore({ stateDir, jobName: 'test-job', specSha256: specSha });
+  const out = new Map<string, string>();
+  for await (const r of currentRecords(store)) out.set(`${r.kind}\t${r.id}`, r.hash);
+  await store.close();
+  return out;
+}
+
+/** Run the CLI in a child process and SIGKILL it once `chats` chat records are journaled. */
+function runAndKill(h: Harness, journal: string, chats: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'run', h.specPath, '--progress', 'off'], {
+      env: h.env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setInterval(() => {
+      readFile(journal, 'utf8').then(
+        (text) => {
+          if ((text.match(/"t":"r","k":"chat"/g) ?? []).length >= chats) child.kill('SIGKILL');
+        },
+        () => undefined,
+      );
+    }, 15);
+    child.on('exit', (code, signal) => {
+      clearInterval(timer);
+      if (signal === 'SIGKILL') resolve();
+      else reject(new Error(`child ended before the kill (code ${code}): ${stderr}`));
+    });
+  });
+}
+
+const messageCalls = (stats: SandboxStats): number =>
+  stats.byRoute['/v1/compliance/apps/chats/{claude_chat_id}/messages']?.['200'] ?? 0;
+
+describe('resume after SIGKILL', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await harness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('ends with the same records as an uninterrupted run, using fewer requests', async () => {
+    const { sha256: specSha } = await loadSpecFile(h.specPath, { env: h.env });
+    const base = (await h.stats()).total;
+    const clean = await runJob({
+      specPath: h.specPath,
+      stateDir: `${h.dir}/clean`,
+      env: h.env,
+      sleep: instantSleep,
+      progress: 'off',
+      stopAfter: 'quiesce',
+    });
+    expect(clean.exitCode).toBe(0);
+    const cleanRequests = (await h.stats()).total - base;
+
+    await runAndKill(h, `${h.dir}/state/test-job/journal.jsonl`, 20);
+    const afterKill = (await h.stats()).total;
+    const messageCallsAfterKill = messageCalls(await h.stats());
+    const killed = await snapshot(`${h.dir}/state`, specSha);
+    expect(killed.size).toBeGreaterThan(0);
+
+    const resumed = await runJob({
+      specPath: h.specPath,
+      env: h.env,
+      sleep: instantSleep,
+      progress: 'off',
+      stopAfter: 'quiesce',
+    });
+    const resumedRequests = (await h.stats()).total - afterKill;
+    expect(resumed.resumed).toBe(true);
+    expect(resumed.exitCode).toBe(0);
+    expect(resumed.asOfCut).not.toBe(clean.asOfCut); // its own cut, fixed by the killed run
+
+    const a = await snapshot(`${h.dir}/clean`, specSha);
+    const b = await snapshot(`${h.dir}/state`, specSha);
+    expect([...b.entries()].sort()).toEqual([...a.entries()].sort());
+    expect(resumedRequests).toBeLessThan(cleanRequests);
+    // Nothing stored before the kill was fetched again: every chat the killed run held is skipped.
+    const killedChats = [...killed.keys()].filter((k) => k.startsWith('chat\t')).length;
+    expect(messageCalls(await h.stats()) - messageCallsAfterKill).toBe(60 - killedChats);
+  });
+});

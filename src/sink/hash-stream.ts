@@ -1,0 +1,47 @@
+/**
+ * A pass-through that hashes what flows through it: SHA-256 (the sidecar) and CRC32 (S3's
+ * full-object checksum, compared on read-back). zlib.crc32 is native (Node ≥ 20.15) and cheap
+ * next to SHA-256; the SHA-256 here is the only hash of the zip the whole pipeline computes.
+ */
+import { createHash } from 'node:crypto';
+import { Transform } from 'node:stream';
+import type { TransformCallback } from 'node:stream';
+import { crc32 } from 'node:zlib';
+
+export interface StreamDigest {
+  readonly bytes: number;
+  readonly sha256: string;
+  /** base64 of the big-endian CRC32, as S3 reports `ChecksumCRC32`. */
+  readonly crc32: string;
+}
+
+export function crc32Base64(value: number): string {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(value >>> 0);
+  return b.toString('base64');
+}
+
+export class HashStream extends Transform {
+  private readonly sha = createHash('sha256');
+  private crc = 0;
+  private count = 0;
+  private result: StreamDigest | null = null;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.sha.update(chunk);
+    this.crc = crc32(chunk, this.crc);
+    this.count += chunk.length;
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    this.result = { bytes: this.count, sha256: this.sha.digest('hex'), crc32: crc32Base64(this.crc) };
+    callback();
+  }
+
+  /** The digest; only after the stream has ended. */
+  digest(): StreamDigest {
+    if (this.result === null) throw new Error('HashStream: digest() before the stream ended');
+    return this.result;
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Destinations for a sealed archive. Both sinks lay objects out the same way, under the
+ * destination root:
+ *
+ *   <root>/<name>/<run-id>/<name>-<run-id>.zip
+ *   <root>/<name>/<run-id>/<name>-<run-id>.zip.sha256   (sha256sum format)
+ *   <root>/<name>/<run-id>/summary.json, custody.jsonl  (beside files, via putBeside)
+ *
+ * A sink never overwrites: an existing archive key is refused before and during the write.
+ */
+import type { Readable } from 'node:stream';
+
+/** Which archive a call is about. */
+export interface ArchiveRef {
+  readonly name: string;
+  /** `20261122T101300Z`. */
+  readonly runId: string;
+}
+
+export interface PreflightCheck {
+  readonly check: 'destination' | 'versioning' | 'object_lock' | 'not_exists' | 'can_write' | 'kms';
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+export interface WrittenArchive {
+  /** `s3://bucket/key` or an absolute file path. */
+  readonly location: string;
+  readonly sidecarLocation: string;
+  readonly bytes: number;
+  /** SHA-256 of the zip bytes as they went out (what the sidecar holds). */
+  readonly sha256: string;
+  /** Full-object CRC32 of the bytes, base64 of the big-endian value (S3's `ChecksumCRC32` form). */
+  readonly crc32: string;
+  readonly versionId?: string;
+  readonly parts?: number;
+}
+
+export interface ReadBackResult {
+  readonly ok: boolean;
+  /** How the stored bytes were checked: S3's full-object checksum, or reading them back. */
+  readonly method: 'checksum' | 'bytes';
+  readonly expected: { readonly bytes: number; readonly sha256: string; readonly crc32: string };
+  readonly actual: { readonly bytes: number; readonly sha256?: string; readonly crc32?: string };
+  /** Sidecar, Object Lock and legal-hold checks, each named. */
+  readonly problems: readonly string[];
+}
+
+export interface Sink {
+  /** Human-readable destination root (`s3://bucket/prefix`, `/abs/path`). */
+  readonly root: string;
+  /** Where the archive for `ref` goes (`s3://…/x.zip` or an absolute path). */
+  locationOf(ref: ArchiveRef): string;
+  /**
+   * Checks before any work: the destination exists, retention prerequisites (S3 versioning and
+   * Object Lock) when asked, the credentials can write, and the archive does not exist yet.
+   * Throws `destination_unreachable` or `destination_exists`; returns the checks it ran.
+   */
+  preflight(ref: ArchiveRef): Promise<readonly PreflightCheck[]>;
+  /**
+   * Streams `body` (the zip) to the destination, hashing it on the way, then writes the
+   * `.sha256` sidecar. On failure the partial upload is aborted and `body` destroyed.
+   */
+  writeArchive(ref: ArchiveRef, body: Readable): Promise<WrittenArchive>;
+  /** Writes a small file beside the archive (`summary.json`, `custody.jsonl`); never overwrites. */
+  putBeside(
+    ref: ArchiveRef,
+    fileName: string,
+    bytes: Uint8Array | string,
+    contentType: string,
+  ): Promise<string>;
+  /** Checks what is stored against what was written. */
+  readBack(ref: ArchiveRef, written: WrittenArchive): Promise<ReadBackResult>;
+}
+
+export function archiveFileName(ref: ArchiveRef): string {
+  return `${ref.name}-${ref.runId}.zip`;
+}
+
+/** The path of the archive relative to the destination root: `<name>/<run-id>/<name>-<run-id>.zip`. */
+export function archiveRelativePath(ref: ArchiveRef): string {
+  return `${ref.name}/${ref.runId}/${archiveFileName(ref)}`;
+}
+
+/** `sha256sum` format: hash, two spaces, the file name (binary-mode marker omitted), newline. */
+export function sidecarText(sha256: string, fileName: string): string {
+  return `${sha256}  ${fileName}\n`;
+}
+
+/** Parses a `sha256sum` line: `<hex>  <name>` or `<hex> *<name>`. */
+export function parseSidecar(text: string): { sha256: string; fileName: string } | null {
+  const match = /^([0-9a-fA-F]{64}) [ *](.+?)\r?\n?$/u.exec(text.split('\n')[0] ?? '');
+  if (match === null) return null;
+  return { sha256: (match[1] ?? '').toLowerCase(), fileName: match[2] ?? '' };
+}
+
+export function beside(ref: ArchiveRef, fileName: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/u.test(fileName)) throw new Error(`unsafe beside-file name ${fileName}`);
+  return `${ref.name}/${ref.runId}/${fileName}`;
+}

@@ -64,7 +64,7 @@ describe('a complete export of the small sandbox', () => {
       expect(rec.files[0]!.path).toBe(`chats/${c.id}.json`);
       const doc = JSON.parse(await blobText(store, rec.files[0]!.sha256));
       expect(doc.chat.id).toBe(c.id);
-      expect(doc.messages.map((m) => m.id)).toEqual(c.message_ids);
+      expect(doc.messages.map((m: { id: string }) => m.id)).toEqual(c.message_ids);
       expect(rec.deletedAt !== null).toBe(c.deleted);
       expect(doc.chat.deleted_at !== null).toBe(c.deleted);
     }

@@ -84,8 +84,8 @@ const transcriptParams: ParamSpecs = {
   tool_result_max_bytes: { kind: 'int', min: -1, max: SERVER_MAX_BYTES },
 };
 
-/** Transcript page; the token binds session, order and walk start (expires after 24 h for local). */
-function transcript(ctx: RequestContext, s: SessionBase, kind: 'local' | 'remote') {
+/** Caps in bytes; 0 is rejected before the session is looked up. */
+function transcriptCaps(ctx: RequestContext): [number, number] {
   const q = ctx.query;
   const useMax = q.int('tool_use_input_max_bytes') ?? 10_000;
   const resultMax = q.int('tool_result_max_bytes') ?? 10_000;
@@ -94,6 +94,13 @@ function transcript(ctx: RequestContext, s: SessionBase, kind: 'local' | 'remote
       `${useMax === 0 ? 'tool_use_input_max_bytes' : 'tool_result_max_bytes'}: Input should be -1 or greater than 0`,
     );
   }
+  return [useMax, resultMax];
+}
+
+/** Transcript page; the token binds session, order and walk start (expires after 24 h for local). */
+function transcript(ctx: RequestContext, s: SessionBase, kind: 'local' | 'remote') {
+  const q = ctx.query;
+  const [useMax, resultMax] = transcriptCaps(ctx);
   const order = q.str('order') === 'desc' ? 'desc' : 'asc';
   let list = sessionMessages(ctx.state.world.seed, s, kind).filter((m) => m.createdAt <= ctx.now);
   if (order === 'desc') list = list.reverse();
@@ -224,7 +231,10 @@ export const sessionRoutes: Route[] = [
     template: `${V1}/apps/sessions/local/{local_session_id}/messages`,
     scope: SCOPE.userData,
     params: transcriptParams,
-    handle: (ctx) => json(transcript(ctx, localOr404(ctx), 'local')),
+    handle: (ctx) => {
+      transcriptCaps(ctx);
+      return json(transcript(ctx, localOr404(ctx), 'local'));
+    },
   },
   {
     method: 'GET',
@@ -266,6 +276,9 @@ export const sessionRoutes: Route[] = [
     template: `${V1}/apps/sessions/remote/{claude_remote_session_id}/messages`,
     scope: SCOPE.userData,
     params: transcriptParams,
-    handle: (ctx) => json(transcript(ctx, remoteOr404(ctx), 'remote')),
+    handle: (ctx) => {
+      transcriptCaps(ctx);
+      return json(transcript(ctx, remoteOr404(ctx), 'remote'));
+    },
   },
 ];

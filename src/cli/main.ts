@@ -10,6 +10,7 @@ import { ExportError, EXIT, exitCodeFor } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerSandboxCommand } from './commands/sandbox.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   // Subcommands register here, one module each under ./commands (sandbox, validate, plan, run, verify, demo).
   registerValidateCommand(program);
   registerRunCommand(program);
+  registerSandboxCommand(program);
   return program;
 }
 

@@ -68,7 +68,7 @@ function rows(node: SchemaNode, prefix: string, out: Row[]): Row[] {
     const path = prefix === '' ? key : `${prefix}.${key}`;
     out.push({
       key: `\`${path}\``,
-      type: typeOf(raw.$ref !== undefined ? { ...child, $ref: raw.$ref } : child),
+      type: typeOf(child),
       def: defaultOf(child, required.has(key)),
       description: (child.description ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' '),
     });
@@ -91,6 +91,13 @@ export function renderSpecReference(): string {
     'complete and check it. Unknown keys are errors (with a "did you mean" for typos). Check a file',
     'with `compliance-export validate <file>`: each problem prints as',
     '`<file>:<line>:<col>: <json-path>: <message> [code]` with the source line and a caret; exit code 2.',
+    'Examples: `jobs/demo.yaml` (what `npm start` runs), `jobs/legal-hold.yaml`, `jobs/regulator-request.yaml`,',
+    '`jobs/cold-storage-snapshot.yaml`.',
+    '',
+    'The loader fills every default below and computes the canonical JSON of the result (keys sorted)',
+    'and its SHA-256: `compliance-export validate --json` prints both, and each archive records them',
+    '(`reports/job.resolved.json`, the spec hash in `bag-info.txt` and the custody log). Relative paths',
+    '(`state_dir`, a local `destination.uri`) are relative to the working directory at run time.',
     '',
     '| Key | Type | Default | Meaning |',
     '|---|---|---|---|',

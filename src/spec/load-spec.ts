@@ -23,7 +23,11 @@ export async function loadSpecFile(path: string, opts: LoadOptions = {}): Promis
       throw new SpecError([
         noPosition(path, 'file_too_large', `is ${bytes.length} bytes; a job spec is at most 1 MiB`),
       ]);
-    text = bytes.toString('utf8');
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      throw new SpecError([noPosition(path, 'file_unreadable', 'is not UTF-8 text (is it a YAML file?)')]);
+    }
   } catch (e) {
     if (e instanceof SpecError) throw e;
     const code = (e as NodeJS.ErrnoException).code ?? 'error';

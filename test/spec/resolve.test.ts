@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   applyOverrides,
@@ -180,6 +183,13 @@ describe('resolved spec', () => {
     expect(load(text, new Date('2027-01-01T00:00:00Z')).spec.scope.created_at).toEqual({
       gte: '2026-12-01T00:00:00Z',
     });
+  });
+
+  it('refuses a file that is not UTF-8 instead of guessing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spec-enc-'));
+    const file = join(dir, 'latin1.yaml');
+    writeFileSync(file, Buffer.from('version: 1\nname: t\nmatter: caf\xe9\n', 'latin1'));
+    await expect(loadSpecFile(file)).rejects.toMatchObject({ diagnostics: [{ code: 'file_unreadable' }] });
   });
 
   it('reads files and reports unreadable ones as spec errors (exit 2)', async () => {

@@ -161,12 +161,11 @@ describe('sandbox chats (§2.2, §3.8, §3.9)', () => {
     );
     const deletedIds = new Set(deleted.map((c) => c.id));
     const goneFile = activities.find((a: any) => deletedIds.has(a.claude_chat_id));
-    if (goneFile !== undefined) {
-      expect(truthFiles.has(goneFile.claude_file_id)).toBe(false);
-      const e = await errorOf(await api.get(`${V1}/apps/chats/files/${goneFile.claude_file_id}/content`));
-      expect(e.status).toBe(404);
-      expect(e.message).toMatch(/^File not found: [0-9a-f-]{36}$/);
-    }
+    expect(goneFile).toBeDefined();
+    expect(truthFiles.has(goneFile.claude_file_id)).toBe(false);
+    const e = await errorOf(await api.get(`${V1}/apps/chats/files/${goneFile.claude_file_id}/content`));
+    expect(e.status).toBe(404);
+    expect(e.message).toMatch(/^File not found: [0-9a-f-]{36}$/);
   });
 
   it('shows user null for chats of users who left', async () => {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { ExportError } from '../errors.js';
 import { USER_AGENT } from '../version.js';
 import { systemClock, type Clock } from './clock.js';
@@ -20,13 +20,16 @@ import {
 } from './paginate.js';
 import type { QueryParams } from './query.js';
 import { RateBudget, type RateBudgetSnapshot } from './rate-budget.js';
+import { fetchJson, RequestExecutor, type ClientStats, type JsonResult } from './request-executor.js';
 import {
-  AttemptFailure,
-  fetchJson,
-  RequestExecutor,
-  type ClientStats,
-  type JsonResult,
-} from './request-executor.js';
+  fetchTextContent,
+  mergeChatMessagePages,
+  toRecordResult,
+  type ChatWithMessages,
+  type RecordResult,
+  type TextContentResult,
+  type TextExpectations,
+} from './results.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-timing.js';
 import { Transport, type TransportTimeouts } from './transport.js';
 import type * as T from './types.js';
@@ -51,39 +54,6 @@ export interface ComplianceClientOptions {
   userAgent?: string;
 }
 
-/** A single record fetched on its own, with where it came from. */
-export interface RecordResult<R> {
-  record: R;
-  /** The body exactly as received. */
-  raw: string;
-  requestId: string | null;
-  endpoint: string;
-  query: string;
-  fetchedAt: string;
-}
-
-/** A text body (artifact version, project document) checked against metadata md5/size_bytes. */
-export interface TextContentResult<R> extends RecordResult<R> {
-  /** Hashes and size of the UTF-8 bytes of `record.content`. */
-  md5: string;
-  sha256: string;
-  size: number;
-}
-
-export interface TextExpectations {
-  expectedMd5?: string | null | undefined;
-  expectedSize?: number | null | undefined;
-  signal?: AbortSignal | undefined;
-}
-
-export interface ChatWithMessages {
-  /** Chat metadata from the messages response (its top level minus paging fields). */
-  chat: T.Chat;
-  messages: T.ChatMessage[];
-  rawMessages: string[];
-  pages: { requestId: string | null; query: string; cursor: string | null }[];
-}
-
 type Opts = { signal?: AbortSignal | undefined };
 const seg = (id: string, what: string): string => {
   if (typeof id !== 'string' || id === '')
@@ -106,6 +76,8 @@ export class ComplianceClient {
     if (!/^[\x21-\x7e]+$/.test(key)) {
       throw new ExportError('usage', 'the API key contains whitespace or non-printable characters');
     }
+    // every waiting request listens for close(): many are normal, not a leak
+    setMaxListeners(0, this.closer.signal);
     this.clock = options.clock ?? systemClock;
     this.budget =
       options.budget ??
@@ -141,15 +113,7 @@ export class ComplianceClient {
   }
 
   private async one<R>(path: string, params: QueryParams = {}, opts: Opts = {}): Promise<RecordResult<R>> {
-    const r = await this.get(path, params, opts);
-    return {
-      record: r.value as R,
-      raw: r.text,
-      requestId: r.requestId,
-      endpoint: r.target.path,
-      query: r.target.query,
-      fetchedAt: r.fetchedAt,
-    };
+    return toRecordResult<R>(await this.get(path, params, opts));
   }
 
   private cursor<R>(
@@ -165,52 +129,11 @@ export class ComplianceClient {
     return walkPageToken<R>((p, signal) => this.get(path, p, { signal }), params, 'data', walk);
   }
 
-  /** GET a JSON body with a `content` string, verified against md5/size over its UTF-8 bytes. */
-  private async textContent<R extends { content: string }>(
+  private textContent<R extends { content: string }>(
     path: string,
     expect: TextExpectations,
   ): Promise<TextContentResult<R>> {
-    let digest = { md5: '', sha256: '', size: 0 };
-    const r = await fetchJson(
-      this.executor,
-      this.clock,
-      path,
-      {},
-      {
-        signal: expect.signal,
-        validate: (value) => {
-          if (typeof value.content !== 'string')
-            throw new AttemptFailure('invalid_response', 'body has no string "content"');
-          const bytes = Buffer.from(value.content, 'utf8');
-          digest = {
-            md5: createHash('md5').update(bytes).digest('hex'),
-            sha256: createHash('sha256').update(bytes).digest('hex'),
-            size: bytes.length,
-          };
-          if (expect.expectedSize != null && expect.expectedSize !== digest.size) {
-            throw new AttemptFailure(
-              'checksum',
-              `size_bytes is ${expect.expectedSize}, content has ${digest.size} UTF-8 bytes`,
-            );
-          }
-          if (expect.expectedMd5 != null && expect.expectedMd5.toLowerCase() !== digest.md5) {
-            throw new AttemptFailure(
-              'checksum',
-              `md5 is ${expect.expectedMd5}, content hashes to ${digest.md5}`,
-            );
-          }
-        },
-      },
-    );
-    return {
-      record: r.value as R,
-      raw: r.text,
-      requestId: r.requestId,
-      endpoint: r.target.path,
-      query: r.target.query,
-      fetchedAt: r.fetchedAt,
-      ...digest,
-    };
+    return fetchTextContent<R>(this.executor, this.clock, path, expect);
   }
 
   // ---- directory (§3.2-3.6) -------------------------------------------------------------------
@@ -285,22 +208,12 @@ export class ComplianceClient {
     return this.cursor(`/apps/chats/${seg(chatId, 'chatId')}/messages`, params, 'chat_messages', walk);
   }
   /** A chat's metadata and all its messages (every page merged). */
-  async getChatMessages(
+  getChatMessages(
     chatId: string,
     params: P.ChatMessagesParams = {},
     opts: Opts = {},
   ): Promise<ChatWithMessages> {
-    const out: ChatWithMessages = { chat: {} as T.Chat, messages: [], rawMessages: [], pages: [] };
-    for await (const page of this.chatMessagePages(chatId, params, { signal: opts.signal })) {
-      if (page.index === 0) {
-        const { has_more: _h, first_id: _f, last_id: _l, ...chat } = page.envelope;
-        out.chat = chat as T.Chat;
-      }
-      out.messages.push(...page.items);
-      out.rawMessages.push(...page.rawItems);
-      out.pages.push({ requestId: page.requestId, query: page.query, cursor: page.cursor });
-    }
-    return out;
+    return mergeChatMessagePages(this.chatMessagePages(chatId, params, { signal: opts.signal }));
   }
   getFileMetadata(fileId: string, opts: Opts = {}): Promise<RecordResult<T.FileMetadata>> {
     return this.one(`/apps/chats/files/${seg(fileId, 'fileId')}`, {}, opts);

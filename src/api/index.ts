@@ -30,13 +30,8 @@
  */
 export { ApiError, describeTarget, type FailureKind, type RequestTarget } from './api-error.js';
 export { ComplianceClient, createComplianceClient } from './client.js';
-export type {
-  ChatWithMessages,
-  ComplianceClientOptions,
-  RecordResult,
-  TextContentResult,
-  TextExpectations,
-} from './client.js';
+export type { ComplianceClientOptions } from './client.js';
+export type { ChatWithMessages, RecordResult, TextContentResult, TextExpectations } from './results.js';
 export { createVirtualClock, systemClock, type Clock, type VirtualClock } from './clock.js';
 export { decodeRfc5987, parseContentDisposition, safeBaseName } from './content-disposition.js';
 export type { ChunkSink, DownloadExpectations, DownloadResult, DownloadSink } from './download.js';

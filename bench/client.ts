@@ -107,7 +107,8 @@ async function main(): Promise<void> {
     `seconds=${SECONDS} budget_rpm=${BUDGET} sandbox_rpm=${SANDBOX_RPM} achieved_rpm=${achievedRpm.toFixed(1)} ` +
       `attempts_total=${stats.requests} retries=${stats.retries} failed_ops=${failures} ` +
       `sandbox_429=${sandboxStats.rateLimited} latency_p50_ms=${durations[Math.floor(durations.length / 2)] ?? 0} ` +
-      `latency_p95_ms=${durations[Math.floor(durations.length * 0.95)] ?? 0}\n`,
+      `latency_p95_ms=${durations[Math.floor(durations.length * 0.95)] ?? 0} ` +
+      `retry_causes=${JSON.stringify(ledger.filter((e) => e.outcome !== 'ok').map((e) => e.error))}\n`,
   );
   process.stdout.write(
     `budget_utilization=${(achievedRpm / BUDGET).toFixed(3)} rate_limited=${stats.rateLimited} requests=${inWindow}\n`,

@@ -214,8 +214,10 @@ export class RequestExecutor {
       if (delay === null) {
         this.stats.errors += 1;
         if (fatal !== undefined) throw fatal;
-        const retryable = isRetryable(input);
-        const exhausted = retryable && failure === null;
+        const exhausted = isRetryable(input) && failure === null;
+        // §5.5: "Local sessions are not available." is a 404 that a later run may get past
+        const retryable =
+          isRetryable(input) || (status === 404 && /not available/i.test(serverMessage ?? ''));
         const code =
           failure !== null
             ? codeForFailure(failure)

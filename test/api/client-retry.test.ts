@@ -155,6 +155,23 @@ describe('client transport and retries (fixture server)', () => {
     await client.close();
   });
 
+  it('marks the temporary 404 "Local sessions are not available." retryable for a later run', async () => {
+    const { client, fixture } = await setup([
+      { status: 404, json: errorBody('not_found_error', 'Local sessions are not available.') },
+      { status: 404, json: errorBody('not_found_error', 'Local session not found.') },
+    ]);
+    await expect(client.listLocalSessions().next()).rejects.toMatchObject({
+      code: 'not_found',
+      retryable: true,
+    });
+    await expect(client.getLocalSession('clls_1')).rejects.toMatchObject({
+      code: 'not_found',
+      retryable: false,
+    });
+    expect(fixture.requests).toHaveLength(2);
+    await client.close();
+  });
+
   it('keeps error.details.error_code (Code Artifacts 422)', async () => {
     const { client } = await setup([
       {

@@ -4,9 +4,8 @@
  * a concurrent run; rename would silently replace) and the directory fsynced.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { access, link, mkdir, open, readFile, unlink } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { access, link, mkdir, open, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -83,13 +82,18 @@ export class LocalSink implements Sink {
       );
     }
     const hasher = new HashStream();
-    await writeAtomically(target, async (handle) => {
-      await pipeline(body, hasher, handle.createWriteStream({ autoClose: false }));
+    await writeAtomically(target, async (temp) => {
+      // flush: fsync before close, so the bytes are durable before the link makes them visible.
+      await pipeline(body, hasher, createWriteStream(temp, { flags: 'wx', mode: 0o644, flush: true }));
     });
     const digest = hasher.digest();
     const sidecar = `${target}.sha256`;
-    await writeAtomically(sidecar, async (handle) => {
-      await handle.writeFile(sidecarText(digest.sha256, archiveFileName(ref)));
+    await writeAtomically(sidecar, async (temp) => {
+      await writeFile(temp, sidecarText(digest.sha256, archiveFileName(ref)), {
+        flag: 'wx',
+        mode: 0o644,
+        flush: true,
+      });
     });
     return { location: target, sidecarLocation: sidecar, ...digest };
   }
@@ -102,8 +106,8 @@ export class LocalSink implements Sink {
   ): Promise<string> {
     const target = join(this.root, beside(ref, fileName));
     await mkdir(dirname(target), { recursive: true });
-    await writeAtomically(target, async (handle) => {
-      await handle.writeFile(bytes);
+    await writeAtomically(target, async (temp) => {
+      await writeFile(temp, bytes, { flag: 'wx', mode: 0o644, flush: true });
     });
     return target;
   }
@@ -143,21 +147,18 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** temp file (exclusive) → write → fsync → link into place (EEXIST = refuse) → unlink temp → fsync dir. */
-async function writeAtomically(target: string, write: (handle: FileHandle) => Promise<void>): Promise<void> {
+/** temp file (exclusive, fsynced by the writer) → link into place (EEXIST = refuse) → unlink temp → fsync dir. */
+async function writeAtomically(target: string, write: (temp: string) => Promise<void>): Promise<void> {
   const temp = join(dirname(target), `.${randomBytes(6).toString('hex')}.partial`);
-  const handle = await open(temp, 'wx', 0o644);
   try {
-    await write(handle);
-    await handle.sync();
+    await write(temp);
   } catch (error) {
-    await handle.close().catch(() => undefined);
     await unlink(temp).catch(() => undefined);
-    throw error instanceof ExportError
-      ? error
-      : new ExportError('upload_failed', `writing ${target}: ${(error as Error).message}`, { cause: error });
+    if (error instanceof ExportError) throw error;
+    throw new ExportError('upload_failed', `writing ${target}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
-  await handle.close();
   try {
     await link(temp, target);
   } catch (error) {

@@ -62,6 +62,9 @@ export const DEFAULT_PART_SIZE = 16 * 1024 * 1024;
 export function createS3Client(
   options: { region?: string; endpoint?: string; forcePathStyle?: boolean } = {},
 ): S3Client {
+  // The SDK warns once per process that Node 20 support ends in 2027; in a CLI that reads as a
+  // fault. Users can still opt in by setting the variable to anything else.
+  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   return new S3Client({
     region: options.region ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1',
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
@@ -247,7 +250,10 @@ export class S3Sink implements Sink {
     }
     const hasher = new HashStream();
     // pipeline (not pipe) so a seal error reaches the upload, which then aborts the multipart.
-    pipeline(body, hasher, () => undefined);
+    let sourceError: Error | undefined;
+    pipeline(body, hasher, (error) => {
+      if (error !== null && error !== undefined) sourceError = error;
+    });
     const upload = new Upload({
       client: this.o.client,
       partSize: this.o.partSize ?? DEFAULT_PART_SIZE,
@@ -275,7 +281,8 @@ export class S3Sink implements Sink {
     } catch (error) {
       body.destroy();
       hasher.destroy();
-      // A seal failure arrives here through the body; keep its code (the multipart is aborted).
+      // A seal failure arrives here through the body; report it, not its echo (the multipart is aborted).
+      if (sourceError !== undefined) throw sourceError;
       if (error instanceof ExportError) throw error;
       const exists = status(error) === 412;
       throw new ExportError(

@@ -19,15 +19,19 @@ export function payloadFile(path: string, bytes: Buffer | string): PayloadFile {
   };
 }
 
-/** Deterministic pseudo-random bytes (incompressible), seeded. */
+/** Deterministic pseudo-random bytes (incompressible), seeded (xorshift32: fast for MiBs). */
 export function noise(size: number, seed = 1): Buffer {
-  const out = Buffer.alloc(size);
-  let block = createHash('sha256').update(String(seed)).digest();
-  for (let i = 0; i < size; i += 32) {
-    block = createHash('sha256').update(block).digest();
-    block.copy(out, i, 0, Math.min(32, size - i));
+  const words = new Uint32Array(Math.ceil(size / 4));
+  let x = (seed * 2654435761) >>> 0 || 1;
+  for (let i = 0; i < words.length; i += 1) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    words[i] = x;
   }
-  return out;
+  return Buffer.from(words.buffer, 0, size);
 }
 
 export function sampleFiles(): Record<string, Buffer> {

@@ -17,7 +17,12 @@ import type { LoadedSpec, SpecOverrides } from './spec/types.js';
 import { openStore, type StagingStore } from './store/index.js';
 import { checkLocalDestination, probeScopes, readApiKey } from './run/preflight.js';
 import { Progress, type ProgressMode } from './run/progress.js';
-import { finishRun, type FinishResult } from './run/finish.js';
+import { archiveRefOf, finishRun, requestSummary, type FinishResult } from './run/finish.js';
+import { CustodyLog } from './archive/custody-log.js';
+import { createSink } from './sink/create-sink.js';
+import type { Sink } from './sink/sink.js';
+import { hostname, userInfo } from 'node:os';
+import { TOOL_VERSION } from './version.js';
 
 export interface RunJobOptions {
   readonly specPath: string;
@@ -88,6 +93,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
   // ---- preflight (no state written before the key and scopes check out) ----
   const apiKey = readApiKey(spec, env);
   await checkLocalDestination(spec);
+  const sink: Sink = createSink(spec.destination, { now });
   const store = await openStore({
     stateDir: stateRoot,
     jobName: spec.name,
@@ -96,6 +102,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     now,
   });
   const ledger = createWriteStream(join(store.dir, 'requests.jsonl'), { flags: 'a' });
+  const custody = await CustodyLog.open(join(store.dir, 'custody.jsonl'), { now });
   const client: ComplianceClient = createComplianceClient({
     ...options.client,
     baseUrl: spec.source.base_url,
@@ -121,6 +128,14 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
   try {
     progress.start();
     progress.enter('preflight');
+    await custody.append(store.resumed ? 'run_resume' : 'run_start', {
+      tool: TOOL_VERSION,
+      operator: safeUser(),
+      host: hostname(),
+      keyFingerprint: client.keyFingerprint,
+      specSha256: loaded.sha256,
+      job: spec.name,
+    });
     const pre = await probeScopes(client, spec, options.signal);
     const runSpec = { ...spec, scope: { ...spec.scope, include: pre.include } };
     for (const gap of pre.gaps) {
@@ -141,6 +156,16 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
       store.setMeta('as_of_cut', new Date(now().getTime() - spec.consistency.indexing_lag_ms).toISOString());
     }
     const cut = store.cut!;
+    const shipped = store.meta('shipped') !== undefined;
+    const checks =
+      shipped || options.stopAfter === 'quiesce' ? [] : await sink.preflight(archiveRefOf(spec, cut));
+    await custody.append('preflight', {
+      asOfCut: cut,
+      include: pre.include,
+      scopeGaps: pre.gaps.map((g) => g.kind),
+      destination: sink.root,
+      checks: checks.map((c) => ({ check: c.check, ok: c.ok })),
+    });
     const ctx: CollectContext = {
       store,
       client,
@@ -168,17 +193,31 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
         })
       : { orgs: [], raw: new Map<string, string>() };
     ctx.scope = await resolveCustodians(ctx, orgs);
+    await custody.append('stage_start', { stage: 'collect', pass: 1 });
     await collectFirstPass(ctx, orgs, raw, now);
+    await custody.append('stage_end', { stage: 'collect', counts: Object.fromEntries(store.countsByKind()) });
     progress.enter('quiesce');
     quiescence = await quiesce(ctx, options.sleep ?? defaultSleep, now);
     await store.flush();
+    await custody.append('stage_end', {
+      stage: 'quiesce',
+      ...quiescence,
+      counts: Object.fromEntries(store.countsByKind()),
+      exceptions: store.exceptions().length,
+      drift: store.drift().length,
+      duplicates: store.stats.duplicates,
+    });
     if (options.stopAfter !== 'quiesce') {
       progress.enter('seal');
-      archive = await finishRun({ store, loaded, client, progress, now, runSpec, quiescence, resumed });
+      archive = await finishRun({ store, loaded, client, progress, now, runSpec, quiescence, custody, sink });
     }
   } catch (error) {
     if (!isInterrupt(error, options.signal)) {
       progress.stop();
+      await custody
+        .append('run_end', { status: 'failed', code: (error as ExportError).code ?? 'internal' })
+        .catch(() => undefined);
+      await custody.close().catch(() => undefined);
       await store.close().catch(() => undefined);
       await client.close().catch(() => undefined);
       ledger.end();
@@ -194,6 +233,13 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
   const drift = store.drift().length;
   const duplicates = store.stats.duplicates;
   const asOfCut = store.cut;
+  await custody.append('run_end', {
+    status: interrupted ? 'interrupted' : exceptions > 0 ? 'gaps' : 'complete',
+    exceptions,
+    drift,
+    requests: requestSummary(client, spec.source.requests_per_minute),
+  });
+  await custody.close();
   await store.close();
   const requests = client.stats().requests;
   await client.close();
@@ -217,6 +263,15 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     archive,
     resumeCommand: interrupted ? resumeCommand : null,
   };
+}
+
+/** The OS user running the export, for the custody log (never fails the run). */
+function safeUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'unknown';
+  }
 }
 
 export type { StagingStore };

@@ -23,6 +23,7 @@ function toStored(line: RecordLine): StoredRecord {
     hash: line.h,
     files: (line.f ?? []).map(([path, sha256, md5, size]) => ({ path, sha256, md5, size })),
     aggregate: line.row?.a ?? null,
+    rowJson: line.row?.j ?? null,
     endpoint: line.ep,
     query: line.q ?? null,
     requestId: line.rid ?? null,

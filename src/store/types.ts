@@ -120,6 +120,8 @@ export interface StoredRecord {
   readonly hash: string;
   readonly files: readonly StagedFile[];
   readonly aggregate: string | null;
+  /** The row's JSON text when the record is a row of a JSONL aggregate. */
+  readonly rowJson: string | null;
   readonly endpoint: string;
   readonly query: string | null;
   readonly requestId: string | null;

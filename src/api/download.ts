@@ -106,7 +106,16 @@ function openSink(
         await finished;
       },
       discard: async () => {
+        // Wait until it has really closed: a file stream's last write may still be in flight, and
+        // the next attempt may reopen the same path (bounded, in case a Writable never emits close).
+        const closed = w.closed
+          ? Promise.resolve()
+          : once(w, 'close').then(
+              () => undefined,
+              () => undefined,
+            );
         w.destroy();
+        await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       },
       rewindable,
     };

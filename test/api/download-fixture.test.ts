@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createComplianceClient, createVirtualClock, type LedgerEntry } from '../../src/api/index.js';
@@ -148,6 +151,21 @@ describe('streaming downloads', () => {
       expectedMd5: md5hex(BYTES),
     });
     expect(r.verified).toEqual({ contentMd5: false, metadataMd5: true, metadataSize: false });
+  });
+
+  it('reopens the same temp file per attempt; the file ends up exactly the verified bytes', async () => {
+    const big = Buffer.alloc(3 * 1024 * 1024, 7);
+    const small = Buffer.from('short final body');
+    const { client } = await setup((i) =>
+      i === 0
+        ? { chunks: [big], truncate: true }
+        : { chunks: [small], headers: { 'content-md5': md5b64(small) } },
+    );
+    const tmp = join(mkdtempSync(join(tmpdir(), 'api-dl-')), 'blob.tmp');
+    const r = await client.downloadFile('claude_file_1', () => createWriteStream(tmp, { flags: 'w' }));
+    expect(r.attempts).toBe(2);
+    expect(readFileSync(tmp).equals(small)).toBe(true);
+    expect(r.sha256).toBe(sha(small));
   });
 
   it('lets a verified Content-MD5 win over differing metadata (processed copy), reporting the difference', async () => {

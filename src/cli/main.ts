@@ -11,6 +11,7 @@ import { TOOL_VERSION } from '../version.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
+import { registerPlanCommand } from './commands/plan.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerValidateCommand(program);
   registerRunCommand(program);
   registerSandboxCommand(program);
+  registerPlanCommand(program);
   return program;
 }
 

@@ -1,0 +1,88 @@
+/**
+ * The order of `plan`: load and validate the spec (exit 2) → the run's preflight (key, scopes;
+ * exit 1) → a read-only destination check → the listing-only survey → `buildPlan` (pure).
+ * Nothing is written: not at the destination, not in the state folder.
+ */
+import { createComplianceClient, type ComplianceClientOptions } from './api/index.js';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { buildPlan } from './plan/index.js';
+import type { ExportPlan } from './plan/types.js';
+import { probeScopes, readApiKey } from './run/preflight.js';
+import { applyOverrides, loadSpecFile } from './spec/index.js';
+import type { LoadedSpec, SpecOverrides } from './spec/types.js';
+import { checkDestinationReadOnly } from './survey/check-destination.js';
+import { readStateInfo } from './survey/read-state.js';
+import { surveyListings } from './survey/survey-listings.js';
+
+export interface PlanJobOptions {
+  readonly specPath: string;
+  /** Where a run would keep its state (default: the spec's `state_dir`); only read. */
+  readonly stateDir?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly overrides?: SpecOverrides;
+  readonly now?: () => Date;
+  readonly signal?: AbortSignal;
+  /** Client knobs for tests (retry policy, clock); never the key or base URL. */
+  readonly client?: Partial<Omit<ComplianceClientOptions, 'apiKey' | 'baseUrl'>>;
+  /** S3 client for the destination check (tests); default: built from the spec and the AWS chain. */
+  readonly s3Client?: S3Client;
+}
+
+export interface PlanJobResult {
+  readonly plan: ExportPlan;
+  readonly loaded: LoadedSpec;
+}
+
+export async function planJob(options: PlanJobOptions): Promise<PlanJobResult> {
+  const now = options.now ?? (() => new Date());
+  const env = options.env ?? process.env;
+  let loaded = await loadSpecFile(options.specPath, { env });
+  if (options.overrides !== undefined) loaded = applyOverrides(loaded, options.overrides, { env });
+  const spec = loaded.spec;
+
+  const apiKey = readApiKey(spec, env);
+  const client = createComplianceClient({
+    ...options.client,
+    baseUrl: spec.source.base_url,
+    apiKey,
+    requestsPerMinute: spec.source.requests_per_minute,
+    maxInFlight: spec.source.max_concurrency,
+    timeouts: {
+      connectMs: spec.source.timeouts.connect_ms,
+      headersMs: spec.source.timeouts.headers_ms,
+      bodyIdleMs: spec.source.timeouts.body_idle_ms,
+    },
+  });
+  try {
+    const pre = await probeScopes(client, spec, options.signal);
+    const probes = client.stats().requests;
+    const destination = await checkDestinationReadOnly(
+      spec.destination,
+      options.s3Client === undefined ? {} : { client: options.s3Client },
+    );
+    const state = await readStateInfo(options.stateDir ?? spec.state_dir, spec.name, loaded.sha256);
+    const surveyedAt = now();
+    const cut = new Date(surveyedAt.getTime() - spec.consistency.indexing_lag_ms).toISOString();
+    const runSpec = { ...spec, scope: { ...spec.scope, include: pre.include } };
+    const found = await surveyListings({ client, spec: runSpec, cut, signal: options.signal });
+    const plan = buildPlan({
+      spec: runSpec,
+      specSha256: loaded.sha256,
+      file: options.specPath,
+      survey: {
+        surveyedAt: surveyedAt.toISOString(),
+        asOfCut: cut,
+        include: pre.include,
+        scopeGaps: pre.gaps.map((g) => ({ kind: g.kind, scope: g.scope })),
+        probes,
+        destination,
+        state,
+        ...found,
+        requestsMade: client.stats().requests,
+      },
+    });
+    return { plan, loaded };
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * The export plan (HOUSE-STYLE §2): everything `plan` can decide up front, as plain serializable
+ * data. Two halves:
+ *
+ * - `ListingSurvey` is what the listing-only enumeration (src/survey) hands over: organizations,
+ *   custodians, per-(kind, org, custodian) tallies of listed items, the pages each listing walk
+ *   took, and hints read from the activity feed. No content, no message bodies.
+ * - `ExportPlan` is what `buildPlan` derives from the resolved spec and the survey, without I/O:
+ *   counts per kind / organization / custodian and the estimated requests and duration under
+ *   the spec's budget, with every assumption named.
+ */
+import type { ContentKind } from '../spec/types.js';
+
+/** Kinds the plan counts from listings (never from content fetches). */
+export type CountKind =
+  | 'organizations'
+  | 'users'
+  | 'roles'
+  | 'groups'
+  | 'chats'
+  | 'projects'
+  | 'code_artifacts'
+  | 'code_artifact_versions'
+  | 'activities'
+  | 'local_sessions'
+  | 'remote_sessions';
+
+export const COUNT_KINDS: readonly CountKind[] = [
+  'organizations',
+  'users',
+  'roles',
+  'groups',
+  'chats',
+  'projects',
+  'code_artifacts',
+  'code_artifact_versions',
+  'activities',
+  'local_sessions',
+  'remote_sessions',
+];
+
+/** Listed items of one kind, one organization, one custodian. */
+export interface SurveyTally {
+  readonly kind: CountKind;
+  /** Organization UUID; null when the record names none (some activities). */
+  readonly organization: string | null;
+  /** Email when the record carries one, else the user id; null when it names no user. */
+  readonly custodian: string | null;
+  readonly count: number;
+}
+
+/** One listing walk as the survey ran it. */
+export interface SurveyWalk {
+  /** What the walk lists, e.g. `chats`, `users`, `code_artifacts`. */
+  readonly kind: string;
+  /** `/v1/compliance/...` path of the list endpoint. */
+  readonly endpoint: string;
+  /** Page size the survey asked for (it may differ from the run's, see `runLimit`). */
+  readonly limit: number;
+  /** Page size the run uses for the same walk. */
+  readonly runLimit: number;
+  readonly pages: number;
+  readonly items: number;
+}
+
+/**
+ * Distinct ids seen in the activity feed, as hints for what only message bodies or detail
+ * records reveal (no listing endpoint returns files or artifacts, compliance-api.md §2.1).
+ * Null when the key cannot read the feed.
+ */
+export interface ActivityHints {
+  /** `claude_file_uploaded` with a chat. */
+  readonly chatFiles: number;
+  /** `claude_project_file_uploaded`. */
+  readonly projectFiles: number;
+  /** `claude_project_document_uploaded`. */
+  readonly projectDocuments: number;
+  /** `claude_artifact_created` (artifacts, not versions). */
+  readonly chatArtifacts: number;
+}
+
+export interface ScopeGapInfo {
+  readonly kind: ContentKind;
+  readonly scope: string;
+}
+
+export interface DestinationCheckInfo {
+  readonly kind: 's3' | 'local';
+  readonly ok: boolean;
+  /** What was checked, read-only (`bucket x exists`, `/path is writable`). */
+  readonly detail: string;
+}
+
+/** What a run would find in its state folder (read, never written, by `plan`). */
+export interface StateInfo {
+  /** `<state_dir>/<job name>`. */
+  readonly dir: string;
+  /** none: a fresh run; same_spec: a run would resume there; different_spec: a run would refuse without --force. */
+  readonly status: 'none' | 'same_spec' | 'different_spec';
+}
+
+export interface CustodianResolution {
+  /** As written in the spec (email or `user_…` id). */
+  readonly input: string;
+  readonly userIds: readonly string[];
+}
+
+export interface ListingSurvey {
+  readonly surveyedAt: string;
+  /** now − indexing_lag at survey time: what a run started now would be judged against. */
+  readonly asOfCut: string;
+  /** Kinds the key reaches (the spec's, minus recorded scope gaps). */
+  readonly include: readonly ContentKind[];
+  readonly scopeGaps: readonly ScopeGapInfo[];
+  /** Preflight probes sent (one per reachable group of kinds). */
+  readonly probes: number;
+  readonly destination: DestinationCheckInfo;
+  readonly state: StateInfo;
+  readonly organizations: readonly { readonly uuid: string; readonly name: string }[];
+  /** Null when the spec says `custodians: all`. */
+  readonly custodians: readonly CustodianResolution[] | null;
+  readonly tallies: readonly SurveyTally[];
+  readonly walks: readonly SurveyWalk[];
+  readonly hints: ActivityHints | null;
+  /** Requests the survey itself sent (all listings). */
+  readonly requestsMade: number;
+}
+
+export type KindCounts = Partial<Record<CountKind, number>>;
+
+/** One line of the request estimate. */
+export interface EstimateLine {
+  /** Stable id, e.g. `chats.messages`, `files.download`. */
+  readonly part: string;
+  readonly requests: number;
+  /** How the number was derived, e.g. `60 chats × 1 messages call`. */
+  readonly basis: string;
+  /** True when the count behind it is a hint or an assumption, not a listing. */
+  readonly assumed: boolean;
+}
+
+export interface PlanEstimate {
+  readonly requests: number;
+  readonly lines: readonly EstimateLine[];
+  readonly requestsPerMinute: number;
+  /** requests ÷ requests_per_minute, plus one quiescence interval per assumed pass. */
+  readonly durationSeconds: number;
+  /** True when some parts could not be counted from listings (the figure is a floor). */
+  readonly lowerBound: boolean;
+  readonly assumptions: readonly string[];
+}
+
+export interface ExportPlan {
+  readonly planVersion: 1;
+  readonly job: {
+    readonly name: string;
+    readonly file: string;
+    readonly specSha256: string;
+    readonly matter: string | null;
+  };
+  readonly source: {
+    readonly baseUrl: string;
+    readonly requestsPerMinute: number;
+    readonly maxConcurrency: number;
+  };
+  readonly destination: {
+    readonly uri: string;
+    /** Where the archive of a run started now would land. */
+    readonly archivePattern: string;
+    readonly check: DestinationCheckInfo;
+  };
+  readonly asOfCut: string;
+  readonly state: StateInfo;
+  readonly include: readonly ContentKind[];
+  readonly scopeGaps: readonly ScopeGapInfo[];
+  readonly organizations: readonly {
+    readonly uuid: string;
+    readonly name: string;
+    readonly counts: KindCounts;
+  }[];
+  readonly custodians: {
+    readonly requested: 'all' | readonly string[];
+    readonly notFound: readonly string[];
+    /** Per custodian (email, else user id), every listed kind that names a user. */
+    readonly counts: readonly { readonly custodian: string; readonly counts: KindCounts }[];
+  };
+  readonly totals: KindCounts;
+  readonly hints: ActivityHints | null;
+  readonly estimate: PlanEstimate;
+  readonly survey: { readonly surveyedAt: string; readonly requests: number };
+}

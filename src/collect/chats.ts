@@ -118,11 +118,9 @@ export async function collectChats(ctx: CollectContext, since: string | null = n
       trackedItems(pages, checkpoint),
       async (w: WalkItem<Chat>) => {
         counters.listed += 1;
-        try {
-          if (wanted(ctx, w.item)) await collectChat(ctx, w.item, w.raw);
-        } finally {
-          w.finish();
-        }
+        // Not in a `finally`: a fatal error (Ctrl-C, key revoked) must not advance the checkpoint.
+        if (wanted(ctx, w.item)) await collectChat(ctx, w.item, w.raw);
+        w.finish();
       },
       {
         concurrency: ctx.concurrency,

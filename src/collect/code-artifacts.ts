@@ -59,11 +59,8 @@ export async function collectCodeArtifacts(ctx: CollectContext): Promise<void> {
       trackedItems(pages, checkpoint),
       async (item: WalkItem<CodeArtifact>) => {
         counters.listed += 1;
-        try {
-          await collectArtifact(ctx, item.item, item.raw, rotated);
-        } finally {
-          item.finish();
-        }
+        await collectArtifact(ctx, item.item, item.raw, rotated);
+        item.finish();
       },
       {
         concurrency: ctx.concurrency,

@@ -52,11 +52,8 @@ export async function collectProjects(ctx: CollectContext): Promise<void> {
       trackedItems(pages, checkpoint),
       async (w: WalkItem<Project>) => {
         counters.listed += 1;
-        try {
-          await collectProject(ctx, w.item, w.raw);
-        } finally {
-          w.finish();
-        }
+        await collectProject(ctx, w.item, w.raw);
+        w.finish();
       },
       {
         concurrency: ctx.concurrency,

@@ -61,15 +61,13 @@ async function walkSessions(
     trackedItems(list(resume.from), checkpoint),
     async (item: WalkItem<SessionLike>) => {
       counters.listed += 1;
-      try {
-        const s = item.item;
-        if (ids !== null && (s.user == null || !ids.includes(s.user.id))) return;
-        if (Date.parse(s.created_at) > Date.parse(ctx.cut)) return;
-        if (isStored(ctx, 'session', `${kind}/${s.id}`)) return;
-        await fetchSession(ctx, kind, s, item.raw);
-      } finally {
-        item.finish();
-      }
+      const s = item.item;
+      const skip =
+        (ids !== null && (s.user == null || !ids.includes(s.user.id))) ||
+        Date.parse(s.created_at) > Date.parse(ctx.cut) ||
+        isStored(ctx, 'session', `${kind}/${s.id}`);
+      if (!skip) await fetchSession(ctx, kind, s, item.raw);
+      item.finish();
     },
     { concurrency: ctx.concurrency, readAhead: ctx.readAhead, ...(ctx.signal ? { signal: ctx.signal } : {}) },
   );

@@ -5,7 +5,7 @@
  * const client = createComplianceClient({
  *   baseUrl, apiKey,                 // http:// only to loopback; the key never reaches logs/errors
  *   requestsPerMinute: 540, maxInFlight: 8,     // or `budget: sharedRateBudget`
- *   timeouts: { connectMs, headersMs, bodyIdleMs }, retry: { maxAttempts, maxElapsedMs },
+ *   timeouts: { connectMs, headersMs, bodyIdleMs }, retry: { maxAttempts, maxRateLimitedAttempts, maxElapsedMs },
  *   ledger: jsonlLedger(fs.createWriteStream('requests.jsonl')),   // one line per attempt
  *   clock,                           // inject a virtual clock in tests
  * });

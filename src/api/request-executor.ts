@@ -132,6 +132,8 @@ export class RequestExecutor {
     const abort =
       signal === undefined ? this.options.closeSignal : AbortSignal.any([signal, this.options.closeSignal]);
     const firstStart = clock.now();
+    let rateLimitedFailures = 0;
+    let otherFailures = 0;
     for (let attempt = 1; ; attempt++) {
       let release: (() => void) | undefined;
       const ctx: AttemptContext = { target, attempt, status: 0, headers: {}, requestId: null, bytes: 0 };
@@ -192,7 +194,10 @@ export class RequestExecutor {
       const ok = result !== undefined;
       const input =
         failure !== null ? { failure } : { status: status ?? 0, headers: ctx.headers, nowMs: clock.now() };
-      let delay = ok || fatal !== undefined ? null : retryDelay(attempt, input, random, retry);
+      if (status === 429) rateLimitedFailures += 1;
+      else if (!ok) otherFailures += 1;
+      const classCount = status === 429 ? rateLimitedFailures : otherFailures;
+      let delay = ok || fatal !== undefined ? null : retryDelay(classCount, input, random, retry);
       if (delay !== null && clock.now() + delay - firstStart > retry.maxElapsedMs) delay = null;
       writeLedger(this.options.ledger, {
         ts: new Date(started).toISOString(),

@@ -7,8 +7,14 @@ import { headerValue, type HeaderBag } from './headers.js';
  * `retry-after` values) the current time.
  */
 export interface RetryPolicy {
-  /** Total attempts per request, the first included. */
+  /** Attempts per request that may end in a failure other than 429, the first included. */
   maxAttempts: number;
+  /**
+   * 429s per request before giving up. Counted apart from other failures: a 429 is flow control
+   * on a budget shared with the customer's other tools, not a fault, so a busy hour must not
+   * exhaust the retries meant for a broken server.
+   */
+  maxRateLimitedAttempts: number;
   /** Give up when the next wait would end more than this long after the first attempt started. */
   maxElapsedMs: number;
   /** First exponential delay (doubling from here). */
@@ -19,7 +25,8 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxAttempts: 8,
-  maxElapsedMs: 15 * 60_000,
+  maxRateLimitedAttempts: 50,
+  maxElapsedMs: 30 * 60_000,
   baseDelayMs: 1_000,
   maxDelayMs: 60_000,
 };
@@ -73,7 +80,8 @@ export function backoffDelay(attempt: number, random: () => number, policy: Retr
 /**
  * How long to wait before the next attempt, or null when there must be no next attempt.
  *
- * @param attempt the number of the attempt that just failed (1 = the first request)
+ * @param attempt how many attempts of this request have failed so far in this class (429s and
+ *                other failures are counted apart; 1 = the first failure)
  * @param input   its status and headers, or its failure kind
  * @param random  a source of [0, 1) for jitter (inject a constant in tests)
  *
@@ -91,7 +99,7 @@ export function retryDelay(
   random: () => number = Math.random,
   policy: RetryPolicy = DEFAULT_RETRY_POLICY,
 ): number | null {
-  if (attempt >= policy.maxAttempts) return null;
+  if (attempt >= (input.status === 429 ? policy.maxRateLimitedAttempts : policy.maxAttempts)) return null;
   if (!isRetryable(input)) return null;
   const retryAfter = parseRetryAfter(headerValue(input.headers, 'retry-after'), input.nowMs);
   if (input.status === 429) {

@@ -211,6 +211,30 @@ describe('client transport and retries (fixture server)', () => {
     await client.close();
   });
 
+  it('counts 429s apart from failures: a busy budget does not use up the fault retries', async () => {
+    const limited: Reply = {
+      status: 429,
+      headers: { 'retry-after': '2' },
+      json: errorBody('rate_limit_error', 'x'),
+    };
+    const { client, fixture, ledger } = await setup(
+      [
+        limited,
+        limited,
+        limited,
+        { status: 503, json: errorBody('api_error', 'x') },
+        limited,
+        limited,
+        ok('g'),
+      ],
+      { maxAttempts: 3 },
+    );
+    expect((await client.getGroup('g')).record.id).toBe('g');
+    expect(fixture.requests).toHaveLength(7);
+    expect(ledger.map((e) => e.attempt)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    await client.close();
+  });
+
   it('gives up when the total retry time would exceed maxElapsedMs', async () => {
     fixture = await startFixture(() => ({
       status: 429,

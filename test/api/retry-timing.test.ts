@@ -76,7 +76,9 @@ describe('retryDelay (compliance-api.md §5.10)', () => {
     const policy = { ...DEFAULT_RETRY_POLICY, maxAttempts: 3 };
     expect(retryDelay(2, { status: 503 }, mid, policy)).not.toBeNull();
     expect(retryDelay(3, { status: 503 }, mid, policy)).toBeNull();
-    expect(retryDelay(3, { status: 429, headers: { 'retry-after': '1' } }, mid, policy)).toBeNull();
+    // 429s have their own, larger allowance
+    expect(retryDelay(3, { status: 429, headers: { 'retry-after': '1' } }, mid, policy)).not.toBeNull();
+    expect(retryDelay(50, { status: 429, headers: { 'retry-after': '1' } }, mid, policy)).toBeNull();
   });
 
   it('jitters within ±25 % but never below 1 s or above 60 s', () => {

@@ -155,6 +155,7 @@ export function generateContent(seed: number, spec: ProfileSpec, dir: Directory)
       model: rng.chance(0.05) ? null : rng.pick(MODELS),
       createdAt,
       updatedAt,
+      indexedUpdatedAt: updatedAt,
       deletedAt,
       removedAt: null,
       messageCount,

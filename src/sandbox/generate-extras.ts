@@ -45,6 +45,7 @@ export function generateCodeArtifacts(seed: number, spec: ProfileSpec, dir: Dire
       createdAt,
       // Published before updated_at was recorded: null, never matches a time filter (§4.2).
       updatedAt: shown === 3 || shown === 5 ? null : Math.min(t, WORLD_END - DAY),
+      indexedUpdatedAt: null,
       removedAt: null,
       versions,
       pinnedVersionId: versionCount > 2 && rng.chance(0.3) ? (versions[versionCount - 2]?.id ?? null) : null,
@@ -52,6 +53,7 @@ export function generateCodeArtifacts(seed: number, spec: ProfileSpec, dir: Dire
     });
     if (last === undefined) throw new Error('code artifact without versions');
   }
+  for (const a of out) a.indexedUpdatedAt = a.updatedAt;
   out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   out.forEach((a, i) => (a.index = i));
   return out;

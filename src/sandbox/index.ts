@@ -4,6 +4,8 @@
  * Sandbox-only routes (unauthenticated, never rate limited, never counted):
  *   GET /_sandbox/truth[?as_of=T]  → SandboxTruth (see truth.ts)
  *   GET /_sandbox/stats            → SandboxStats (requests by route template and status)
+ *   GET /_sandbox/faults           → FaultReport (ids chosen for permanent faults)
+ *   POST /_sandbox/mutate?kind=K   → Change[] (apply one live mutation now; kinds in scenario.ts)
  */
 import type { AddressInfo } from 'node:net';
 import type { Reply, Route, SandboxState } from './http/context.js';
@@ -20,12 +22,17 @@ import { directoryRoutes } from './routes/directory.js';
 import { fileRoutes } from './routes/files.js';
 import { projectRoutes } from './routes/projects.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { FaultEngine } from './faults.js';
+import { LiveMutator, MUTATION_KINDS } from './live.js';
+import type { MutationKind, Scenario } from './scenario.js';
 import { buildTruth } from './truth.js';
 import { buildWorld } from './world.js';
 
 export type { SandboxKeys } from './keys.js';
 export type { SandboxTruth } from './truth.js';
 export type { SandboxStats } from './http/context.js';
+export type { Scenario } from './scenario.js';
+export { SCENARIOS } from './scenario.js';
 
 export interface SandboxOptions {
   /** Default 0 (ephemeral). */
@@ -40,6 +47,8 @@ export interface SandboxOptions {
   rpm?: number;
   /** Injectable clock (ms since epoch), default Date.now. */
   now?: () => number;
+  /** Adversity (issue 3): faults, eventual consistency, live mutations. Default: none. */
+  scenario?: Scenario;
 }
 
 export interface RunningSandbox {
@@ -59,8 +68,28 @@ export const ALL_ROUTES: readonly Route[] = [
   ...sessionRoutes,
 ];
 
-function sandboxRoutes(url: URL, state: SandboxState): Reply | null {
+function sandboxRoutes(url: URL, state: SandboxState, method: string): Reply | null {
   try {
+    if (url.pathname === '/_sandbox/mutate' && method === 'POST') {
+      const kind = url.searchParams.get('kind') ?? '';
+      if (!(MUTATION_KINDS as string[]).includes(kind)) {
+        throw badRequest(`kind: expected one of ${MUTATION_KINDS.join(', ')}, got '${kind}'`);
+      }
+      const changes = state.live.apply(kind as MutationKind, state.now());
+      state.live.advance(state.now());
+      return { kind: 'json', body: changes };
+    }
+    if (method !== 'GET') return null;
+    if (url.pathname === '/_sandbox/faults') {
+      return {
+        kind: 'json',
+        body: state.faults?.report() ?? {
+          permanent_failures: [],
+          bad_content_md5: [],
+          in_flight_versions: [],
+        },
+      };
+    }
     if (url.pathname === '/_sandbox/truth') {
       const raw = url.searchParams.get('as_of');
       const asOf = raw === null ? state.now() : parseDatetime('as_of', raw, false);
@@ -85,6 +114,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   if (!Number.isInteger(rpm) || rpm < 0)
     throw new RangeError(`rpm must be a non-negative integer, got ${rpm}`);
   const { world, keys } = buildWorld(seed, profile);
+  const scenario = options.scenario ?? {};
+  const faults = scenario.faults;
+  const consistency = scenario.consistency ?? {};
   const state: SandboxState = {
     world,
     keys,
@@ -92,6 +124,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     limiter: new SlidingWindowLimiter(rpm, now),
     stats: { total: 0, rateLimited: 0, byRoute: {} },
     requestSeq: 0,
+    faults:
+      faults !== undefined && Object.keys(faults).length > 0 ? new FaultEngine(seed, world, faults) : null,
+    consistency,
+    live: new LiveMutator(world, scenario.mutations, consistency, now()),
   };
   const server = createSandboxServer(state, ALL_ROUTES, sandboxRoutes);
   const host = options.host ?? '127.0.0.1';

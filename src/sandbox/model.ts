@@ -102,6 +102,11 @@ export interface Chat {
   model: string | null;
   createdAt: number;
   updatedAt: number;
+  /**
+   * The value the eventually consistent updated_at index holds (§4.2): it catches up with
+   * `updatedAt` after the configured lag. `order_by=updated_at` walks and filters use it.
+   */
+  indexedUpdatedAt: number;
   /** Soft delete by the user in claude.ai (§4.3 newest: content emptied, attachments gone). */
   deletedAt: number | null;
   /** Hard delete (Compliance API DELETE or retention). */
@@ -212,6 +217,8 @@ export interface CodeArtifact {
   createdAt: number;
   /** null: published before the field was recorded; never matches `updated_at.*` (§4.2). */
   updatedAt: number | null;
+  /** What the lagging updated_at index holds; time filters read this. */
+  indexedUpdatedAt: number | null;
   removedAt: number | null;
   /** Every version ever published, oldest first; only the newest RETAINED_VERSIONS are served. */
   versions: CodeVersion[];
@@ -290,6 +297,21 @@ export interface World {
   activities: Activity[];
   apiKeys: ApiKeyRecord[];
   index: WorldIndex;
+  /** Mutation log (live changes and DELETEs), in the order applied. */
+  changes: Change[];
+  /** updated_at index catch-ups not yet due. */
+  pendingIndex: { kind: 'chat' | 'code_artifact'; ref: string; dueAt: number }[];
+}
+
+export interface Change {
+  kind:
+    'chat' | 'message' | 'file' | 'project' | 'project_document' | 'code_artifact' | 'code_artifact_version';
+  id: string;
+  change: 'created' | 'updated' | 'soft_deleted' | 'deleted';
+  /** RFC 3339. */
+  at: string;
+  /** For messages and code-artifact versions: the chat / artifact they belong to. */
+  parent_id?: string;
 }
 
 export interface WorldIndex {

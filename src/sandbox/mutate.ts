@@ -4,8 +4,13 @@
  * live mutations will add to them.
  */
 import { compareActivity } from './generate-extras.js';
-import type { Activity, Chat, Project, World } from './model.js';
-import { Rng, idFromUuid } from './random.js';
+import type { Activity, Change, Chat, Project, World } from './model.js';
+import { Rng, idFromUuid, iso } from './random.js';
+
+/** Append to the mutation log (truth `changes_after`). */
+export function logChange(world: World, change: Omit<Change, 'at'>, at: number): void {
+  world.changes.push({ ...change, at: iso(at) });
+}
 
 /** Insert keeping (createdAt, id) order. */
 export function addActivity(world: World, a: Omit<Activity, 'id'>): Activity {

@@ -15,14 +15,13 @@
  *   `claude_gen_file_` ids served by `/apps/chats/generated-files/{id}/content`.
  * - Code artifacts list only versions still retained (~20 newest); `rotated_version_ids` are
  *   ones the API no longer serves (404). `updated_at: null` ones never match time filters.
- * - `changes_after` is reserved for issue 3 (what was created, changed or deleted after `as_of`);
- *   it is an empty list until live mutations exist.
+ * - `changes_after`: every logged change (live mutations, DELETEs) that happened after `as_of`,
+ *   in the order applied — what an export cut at `as_of` may legitimately differ on.
  */
 import { artifactDigest, blobDigest, codeVersionDigest, projectDocDigest, type Digest } from './content.js';
 import { messageId, messageTotal, messageTime } from './messages.js';
-import type { Profile, World } from './model.js';
+import { RETAINED_VERSIONS, type Change, type Profile, type World } from './model.js';
 import { iso } from './random.js';
-import { retainedVersions } from './routes/code-artifacts.js';
 import { sessionMessages } from './session-messages.js';
 
 export interface BlobTruth {
@@ -44,12 +43,8 @@ export interface ChatTruth {
   artifact_version_ids: string[];
 }
 
-export interface TruthChange {
-  kind: string;
-  id: string;
-  change: 'created' | 'updated' | 'soft_deleted' | 'deleted';
-  at: string;
-}
+/** One logged change (live mutation or DELETE); `at` is RFC 3339. */
+export type TruthChange = Change;
 
 export interface SandboxTruth {
   as_of: string;
@@ -200,12 +195,14 @@ export function buildTruth(world: World, asOf: number): SandboxTruth {
     code_artifacts: world.codeArtifacts
       .filter((a) => !a.hiddenRow && alive(a) && a.createdAt <= t)
       .map((a) => {
-        const kept = retainedVersions(a);
+        // Retention as of T: the newest ~20 of the versions that existed then.
+        const existed = a.versions.filter((v) => v.createdAt === null || v.createdAt <= t);
+        const kept = existed.slice(-RETAINED_VERSIONS);
         return {
           id: a.id,
           updated_at: a.updatedAt === null ? null : iso(a.updatedAt),
           versions: kept.map((v) => hashes(v.id, codeVersionDigest(seed, a, v))),
-          rotated_version_ids: a.versions.slice(0, a.versions.length - kept.length).map((v) => v.id),
+          rotated_version_ids: existed.slice(0, existed.length - kept.length).map((v) => v.id),
         };
       }),
     activity_ids: world.activities.filter((a) => a.createdAt <= t).map((a) => a.id),
@@ -228,7 +225,7 @@ export function buildTruth(world: World, asOf: number): SandboxTruth {
         })),
     },
     counts: {},
-    changes_after: [],
+    changes_after: world.changes.filter((c) => Date.parse(c.at) > t),
   };
   truth.counts = {
     organizations: truth.organizations.length,

@@ -33,6 +33,8 @@ export function buildWorld(seed: number, profile: Profile): { world: World; keys
     activities,
     apiKeys: records,
     index: emptyIndex(),
+    changes: [],
+    pendingIndex: [],
   };
   rebuildIndex(world);
   return { world, keys };
@@ -62,7 +64,9 @@ export function compareChatKey(at: number, uuid: string, bt: number, buuid: stri
   return at - bt || (uuid < buuid ? -1 : uuid > buuid ? 1 : 0);
 }
 
-export function sortChatIndex(chats: Chat[], key: 'createdAt' | 'updatedAt'): number[] {
+export type ChatSortKey = 'createdAt' | 'indexedUpdatedAt';
+
+export function sortChatIndex(chats: Chat[], key: ChatSortKey): number[] {
   const order = chats.map((c) => c.index);
   order.sort((a, b) => {
     const ca = chats[a];
@@ -92,7 +96,7 @@ export function rebuildIndex(world: World): void {
   for (const s of world.remoteSessions) ix.remoteSessionById.set(s.id, s);
   for (const a of world.activities) ix.activityById.set(a.id, a);
   ix.chatsByCreated = sortChatIndex(world.chats, 'createdAt');
-  ix.chatsByUpdated = sortChatIndex(world.chats, 'updatedAt');
+  ix.chatsByUpdated = sortChatIndex(world.chats, 'indexedUpdatedAt');
   world.index = ix;
 }
 

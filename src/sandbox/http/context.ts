@@ -1,5 +1,8 @@
 /** Types shared by the HTTP core and the route families. */
+import type { FaultEngine } from '../faults.js';
 import type { SandboxKeys } from '../keys.js';
+import type { LiveMutator } from '../live.js';
+import type { ConsistencyOptions } from '../scenario.js';
 import type { ApiKeyRecord, World } from '../model.js';
 import type { ParamSpecs, Query } from './query.js';
 import type { SlidingWindowLimiter } from './rate-limiter.js';
@@ -24,6 +27,10 @@ export interface SandboxState {
   limiter: SlidingWindowLimiter;
   stats: SandboxStats;
   requestSeq: number;
+  /** null when no fault knob is set. */
+  faults: FaultEngine | null;
+  consistency: ConsistencyOptions;
+  live: LiveMutator;
 }
 
 export interface RequestContext {

@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { authenticate, authorize } from './auth.js';
 import type { Reply, RequestContext, Route, SandboxState } from './context.js';
 import { ApiError, notFound } from './errors.js';
+import { TRANSIENT_BODIES } from '../faults.js';
 import { Query } from './query.js';
 
 export interface CompiledRoute {
@@ -52,7 +53,7 @@ export function matchRoute(
   return best === null ? null : { route: best.route, params: bestParams };
 }
 
-export type SandboxHandler = (url: URL, state: SandboxState) => Reply | null;
+export type SandboxHandler = (url: URL, state: SandboxState, method: string) => Reply | null;
 
 export function createSandboxServer(
   state: SandboxState,
@@ -61,7 +62,10 @@ export function createSandboxServer(
 ): Server {
   const compiled = compileRoutes(routes);
   return createServer((req, res) => {
-    handleRequest(state, compiled, sandboxRoutes, req, res);
+    handleRequest(state, compiled, sandboxRoutes, req, res).catch((error: unknown) => {
+      process.stderr.write(`sandbox: ${(error as Error).stack ?? String(error)}\n`);
+      res.destroy();
+    });
   });
 }
 
@@ -70,20 +74,24 @@ function nextRequestId(state: SandboxState): string {
   return `req_011CV${state.requestSeq.toString(36).padStart(8, '0')}${(state.world.seed >>> 0).toString(36)}`;
 }
 
-function count(state: SandboxState, template: string, status: number): void {
+function count(state: SandboxState, template: string, status: number | string): void {
   state.stats.total++;
   if (status === 429) state.stats.rateLimited++;
   const byStatus = (state.stats.byRoute[template] ??= {});
   byStatus[String(status)] = (byStatus[String(status)] ?? 0) + 1;
 }
 
-export function handleRequest(
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function handleRequest(
   state: SandboxState,
   compiled: readonly CompiledRoute[],
   sandboxRoutes: SandboxHandler,
   req: IncomingMessage,
   res: ServerResponse,
-): void {
+): Promise<void> {
+  // Live mutations and index catch-ups due by now happen before anything reads the world.
+  state.live.advance(state.now());
   const requestId = nextRequestId(state);
   res.setHeader('request-id', requestId);
   const url = new URL(req.url ?? '/', 'http://sandbox.local');
@@ -92,7 +100,7 @@ export function handleRequest(
   req.resume();
 
   if (url.pathname.startsWith('/_sandbox/')) {
-    const reply = method === 'GET' ? sandboxRoutes(url, state) : null;
+    const reply = sandboxRoutes(url, state, method);
     send(res, reply ?? { kind: 'json', status: 404, body: notFound().body() }, {});
     return;
   }
@@ -134,9 +142,34 @@ export function handleRequest(
     authorize(principal, route);
     const query = new Query(url.searchParams.entries(), route.params ?? {});
     const ctx: RequestContext = { state, method, url, params, query, principal, requestId, now: state.now() };
+    const plan = state.faults?.plan(`${method} ${url.pathname}${url.search}`) ?? null;
+    if (plan !== null && plan.latencyMs > 0) await sleep(plan.latencyMs);
+    const transient = plan?.transient ?? null;
+    if (transient !== null && transient !== 'reset' && transient !== 'truncate') {
+      const b = TRANSIENT_BODIES[transient];
+      throw new ApiError(Number(transient), b.type, b.message);
+    }
+    checkPermanentFaults(state, route, params);
     const reply = route.handle(ctx);
+    if (transient === 'reset' || (transient === 'truncate' && reply.kind === 'json')) {
+      count(state, route.template, 'reset');
+      res.socket?.destroy();
+      return;
+    }
     status = reply.kind === 'json' ? (reply.status ?? 200) : 200;
-    send(res, reply, rateHeaders);
+    if (
+      reply.kind === 'stream' &&
+      state.faults !== null &&
+      state.faults.badMd5.has(params.claude_file_id ?? '')
+    ) {
+      // A Content-MD5 that never matches the bytes (a permanent fault, issue 3 §3).
+      reply.headers['content-md5'] = Buffer.from('0123456789abcdef').toString('base64');
+    }
+    send(res, reply, rateHeaders, transient === 'truncate');
+    if (transient === 'truncate') {
+      count(state, route.template, 'truncated');
+      return;
+    }
   } catch (error) {
     const e = error instanceof ApiError ? error : new ApiError(500, 'api_error', 'Internal server error');
     if (!(error instanceof ApiError))
@@ -147,7 +180,34 @@ export function handleRequest(
   count(state, route.template, status);
 }
 
-export function send(res: ServerResponse, reply: Reply, headers: Record<string, string>): void {
+/** Items that always fail (500, x-should-retry: false) and versions still "in flight" (503). */
+function checkPermanentFaults(state: SandboxState, route: Route, params: Record<string, string>): void {
+  const f = state.faults;
+  if (f === null || route.method !== 'GET') return;
+  const fileId = params.claude_file_id;
+  if (fileId !== undefined && f.permanent.has(fileId)) {
+    throw new ApiError(500, 'api_error', 'Internal server error', { headers: { 'x-should-retry': 'false' } });
+  }
+  const art = params.artifact_id;
+  const ver = params.version_id;
+  if (art !== undefined && ver !== undefined && f.takeInFlight(art, ver)) {
+    throw new ApiError(
+      503,
+      'overloaded_error',
+      'The artifact version is still being uploaded. Try again shortly.',
+      {
+        headers: { 'retry-after': '1' },
+      },
+    );
+  }
+}
+
+export function send(
+  res: ServerResponse,
+  reply: Reply,
+  headers: Record<string, string>,
+  truncate = false,
+): void {
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
   if (reply.kind === 'json') {
     const body = Buffer.from(JSON.stringify(reply.body), 'utf8');
@@ -160,7 +220,30 @@ export function send(res: ServerResponse, reply: Reply, headers: Record<string, 
   }
   // No Content-Length: node:http answers HTTP/1.1 with Transfer-Encoding: chunked (§3.10).
   res.writeHead(200, { ...reply.headers, 'transfer-encoding': 'chunked' });
-  const stream = Readable.from(reply.chunks, { objectMode: false });
+  const source = truncate ? halfOf(reply.chunks) : reply.chunks;
+  const stream = Readable.from(source, { objectMode: false });
   stream.on('error', () => res.destroy());
-  stream.pipe(res);
+  if (truncate) {
+    // The chunked body stops early with no terminating chunk: the only sign of truncation (§3.15).
+    stream.on('end', () => res.socket?.destroy());
+    stream.pipe(res, { end: false });
+  } else {
+    stream.pipe(res);
+  }
+}
+
+function* halfOf(chunks: Iterable<Uint8Array>): Generator<Uint8Array> {
+  const all: Uint8Array[] = [];
+  let size = 0;
+  for (const c of chunks) {
+    all.push(c);
+    size += c.length;
+    if (size > 8 * 1024 * 1024) break;
+  }
+  let left = Math.floor(size / 2);
+  for (const c of all) {
+    if (left <= 0) return;
+    yield c.subarray(0, Math.min(c.length, left));
+    left -= c.length;
+  }
 }

@@ -42,8 +42,10 @@ function listActivities(ctx: RequestContext) {
   const desc = q.str('order') !== 'asc';
   const limit = q.int('limit') ?? 100;
   const single = ctx.principal.orgUuid;
+  // Events become queryable only after the indexing lag (§4.2; documented as 1 minute).
+  const visibleUntil = ctx.now - (ctx.state.consistency.activityLagMs ?? 0);
   const matches = (a: Activity): boolean =>
-    a.createdAt <= ctx.now &&
+    a.createdAt <= visibleUntil &&
     (single === null || a.orgUuid === null || a.orgUuid === single) &&
     (include.size === 0 || include.has(a.type)) &&
     !exclude.has(a.type) &&

@@ -6,13 +6,14 @@ import { canSeeOrg, json, type RequestContext, type Route } from '../http/contex
 import { badRequest, notFound, type ApiError } from '../http/errors.js';
 import { decodeToken, encodeToken } from '../http/pagination.js';
 import { inRange, limitParam, rangeParams, type TimeRange } from '../http/query.js';
-import { apiActor, addActivity, hardDeleteChat } from '../mutate.js';
+import { apiActor, addActivity, hardDeleteChat, logChange } from '../mutate.js';
 import { chatJson } from '../serialize.js';
-import { compareChatKey } from '../world.js';
+import { compareChatKey, type ChatSortKey } from '../world.js';
 import { V1, UUID_RE } from './common.js';
 import { messagesReply, messageParams } from './chat-messages.js';
 
-type OrderBy = 'createdAt' | 'updatedAt';
+// The updated_at walk reads the lagging index value (§4.2), not the record's updated_at.
+type OrderBy = ChatSortKey;
 
 export function chatOr404(ctx: RequestContext): Chat {
   const id = ctx.params.claude_chat_id ?? '';
@@ -55,7 +56,7 @@ function checkCombination(ctx: RequestContext, orderBy: OrderBy): void {
   if (q.has('after_id') && q.has('before_id'))
     throw badRequest("Only one of 'after_id' and 'before_id' may be set.");
   if (perUser) {
-    if (orderBy === 'updatedAt')
+    if (orderBy === 'indexedUpdatedAt')
       throw badRequest("order_by: 'updated_at' is not supported together with 'user_ids[]'.");
     if (q.hasRange('updated_at')) {
       throw badRequest(
@@ -71,7 +72,7 @@ function checkCombination(ctx: RequestContext, orderBy: OrderBy): void {
   if (orderBy === 'createdAt' && q.hasRange('updated_at')) {
     throw badRequest("'updated_at' filters require order_by=updated_at for organization-wide queries.");
   }
-  if (orderBy === 'updatedAt' && q.hasRange('created_at')) {
+  if (orderBy === 'indexedUpdatedAt' && q.hasRange('created_at')) {
     throw badRequest("'created_at' filters require order_by=created_at for organization-wide queries.");
   }
 }
@@ -100,7 +101,7 @@ function lowerBound(
 function listChats(ctx: RequestContext) {
   const q = ctx.query;
   const world = ctx.state.world;
-  const orderBy: OrderBy = q.str('order_by') === 'updated_at' ? 'updatedAt' : 'createdAt';
+  const orderBy: OrderBy = q.str('order_by') === 'updated_at' ? 'indexedUpdatedAt' : 'createdAt';
   checkCombination(ctx, orderBy);
   const users = new Set(q.list('user_ids[]'));
   const orgs = q.list('organization_ids[]');
@@ -203,6 +204,7 @@ export const chatRoutes: Route[] = [
     handle: (ctx) => {
       const chat = chatOr404(ctx);
       hardDeleteChat(ctx.state.world, chat, ctx.now);
+      logChange(ctx.state.world, { kind: 'chat', id: chat.id, change: 'deleted' }, ctx.now);
       addActivity(ctx.state.world, {
         type: 'claude_chat_deleted',
         createdAt: ctx.now,

@@ -11,6 +11,7 @@ import { canSeeOrg, json, type RequestContext, type Route } from '../http/contex
 import { badRequest, notFound, type ApiError } from '../http/errors.js';
 import { decodeToken, encodeToken } from '../http/pagination.js';
 import { inRange, limitParam, rangeParams } from '../http/query.js';
+import { logChange } from '../mutate.js';
 import { download, isoOrNull, userRef } from '../serialize.js';
 import { V1, UUID_RE } from './common.js';
 
@@ -80,8 +81,9 @@ function listArtifacts(ctx: RequestContext) {
     if (a === undefined || !visible(ctx, a)) continue;
     if (orgs.length > 0 && !orgs.includes(a.orgUuid)) continue;
     if (users.size > 0 && (a.ownerUserId === null || !users.has(a.ownerUserId))) continue;
-    // Published before updated_at was recorded: never matches any time filter (§4.2).
-    if (filtered && (a.updatedAt === null || !inRange(a.updatedAt, range))) continue;
+    // Time filters read the lagging index; published before updated_at was recorded (null):
+    // never matches any time filter (§4.2).
+    if (filtered && (a.indexedUpdatedAt === null || !inRange(a.indexedUpdatedAt, range))) continue;
     data.push(artifactJson(ctx, a));
   }
   const scannedFull = end - start === limit;
@@ -153,6 +155,7 @@ export const codeArtifactRoutes: Route[] = [
     handle: (ctx) => {
       const a = artifactOr404(ctx);
       a.removedAt = ctx.now;
+      logChange(ctx.state.world, { kind: 'code_artifact', id: a.id, change: 'deleted' }, ctx.now);
       return json({ id: a.id, type: 'code_artifact_deleted' });
     },
   },

@@ -6,7 +6,7 @@ import type { ArtifactVersion, Blob, World } from '../model.js';
 import { iso, uuidFromId } from '../random.js';
 import { canSeeOrg, json, type RequestContext, type Route } from '../http/context.js';
 import { notFound } from '../http/errors.js';
-import { addActivity, apiActor } from '../mutate.js';
+import { addActivity, apiActor, logChange } from '../mutate.js';
 import { download } from '../serialize.js';
 import { V1 } from './common.js';
 
@@ -109,6 +109,7 @@ export const fileRoutes: Route[] = [
     handle: (ctx) => {
       const b = fileOr404(ctx);
       b.removedAt = ctx.now;
+      logChange(ctx.state.world, { kind: 'file', id: b.id, change: 'deleted' }, ctx.now);
       addActivity(ctx.state.world, {
         type: b.kind === 'project_file' ? 'claude_project_file_deleted' : 'claude_file_deleted',
         createdAt: ctx.now,

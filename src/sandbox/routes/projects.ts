@@ -7,7 +7,7 @@ import { canSeeOrg, json, type RequestContext, type Route } from '../http/contex
 import { ApiError, badRequest, notFound } from '../http/errors.js';
 import { decodeToken, encodeToken, pageAfter } from '../http/pagination.js';
 import { inRange, limitParam, rangeParams } from '../http/query.js';
-import { addActivity, apiActor, chatsInProject, hardDeleteProject } from '../mutate.js';
+import { addActivity, apiActor, chatsInProject, hardDeleteProject, logChange } from '../mutate.js';
 import { projectJson, taggedOrgId, userRef } from '../serialize.js';
 import { V1, sortedBy, tokenPage, UUID_RE } from './common.js';
 
@@ -128,6 +128,7 @@ export const projectRoutes: Route[] = [
         );
       }
       hardDeleteProject(ctx.state.world, p, ctx.now);
+      logChange(ctx.state.world, { kind: 'project', id: p.id, change: 'deleted' }, ctx.now);
       addActivity(ctx.state.world, {
         type: 'claude_project_deleted',
         createdAt: ctx.now,
@@ -244,6 +245,7 @@ export const projectRoutes: Route[] = [
         'No project document found with the provided id, or it has already been deleted.',
       );
       d.removedAt = ctx.now;
+      logChange(ctx.state.world, { kind: 'project_document', id: d.id, change: 'deleted' }, ctx.now);
       addActivity(ctx.state.world, {
         type: 'claude_project_document_deleted',
         createdAt: ctx.now,

@@ -1,0 +1,121 @@
+/**
+ * Adversity scenarios (issue 3): latency, transient and permanent failures, eventual consistency
+ * and live mutations. Every knob is off by default. A scenario is plain data, so it can come from
+ * a named preset, a JSON/YAML file (`compliance-export sandbox --scenario file.yaml`) or a test.
+ */
+
+export type TransientKind = '500' | '502' | '503' | '504' | '529' | 'reset' | 'truncate';
+
+export interface LatencyOptions {
+  /** Uniform base latency range in ms. */
+  minMs: number;
+  maxMs: number;
+  /** Fraction of requests that get `tailMs` extra (a slow tail). */
+  tailRate?: number;
+  tailMs?: number;
+}
+
+export interface FaultOptions {
+  latency?: LatencyOptions;
+  /** Fraction of /v1 requests (0..1) that fail transiently; decided per (URL, attempt) from the seed. */
+  transientRate?: number;
+  /** Which transient failures to draw from (default: all). `truncate` cuts a download short. */
+  transientKinds?: TransientKind[];
+  /** This many files always answer 500 with `x-should-retry: false` (ids in /_sandbox/faults). */
+  permanentFailures?: number;
+  /** This many files are served with a Content-MD5 that never matches their bytes. */
+  badContentMd5?: number;
+  /** This many code-artifact versions answer 503 "in flight" `inFlightTimes` times, then succeed. */
+  inFlightVersions?: number;
+  inFlightTimes?: number;
+}
+
+export interface ConsistencyOptions {
+  /** Activities become queryable this long after they happen (documented: 1 minute). */
+  activityLagMs?: number;
+  /** The updated_at index of chats and code artifacts lags writes by this much. */
+  updatedAtLagMs?: number;
+}
+
+export type MutationKind =
+  | 'new_chat'
+  | 'new_message'
+  | 'new_file'
+  | 'new_project'
+  | 'move_chat_to_project'
+  | 'soft_delete_chat'
+  | 'hard_delete_chat'
+  | 'new_code_artifact'
+  | 'new_code_artifact_behind'
+  | 'new_code_artifact_version';
+
+export interface MutationOptions {
+  /** Random mutations per minute of (sandbox) clock time, starting when the sandbox starts. */
+  perMinute: number;
+  /** Restrict the random draw to these kinds (default: all). */
+  kinds?: MutationKind[];
+}
+
+export interface Scenario {
+  faults?: FaultOptions;
+  consistency?: ConsistencyOptions;
+  mutations?: MutationOptions;
+}
+
+export const SCENARIOS: Record<string, Scenario> = {
+  calm: {},
+  /** Realistic network: latency with a tail, a few transient failures. */
+  flaky: {
+    faults: {
+      latency: { minMs: 50, maxMs: 400, tailRate: 0.02, tailMs: 1500 },
+      transientRate: 0.03,
+    },
+  },
+  /** Everything at once: failures, lag, live changes while an export runs. */
+  hostile: {
+    faults: {
+      latency: { minMs: 20, maxMs: 200, tailRate: 0.01, tailMs: 1000 },
+      transientRate: 0.05,
+      permanentFailures: 2,
+      badContentMd5: 1,
+      inFlightVersions: 2,
+      inFlightTimes: 3,
+    },
+    consistency: { activityLagMs: 60_000, updatedAtLagMs: 30_000 },
+    mutations: { perMinute: 30 },
+  },
+};
+
+/** Validate a scenario read from a file; returns the problems, each with its path. */
+export function checkScenario(value: unknown): string[] {
+  const problems: string[] = [];
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return ['/: must be a mapping'];
+  const v = value as Record<string, unknown>;
+  for (const k of Object.keys(v))
+    if (!['faults', 'consistency', 'mutations'].includes(k)) problems.push(`/${k}: unknown key`);
+  const num = (path: string, x: unknown, min: number, max: number): void => {
+    if (x !== undefined && (typeof x !== 'number' || !(x >= min && x <= max)))
+      problems.push(`${path}: must be a number in [${min}, ${max}]`);
+  };
+  const f = v.faults as Record<string, unknown> | undefined;
+  if (f !== undefined) {
+    num('/faults/transientRate', f.transientRate, 0, 1);
+    for (const k of ['permanentFailures', 'badContentMd5', 'inFlightVersions', 'inFlightTimes'])
+      num(`/faults/${k}`, f[k], 0, 1000);
+    const l = f.latency as Record<string, unknown> | undefined;
+    if (l !== undefined) {
+      num('/faults/latency/minMs', l.minMs, 0, 60_000);
+      num('/faults/latency/maxMs', l.maxMs, 0, 60_000);
+      num('/faults/latency/tailRate', l.tailRate, 0, 1);
+      num('/faults/latency/tailMs', l.tailMs, 0, 600_000);
+    }
+  }
+  const c = v.consistency as Record<string, unknown> | undefined;
+  if (c !== undefined) {
+    num('/consistency/activityLagMs', c.activityLagMs, 0, 86_400_000);
+    num('/consistency/updatedAtLagMs', c.updatedAtLagMs, 0, 86_400_000);
+  }
+  const m = v.mutations as Record<string, unknown> | undefined;
+  if (m !== undefined) num('/mutations/perMinute', m.perMinute, 0, 100_000);
+  return problems;
+}

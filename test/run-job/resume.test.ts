@@ -18,27 +18,41 @@ async function snapshot(stateDir: string, specSha: string): Promise<Map<string, 
   return out;
 }
 
-/** Run the CLI in a child process and SIGKILL it once `chats` chat records are journaled. */
-function runAndKill(h: Harness, journal: string, chats: number): Promise<void> {
+/** Run the CLI in a child process and signal it once `chats` chat records are journaled. */
+function runAndKill(
+  h: Harness,
+  journal: string,
+  chats: number,
+  signal: 'SIGKILL' | 'SIGINT' = 'SIGKILL',
+  extra: string[] = [],
+): Promise<{ code: number | null; signal: string | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'run', h.specPath, '--progress', 'off'], {
-      env: h.env,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', CLI, 'run', h.specPath, '--progress', 'off', ...extra],
+      {
+        env: h.env,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
+    let sent = false;
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setInterval(() => {
       readFile(journal, 'utf8').then(
         (text) => {
-          if ((text.match(/"t":"r","k":"chat"/g) ?? []).length >= chats) child.kill('SIGKILL');
+          if ((text.match(/"t":"r","k":"chat"/g) ?? []).length >= chats && !sent) {
+            sent = true;
+            child.kill(signal);
+          }
         },
         () => undefined,
       );
     }, 15);
-    child.on('exit', (code, signal) => {
+    child.on('exit', (code, got) => {
       clearInterval(timer);
-      if (signal === 'SIGKILL') resolve();
-      else reject(new Error(`child ended before the kill (code ${code}): ${stderr}`));
+      if (sent) resolve({ code, signal: got, stderr });
+      else reject(new Error(`child ended before the signal (code ${code}): ${stderr}`));
     });
   });
 }
@@ -69,7 +83,8 @@ describe('resume after SIGKILL', () => {
     expect(clean.exitCode).toBe(0);
     const cleanRequests = (await h.stats()).total - base;
 
-    await runAndKill(h, `${h.dir}/state/test-job/journal.jsonl`, 20);
+    const killedRun = await runAndKill(h, `${h.dir}/state/test-job/journal.jsonl`, 20);
+    expect(killedRun.signal).toBe('SIGKILL');
     const afterKill = (await h.stats()).total;
     const messageCallsAfterKill = messageCalls(await h.stats());
     const killed = await snapshot(`${h.dir}/state`, specSha);
@@ -94,5 +109,31 @@ describe('resume after SIGKILL', () => {
     // Nothing stored before the kill was fetched again: every chat the killed run held is skipped.
     const killedChats = [...killed.keys()].filter((k) => k.startsWith('chat\t')).length;
     expect(messageCalls(await h.stats()) - messageCallsAfterKill).toBe(60 - killedChats);
+  });
+
+  it('stops cleanly on Ctrl-C (exit 130, resume command printed) and the same command resumes', async () => {
+    const stateDir = `${h.dir}/interrupted`;
+    const run = await runAndKill(h, `${stateDir}/test-job/journal.jsonl`, 10, 'SIGINT', [
+      '--state-dir',
+      stateDir,
+    ]);
+    expect(run.code).toBe(130);
+    expect(run.stderr).toContain(
+      `Resume with:\n  compliance-export run ${h.specPath} --state-dir ${stateDir}`,
+    );
+    const { sha256: specSha } = await loadSpecFile(h.specPath, { env: h.env });
+    const store = await openStore({ stateDir, jobName: 'test-job', specSha256: specSha });
+    expect(store.tornBytes).toBe(0);
+    expect(store.idsOf('chat').length).toBeGreaterThanOrEqual(10);
+    await store.close();
+    const resumed = await runJob({
+      specPath: h.specPath,
+      stateDir,
+      env: h.env,
+      sleep: instantSleep,
+      progress: 'off',
+      stopAfter: 'quiesce',
+    });
+    expect([resumed.exitCode, resumed.resumed, resumed.counts['chat']]).toEqual([0, true, 60]);
   });
 });

@@ -75,7 +75,7 @@ describe('sandbox faults (issue 3)', () => {
     await withApi(
       { faults: { permanentFailures: 1, badContentMd5: 1, inFlightVersions: 1, inFlightTimes: 2 } },
       async (api) => {
-        const report = await (await api.get('/_sandbox/faults', null)).json();
+        const report: any = await (await api.get('/_sandbox/faults', null)).json();
         const bad = report.permanent_failures[0];
         for (let i = 0; i < 3; i++) {
           const res = await api.get(`${V1}/apps/chats/files/${bad}/content`);

@@ -12,6 +12,7 @@ import { registerValidateCommand } from './commands/validate.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
 import { registerPlanCommand } from './commands/plan.js';
+import { registerVerifyCommand } from './commands/verify.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerSandboxCommand(program);
   registerPlanCommand(program);
+  registerVerifyCommand(program);
   return program;
 }
 

@@ -1,0 +1,55 @@
+/**
+ * `compliance-export verify <zip | dir | s3://bucket/key> [--json]`: independent check of a
+ * sealed archive. Exit 0 when clean, 1 when any problem is found (each one named), 2 on usage.
+ */
+import type { Command } from 'commander';
+import { EXIT } from '../../errors.js';
+import { formatVerifyReport } from '../../verify/format-report.js';
+import { verifyArchive } from '../../verify/verify-archive.js';
+
+interface VerifyCliOptions {
+  json?: boolean;
+  quiet?: boolean;
+  endpoint?: string;
+  region?: string;
+  forcePathStyle?: boolean;
+  sidecar?: boolean;
+}
+
+export function registerVerifyCommand(program: Command): void {
+  program
+    .command('verify')
+    .description(
+      'Verify a sealed archive: BagIt completeness and validity (manifests, tag manifest, Payload-Oxum,\n' +
+        'bag-info), the custody chain, and the .sha256 sidecar. Reads a zip, an extracted folder, or\n' +
+        'streams s3://bucket/key with ranged reads (credentials and region from the AWS environment).',
+    )
+    .argument('<archive>', 'a .zip file, an extracted bag folder, or s3://bucket/key.zip')
+    .option('--json', 'print the full report as JSON on stdout')
+    .option('-q, --quiet', 'print nothing when the archive is clean')
+    .option('--endpoint <url>', 'S3-compatible endpoint (e.g. http://127.0.0.1:9000)')
+    .option('--region <region>', 'S3 region (default: AWS_REGION or us-east-1)')
+    .option('--force-path-style', 'path-style S3 addressing (most S3-compatible stores need it)')
+    .option('--no-sidecar', 'do not require the <archive>.sha256 sidecar')
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  compliance-export verify out/legal-hold/20261122T101300Z/legal-hold-20261122T101300Z.zip\n' +
+        '  compliance-export verify ./extracted/legal-hold-20261122T101300Z\n' +
+        '  compliance-export verify s3://vault/exports/legal-hold/20261122T101300Z/legal-hold-20261122T101300Z.zip --json\n' +
+        '\nExit codes: 0 clean, 1 problems found (or the archive cannot be read), 2 usage.',
+    )
+    .action(async (archive: string, opts: VerifyCliOptions) => {
+      const report = await verifyArchive(archive, {
+        ...(opts.endpoint === undefined ? {} : { endpoint: opts.endpoint }),
+        ...(opts.region === undefined ? {} : { region: opts.region }),
+        ...(opts.forcePathStyle === true ? { forcePathStyle: true } : {}),
+        sidecar: opts.sidecar !== false,
+      });
+      if (opts.json === true) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      else if (!(report.ok && opts.quiet === true)) {
+        (report.ok ? process.stdout : process.stderr).write(formatVerifyReport(report));
+      }
+      process.exitCode = report.ok ? EXIT.ok : EXIT.failure;
+    });
+}

@@ -136,7 +136,7 @@ export async function streamDownload(
     path,
     params,
     async (response, ctx) => {
-      const out = await openSink(sink, ctx.attempt, used);
+      const out = await sinkStep(ctx.target.path, 'open', () => openSink(sink, ctx.attempt, used));
       const md5 = createHash('md5');
       const sha256 = createHash('sha256');
       let size = 0;
@@ -147,19 +147,11 @@ export async function streamDownload(
           ctx.bytes += buf.length;
           md5.update(buf);
           sha256.update(buf);
-          try {
-            await out.write(buf);
-          } catch (error) {
-            throw new ExportError(
-              'internal',
-              `${ctx.target.path}: download sink failed: ${(error as Error).message}`,
-              { cause: error },
-            );
-          }
+          await sinkStep(ctx.target.path, 'write', () => out.write(buf));
         }
         const md5Buf = md5.digest();
         const result = verify(md5Buf, size, ctx.headers, expect);
-        await out.commit();
+        await sinkStep(ctx.target.path, 'finish', () => out.commit());
         return {
           sha256: sha256.digest('hex'),
           md5: md5Buf.toString('hex'),
@@ -191,6 +183,21 @@ export async function streamDownload(
     },
     expect.signal,
   );
+}
+
+/** Run a sink operation; its failure (disk full, permissions) is ours, final, and not retried. */
+async function sinkStep<R>(path: string, what: string, step: () => R | Promise<R>): Promise<R> {
+  try {
+    return await step();
+  } catch (error) {
+    throw new ExportError(
+      'internal',
+      `${path}: download sink failed to ${what}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
 }
 
 function verify(

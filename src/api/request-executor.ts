@@ -151,8 +151,9 @@ export class RequestExecutor {
         started = clock.now();
         this.noteStart(started);
         let phase: 'request' | 'body' = 'request';
+        let response: TransportResponse | undefined;
         try {
-          const response = await transport.send(method, pathAndQuery, this.headers, abort);
+          response = await transport.send(method, pathAndQuery, this.headers, abort);
           phase = 'body';
           status = response.status;
           ctx.status = status;
@@ -166,6 +167,8 @@ export class RequestExecutor {
             ({ errorType, detailCode, serverMessage } = parsed);
           }
         } catch (error) {
+          // a handler that gave up early leaves the body unread: free the connection
+          if (response !== undefined && !response.body.destroyed) response.body.destroy();
           if (abort.aborted || isAbortError(error)) throw error;
           cause = error;
           if (error instanceof ExportError) {

@@ -168,6 +168,17 @@ describe('streaming downloads', () => {
     expect(r.sha256).toBe(sha(small));
   });
 
+  it('does not retry when the sink itself fails (disk full, permissions)', async () => {
+    const { client, fixture } = await setup(() => good());
+    const failing = (): Writable => {
+      throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    };
+    await expect(client.downloadFile('claude_file_1', failing)).rejects.toMatchObject({ code: 'internal' });
+    expect(fixture.requests).toHaveLength(1);
+    // the connection was freed: the next request goes through
+    expect((await client.downloadFile('claude_file_1', memorySinks().factory)).size).toBe(BYTES.length);
+  });
+
   it('lets a verified Content-MD5 win over differing metadata (processed copy), reporting the difference', async () => {
     const { client } = await setup(() => good());
     const r = await client.downloadFile('claude_file_1', memorySinks().factory, {

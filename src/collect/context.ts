@@ -76,7 +76,8 @@ export function includes(ctx: CollectContext, kind: ResolvedJobSpec['scope']['in
 export function put(ctx: CollectContext, input: RecordInput, stage: string): PutOutcome {
   const outcome = ctx.store.putRecord(input, ctx.pass);
   const counters = ctx.progress.stage(stage);
-  if (outcome === 'new' || outcome === 'version') {
+  // A first sighting of an item created after the cut also means publishing has not gone quiet.
+  if (outcome === 'new' || outcome === 'version' || outcome === 'excluded') {
     counters.fetched += 1;
     ctx.changed += 1;
     if (ctx.changedKeys.length < MAX_CHANGED_KEYS) ctx.changedKeys.push([input.kind, input.id]);

@@ -196,7 +196,8 @@ export class StagingStore {
       }
     }
     if ((prev === undefined || prev.off < 0) && isAfter(input.createdAt, cut)) {
-      if (prev !== undefined && prev.h === hash && prev.u === input.updatedAt) return 'excluded';
+      // Seen again, unchanged: nothing new to say about it.
+      if (prev !== undefined && prev.h === hash && prev.u === input.updatedAt) return 'duplicate';
       if (prev === undefined) this.stats.excluded += 1;
       this.#appendDrift({
         kind: input.kind,

@@ -2,11 +2,14 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Clock } from '../../src/api/index.js';
 import {
   startSandbox,
   type RunningSandbox,
   type SandboxStats,
   type SandboxTruth,
+  type Scenario,
 } from '../../src/sandbox/index.js';
 
 export interface Harness {
@@ -25,6 +28,7 @@ export interface HarnessOptions {
   readonly key?: 'full' | 'userDataOnly' | 'orgDataOnly' | 'activitiesOnly';
   readonly extra?: string;
   readonly seed?: number;
+  readonly scenario?: Scenario;
 }
 
 export const ALL_KINDS = [
@@ -39,7 +43,13 @@ export const ALL_KINDS = [
 ];
 
 export async function harness(options: HarnessOptions = {}): Promise<Harness> {
-  const sandbox = await startSandbox({ port: 0, seed: options.seed ?? 7, profile: 'small', rpm: 0 });
+  const sandbox = await startSandbox({
+    port: 0,
+    seed: options.seed ?? 7,
+    profile: 'small',
+    rpm: 0,
+    ...(options.scenario !== undefined ? { scenario: options.scenario } : {}),
+  });
   const dir = await mkdtemp(join(tmpdir(), 'run-job-'));
   const custodians =
     options.custodians === undefined || options.custodians === 'all'
@@ -89,3 +99,9 @@ ${options.extra ?? ''}
 }
 
 export const instantSleep = async (): Promise<void> => undefined;
+
+/** Real time, but every wait capped at 5 ms: retry backoff and retry-after never really sleep. */
+export const fastClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) => delay(Math.min(ms, 5), undefined, signal === undefined ? undefined : { signal }),
+};

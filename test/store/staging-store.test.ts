@@ -136,7 +136,7 @@ describe('staging store', () => {
     expect(await chat(store, 'old', 'a', '2026-05-01T00:00:00Z')).toBe('new');
     expect(await chat(store, 'old', 'b', '2026-06-02T00:00:00Z', '2026-05-01T00:00:00Z')).toBe('version');
     expect(await chat(store, 'new', 'n', '2026-06-03T00:00:00Z')).toBe('excluded');
-    expect(await chat(store, 'new', 'n', '2026-06-03T00:00:00Z')).toBe('excluded');
+    expect(await chat(store, 'new', 'n', '2026-06-03T00:00:00Z')).toBe('duplicate');
     store.recordException(
       { kind: 'file', id: 'f1', reason: 'permanent_server_error', retryable: false, detail: '500' },
       1,

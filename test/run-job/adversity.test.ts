@@ -1,0 +1,148 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { runJob } from '../../src/run-job.js';
+import { loadSpecFile } from '../../src/spec/index.js';
+import { currentRecords, openStore } from '../../src/store/index.js';
+import { fastClock, harness, type Harness } from './helpers.js';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+async function open(h: Harness) {
+  const { sha256 } = await loadSpecFile(h.specPath, { env: h.env });
+  return openStore({ stateDir: `${h.dir}/state`, jobName: 'test-job', specSha256: sha256 });
+}
+
+describe('under faults', () => {
+  it('names every permanent failure in the exceptions and misses nothing else', async () => {
+    h = await harness({
+      scenario: {
+        faults: {
+          transientRate: 0.05,
+          permanentFailures: 2,
+          badContentMd5: 1,
+          inFlightVersions: 2,
+          inFlightTimes: 2,
+        },
+      },
+    });
+    const result = await runJob({
+      specPath: h.specPath,
+      env: h.env,
+      sleep: async () => undefined,
+      progress: 'off',
+      stopAfter: 'quiesce',
+      client: { clock: fastClock },
+    });
+    expect(result.exitCode).toBe(3);
+    const faults = (await (await fetch(`${h.sandbox.baseUrl}/_sandbox/faults`)).json()) as {
+      permanent_failures: string[];
+      bad_content_md5: string[];
+    };
+    const store = await open(h);
+    const gaps = store
+      .exceptions()
+      .map((e) => [e.kind, e.id, e.reason])
+      .sort();
+    expect(gaps).toEqual(
+      [
+        ...faults.permanent_failures.map((id) => ['file', id, 'permanent_server_error']),
+        ...faults.bad_content_md5.map((id) => ['file', id, 'checksum_mismatch']),
+      ].sort(),
+    );
+    const truth = await h.truth(result.asOfCut!);
+    const held = new Set<string>();
+    for await (const r of currentRecords(store)) held.add(`${r.kind}\t${r.id}`);
+    const missing = (kind: string, ids: string[]) => ids.filter((id) => !held.has(`${kind}\t${id}`));
+    const failed = new Set([...faults.permanent_failures, ...faults.bad_content_md5]);
+    expect(
+      missing(
+        'file',
+        truth.files.map((f) => f.id),
+      ).sort(),
+    ).toEqual([...failed].sort());
+    expect(
+      missing(
+        'chat',
+        truth.chats.map((c) => c.id),
+      ),
+    ).toEqual([]);
+    expect(
+      missing(
+        'generated_file',
+        truth.generated_files.map((f) => f.id),
+      ),
+    ).toEqual([]);
+    expect(
+      missing(
+        'chat_artifact',
+        truth.chat_artifact_versions.map((v) => v.id),
+      ),
+    ).toEqual([]);
+    expect(
+      missing(
+        'project_document',
+        truth.project_documents.map((d) => d.id),
+      ),
+    ).toEqual([]);
+    expect(
+      missing(
+        'code_artifact_version',
+        truth.code_artifacts.flatMap((a) => a.versions.map((v) => `${a.id}/${v.id}`)),
+      ),
+    ).toEqual([]);
+    expect(missing('activity', truth.activity_ids)).toEqual([]);
+    await store.close();
+  });
+});
+
+describe('with live mutations', () => {
+  it('captures items published behind the cursor and chats changed during the run as drift', async () => {
+    h = await harness({ include: ['chats', 'code_artifacts'] });
+    const sandbox = h.sandbox;
+    const mutate = async (kind: string) =>
+      (await (await fetch(`${sandbox.baseUrl}/_sandbox/mutate?kind=${kind}`, { method: 'POST' })).json()) as {
+        kind: string;
+        id: string;
+        change: string;
+        parent_id?: string;
+      }[];
+    const published: { kind: string; id: string; change: string; parent_id?: string }[] = [];
+    let sleeps = 0;
+    const result = await runJob({
+      specPath: h.specPath,
+      env: h.env,
+      progress: 'off',
+      stopAfter: 'quiesce',
+      // Between pass 1 and pass 2 the tenant keeps changing: a code artifact whose id sorts behind
+      // every cursor, and a new message in an existing chat.
+      sleep: async () => {
+        sleeps += 1;
+        if (sleeps === 1)
+          published.push(...(await mutate('new_code_artifact_behind')), ...(await mutate('new_message')));
+      },
+    });
+    const behind = published.find((c) => c.kind === 'code_artifact' && c.change === 'created')!;
+    const bumped =
+      published.find((c) => c.kind === 'message')?.parent_id ??
+      published.find((c) => c.kind === 'chat' && c.change === 'updated')!.id;
+    expect(behind.id < 'cart_1').toBe(true);
+    expect(result.quiescence).toEqual({ passes: 2, settled: true });
+    const store = await open(h);
+    const drift = new Map(store.drift().map((d) => [`${d.kind}\t${d.id}`, d]));
+    expect(drift.get(`code_artifact\t${behind.id}`)?.change).toBe('created_after_cut');
+    const chatDrift = drift.get(`chat\t${bumped}`)!;
+    expect(chatDrift.change).toBe('updated_after_cut');
+    expect(chatDrift.beforeSha256).not.toBeNull();
+    expect(chatDrift.afterSha256).toBe(store.current('chat', bumped)!.h);
+    expect(chatDrift.beforeSha256).not.toBe(chatDrift.afterSha256);
+    // Left out of the archive (created after the cut), and everything that existed at the cut is held.
+    expect(store.idsOf('code_artifact')).not.toContain(behind.id);
+    const truth = await h.truth(result.asOfCut!);
+    expect(store.idsOf('chat').sort()).toEqual(truth.chats.map((c) => c.id).sort());
+    expect(store.idsOf('code_artifact').sort()).toEqual(truth.code_artifacts.map((a) => a.id).sort());
+    await store.close();
+  });
+});

@@ -145,7 +145,7 @@ export async function openS3Zip(client: S3Client, bucket: string, key: string): 
     const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
     throw new ExportError(
       'verify_failed',
-      `s3://${bucket}/${key}: ${e.name ?? 'error'} (HTTP ${e.$metadata?.httpStatusCode ?? '?'})`,
+      `s3://${bucket}/${key}: ${e.name ?? 'error'}${e.$metadata?.httpStatusCode === undefined ? ` (${(error as Error).message})` : ` (HTTP ${e.$metadata.httpStatusCode})`}`,
       { cause: error },
     );
   }

@@ -7,6 +7,8 @@ import { join, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sealBag } from '../../src/archive/seal-bag.js';
 import { safeName } from '../../src/archive/safe-name.js';
+import { HOSTILE_NAMES } from '../../src/sandbox/names.js';
+import { verifyArchive } from '../../src/verify/verify-archive.js';
 import { CUT, PY_EXTRACT, PY_LIST, bagInput, collect, payloadFile, python, sampleFiles } from './fixtures.js';
 
 const FOLDER = 'legal-hold-20261122T101300Z';
@@ -153,6 +155,32 @@ describe('sealBag', () => {
     for (const forbidden of ['.bashrc', '-rf', 'CON.txt']) expect(names.has(forbidden)).toBe(false);
     expect(names.has('_bashrc')).toBe(true);
     expect(names.has('_CON.txt')).toBe(true);
+  });
+
+  it('extracts every hostile sandbox name safely, each in its id folder, and the bag still verifies', async () => {
+    const files: Record<string, Buffer> = {};
+    HOSTILE_NAMES.forEach((n, i) => {
+      const id = `claude_file_${String(i).padStart(2, '0')}`;
+      files[`files/${id}/${safeName(n, id)}`] = Buffer.from(`bytes of ${JSON.stringify(n)}`);
+    });
+    const { zip } = await seal(files);
+    const file = join(dir, 'sandbox-hostile.zip');
+    await writeFile(file, zip);
+    const out = join(dir, 'sandbox-out');
+    const paths = python<string[]>(PY_EXTRACT, file, out);
+    expect(paths).toHaveLength(HOSTILE_NAMES.length + 7);
+    for (const p of paths) {
+      expect(p.startsWith(`${out}${sep}${FOLDER}${sep}`)).toBe(true);
+      const base = p.split(sep).pop()!;
+      expect(base).not.toMatch(/^[.-]/u);
+      expect(base).not.toMatch(/[\u0000-\u001f\u007f]/u);
+      expect(Buffer.byteLength(base)).toBeLessThanOrEqual(255);
+    }
+    const report = await verifyArchive(join(out, FOLDER));
+    // This bare bag has no custody log and no run fields in bag-info; everything else must pass.
+    expect(
+      report.problems.map((p) => p.code).filter((c) => c !== 'custody_missing' && c !== 'bag_info'),
+    ).toEqual([]);
   });
 
   it('refuses unsafe payload paths, duplicates and size mismatches', async () => {

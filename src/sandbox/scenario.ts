@@ -97,8 +97,34 @@ export function checkScenario(value: unknown): string[] {
     if (x !== undefined && (typeof x !== 'number' || !(x >= min && x <= max)))
       problems.push(`${path}: must be a number in [${min}, ${max}]`);
   };
+  const known = (path: string, obj: unknown, keys: string[]): void => {
+    if (obj === undefined) return;
+    if (obj === null || typeof obj !== 'object' || Array.isArray(obj))
+      problems.push(`${path}: must be a mapping`);
+    else for (const k of Object.keys(obj)) if (!keys.includes(k)) problems.push(`${path}/${k}: unknown key`);
+  };
+  known('/faults', v.faults, [
+    'latency',
+    'transientRate',
+    'transientKinds',
+    'permanentFailures',
+    'badContentMd5',
+    'inFlightVersions',
+    'inFlightTimes',
+  ]);
+  known('/consistency', v.consistency, ['activityLagMs', 'updatedAtLagMs']);
+  known('/mutations', v.mutations, ['perMinute', 'kinds']);
   const f = v.faults as Record<string, unknown> | undefined;
   if (f !== undefined) {
+    known('/faults/latency', f.latency, ['minMs', 'maxMs', 'tailRate', 'tailMs']);
+    const kinds = f.transientKinds;
+    if (
+      kinds !== undefined &&
+      (!Array.isArray(kinds) ||
+        kinds.some((k) => !['500', '502', '503', '504', '529', 'reset', 'truncate'].includes(String(k))))
+    ) {
+      problems.push(`/faults/transientKinds: must be a list of 500, 502, 503, 504, 529, reset, truncate`);
+    }
     num('/faults/transientRate', f.transientRate, 0, 1);
     for (const k of ['permanentFailures', 'badContentMd5', 'inFlightVersions', 'inFlightTimes'])
       num(`/faults/${k}`, f[k], 0, 1000);
@@ -116,6 +142,9 @@ export function checkScenario(value: unknown): string[] {
     num('/consistency/updatedAtLagMs', c.updatedAtLagMs, 0, 86_400_000);
   }
   const m = v.mutations as Record<string, unknown> | undefined;
-  if (m !== undefined) num('/mutations/perMinute', m.perMinute, 0, 100_000);
+  if (m !== undefined) {
+    num('/mutations/perMinute', m.perMinute, 0, 100_000);
+    if (typeof m.perMinute !== 'number') problems.push('/mutations/perMinute: required');
+  }
   return problems;
 }

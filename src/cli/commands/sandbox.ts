@@ -2,9 +2,12 @@
  * `compliance-export sandbox`: run the local Compliance API sandbox until Ctrl-C, printing its base
  * URL and API keys (deterministic per seed). No business logic here: see src/sandbox.
  */
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
 import { ExportError } from '../../errors.js';
-import { startSandbox, type SandboxOptions } from '../../sandbox/index.js';
+import { SCENARIOS, startSandbox, type SandboxOptions, type Scenario } from '../../sandbox/index.js';
+import { checkScenario } from '../../sandbox/scenario.js';
 
 const PROFILES = ['small', 'medium', 'large'] as const;
 
@@ -24,6 +27,32 @@ interface SandboxFlags {
   seed: number;
   profile: string;
   rpm: number;
+  scenario: string;
+}
+
+/** A named scenario, or a JSON/YAML file holding one; problems are reported with their path. */
+export function loadScenario(nameOrFile: string): Scenario {
+  const named = SCENARIOS[nameOrFile];
+  if (named !== undefined) return named;
+  let text: string;
+  try {
+    text = readFileSync(nameOrFile, 'utf8');
+  } catch {
+    throw new ExportError(
+      'usage',
+      `--scenario: '${nameOrFile}' is neither a named scenario (${Object.keys(SCENARIOS).join(', ')}) nor a readable file`,
+    );
+  }
+  let value: unknown;
+  try {
+    value = parseYaml(text);
+  } catch (error) {
+    throw new ExportError('usage', `${nameOrFile}: ${(error as Error).message}`);
+  }
+  const problems = checkScenario(value);
+  if (problems.length > 0)
+    throw new ExportError('usage', problems.map((p) => `${nameOrFile}:${p}`).join('\n'));
+  return value as Scenario;
 }
 
 export function registerSandboxCommand(program: Command): void {
@@ -47,6 +76,11 @@ export function registerSandboxCommand(program: Command): void {
       intOption('rpm', 0, 1_000_000),
       600,
     )
+    .option(
+      '--scenario <name|file>',
+      `adversity: ${Object.keys(SCENARIOS).join(' | ')}, or a JSON/YAML file (faults, consistency, mutations)`,
+      'calm',
+    )
     .addHelpText(
       'after',
       `
@@ -69,12 +103,13 @@ Example:
         seed: flags.seed,
         profile: flags.profile as SandboxOptions['profile'] & string,
         rpm: flags.rpm,
+        scenario: loadScenario(flags.scenario),
       };
       const sandbox = await startSandbox(options);
       const width = Math.max(...Object.keys(sandbox.keys).map((k) => k.length));
       const lines = [
         `Compliance API sandbox listening on ${sandbox.baseUrl}`,
-        `  profile=${flags.profile} seed=${flags.seed} rpm=${flags.rpm === 0 ? 'off' : flags.rpm}`,
+        `  profile=${flags.profile} seed=${flags.seed} rpm=${flags.rpm === 0 ? 'off' : flags.rpm} scenario=${flags.scenario}`,
         '',
         'API keys (send as x-api-key):',
         ...Object.entries(sandbox.keys).map(([name, key]) => `  ${name.padEnd(width)}  ${key}`),
@@ -83,6 +118,7 @@ Example:
         `  curl -s -H "x-api-key: ${sandbox.keys.full}" -H "anthropic-version: 2023-06-01" ${sandbox.baseUrl}/v1/compliance/organizations`,
         `  curl -s ${sandbox.baseUrl}/_sandbox/truth`,
         `  curl -s ${sandbox.baseUrl}/_sandbox/stats`,
+        `  curl -s -X POST '${sandbox.baseUrl}/_sandbox/mutate?kind=new_chat'`,
         '',
         'Press Ctrl-C to stop.',
       ];

@@ -173,6 +173,7 @@ describe('sealBag', () => {
       expect(p.startsWith(`${out}${sep}${FOLDER}${sep}`)).toBe(true);
       const base = p.split(sep).pop()!;
       expect(base).not.toMatch(/^[.-]/u);
+      // eslint-disable-next-line no-control-regex -- control characters are exactly what must not appear
       expect(base).not.toMatch(/[\u0000-\u001f\u007f]/u);
       expect(Buffer.byteLength(base)).toBeLessThanOrEqual(255);
     }

@@ -20,6 +20,7 @@ import type { ArchiveRef, Sink } from '../sink/sink.js';
 import type { LoadedSpec, ResolvedJobSpec } from '../spec/types.js';
 import { buildBagPayload, type StagingStore } from '../store/index.js';
 import { TOOL_VERSION } from '../version.js';
+import { verifyArchive } from '../verify/verify-archive.js';
 import type { Progress } from './progress.js';
 import { driftRows, exceptionRows, itemRows } from './report-sources.js';
 
@@ -42,6 +43,7 @@ export interface FinishResult {
   readonly zipBytes: number;
   readonly payloadFiles: number;
   readonly readBackOk: boolean;
+  readonly verified: boolean;
 }
 
 export function archiveRefOf(spec: ResolvedJobSpec, cut: string): ArchiveRef {
@@ -141,12 +143,35 @@ export async function finishRun(input: FinishInput): Promise<FinishResult> {
     method: readBack.method,
     problems: [...readBack.problems],
   });
+  // Independent check of what landed: the bag as a recipient would verify it.
+  const dest = runSpec.destination;
+  const report = readBack.ok
+    ? await verifyArchive(shipped.written.location, {
+        ...(dest.region !== undefined ? { region: dest.region } : {}),
+        ...(dest.endpoint !== undefined ? { endpoint: dest.endpoint } : {}),
+        forcePathStyle: dest.force_path_style,
+      })
+    : null;
+  if (report !== null) {
+    await custody.append('verify', {
+      ok: report.ok,
+      archiveSha256: report.archiveSha256,
+      problems: report.problems.slice(0, 50).map((p) => `${p.code}: ${p.path ?? ''}`),
+    });
+  }
   await sink.putBeside(ref, 'custody.jsonl', await readFile(custody.path), 'application/x-ndjson');
   if (!readBack.ok) {
     throw new ExportError(
       'upload_failed',
       `${shipped.written.location}: read-back check failed: ${readBack.problems.join('; ') || 'bytes differ'}`,
       { retryable: true },
+    );
+  }
+  if (report !== null && !report.ok) {
+    const first = report.problems[0];
+    throw new ExportError(
+      'verify_failed',
+      `${shipped.written.location}: ${report.problems.length} problem(s); first: ${first?.code ?? '?'} ${first?.path ?? ''}`,
     );
   }
   const result: FinishResult = {
@@ -156,6 +181,7 @@ export async function finishRun(input: FinishInput): Promise<FinishResult> {
     zipBytes: shipped.written.bytes,
     payloadFiles: shipped.seal.payloadFiles,
     readBackOk: readBack.ok,
+    verified: report?.ok ?? false,
   };
   store.setMeta('shipped', result);
   await store.flush();

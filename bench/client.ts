@@ -5,8 +5,9 @@
  *   budget_utilization=<achieved rpm / budget> rate_limited=<429 count> requests=<n>
  * (details go to stderr). Target: utilization >= 0.97 and zero 429s.
  *
- * Latency: the sandbox has no latency switch yet (issue 3), so a tiny delaying proxy in front of
- * it adds 40-260 ms (uniform) per response, before the headers.
+ * Latency comes from the sandbox's own adversity scenario (issue 3): 50-400 ms uniform plus a 2 %
+ * tail of +1.5 s, applied after its rate limiter counted the request. BENCH_PROXY_LATENCY=1
+ * instead puts a delaying proxy (40-260 ms) in front of a latency-free sandbox.
  */
 import { createServer, request, Agent, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +19,7 @@ const BUDGET = 540;
 const SANDBOX_RPM = 600;
 const WORKERS = 16;
 const LATENCY_MS: [number, number] = [40, 260];
+const SANDBOX_LATENCY = { minMs: 50, maxMs: 400, tailRate: 0.02, tailMs: 1500 };
 
 async function startDelayProxy(target: string): Promise<{ baseUrl: string; server: Server }> {
   const upstream = new URL(target);
@@ -65,11 +67,18 @@ async function* operations(client: ComplianceClient): AsyncGenerator<() => Promi
 }
 
 async function main(): Promise<void> {
-  const sb = await startSandbox({ port: 0, seed: 1, profile: 'small', rpm: SANDBOX_RPM });
-  const proxy = await startDelayProxy(sb.baseUrl);
+  const useProxy = process.env.BENCH_PROXY_LATENCY === '1';
+  const sb = await startSandbox({
+    port: 0,
+    seed: 1,
+    profile: 'small',
+    rpm: SANDBOX_RPM,
+    ...(useProxy ? {} : { scenario: { faults: { latency: SANDBOX_LATENCY } } }),
+  });
+  const proxy = useProxy ? await startDelayProxy(sb.baseUrl) : null;
   const ledger: LedgerEntry[] = [];
   const client = createComplianceClient({
-    baseUrl: proxy.baseUrl,
+    baseUrl: proxy?.baseUrl ?? sb.baseUrl,
     apiKey: sb.keys.full,
     requestsPerMinute: BUDGET,
     maxInFlight: 8,
@@ -93,8 +102,8 @@ async function main(): Promise<void> {
     rateLimited: number;
     total: number;
   };
-  proxy.server.closeAllConnections();
-  proxy.server.close();
+  proxy?.server.closeAllConnections();
+  proxy?.server.close();
   await sb.close();
 
   // Achieved rate over the measured window: attempts started within [first start, first + SECONDS).
@@ -104,7 +113,7 @@ async function main(): Promise<void> {
   const achievedRpm = inWindow / (SECONDS / 60);
   const durations = ledger.map((e) => e.duration_ms).sort((a, b) => a - b);
   process.stderr.write(
-    `seconds=${SECONDS} budget_rpm=${BUDGET} sandbox_rpm=${SANDBOX_RPM} achieved_rpm=${achievedRpm.toFixed(1)} ` +
+    `latency=${useProxy ? 'proxy' : 'sandbox'} seconds=${SECONDS} budget_rpm=${BUDGET} sandbox_rpm=${SANDBOX_RPM} achieved_rpm=${achievedRpm.toFixed(1)} ` +
       `attempts_total=${stats.requests} retries=${stats.retries} failed_ops=${failures} ` +
       `sandbox_429=${sandboxStats.rateLimited} latency_p50_ms=${durations[Math.floor(durations.length / 2)] ?? 0} ` +
       `latency_p95_ms=${durations[Math.floor(durations.length * 0.95)] ?? 0} ` +

@@ -119,14 +119,15 @@ export function renderDemoSummary(s: DemoSummary): string {
   if (s.kept) {
     out.push(
       '',
-      'Kept for inspection (Ctrl-C to stop the servers):',
+      'Kept for inspection (Ctrl-C stops the servers; the files stay):',
       `  sandbox   ${s.sandbox.baseUrl}   (GET /_sandbox/truth, /_sandbox/stats)`,
       `  S3        ${s.s3.endpoint}   credentials S3RVER / S3RVER, objects under ${s.s3.directory}`,
       `  state     ${s.stateDir}`,
     );
     if (s.archive !== null) {
       out.push(
-        `  verify    AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER compliance-export verify ${s.archive.location}`,
+        `  verify    AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER compliance-export verify \\`,
+        `              --endpoint ${s.s3.endpoint} --force-path-style ${s.archive.location}`,
       );
     }
   }

@@ -60,8 +60,8 @@ export interface DemoResult {
   readonly stateDir: string;
   readonly elapsedMs: number;
   readonly kept: boolean;
-  /** Stops the servers and removes the temp files (a no-op unless `keep`). */
-  close(): Promise<void>;
+  /** Stops the servers and removes the temp files unless `keepFiles` (a no-op unless `keep`). */
+  close(options?: { keepFiles?: boolean }): Promise<void>;
 }
 
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
@@ -84,13 +84,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   let stateDir: string | null = null;
   let restoreEnv: (() => void) | null = null;
   let closed = false;
-  const close = async (): Promise<void> => {
+  const close = async ({ keepFiles = false }: { keepFiles?: boolean } = {}): Promise<void> => {
     if (closed) return;
     closed = true;
     restoreEnv?.();
     await sandbox?.close().catch(() => undefined);
-    await s3?.close().catch(() => undefined);
-    if (stateDir !== null) await rm(stateDir, { recursive: true, force: true });
+    await s3?.close({ keepFiles }).catch(() => undefined);
+    if (stateDir !== null && !keepFiles) await rm(stateDir, { recursive: true, force: true });
   };
   try {
     sandbox = await startSandbox({ port: 0, seed: options.seed ?? 1, profile, rpm });

@@ -24,7 +24,7 @@ export function registerDemoCommand(program: Command): void {
         'S3-protocol server start in-process on loopback, jobs/demo.yaml runs against them, the\n' +
         'archive is verified, and a summary is printed. Nothing leaves the computer.',
     )
-    .option('--keep', 'leave the servers running and the files in place for inspection (Ctrl-C to stop)')
+    .option('--keep', 'leave the servers running for inspection (Ctrl-C stops them) and the files in place')
     .option('--json', 'print the summary as one JSON object on stdout')
     .option('--profile <name>', `sandbox data size: ${PROFILES.join(' | ')}`, 'medium')
     .addHelpText(
@@ -66,7 +66,10 @@ export function registerDemoCommand(program: Command): void {
         if (result.kept && !controller.signal.aborted) {
           process.off('SIGINT', onSigint);
           await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
-          await result.close();
+          await result.close({ keepFiles: true });
+          process.stderr.write(
+            `\ncompliance-export: servers stopped; files kept in ${result.s3.directory} and ${result.stateDir}\n`,
+          );
         }
       } finally {
         process.off('SIGINT', onSigint);

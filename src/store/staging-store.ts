@@ -98,6 +98,7 @@ export class StagingStore {
   readonly #meta = new Map<string, unknown>();
   readonly #now: () => Date;
   #journal: JournalWriter | null = null;
+  #openedSize = 0;
   #lockPath: string;
 
   constructor(dir: string, now: () => Date) {
@@ -279,7 +280,9 @@ export class StagingStore {
 
   async close(): Promise<void> {
     if (this.#journal === null) return;
-    this.#writer().append({ t: 'm', key: 'stats', value: this.stats });
+    // A store opened only to read (reports, tests) leaves the journal untouched.
+    if (this.#journal.size !== this.#openedSize)
+      this.#writer().append({ t: 'm', key: 'stats', value: this.stats });
     await this.#journal.close();
     this.#journal = null;
     await rm(this.#lockPath, { force: true });
@@ -367,6 +370,7 @@ export class StagingStore {
       ...(options.batchMs !== undefined ? { batchMs: options.batchMs } : {}),
       beforeSync: () => this.blobs.syncDirs(),
     });
+    this.#openedSize = this.#journal.size;
   }
 }
 

@@ -23,18 +23,12 @@ function runAndKill(
   h: Harness,
   journal: string,
   chats: number,
-  signal: 'SIGKILL' | 'SIGINT' = 'SIGKILL',
-  extra: string[] = [],
 ): Promise<{ code: number | null; signal: string | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', CLI, 'run', h.specPath, '--progress', 'off', ...extra],
-      {
-        env: h.env,
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'run', h.specPath, '--progress', 'off'], {
+      env: h.env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     let sent = false;
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -43,7 +37,7 @@ function runAndKill(
         (text) => {
           if ((text.match(/"t":"r","k":"chat"/g) ?? []).length >= chats && !sent) {
             sent = true;
-            child.kill(signal);
+            child.kill('SIGKILL');
           }
         },
         () => undefined,
@@ -111,20 +105,50 @@ describe('resume after SIGKILL', () => {
     expect(messageCalls(await h.stats()) - messageCallsAfterKill).toBe(60 - killedChats);
   });
 
-  it('stops cleanly on Ctrl-C (exit 130, resume command printed) and the same command resumes', async () => {
+  it('stops cleanly on Ctrl-C (exit 130, resume command given) and the same command resumes', async () => {
+    // A slower tenant (latency on), so the interrupt lands mid-collection.
+    const slow = await harness({ scenario: { faults: { latency: { minMs: 30, maxMs: 60 } } } });
+    try {
+      await interruptAndResume(slow);
+    } finally {
+      await slow.close();
+    }
+  });
+});
+
+async function interruptAndResume(h: Harness): Promise<void> {
+  {
     const stateDir = `${h.dir}/interrupted`;
-    const run = await runAndKill(h, `${stateDir}/test-job/journal.jsonl`, 10, 'SIGINT', [
-      '--state-dir',
+    const controller = new AbortController();
+    const journal = `${stateDir}/test-job/journal.jsonl`;
+    const watch = setInterval(() => {
+      readFile(journal, 'utf8').then(
+        (text) => {
+          if ((text.match(/"t":"r","k":"chat"/g) ?? []).length >= 10) controller.abort();
+        },
+        () => undefined,
+      );
+    }, 10);
+    const stderr: string[] = [];
+    const run = await runJob({
+      specPath: h.specPath,
       stateDir,
-    ]);
-    expect(run.code).toBe(130);
-    expect(run.stderr).toContain(
-      `Resume with:\n  compliance-export run ${h.specPath} --state-dir ${stateDir}`,
-    );
+      env: h.env,
+      sleep: instantSleep,
+      progress: 'off',
+      stopAfter: 'quiesce',
+      signal: controller.signal,
+      stderr: { write: (s: string) => stderr.push(s) } as unknown as NodeJS.WritableStream,
+    }).finally(() => clearInterval(watch));
+    expect([run.exitCode, run.status]).toEqual([130, 'interrupted']);
+    expect(run.resumeCommand).toBe(`compliance-export run ${h.specPath} --state-dir ${stateDir}`);
+    expect(stderr.join('')).toContain(run.resumeCommand!);
     const { sha256: specSha } = await loadSpecFile(h.specPath, { env: h.env });
     const store = await openStore({ stateDir, jobName: 'test-job', specSha256: specSha });
     expect(store.tornBytes).toBe(0);
-    expect(store.idsOf('chat').length).toBeGreaterThanOrEqual(10);
+    const held = store.idsOf('chat').length;
+    expect(held).toBeGreaterThanOrEqual(10);
+    expect(held).toBeLessThan(60);
     await store.close();
     const resumed = await runJob({
       specPath: h.specPath,
@@ -135,5 +159,5 @@ describe('resume after SIGKILL', () => {
       stopAfter: 'quiesce',
     });
     expect([resumed.exitCode, resumed.resumed, resumed.counts['chat']]).toEqual([0, true, 60]);
-  });
-});
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Run the exporter in a child process (`export-child.ts` under tsx), with the API key in its
+ * environment only. The child is killed if the bench ends first; `onStart` lets a bench act on
+ * the running child (the crash soak SIGKILLs it).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ChildReport } from './export-child.js';
+import { KEY_ENV } from './job-spec.js';
+import { cleanup } from './run-bench.js';
+
+const CHILD = fileURLToPath(new URL('./export-child.ts', import.meta.url));
+
+export interface ExporterRun {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** Null when the child died before reporting (killed, crashed). */
+  readonly report: ChildReport | null;
+  readonly stderr: string;
+}
+
+export interface ExporterOptions {
+  readonly specPath: string;
+  readonly apiKey: string;
+  readonly baseline?: boolean;
+  /** Kill the child (SIGKILL) after this long; the run then counts as failed. */
+  readonly timeoutMs: number;
+  readonly onStart?: (child: ChildProcess) => void;
+}
+
+const live = new Set<ChildProcess>();
+cleanup.add(() => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+export function runExporter(options: ExporterOptions): Promise<ExporterRun> {
+  return new Promise((resolve, reject) => {
+    const child = fork(CHILD, [JSON.stringify({ specPath: options.specPath, baseline: options.baseline })], {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, [KEY_ENV]: options.apiKey, NODE_OPTIONS: '' },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    live.add(child);
+    let report: ChildReport | null = null;
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-20_000);
+    });
+    child.on('message', (m) => (report = m as ChildReport));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      live.delete(child);
+      reject(e);
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      live.delete(child);
+      resolve({ code, signal, report, stderr });
+    });
+    options.onStart?.(child);
+  });
+}
+
+/** The finished run's result, or an error that says why there is none. */
+export function finished(
+  run: ExporterRun,
+  what: string,
+): NonNullable<ChildReport['result']> & {
+  report: ChildReport;
+} {
+  const r = run.report;
+  if (r?.result == null) {
+    const why = r?.error?.message ?? `exit ${run.code ?? run.signal}`;
+    throw new Error(`${what}: the export did not finish (${why})\n${run.stderr.slice(-4000)}`);
+  }
+  return { ...r.result, report: r };
+}

@@ -94,7 +94,7 @@ export function renderDemoSummary(s: DemoSummary): string {
     ['duplicates', num(s.duplicates)],
     [
       'requests',
-      `${num(s.requests.client)} sent, ${num(s.requests.served)} served, ${num(s.requests.rateLimited)} × 429`,
+      `${num(s.requests.client)} sent, ${num(s.requests.served)} served by the sandbox, ${num(s.requests.rateLimited)} rate-limited (429)`,
     ],
     ['quiescence', q === null ? '-' : `${q.passes} pass(es), ${q.settled ? 'settled' : 'NOT settled'}`],
   ];

@@ -212,8 +212,9 @@ describe('compliance-export plan (CLI)', () => {
     process.env['PLAN_TEST_KEY'] = sandbox.keys.full;
     const path = await writeSpec('cli-json', { include: 'chats' });
     capture();
-    expect(await cli(path, '--json')).toBe(0);
+    expect(await cli(path, '--json', '--state-dir', join(dir, 'elsewhere'))).toBe(0);
     const plan = JSON.parse(out.join('')) as ExportPlan;
+    expect(plan.state).toEqual({ dir: join(dir, 'elsewhere', 'cli-json'), status: 'none' });
     expect(plan.planVersion).toBe(1);
     expect(plan.job.name).toBe('cli-json');
     expect(plan.estimate.lines.map((l) => l.part)).toContain('chats.messages');

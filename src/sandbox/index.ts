@@ -127,6 +127,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     faults:
       faults !== undefined && Object.keys(faults).length > 0 ? new FaultEngine(seed, world, faults) : null,
     consistency,
+    activities: scenario.activities ?? {},
     live: new LiveMutator(world, scenario.mutations, consistency, now()),
   };
   const server = createSandboxServer(state, ALL_ROUTES, sandboxRoutes);

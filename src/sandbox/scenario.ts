@@ -56,10 +56,19 @@ export interface MutationOptions {
   kinds?: MutationKind[];
 }
 
+export interface ActivityOptions {
+  /**
+   * Emit `compliance_api_accessed` for every authenticated /v1 request (§3.7). Off by default:
+   * it makes the feed grow while it is read; pair it with `activityLagMs` as the real feed does.
+   */
+  apiAccessEvents?: boolean;
+}
+
 export interface Scenario {
   faults?: FaultOptions;
   consistency?: ConsistencyOptions;
   mutations?: MutationOptions;
+  activities?: ActivityOptions;
 }
 
 export const SCENARIOS: Record<string, Scenario> = {
@@ -83,6 +92,7 @@ export const SCENARIOS: Record<string, Scenario> = {
     },
     consistency: { activityLagMs: 60_000, updatedAtLagMs: 30_000 },
     mutations: { perMinute: 30 },
+    activities: { apiAccessEvents: true },
   },
 };
 
@@ -92,7 +102,8 @@ export function checkScenario(value: unknown): string[] {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return ['/: must be a mapping'];
   const v = value as Record<string, unknown>;
   for (const k of Object.keys(v))
-    if (!['faults', 'consistency', 'mutations'].includes(k)) problems.push(`/${k}: unknown key`);
+    if (!['faults', 'consistency', 'mutations', 'activities'].includes(k))
+      problems.push(`/${k}: unknown key`);
   const num = (path: string, x: unknown, min: number, max: number): void => {
     if (x !== undefined && (typeof x !== 'number' || !(x >= min && x <= max)))
       problems.push(`${path}: must be a number in [${min}, ${max}]`);
@@ -114,6 +125,7 @@ export function checkScenario(value: unknown): string[] {
   ]);
   known('/consistency', v.consistency, ['activityLagMs', 'updatedAtLagMs']);
   known('/mutations', v.mutations, ['perMinute', 'kinds']);
+  known('/activities', v.activities, ['apiAccessEvents']);
   const f = v.faults as Record<string, unknown> | undefined;
   if (f !== undefined) {
     known('/faults/latency', f.latency, ['minMs', 'maxMs', 'tailRate', 'tailMs']);

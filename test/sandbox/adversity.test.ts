@@ -192,3 +192,46 @@ describe('sandbox eventual consistency and live mutations (issue 3)', () => {
     expect(await run()).toEqual(a);
   });
 });
+
+describe('sandbox compliance_api_accessed events (optional)', () => {
+  it('records authenticated requests after the lag, and an ascending feed walk still ends', async () => {
+    await withApi(
+      { activities: { apiAccessEvents: true }, consistency: { activityLagMs: 60_000 } },
+      async (api, clock) => {
+        const res = await api.get(`${V1}/organizations?limit=5`);
+        const requestId = res.headers.get('request-id');
+        await res.arrayBuffer();
+        await api.get(`${V1}/organizations`, null).then((r) => r.arrayBuffer());
+        const find = async () =>
+          (await api.json(`${V1}/activities?limit=100&activity_types[]=compliance_api_accessed`))
+            .data as any[];
+        expect(await find()).toEqual([]);
+        clock.t += 61_000;
+        const events = await find();
+        const mine = events.find((a) => a.request_id === requestId);
+        expect(mine).toMatchObject({
+          request_method: 'GET',
+          status_code: 200,
+          url: `${V1}/organizations?limit=5`,
+          organization_id: null,
+        });
+        expect(mine.actor.type).toBe('api_actor');
+        // Only authenticated requests produce one (the 404 above did not); walking ends although
+        // every page request adds an event.
+        const walked = await walkPages(api, `${V1}/activities?limit=1000&order=asc`).catch(() => null);
+        expect(walked).toBeNull();
+        let after: string | null = null;
+        let pages = 0;
+        for (;;) {
+          const body = await api.json(
+            `${V1}/activities?limit=1000&order=asc${after === null ? '' : `&after_id=${after}`}`,
+          );
+          pages++;
+          if (!body.has_more) break;
+          after = body.last_id;
+        }
+        expect(pages).toBeLessThan(5);
+      },
+    );
+  });
+});

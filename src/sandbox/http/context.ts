@@ -2,7 +2,7 @@
 import type { FaultEngine } from '../faults.js';
 import type { SandboxKeys } from '../keys.js';
 import type { LiveMutator } from '../live.js';
-import type { ConsistencyOptions } from '../scenario.js';
+import type { ActivityOptions, ConsistencyOptions } from '../scenario.js';
 import type { ApiKeyRecord, World } from '../model.js';
 import type { ParamSpecs, Query } from './query.js';
 import type { SlidingWindowLimiter } from './rate-limiter.js';
@@ -30,6 +30,7 @@ export interface SandboxState {
   /** null when no fault knob is set. */
   faults: FaultEngine | null;
   consistency: ConsistencyOptions;
+  activities: ActivityOptions;
   live: LiveMutator;
 }
 

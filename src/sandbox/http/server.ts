@@ -9,6 +9,7 @@ import { authenticate, authorize } from './auth.js';
 import type { Reply, RequestContext, Route, SandboxState } from './context.js';
 import { ApiError, notFound } from './errors.js';
 import { TRANSIENT_BODIES } from '../faults.js';
+import { addActivity, apiActor } from '../mutate.js';
 import { Query } from './query.js';
 
 export interface CompiledRoute {
@@ -118,11 +119,19 @@ export async function handleRequest(
     return;
   }
   const { route, params } = match;
+  let keyId: string | null = null;
+  const done = (st: number | string): void => {
+    count(state, route.template, st);
+    if (keyId !== null && state.activities.apiAccessEvents === true) {
+      recordAccess(state, keyId, requestId, method, typeof st === 'number' ? st : 0, url);
+    }
+  };
   const rateHeaders: Record<string, string> = {};
   let status = 500;
   try {
     const header = req.headers['x-api-key'];
     const principal = authenticate(state.world, route, Array.isArray(header) ? header[0] : header);
+    keyId = principal.key.id;
     if (state.limiter.enabled) {
       const d = state.limiter.take();
       rateHeaders['anthropic-ratelimit-requests-limit'] = String(d.limit);
@@ -152,7 +161,7 @@ export async function handleRequest(
     checkPermanentFaults(state, route, params);
     const reply = route.handle(ctx);
     if (transient === 'reset' || (transient === 'truncate' && reply.kind === 'json')) {
-      count(state, route.template, 'reset');
+      done('reset');
       res.socket?.destroy();
       return;
     }
@@ -167,7 +176,7 @@ export async function handleRequest(
     }
     send(res, reply, rateHeaders, transient === 'truncate');
     if (transient === 'truncate') {
-      count(state, route.template, 'truncated');
+      done('truncated');
       return;
     }
   } catch (error) {
@@ -177,7 +186,34 @@ export async function handleRequest(
     status = e.status;
     send(res, { kind: 'json', status: e.status, body: e.body() }, { ...rateHeaders, ...e.headers });
   }
-  count(state, route.template, status);
+  done(status);
+}
+
+/**
+ * `compliance_api_accessed` for an authenticated request (§3.7), when the scenario asks for it.
+ * It is subject to the activity lag like any event, so a feed walk cannot chase its own tail.
+ */
+function recordAccess(
+  state: SandboxState,
+  keyId: string,
+  requestId: string,
+  method: string,
+  status: number,
+  url: URL,
+): void {
+  addActivity(state.world, {
+    type: 'compliance_api_accessed',
+    createdAt: state.now(),
+    orgUuid: null,
+    actor: apiActor(keyId),
+    fields: {
+      request_id: requestId,
+      request_method: method,
+      status_code: status,
+      url: `${url.pathname}${url.search}`,
+      request_body: null,
+    },
+  });
 }
 
 /** Items that always fail (500, x-should-retry: false) and versions still "in flight" (503). */

@@ -9,6 +9,8 @@ import { deflateRawSync } from 'node:zlib';
 
 /** How much of the head the decision looks at (one file-stream chunk). */
 export const PROBE_BYTES = 64 * 1024;
+/** The deflate probe looks at this much (enough to tell random from text, cheap per file). */
+const DEFLATE_PROBE_BYTES = 16 * 1024;
 /** Stored when deflate would keep more than this share of the probe. */
 const INCOMPRESSIBLE_RATIO = 0.97;
 
@@ -63,7 +65,7 @@ export function chooseCompression(head: Uint8Array): Compression {
   if (compressedFormat(head) !== null) return 'store';
   // Tiny files: deflate's framing outweighs any saving either way; deflate keeps text readable in tools.
   if (head.length < 512) return 'deflate';
-  const probe = head.subarray(0, PROBE_BYTES);
+  const probe = head.subarray(0, DEFLATE_PROBE_BYTES);
   const deflated = deflateRawSync(probe, { level: 1 });
   return deflated.length > probe.length * INCOMPRESSIBLE_RATIO ? 'store' : 'deflate';
 }

@@ -18,7 +18,7 @@ import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { runIdFromCut } from './bag-input.js';
 import type { BagInput, PayloadFile, TagFile } from './bag-input.js';
 import { BAGIT_TXT, SEALER_TAG_FILES, manifestLine, renderBagInfo } from './bag-text.js';
-import { PROBE_BYTES, chooseCompression } from './compression.js';
+import { prepareAhead, prepareEntry, type Entry, type Prepared } from './entry-source.js';
 import { unsafePathReason } from './safe-name.js';
 
 /** zlib level 3: deflate_fast, ~2× level 6 on JSON for about 2% larger output (bench/seal.ts). */
@@ -86,18 +86,12 @@ export function sealBag(input: BagInput, options: SealOptions = {}): SealedBag {
   const names = archiveNames(input.name, input.asOfCut);
   const archive = archiver('zip', { zlib: { level }, forceZip64: false, statConcurrency: 1 });
   const done = drive(input, archive, names, options);
-  // The caller may only await `stream`; keep an early failure from becoming an unhandled rejection.
-  done.catch(() => undefined);
+  // A seal failure must reach whoever reads `stream` (the sink then aborts its upload); and the
+  // caller may only await `stream`, so keep the rejection from going unhandled.
+  done.catch((error: unknown) => {
+    if (!archive.destroyed) archive.destroy(error instanceof Error ? error : new Error(String(error)));
+  });
   return { ...names, stream: archive, done };
-}
-
-interface Entry {
-  readonly path: string;
-  readonly open: () => Readable;
-  readonly size?: number;
-  /** Hash the bytes on the way (tag files, for the tag manifests). */
-  readonly tag: boolean;
-  readonly expected?: { sha256: string; md5: string };
 }
 
 async function drive(
@@ -156,19 +150,21 @@ async function drive(
   let stored = 0;
   let deflated = 0;
   const date = new Date(input.asOfCut);
-  const add = async (entry: Entry): Promise<void> => {
-    const { stream, method, digests } = await prepare(entry);
+  const add = async (prepared: Prepared): Promise<void> => {
+    const { entry, source, method, digests } = prepared;
     if (method === 'store') stored += 1;
     else deflated += 1;
     const written = new Promise<void>((resolve, reject) => {
       archive.once('entry', () => resolve());
       // archiver pipes the source without forwarding its errors: fail the seal and the zip stream.
-      stream.once('error', (error) => {
-        reject(error);
-        archive.destroy(error);
-      });
+      if (source instanceof Readable) {
+        source.once('error', (error) => {
+          reject(error);
+          archive.destroy(error);
+        });
+      }
     });
-    archive.append(stream, {
+    archive.append(source, {
       name: `${names.folder}/${entry.path}`,
       date,
       mode: FILE_MODE,
@@ -179,13 +175,13 @@ async function drive(
     if (entry.tag && d !== null) tagHashes.push({ path: entry.path, ...d });
   };
 
-  for (const entry of entries) await add(entry);
+  for await (const prepared of prepareAhead(entries)) await add(prepared);
   // Tag manifests list every tag file but themselves; they sort last ("t" after "r", "m", "d", "b").
   const tagSorted = [...tagHashes].sort((a, b) => byteOrder(a.path, b.path));
   const tagMd5 = tagSorted.map((t) => manifestLine(t.md5, t.path)).join('');
   const tagSha = tagSorted.map((t) => manifestLine(t.sha256, t.path)).join('');
-  await add(text('tagmanifest-md5.txt', tagMd5));
-  await add(text('tagmanifest-sha256.txt', tagSha));
+  await add(await prepareEntry(text('tagmanifest-md5.txt', tagMd5)));
+  await add(await prepareEntry(text('tagmanifest-sha256.txt', tagSha)));
   await Promise.race([archive.finalize(), failed]);
 
   const manifestSha256 = tagHashes.find((t) => t.path === 'manifest-sha256.txt')?.sha256 ?? '';
@@ -260,62 +256,4 @@ function* manifestChunks(files: readonly PayloadFile[], algo: 'sha256' | 'md5'):
     }
   }
   if (batch !== '') yield Buffer.from(batch);
-}
-
-/**
- * Opens an entry, reads its head to pick the compression, and returns one stream of all its
- * bytes that counts (and for tag files hashes) them on the way through.
- */
-async function prepare(entry: Entry): Promise<{
-  stream: Readable;
-  method: 'store' | 'deflate';
-  digests: () => { sha256: string; md5: string } | null;
-}> {
-  const source = entry.open();
-  const iterator = source[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
-  const hashing = entry.tag || entry.expected !== undefined;
-  const sha = hashing ? createHash('sha256') : null;
-  const md5 = hashing ? createHash('md5') : null;
-  const head: Buffer[] = [];
-  let headBytes = 0;
-  let ended = false;
-  while (headBytes < PROBE_BYTES) {
-    const next = await iterator.next();
-    if (next.done === true) {
-      ended = true;
-      break;
-    }
-    const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
-    head.push(chunk);
-    headBytes += chunk.length;
-  }
-  const headBuffer = Buffer.concat(head);
-  const method = chooseCompression(headBuffer);
-  let total = 0;
-  let result: { sha256: string; md5: string } | null = null;
-  async function* all(): AsyncGenerator<Buffer> {
-    const take = (chunk: Buffer): Buffer => {
-      total += chunk.length;
-      sha?.update(chunk);
-      md5?.update(chunk);
-      return chunk;
-    };
-    if (headBuffer.length > 0) yield take(headBuffer);
-    while (!ended) {
-      const next = await iterator.next();
-      if (next.done === true) break;
-      yield take(typeof next.value === 'string' ? Buffer.from(next.value) : next.value);
-    }
-    if (entry.size !== undefined && total !== entry.size) {
-      throw new ExportError('archive_error', `${entry.path}: read ${total} bytes, expected ${entry.size}`);
-    }
-    if (sha !== null && md5 !== null) {
-      result = { sha256: sha.digest('hex'), md5: md5.digest('hex') };
-      const expected = entry.expected;
-      if (expected !== undefined && (expected.sha256 !== result.sha256 || expected.md5 !== result.md5)) {
-        throw new ExportError('checksum_mismatch', `${entry.path}: bytes do not match the staged sha256/md5`);
-      }
-    }
-  }
-  return { stream: Readable.from(all(), { objectMode: false }), method, digests: () => result };
 }

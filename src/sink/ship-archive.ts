@@ -19,9 +19,12 @@ export interface Shipped<T> {
 /** Streams the zip into the sink; rejects with the first failure of either side. */
 export async function shipArchive<T>(sink: Sink, ref: ArchiveRef, sealed: Sealed<T>): Promise<Shipped<T>> {
   const writing = sink.writeArchive(ref, sealed.stream);
-  // If the seal fails first, the sink sees the stream error and aborts; report the seal's error.
-  const [seal, written] = await Promise.all([sealed.done, writing]);
-  return { seal, written };
+  // Wait for both sides to settle so a failed upload has been aborted and temp files removed
+  // before we return; when both fail, the seal's error is the cause worth reporting.
+  const [seal, written] = await Promise.allSettled([sealed.done, writing]);
+  if (seal.status === 'rejected') throw seal.reason;
+  if (written.status === 'rejected') throw written.reason;
+  return { seal: seal.value, written: written.value };
 }
 
 export type { ReadBackResult };

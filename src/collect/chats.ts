@@ -241,7 +241,7 @@ export async function collectChat(ctx: CollectContext, listed: Chat, rawListed: 
       updatedAt: meta.updated_at ?? listed.updated_at,
       createdAt: meta.created_at ?? listed.created_at,
       deletedAt: meta.deleted_at ?? listed.deleted_at,
-      custodian,
+      custodian: meta.user?.email_address ?? meta.user?.id ?? custodian,
       originalName: meta.name ?? listed.name,
       files: [{ path: `chats/${safeSegment(listed.id)}.json`, ...blob }],
       source,

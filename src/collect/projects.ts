@@ -130,7 +130,7 @@ async function collectProject(ctx: CollectContext, listed: Project, rawListed: s
   }
 }
 
-function fetchDocument(
+export function fetchDocument(
   ctx: CollectContext,
   a: ProjectAttachment,
   projectId: string,

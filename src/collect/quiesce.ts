@@ -15,6 +15,7 @@ import { collectCodeArtifacts } from './code-artifacts.js';
 import type { CollectContext } from './context.js';
 import { collectDirectory } from './directory.js';
 import { collectProjects } from './projects.js';
+import { retryGaps } from './retry-gaps.js';
 import { collectSessions } from './sessions.js';
 
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -41,6 +42,8 @@ export async function collectFirstPass(
   now: () => Date,
 ): Promise<void> {
   ctx.pass = 1;
+  // A rerun first retries what an earlier run could not get but said a rerun may help with.
+  if (ctx.store.resumed) await retryGaps(ctx);
   if (ctx.store.meta(passStartKey(1)) === undefined) ctx.store.setMeta(passStartKey(1), now().toISOString());
   if (ctx.store.meta(passDoneKey(1)) !== undefined) return;
   await collectDirectory(ctx, orgs, rawOrgs);

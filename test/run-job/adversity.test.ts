@@ -2,11 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runJob } from '../../src/run-job.js';
 import { loadSpecFile } from '../../src/spec/index.js';
 import { currentRecords, openStore } from '../../src/store/index.js';
+import { startSandbox, type SandboxStats } from '../../src/sandbox/index.js';
 import { fastClock, harness, type Harness } from './helpers.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
-  await h?.close();
+  await h?.close().catch(() => undefined);
   h = undefined;
 });
 
@@ -144,5 +145,49 @@ describe('with live mutations', () => {
     expect(store.idsOf('chat').sort()).toEqual(truth.chats.map((c) => c.id).sort());
     expect(store.idsOf('code_artifact').sort()).toEqual(truth.code_artifacts.map((a) => a.id).sort());
     await store.close();
+  });
+});
+
+describe('a rerun of a job with gaps', () => {
+  it('retries the gaps a rerun may help with, and clears them when the item comes back', async () => {
+    h = await harness({ include: ['chats', 'files'], scenario: { faults: { badContentMd5: 1 } } });
+    const opts = {
+      specPath: h.specPath,
+      env: h.env,
+      sleep: async () => undefined,
+      progress: 'off' as const,
+      stopAfter: 'quiesce' as const,
+      client: { clock: fastClock },
+    };
+    const first = await runJob(opts);
+    expect(first.exitCode).toBe(3);
+    const faults = (await (await fetch(`${h.sandbox.baseUrl}/_sandbox/faults`)).json()) as {
+      bad_content_md5: string[];
+    };
+    const bad = faults.bad_content_md5[0]!;
+    let store = await open(h);
+    expect(store.exceptions().map((e) => [e.id, e.reason, e.retryable])).toEqual([
+      [bad, 'checksum_mismatch', true],
+    ]);
+    await store.close();
+
+    // The same tenant, healed: the same data on the same address, without the fault.
+    const port = Number(new URL(h.sandbox.baseUrl).port);
+    await h.sandbox.close();
+    const healed = await startSandbox({ port, seed: 7, profile: 'small', rpm: 0 });
+    try {
+      const second = await runJob(opts);
+      expect([second.exitCode, second.exceptions]).toEqual([0, 0]);
+      store = await open(h);
+      expect(store.current('file', bad)).toBeDefined();
+      expect(store.exceptions()).toEqual([]);
+      await store.close();
+      const stats = (await (await fetch(`${healed.baseUrl}/_sandbox/stats`)).json()) as SandboxStats;
+      // Only the gap was fetched again: one metadata and one content request for files.
+      expect(stats.byRoute['/v1/compliance/apps/chats/files/{claude_file_id}/content']).toEqual({ '200': 1 });
+      expect(stats.byRoute['/v1/compliance/apps/chats/{claude_chat_id}/messages']).toBeUndefined();
+    } finally {
+      await healed.close();
+    }
   });
 });

@@ -92,7 +92,7 @@ ${options.extra ?? ''}
       ).json() as Promise<SandboxTruth>,
     stats: async () => (await fetch(`${sandbox.baseUrl}/_sandbox/stats`)).json() as Promise<SandboxStats>,
     close: async () => {
-      await sandbox.close();
+      await sandbox.close().catch(() => undefined); // a test may have closed it already
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -191,3 +191,36 @@ describe('a rerun of a job with gaps', () => {
     }
   });
 });
+
+describe('a tenant that never goes quiet', () => {
+  it('stops after max_passes and names what still changed as unresolved drift', async () => {
+    h = await harness({ include: ['chats'] });
+    const base = h.sandbox.baseUrl;
+    const bumped: string[] = [];
+    const result = await runJob({
+      specPath: h.specPath,
+      env: h.env,
+      progress: 'off',
+      stopAfter: 'quiesce',
+      sleep: async () => {
+        const changes = (await (
+          await fetch(`${base}/_sandbox/mutate?kind=new_message`, { method: 'POST' })
+        ).json()) as {
+          kind: string;
+          id: string;
+          parent_id?: string;
+        }[];
+        bumped.push(changes.find((c) => c.kind === 'message')?.parent_id ?? changes[0]!.id);
+      },
+    });
+    expect(result.quiescence).toEqual({ passes: 2, settled: false });
+    expect(result.exitCode).toBe(3);
+    const store = await open(h);
+    // The chat bumped before the last pass changed in it; it is archived at its latest state.
+    expect(store.exceptions().map((e) => [e.kind, e.id, e.reason, e.retryable])).toEqual([
+      ['chat', bumped[1], 'unresolved_drift', true],
+    ]);
+    expect(store.current('chat', bumped[1]!)!.off).toBeGreaterThan(0);
+    await store.close();
+  });
+});

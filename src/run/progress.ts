@@ -109,15 +109,18 @@ export class Progress implements ProgressSink {
       );
       return;
     }
+    // "chats 40/60": 40 of the 60 listed are done; stages that fetch what others reference
+    // (files) or list and store different things (directory) show their stored count only.
     const parts: string[] = [];
-    for (const [name, c] of this.#stages) {
-      parts.push(`${name} ${c.fetched}/${c.listed}${c.gaps > 0 ? ` !${c.gaps}` : ''}`);
-    }
     let backlog = 0;
     let done = 0;
-    for (const c of this.#stages.values()) {
-      backlog += Math.max(0, (c.total ?? c.listed) - c.fetched - c.skipped);
-      done += c.fetched + c.skipped;
+    for (const [name, c] of this.#stages) {
+      const handled = c.fetched + c.skipped;
+      const listed = c.total ?? c.listed;
+      const tracked = listed > 0 && listed >= handled;
+      parts.push(`${name} ${tracked ? `${handled}/${listed}` : c.fetched}${c.gaps > 0 ? ` !${c.gaps}` : ''}`);
+      if (tracked) backlog += listed - handled;
+      done += handled;
     }
     const stageElapsed = (this.#now() - this.#stageStartedAt) / 1000;
     const itemRate = stageElapsed > 0 ? done / Math.max(elapsed, 1) : 0;

@@ -9,7 +9,7 @@ import { verifyArchive } from '../../src/verify/verify-archive.js';
 import { loadSpecFile } from '../../src/spec/index.js';
 import { currentRecords, openStore, type StoredRecord, type StagingStore } from '../../src/store/index.js';
 import type { SandboxTruth } from '../../src/sandbox/index.js';
-import { harness, instantSleep, type Harness } from './helpers.js';
+import { ALL_KINDS, harness, instantSleep, type Harness } from './helpers.js';
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
@@ -27,7 +27,7 @@ describe('a complete export of the small sandbox, sealed, shipped and verified',
   let store: StagingStore;
 
   beforeAll(async () => {
-    h = await harness();
+    h = await harness({ include: [...ALL_KINDS, 'sessions'] });
     result = await runJob({
       specPath: h.specPath,
       env: h.env,
@@ -113,6 +113,21 @@ describe('a complete export of the small sandbox, sealed, shipped and verified',
     );
     expect(ids('project')).toEqual(truth.projects.map((p) => p.id).sort());
     expect(ids('activity')).toEqual([...truth.activity_ids].sort());
+  });
+
+  it('holds every local and remote session with its transcript', async () => {
+    for (const kind of ['local', 'remote'] as const) {
+      for (const s of truth.sessions[kind]) {
+        const rec = records.get(`session\t${kind}/${s.id}`)!;
+        expect(rec.files[0]!.path).toBe(`sessions/${kind}/${s.id}.json`);
+        const doc = JSON.parse(await blobText(store, rec.files[0]!.sha256)) as {
+          session: { id: string };
+          messages: { id: string }[];
+        };
+        expect([doc.session.id, doc.messages.map((m) => m.id)]).toEqual([s.id, s.message_ids]);
+      }
+    }
+    expect(ids('session').length).toBe(truth.sessions.local.length + truth.sessions.remote.length);
   });
 
   it('fetches every shared file once', async () => {

@@ -167,8 +167,12 @@ export class RequestExecutor {
             ({ errorType, detailCode, serverMessage } = parsed);
           }
         } catch (error) {
-          // a handler that gave up early leaves the body unread: free the connection
-          if (response !== undefined && !response.body.destroyed) response.body.destroy();
+          // a handler that gave up early leaves the body unread: free the connection. undici's
+          // body emits an AbortError when destroyed; nobody reads it any more, so swallow that.
+          if (response !== undefined && !response.body.destroyed) {
+            response.body.on('error', () => undefined);
+            response.body.destroy();
+          }
           if (abort.aborted || isAbortError(error)) throw error;
           cause = error;
           if (error instanceof ExportError) {

@@ -208,6 +208,28 @@ export async function collectChat(ctx: CollectContext, listed: Chat, rawListed: 
     return;
   }
   const meta = (chat ?? {}) as Partial<Chat>;
+  // Soft-deleted after the cut (§4.3: content emptied, files gone): the state at the cut is the
+  // evidence, so the captured version stays in the archive and the deletion is listed as drift.
+  if (
+    current !== undefined &&
+    current.off >= 0 &&
+    typeof meta.deleted_at === 'string' &&
+    Date.parse(meta.deleted_at) > Date.parse(ctx.cut)
+  ) {
+    if (ctx.store.driftOf('chat', listed.id)?.change !== 'deleted_after_cut') {
+      ctx.store.recordDrift({
+        kind: 'chat',
+        id: listed.id,
+        change: 'deleted_after_cut',
+        beforeSha256: current.h,
+        afterSha256: blob.sha256,
+        updatedAt: meta.deleted_at,
+        pass: ctx.pass,
+      });
+      ctx.changed += 1;
+    }
+    return;
+  }
   const refs: (() => Promise<void>)[] = [];
   if (includes(ctx, 'files')) {
     for (const f of files.values()) {

@@ -137,6 +137,10 @@ export class StagingStore {
     return [...this.#exceptions.values()];
   }
 
+  driftOf(kind: string, id: string): DriftEntry | undefined {
+    return this.#drift.get(key(kind, id));
+  }
+
   drift(): DriftEntry[] {
     return [...this.#drift.values()];
   }

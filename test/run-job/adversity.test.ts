@@ -122,7 +122,11 @@ describe('with live mutations', () => {
       sleep: async () => {
         sleeps += 1;
         if (sleeps === 1)
-          published.push(...(await mutate('new_code_artifact_behind')), ...(await mutate('new_message')));
+          published.push(
+            ...(await mutate('new_code_artifact_behind')),
+            ...(await mutate('new_message')),
+            ...(await mutate('soft_delete_chat')),
+          );
       },
     });
     const behind = published.find((c) => c.kind === 'code_artifact' && c.change === 'created')!;
@@ -139,6 +143,10 @@ describe('with live mutations', () => {
     expect(chatDrift.beforeSha256).not.toBeNull();
     expect(chatDrift.afterSha256).toBe(store.current('chat', bumped)!.h);
     expect(chatDrift.beforeSha256).not.toBe(chatDrift.afterSha256);
+    // Soft-deleted after the cut: the captured state (with content) stays; the deletion is drift.
+    const deleted = published.find((c) => c.change === 'soft_deleted')!.id;
+    expect(drift.get(`chat\t${deleted}`)?.change).toBe('deleted_after_cut');
+    expect(drift.get(`chat\t${deleted}`)?.beforeSha256).toBe(store.current('chat', deleted)!.h);
     // Left out of the archive (created after the cut), and everything that existed at the cut is held.
     expect(store.idsOf('code_artifact')).not.toContain(behind.id);
     const truth = await h.truth(result.asOfCut!);

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { ArtifactVersion, Blob, CodeArtifact, CodeVersion, ProjectDoc } from './model.js';
 import { WORDS } from './names.js';
 import { Rng } from './random.js';
+import { buildZip } from './zip.js';
 
 export const CHUNK_SIZE = 64 * 1024;
 
@@ -118,7 +119,30 @@ export function projectDocDigest(seed: number, doc: ProjectDoc): Digest {
   return memo(doc, () => [Buffer.from(projectDocText(seed, doc), 'utf8')]);
 }
 
+/** A multi-file version as the newest API serves it with multi_file_format=zip (§3.15). */
+function codeVersionZip(seed: number, art: CodeArtifact, v: CodeVersion): Buffer {
+  const rng = new Rng(seed, 'code-version-zip', art.id, v.id);
+  const root = `${art.id}-${v.id}/`;
+  const names =
+    art.artifactType === 'claude_docs'
+      ? ['Tab 1.docx', 'Tab 2 – Notes.docx']
+      : ['index.html', 'style.css', 'app.js'];
+  const files = names
+    .slice(0, v.files)
+    .map((n) => ({ name: `${root}files/${n}`, data: Buffer.from(prose(rng, rng.int(200, 4000)), 'utf8') }));
+  const index = files.map((f) => ({
+    path: f.name.slice(root.length + 'files/'.length),
+    size_bytes: f.data.length,
+  }));
+  // The index is written last: an archive without it is a failed download.
+  return buildZip(
+    [...files, { name: `${root}files.json`, data: Buffer.from(JSON.stringify({ files: index }), 'utf8') }],
+    v.createdAt ?? art.createdAt,
+  );
+}
+
 export function codeVersionChunks(seed: number, art: CodeArtifact, v: CodeVersion): Iterable<Uint8Array> {
+  if (v.files > 1) return [codeVersionZip(seed, art, v)];
   const head = `<!doctype html><title>${art.id} ${v.name}</title>\n`;
   const rng = new Rng(seed, 'code-version', art.id, v.id);
   return (function* () {

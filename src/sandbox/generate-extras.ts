@@ -32,6 +32,7 @@ export function generateCodeArtifacts(seed: number, spec: ProfileSpec, dir: Dire
         size: rng.int(300, 30_000),
         mimeType: 'text/html',
         identityStored: rng.chance(0.7),
+        files: 1,
       });
     }
     const last = versions[versions.length - 1];
@@ -54,6 +55,18 @@ export function generateCodeArtifacts(seed: number, spec: ProfileSpec, dir: Dire
     if (last === undefined) throw new Error('code artifact without versions');
   }
   for (const a of out) a.indexedUpdatedAt = a.updatedAt;
+  // One multi-file site and one Claude Doc (always multi-file): both need multi_file_format=zip.
+  const shownRows = out.filter((a) => !a.hiddenRow);
+  const site = shownRows[3];
+  const doc = shownRows[5];
+  if (site !== undefined)
+    for (const v of site.versions)
+      Object.assign(v, { files: 3, identityStored: false, mimeType: 'application/zip' });
+  if (doc !== undefined) {
+    doc.artifactType = 'claude_docs';
+    for (const v of doc.versions)
+      Object.assign(v, { files: 2, identityStored: false, mimeType: 'application/zip' });
+  }
   out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   out.forEach((a, i) => (a.index = i));
   return out;

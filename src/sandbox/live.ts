@@ -309,6 +309,7 @@ export class LiveMutator {
               size: rng.int(300, 5000),
               mimeType: 'text/html',
               identityStored: true,
+              files: 1,
             },
           ],
           pinnedVersionId: null,
@@ -335,6 +336,7 @@ export class LiveMutator {
           size: rng.int(300, 5000),
           mimeType: 'text/html',
           identityStored: true,
+          files: 1,
         });
         a.updatedAt = at;
         this.touch('code_artifact', a.id, at);

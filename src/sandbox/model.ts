@@ -205,6 +205,8 @@ export interface CodeVersion {
   mimeType: string;
   /** Stored uncompressed as one file: the download carries Content-MD5 (§3.15). */
   identityStored: boolean;
+  /** Files in the version; more than one → 422 unless `multi_file_format=zip` (§3.15 newest). */
+  files: number;
 }
 
 export interface CodeArtifact {

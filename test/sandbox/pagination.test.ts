@@ -1,4 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- tests read untyped JSON bodies */
+import { createHash } from 'node:crypto';
+import yauzl from 'yauzl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SandboxTruth } from '../../src/sandbox/truth.js';
 import { V1, errorOf, openApi, walkCursor, walkPages, type Api } from './helpers.js';
@@ -179,6 +181,42 @@ describe('sandbox pagination (§4.1)', () => {
       expect(wrongOrder.message).toBe('The page parameter is not a valid cursor for this request.');
     } finally {
       await clocked.sb.close();
+    }
+  });
+});
+
+describe('sandbox multi-file code artifacts (§3.15 newest)', () => {
+  it('answers 422 multi_file_unavailable without multi_file_format=zip, and a readable ZIP with it', async () => {
+    const api = await openApi({ seed: 7 });
+    try {
+      const truth = await api.truth();
+      const listed = (await walkPages(api, `${V1}/apps/code/artifacts?limit=100`)).flatMap((p) => p.data);
+      const doc = listed.find((a: any) => a.artifact_type === 'claude_docs');
+      expect(doc).toBeDefined();
+      const e = await api.get(`${V1}/apps/code/artifacts/${doc.id}/content`);
+      expect(e.status).toBe(422);
+      expect(((await e.json()) as any).error.details).toEqual({ error_code: 'multi_file_unavailable' });
+      const v = doc.versions[0].id;
+      const res = await api.get(`${V1}/apps/code/artifacts/${doc.id}/versions/${v}?multi_file_format=zip`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/zip');
+      expect(res.headers.get('content-md5')).toBeNull();
+      expect(res.headers.get('content-disposition')).toBe(`attachment; filename*=utf-8''${doc.id}-${v}.zip`);
+      const bytes = Buffer.from(await res.arrayBuffer());
+      const t = truth.code_artifacts.find((a) => a.id === doc.id)!.versions.find((x) => x.id === v)!;
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(t.sha256);
+      const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+        yauzl.fromBuffer(bytes, { lazyEntries: false }, (err, z) => (err ? reject(err) : resolve(z))),
+      );
+      const names: string[] = [];
+      await new Promise<void>((resolve) => {
+        zip.on('entry', (entry: yauzl.Entry) => names.push(entry.fileName));
+        zip.on('end', () => resolve());
+      });
+      expect(names.at(-1)).toBe(`${doc.id}-${v}/files.json`);
+      expect(names.slice(0, -1).every((n) => n.startsWith(`${doc.id}-${v}/files/`))).toBe(true);
+    } finally {
+      await api.sb.close();
     }
   });
 });

@@ -8,7 +8,7 @@ import { codeVersionChunks, codeVersionDigest } from '../content.js';
 import { SCOPE } from '../keys.js';
 import { RETAINED_VERSIONS, type CodeArtifact, type CodeVersion } from '../model.js';
 import { canSeeOrg, json, type RequestContext, type Route } from '../http/context.js';
-import { badRequest, notFound, type ApiError } from '../http/errors.js';
+import { ApiError, badRequest, notFound } from '../http/errors.js';
 import { decodeToken, encodeToken } from '../http/pagination.js';
 import { inRange, limitParam, rangeParams } from '../http/query.js';
 import { logChange } from '../mutate.js';
@@ -92,8 +92,25 @@ function listArtifacts(ctx: RequestContext) {
   return { data, has_more: next !== null, next_page: next };
 }
 
-function versionDownload(a: CodeArtifact, v: CodeVersion, seed: number) {
+function versionDownload(ctx: RequestContext, a: CodeArtifact, v: CodeVersion) {
+  const seed = ctx.state.world.seed;
   const digest = codeVersionDigest(seed, a, v);
+  if (v.files > 1) {
+    if (ctx.query.str('multi_file_format') !== 'zip') {
+      throw new ApiError(
+        422,
+        'invalid_request_error',
+        'This version has several files; request it with multi_file_format=zip.',
+        {
+          details: { error_code: 'multi_file_unavailable' },
+        },
+      );
+    }
+    // Never a Content-MD5 on a ZIP (§3.15).
+    return download(codeVersionChunks(seed, a, v), null, 'application/zip', `${a.id}-${v.id}.zip`, {
+      'cache-control': 'no-store, private',
+    });
+  }
   // Content-MD5 only for content stored as one uncompressed file (§3.15).
   return download(
     codeVersionChunks(seed, a, v),
@@ -132,7 +149,7 @@ export const codeArtifactRoutes: Route[] = [
       // A version rotated out of the retained ~20 answers 404 (§4.3).
       const v = retainedVersions(a).find((x) => x.id === ctx.params.version_id);
       if (v === undefined) throw notFound('Code artifact version not found.');
-      return versionDownload(a, v, ctx.state.world.seed);
+      return versionDownload(ctx, a, v);
     },
   },
   {
@@ -145,7 +162,7 @@ export const codeArtifactRoutes: Route[] = [
       const kept = retainedVersions(a);
       const v = kept[kept.length - 1];
       if (v === undefined) throw notFound('Code artifact not found.');
-      return versionDownload(a, v, ctx.state.world.seed);
+      return versionDownload(ctx, a, v);
     },
   },
   {

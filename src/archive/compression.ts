@@ -59,12 +59,24 @@ export function compressedFormat(head: Uint8Array): string | null {
 
 export type Compression = 'store' | 'deflate';
 
+/** No NUL and almost only printable ASCII, whitespace or UTF-8 lead/continuation bytes. */
+function looksLikeText(sample: Uint8Array): boolean {
+  let odd = 0;
+  for (const b of sample) {
+    if (b === 0) return false;
+    if (b < 0x09 || (b > 0x0d && b < 0x20) || b === 0x7f) odd += 1;
+  }
+  return odd * 100 <= sample.length;
+}
+
 /** Store or deflate for a file whose first bytes (up to PROBE_BYTES) are `head`. */
 export function chooseCompression(head: Uint8Array): Compression {
   if (head.length === 0) return 'store';
   if (compressedFormat(head) !== null) return 'store';
   // Tiny files: deflate's framing outweighs any saving either way; deflate keeps text readable in tools.
   if (head.length < 512) return 'deflate';
+  // Text (JSON, CSV, Markdown…) always deflates well: skip the probe, the costliest step per file.
+  if (looksLikeText(head.subarray(0, 4096))) return 'deflate';
   const probe = head.subarray(0, DEFLATE_PROBE_BYTES);
   const deflated = deflateRawSync(probe, { level: 1 });
   return deflated.length > probe.length * INCOMPRESSIBLE_RATIO ? 'store' : 'deflate';

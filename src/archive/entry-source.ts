@@ -90,7 +90,7 @@ export async function prepareEntry(entry: Entry): Promise<Prepared> {
       chunks.push(meter.take(toBuffer(next.value)));
     }
     meter.finish();
-    const whole = Buffer.concat(chunks);
+    const whole = chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks);
     return { entry, source: whole, method: chooseCompression(whole), digests: () => meter.result };
   }
   const head: Buffer[] = [];

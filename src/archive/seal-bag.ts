@@ -29,6 +29,12 @@ import { unsafePathReason } from './safe-name.js';
  */
 export const DEFAULT_DEFLATE_LEVEL = 1;
 const FILE_MODE = 0o644;
+/**
+ * zlib's output buffer. The default 16 KiB means one thread-pool round trip per 16 KiB of
+ * output; 256 KiB cuts that overhead. It does not change the compressed bytes (flush points
+ * depend only on the input), so determinism holds.
+ */
+const ZLIB_CHUNK = 256 * 1024;
 
 export interface SealOptions {
   /** Deflate level 1–9. Part of the determinism contract: the same level gives the same bytes. */
@@ -90,7 +96,11 @@ export function sealBag(input: BagInput, options: SealOptions = {}): SealedBag {
   const level = options.deflateLevel ?? DEFAULT_DEFLATE_LEVEL;
   const names = archiveNames(input.name, input.asOfCut);
   useNativeCrc32();
-  const archive = archiver('zip', { zlib: { level }, forceZip64: false, statConcurrency: 1 });
+  const archive = archiver('zip', {
+    zlib: { level, chunkSize: ZLIB_CHUNK },
+    forceZip64: false,
+    statConcurrency: 1,
+  });
   const done = drive(input, archive, names, options);
   // A seal failure must reach whoever reads `stream` (the sink then aborts its upload); and the
   // caller may only await `stream`, so keep the rejection from going unhandled.

@@ -122,6 +122,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     keys,
     now,
     limiter: new SlidingWindowLimiter(rpm, now),
+    remoteLimiter:
+      (faults?.remoteSessionRpm ?? 0) > 0
+        ? new SlidingWindowLimiter(faults?.remoteSessionRpm ?? 0, now)
+        : null,
     stats: { total: 0, rateLimited: 0, byRoute: {} },
     requestSeq: 0,
     faults:

@@ -28,6 +28,8 @@ export interface FaultOptions {
   /** This many code-artifact versions answer 503 "in flight" `inFlightTimes` times, then succeed. */
   inFlightVersions?: number;
   inFlightTimes?: number;
+  /** Size of the remote-session endpoints' second budget (requests/min); undocumented, off by default. */
+  remoteSessionRpm?: number;
 }
 
 export interface ConsistencyOptions {
@@ -89,6 +91,7 @@ export const SCENARIOS: Record<string, Scenario> = {
       badContentMd5: 1,
       inFlightVersions: 2,
       inFlightTimes: 3,
+      remoteSessionRpm: 60,
     },
     consistency: { activityLagMs: 60_000, updatedAtLagMs: 30_000 },
     mutations: { perMinute: 30 },
@@ -122,6 +125,7 @@ export function checkScenario(value: unknown): string[] {
     'badContentMd5',
     'inFlightVersions',
     'inFlightTimes',
+    'remoteSessionRpm',
   ]);
   known('/consistency', v.consistency, ['activityLagMs', 'updatedAtLagMs']);
   known('/mutations', v.mutations, ['perMinute', 'kinds']);
@@ -138,7 +142,13 @@ export function checkScenario(value: unknown): string[] {
       problems.push(`/faults/transientKinds: must be a list of 500, 502, 503, 504, 529, reset, truncate`);
     }
     num('/faults/transientRate', f.transientRate, 0, 1);
-    for (const k of ['permanentFailures', 'badContentMd5', 'inFlightVersions', 'inFlightTimes'])
+    for (const k of [
+      'permanentFailures',
+      'badContentMd5',
+      'inFlightVersions',
+      'inFlightTimes',
+      'remoteSessionRpm',
+    ])
       num(`/faults/${k}`, f[k], 0, 1000);
     const l = f.latency as Record<string, unknown> | undefined;
     if (l !== undefined) {

@@ -233,3 +233,15 @@ describe('sandbox compliance_api_accessed events (optional)', () => {
     );
   });
 });
+
+describe('sandbox remote-session second budget', () => {
+  it('429s remote-session calls with retry-after: 1 while the shared budget still has room', async () => {
+    await withApi({ faults: { remoteSessionRpm: 2 } }, async (api) => {
+      for (let i = 0; i < 2; i++) expect((await api.get(`${V1}/apps/sessions/remote`)).status).toBe(200);
+      const limited = await api.get(`${V1}/apps/sessions/remote`);
+      expect([limited.status, limited.headers.get('retry-after')]).toEqual([429, '1']);
+      expect((await errorOf(limited)).type).toBe('rate_limit_error');
+      expect((await api.get(`${V1}/apps/sessions/local`)).status).toBe(200);
+    });
+  });
+});

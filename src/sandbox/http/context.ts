@@ -25,6 +25,8 @@ export interface SandboxState {
   keys: SandboxKeys;
   now: () => number;
   limiter: SlidingWindowLimiter;
+  /** Second budget of the remote-session endpoints; null when off. */
+  remoteLimiter: SlidingWindowLimiter | null;
   stats: SandboxStats;
   requestSeq: number;
   /** null when no fault knob is set. */

@@ -148,6 +148,20 @@ export async function handleRequest(
         );
       }
     }
+    // The remote-session endpoints also draw on a second, undocumented per-parent budget whose
+    // 429 always says `retry-after: 1` (a floor, not the real reset) (§5.8).
+    if (state.remoteLimiter !== null && route.template.startsWith('/v1/compliance/apps/sessions/remote')) {
+      if (!state.remoteLimiter.take().allowed) {
+        throw new ApiError(
+          429,
+          'rate_limit_error',
+          'Rate limit exceeded for remote session requests. Retry later.',
+          {
+            headers: { 'retry-after': '1' },
+          },
+        );
+      }
+    }
     authorize(principal, route);
     const query = new Query(url.searchParams.entries(), route.params ?? {});
     const ctx: RequestContext = { state, method, url, params, query, principal, requestId, now: state.now() };

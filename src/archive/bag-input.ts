@@ -15,7 +15,10 @@ export interface PayloadFile {
   /** Lowercase hex digests of exactly the bytes `open()` yields. */
   readonly sha256: string;
   readonly md5: string;
-  /** A fresh stream of the bytes each call (the bytes must match size/sha256/md5). */
+  /**
+   * A fresh stream of the bytes each call (the bytes must match size/sha256/md5; the sealer
+   * checks the size, and the hashes when asked to). Called at most once per seal.
+   */
   open(): Readable;
 }
 
@@ -33,9 +36,10 @@ export interface BagInput {
   /** The as-of cut, RFC 3339 UTC; fixes the run id, zip mtimes and `Bagging-Date`. */
   readonly asOfCut: string;
   /**
-   * Every payload file, in any order (the sealer sorts by byte order of the path). May be an
-   * async iterable so the list need not be held in memory; it is iterated more than once
-   * (manifests, then bytes), so it must be re-iterable.
+   * Every payload file, in any order. The sealer iterates it once, keeps the PayloadFile
+   * objects (metadata and an `open`, never bytes: ~200 B each) to sort them by byte order of the
+   * path and write the manifests, then opens each file in that order. Files up to 1 MiB are
+   * read whole, up to 16 files / 32 MiB ahead of the one being compressed; larger ones stream.
    */
   readonly payload: () => AsyncIterable<PayloadFile>;
   /** Tag files beyond those the sealer writes itself (bagit.txt, bag-info.txt, manifests). */

@@ -8,7 +8,9 @@
  */
 import type { CodeArtifact, CodeArtifactListParams } from '../api/index.js';
 import { safeSegment } from '../archive/safe-name.js';
+import { ExportError } from '../errors.js';
 import { contentName } from './chat-attachments.js';
+import { checkArtifactZip } from './zip-check.js';
 import {
   fetchOnce,
   includes,
@@ -119,9 +121,16 @@ async function fetchVersion(
   let outcome: 'ok' | 'not_found' | 'failed' = 'ok';
   await fetchOnce(ctx, 'code_artifact_version', id, async () => {
     try {
+      // Always ask for multi-file versions as a ZIP (422 multi_file_unavailable otherwise).
       const { result, file } = await stageDownload(ctx, '', (sink, expect) =>
-        ctx.client.downloadCodeArtifactVersion(a.id, v.id, sink, {}, expect),
+        ctx.client.downloadCodeArtifactVersion(a.id, v.id, sink, { multi_file_format: 'zip' }, expect),
       );
+      if (result.contentType?.startsWith('application/zip') === true) {
+        const problem = await checkArtifactZip(ctx.store.blobs.pathOf(file.sha256));
+        if (problem !== null) {
+          throw new ExportError('body_truncated', `${result.endpoint}: ${problem}`, { retryable: true });
+        }
+      }
       const dir = `code_artifacts/${safeSegment(a.id)}/versions/${safeSegment(v.id)}`;
       put(
         ctx,

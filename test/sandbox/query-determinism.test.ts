@@ -114,3 +114,15 @@ describe('sandbox determinism', () => {
     expect(a.truth.counts.chats).toBe(60);
   });
 });
+
+describe('sandbox profiles', () => {
+  it('makes medium about ten times small, with messages generated on demand', async () => {
+    const { buildWorld } = await import('../../src/sandbox/world.js');
+    const small = buildWorld(1, 'small').world;
+    const medium = buildWorld(1, 'medium').world;
+    expect(medium.chats.length).toBe(10 * small.chats.length);
+    const msgs = (w: typeof small) => w.chats.reduce((n, c) => n + c.messageCount, 0);
+    expect(msgs(medium) / msgs(small)).toBeGreaterThan(7);
+    expect(medium.blobs.length / small.blobs.length).toBeGreaterThan(4);
+  });
+});

@@ -15,23 +15,21 @@ import {
   AbortMultipartUploadCommand,
   CreateMultipartUploadCommand,
   GetBucketVersioningCommand,
-  GetObjectCommand,
   GetObjectLockConfigurationCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   PutObjectCommand,
   S3Client,
-  type HeadObjectCommandOutput,
   type StorageClass,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { ExportError } from '../errors.js';
 import { HashStream } from './hash-stream.js';
+import { readBackS3 } from './s3-read-back.js';
 import {
   archiveFileName,
   archiveRelativePath,
   beside,
-  parseSidecar,
   sidecarText,
   type ArchiveRef,
   type PreflightCheck,
@@ -345,71 +343,6 @@ export class S3Sink implements Sink {
   }
 
   async readBack(ref: ArchiveRef, written: WrittenArchive): Promise<ReadBackResult> {
-    const key = this.key(archiveRelativePath(ref));
-    const { client, bucket } = this.o;
-    const problems: string[] = [];
-    const head: HeadObjectCommandOutput = await client.send(
-      new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }),
-    );
-    const expected = { bytes: written.bytes, sha256: written.sha256, crc32: written.crc32 };
-    if (head.ContentLength !== undefined && head.ContentLength !== written.bytes) {
-      problems.push(`size: stored ${head.ContentLength} bytes, wrote ${written.bytes}`);
-    }
-    this.checkRetention(head, problems);
-    const fullObjectCrc =
-      head.ChecksumCRC32 !== undefined &&
-      (head.ChecksumType === 'FULL_OBJECT' || !head.ChecksumCRC32.includes('-'));
-    let method: ReadBackResult['method'];
-    let actual: ReadBackResult['actual'];
-    if (fullObjectCrc && this.o.readBackBytes !== true) {
-      method = 'checksum';
-      actual = { bytes: head.ContentLength ?? -1, crc32: head.ChecksumCRC32 ?? '' };
-      if (head.ChecksumCRC32 !== written.crc32)
-        problems.push(`crc32: S3 reports ${head.ChecksumCRC32 ?? ''}, wrote ${written.crc32}`);
-    } else {
-      method = 'bytes';
-      const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      const hasher = new HashStream();
-      const bodyStream = object.Body as Readable;
-      for await (const chunk of bodyStream.pipe(hasher)) void chunk;
-      const digest = hasher.digest();
-      actual = digest;
-      if (digest.sha256 !== written.sha256)
-        problems.push(`sha256: stored bytes hash to ${digest.sha256}, wrote ${written.sha256}`);
-      if (digest.bytes !== written.bytes)
-        problems.push(`size: read back ${digest.bytes} bytes, wrote ${written.bytes}`);
-    }
-    const sidecar = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `${key}.sha256` }));
-    const parsed = parseSidecar((await sidecar.Body?.transformToString('utf8')) ?? '');
-    if (parsed === null || parsed.sha256 !== written.sha256 || parsed.fileName !== archiveFileName(ref)) {
-      problems.push(
-        `sidecar ${written.sidecarLocation} does not hold "${written.sha256}  ${archiveFileName(ref)}"`,
-      );
-    }
-    return { ok: problems.length === 0, method, expected, actual, problems };
-  }
-
-  private checkRetention(head: HeadObjectCommandOutput, problems: string[]): void {
-    const lock = this.o.objectLock;
-    if (lock !== undefined) {
-      if (head.ObjectLockMode !== lock.mode)
-        problems.push(`object lock: mode is ${head.ObjectLockMode ?? 'none'}, asked ${lock.mode}`);
-      const until = head.ObjectLockRetainUntilDate?.getTime() ?? 0;
-      if (until < lock.retainUntil.getTime())
-        problems.push(
-          `object lock: retained until ${head.ObjectLockRetainUntilDate?.toISOString() ?? 'never'}, asked ${lock.retainUntil.toISOString()}`,
-        );
-    }
-    if (this.o.legalHold === true && head.ObjectLockLegalHoldStatus !== 'ON') {
-      problems.push(`legal hold: ${head.ObjectLockLegalHoldStatus ?? 'OFF'}, asked ON`);
-    }
-    const kms = this.o.kmsKeyId;
-    // S3 reports the key ARN; an alias cannot be matched against it, only the encryption type.
-    const keyMatches = kms === undefined || kms.includes('alias/') || (head.SSEKMSKeyId ?? '').endsWith(kms);
-    if (kms !== undefined && (head.ServerSideEncryption !== 'aws:kms' || !keyMatches)) {
-      problems.push(
-        `encryption: ${head.ServerSideEncryption ?? 'none'} ${head.SSEKMSKeyId ?? ''}, asked aws:kms ${kms ?? ''}`,
-      );
-    }
+    return readBackS3(this.o, this.key(archiveRelativePath(ref)), archiveFileName(ref), written);
   }
 }

@@ -1,7 +1,8 @@
 /** Public surface of the staging store. */
 export { BlobStore } from './blob-store.js';
 export type { BlobRef } from './blob-store.js';
-export { openStore, recordHash, StagingStore } from './staging-store.js';
+export { openStore } from './open-store.js';
+export { recordHash, StagingStore } from './staging-store.js';
 export type { Checkpoint, IndexEntry, OpenStoreOptions, StoreStats } from './staging-store.js';
 export { buildBagPayload, currentRecords } from './bag-payload.js';
 export type { BagPayload } from './bag-payload.js';

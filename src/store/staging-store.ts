@@ -7,13 +7,13 @@
  * item and never refetches it. The in-memory index maps `kind + id` to a small tuple (journal
  * position of the current version, updated_at, hash); content is never held.
  */
-import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { ExportError } from '../errors.js';
 import { BlobStore } from './blob-store.js';
-import { JournalWriter, scanJournal } from './journal.js';
+import { JournalWriter } from './journal.js';
+import { takeLock } from './lock.js';
 import type {
   DriftEntry,
   ExceptionEntry,
@@ -55,13 +55,6 @@ export interface StoreStats {
 export interface Checkpoint {
   readonly cursor: string | null;
   readonly done: boolean;
-}
-
-interface StateFile {
-  readonly format: 1;
-  readonly job: string;
-  readonly spec_sha256: string;
-  readonly created_at: string;
 }
 
 const key = (kind: string, id: string): string => `${kind}\t${id}`;
@@ -376,90 +369,4 @@ export class StagingStore {
     });
     this.#openedSize = this.#journal.size;
   }
-}
-
-/** One run per state folder: a second concurrent run would interleave journal batches. */
-async function takeLock(path: string): Promise<void> {
-  try {
-    const fh = await open(path, 'wx');
-    await fh.writeFile(JSON.stringify({ pid: process.pid, host: hostname() }));
-    await fh.close();
-    return;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  let holder: { pid?: number; host?: string } = {};
-  try {
-    holder = JSON.parse(await readFile(path, 'utf8')) as typeof holder;
-  } catch {
-    // unreadable lock: a crash while writing it; take it over
-  }
-  if (holder.pid !== undefined && holder.host === hostname() && holder.pid !== process.pid) {
-    let alive = true;
-    try {
-      process.kill(holder.pid, 0);
-    } catch {
-      alive = false;
-    }
-    if (alive) {
-      throw new ExportError('usage', `another run (pid ${holder.pid}) is using this state folder: ${path}`);
-    }
-  }
-  await writeFile(path, JSON.stringify({ pid: process.pid, host: hostname() }));
-}
-
-/**
- * Open (or create) the staging store of a job. State written under a different spec is refused
- * (`spec_state_mismatch`, exit 2) unless `force`, which sets the old journal aside and starts a
- * fresh one (blobs are content-addressed and stay shared).
- */
-export async function openStore(options: OpenStoreOptions): Promise<StagingStore> {
-  const now = options.now ?? (() => new Date());
-  const dir = join(options.stateDir, options.jobName);
-  await mkdir(dir, { recursive: true });
-  const statePath = join(dir, 'state.json');
-  const store = new StagingStore(dir, now);
-  let state: StateFile | null = null;
-  try {
-    state = JSON.parse(await readFile(statePath, 'utf8')) as StateFile;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new ExportError('store_corrupt', `${statePath}: unreadable state file`, { cause: error });
-    }
-  }
-  if (state !== null && state.spec_sha256 !== options.specSha256) {
-    if (options.force !== true) {
-      throw new ExportError(
-        'spec_state_mismatch',
-        `${dir} holds state from a different job spec (sha256 ${state.spec_sha256.slice(0, 12)}…, ` +
-          `this spec ${options.specSha256.slice(0, 12)}…); use a different --state-dir, or --force to start over`,
-      );
-    }
-    const stamp = now().toISOString().replace(/[:.]/g, '');
-    await rename(store.journalPath, join(dir, `journal.replaced-${stamp}.jsonl`)).catch(() => undefined);
-    state = null;
-  }
-  if (state === null) {
-    const fresh: StateFile = {
-      format: 1,
-      job: options.jobName,
-      spec_sha256: options.specSha256,
-      created_at: now().toISOString(),
-    };
-    await writeFile(`${statePath}.tmp`, `${JSON.stringify(fresh, null, 2)}\n`);
-    await rename(`${statePath}.tmp`, statePath);
-  }
-  await store.blobs.init();
-  let lines = 0;
-  const scan = await scanJournal(store.journalPath, ({ offset, length, value }) => {
-    lines += 1;
-    if (typeof value !== 'object' || value === null) {
-      throw new ExportError('store_corrupt', `${store.journalPath}: bad journal line at byte ${offset}`);
-    }
-    store.replay(offset, length, value as Record<string, unknown>);
-  });
-  store.tornBytes = scan.tornBytes;
-  store.resumed = lines > 0;
-  await store.attach(options);
-  return store;
 }

@@ -31,14 +31,12 @@ export class Progress implements ProgressSink {
   #current = 'preflight';
   #timer: NodeJS.Timeout | null = null;
   #startedAt: number;
-  #stageStartedAt: number;
   #lastLine = 0;
 
   constructor(opts: ProgressOptions) {
     this.#opts = opts;
     this.#now = opts.now ?? Date.now;
     this.#startedAt = this.#now();
-    this.#stageStartedAt = this.#startedAt;
   }
 
   stage(name: string): StageCounters {
@@ -57,7 +55,6 @@ export class Progress implements ProgressSink {
   /** Mark the start of a pipeline stage (preflight, collect, quiesce, seal, ship, verify). */
   enter(stage: string): void {
     this.#current = stage;
-    this.#stageStartedAt = this.#now();
     this.#emit('stage', true);
   }
 
@@ -122,8 +119,8 @@ export class Progress implements ProgressSink {
       if (tracked) backlog += listed - handled;
       done += handled;
     }
-    const stageElapsed = (this.#now() - this.#stageStartedAt) / 1000;
-    const itemRate = stageElapsed > 0 ? done / Math.max(elapsed, 1) : 0;
+    // ETA of the listed backlog at the item rate so far (lists have no totals, §4.1).
+    const itemRate = elapsed > 0 ? done / elapsed : 0;
     const eta = backlog > 0 && itemRate > 0 ? fmtDuration(backlog / itemRate) : '—';
     const line = `[${this.#current}] ${parts.join(' · ')} | ${requests} req, ${rate.toFixed(1)}/s | ETA ${eta} | ${fmtDuration(elapsed)}`;
     const width = (this.#opts.out as { columns?: number }).columns ?? 120;

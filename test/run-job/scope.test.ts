@@ -101,3 +101,25 @@ describe('preflight scopes', () => {
     expect((await h.stats()).total).toBe(0);
   });
 });
+
+describe('state bound to the spec', () => {
+  it('refuses state from a different spec unless forced, then starts over', async () => {
+    h = await harness({ include: ['projects'] });
+    expect((await run(h)).exitCode).toBe(0);
+    const { readFile, writeFile } = await import('node:fs/promises');
+    await writeFile(
+      h.specPath,
+      (await readFile(h.specPath, 'utf8')).replace('max_passes: 2', 'max_passes: 3'),
+    );
+    await expect(run(h)).rejects.toMatchObject({ code: 'spec_state_mismatch' });
+    const forced = await runJob({
+      specPath: h.specPath,
+      env: h.env,
+      sleep: instantSleep,
+      progress: 'off',
+      stopAfter: 'quiesce',
+      force: true,
+    });
+    expect([forced.exitCode, forced.resumed, forced.counts['project']]).toEqual([0, false, 4]);
+  });
+});

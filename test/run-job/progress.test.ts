@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { Progress } from '../../src/run/progress.js';
+
+function sink() {
+  const out: string[] = [];
+  return { out, stream: { write: (s: string) => out.push(s) } as unknown as NodeJS.WritableStream };
+}
+
+describe('progress', () => {
+  it('writes JSON log lines with the stage, counters and request rate when not on a TTY', () => {
+    const { out, stream } = sink();
+    let t = 0;
+    const p = new Progress({ mode: 'json', out: stream, requests: () => 120, now: () => t });
+    p.stage('chats').listed = 10;
+    p.stage('chats').fetched = 4;
+    t = 60_000;
+    p.enter('collect');
+    const line = JSON.parse(out.at(-1)!) as Record<string, unknown>;
+    expect(line).toMatchObject({
+      event: 'stage',
+      stage: 'collect',
+      requests: 120,
+      requests_per_s: 2,
+      elapsed_s: 60,
+    });
+    expect(line['counters']).toEqual({ chats: { listed: 10, fetched: 4, skipped: 0, gaps: 0, total: null } });
+  });
+
+  it('redraws one live line on a TTY with done/listed, rate and ETA', () => {
+    const { out, stream } = sink();
+    let t = 0;
+    const p = new Progress({ mode: 'tty', out: stream, requests: () => 30, now: () => t });
+    const c = p.stage('chats');
+    c.listed = 100;
+    c.fetched = 25;
+    t = 10_000;
+    p.enter('collect');
+    expect(out.at(-1)).toBe('\r\x1b[2K[collect] chats 25/100 | 30 req, 3.0/s | ETA 30s | 10s');
+    p.stop();
+    expect(out.at(-1)).toBe('\n');
+  });
+
+  it('is silent when off', () => {
+    const { out, stream } = sink();
+    const p = new Progress({ mode: 'off', out: stream, requests: () => 0 });
+    p.enter('collect');
+    p.note('x');
+    p.stop();
+    expect(out).toEqual([]);
+  });
+});

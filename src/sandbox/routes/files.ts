@@ -2,7 +2,7 @@
 import { artifactDigest, artifactText, blobChunks, blobDigest } from '../content.js';
 import { SCOPE } from '../keys.js';
 import { messageId } from '../messages.js';
-import type { ArtifactVersion, Blob, World } from '../model.js';
+import type { ArtifactVersion, Blob, Chat, World } from '../model.js';
 import { iso, uuidFromId } from '../random.js';
 import { canSeeOrg, json, type RequestContext, type Route } from '../http/context.js';
 import { notFound } from '../http/errors.js';
@@ -63,10 +63,12 @@ function artifactOr404(ctx: RequestContext): ArtifactVersion {
 function fileMetadata(ctx: RequestContext, b: Blob) {
   const world = ctx.state.world;
   const d = blobDigest(world.seed, b);
-  const uses = b.uses.filter((u) => {
-    const c = world.chats[u.chat];
-    return c !== undefined && (c.removedAt === null || c.removedAt > ctx.now);
-  });
+  const uses: { chat: Chat; msg: number }[] = [];
+  for (const u of b.uses) {
+    const chat = world.chats[u.chat];
+    if (chat !== undefined && (chat.removedAt === null || chat.removedAt > ctx.now))
+      uses.push({ chat, msg: u.msg });
+  }
   return {
     id: b.id,
     filename: b.filename,
@@ -74,8 +76,8 @@ function fileMetadata(ctx: RequestContext, b: Blob) {
     mime_type: b.mimeType,
     size_bytes: d.size,
     md5: d.md5Hex,
-    message_ids: [...new Set(uses.map((u) => messageId(world.seed, world.chats[u.chat] as never, u.msg)))],
-    claude_chat_ids: [...new Set(uses.map((u) => world.chats[u.chat]?.id ?? ''))],
+    message_ids: [...new Set(uses.map((u) => messageId(world.seed, u.chat, u.msg)))],
+    claude_chat_ids: [...new Set(uses.map((u) => u.chat.id))],
   };
 }
 

@@ -25,7 +25,8 @@ export type ProblemCode =
   | 'custody_missing'
   | 'custody_chain'
   | 'sidecar_missing'
-  | 'sidecar_mismatch';
+  | 'sidecar_mismatch'
+  | 'custody_beside';
 
 export interface VerifyProblem {
   readonly code: ProblemCode;

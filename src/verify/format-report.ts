@@ -8,7 +8,10 @@ export function formatVerifyReport(report: VerifyReport): string {
     lines.push(
       `OK ${report.target}: bag ${f.folder}, ${f.payloadFiles} payload files (${f.payloadBytes} bytes, Payload-Oxum ${f.payloadOxum ?? '-'}), ` +
         `${f.tagFiles} tag files, manifests ${f.manifests.join(', ')}, custody chain ${f.custodyEntries} entries` +
-        (report.sidecar === null ? '' : `, sidecar sha256 ${report.archiveSha256 ?? ''} matches`),
+        (report.sidecar === null ? '' : `, sidecar sha256 ${report.archiveSha256 ?? ''} matches`) +
+        (report.custodyBeside === null
+          ? ''
+          : `, custody log beside it intact (${report.custodyBeside.entries} entries)`),
     );
   } else {
     lines.push(`FAILED ${report.target}: ${report.problems.length} problem(s)`);

@@ -5,8 +5,9 @@
  * bad archive, only for a target that cannot be opened at all.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { verifyCustodyChain } from '../archive/custody-log.js';
 import { ExportError } from '../errors.js';
 import type { BagSource, VerifyProblem } from './bag-source.js';
 import { openDirSource } from './dir-source.js';
@@ -29,6 +30,11 @@ export interface VerifyReport {
   readonly ok: boolean;
   readonly archiveSha256: string | null;
   readonly sidecar: { readonly location: string; readonly sha256: string | null } | null;
+  /**
+   * The run's full custody log kept beside the archive (upload, read-back and verify entries
+   * after the seal), when there is one: its chain must hold and the bag's log must be its start.
+   */
+  readonly custodyBeside: { readonly location: string; readonly entries: number } | null;
   readonly facts: BagFacts;
   readonly problems: readonly VerifyProblem[];
 }
@@ -59,12 +65,25 @@ function parseSidecarText(text: string): { sha256: string; fileName: string } | 
 export async function verifyArchive(target: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   let source: BagSource;
   let readSidecar: (() => Promise<{ location: string; text: string | null }>) | null = null;
+  let readBeside: ((name: string) => Promise<{ location: string; text: string | null }>) | null = null;
   let zipName = basename(target);
   if (target.startsWith('s3://')) {
     const { bucket, key } = parseS3(target);
     const client = s3Client(options);
     source = await openS3Zip(client, bucket, key);
     zipName = basename(key);
+    const folder = key.includes('/') ? key.slice(0, key.lastIndexOf('/') + 1) : '';
+    readBeside = async (name) => {
+      const location = `s3://${bucket}/${folder}${name}`;
+      try {
+        const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `${folder}${name}` }));
+        return { location, text: (await object.Body?.transformToString('utf8')) ?? '' };
+      } catch (error) {
+        const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        if (status === 404 || status === 403) return { location, text: null };
+        throw error;
+      }
+    };
     readSidecar = async () => {
       const location = `s3://${bucket}/${key}.sha256`;
       try {
@@ -88,6 +107,14 @@ export async function verifyArchive(target: string, options: VerifyOptions = {})
     if (kind === 'dir') source = await openDirSource(target);
     else {
       source = await openLocalZip(target);
+      readBeside = async (name) => {
+        const location = join(dirname(target), name);
+        try {
+          return { location, text: await readFile(location, 'utf8') };
+        } catch {
+          return { location, text: null };
+        }
+      };
       readSidecar = async () => {
         const location = `${target}.sha256`;
         try {
@@ -99,7 +126,7 @@ export async function verifyArchive(target: string, options: VerifyOptions = {})
     }
   }
   try {
-    const { problems, facts } = await verifyBag(source);
+    const { problems, facts, custodyText } = await verifyBag(source);
     let archiveSha256: string | null = null;
     let sidecar: VerifyReport['sidecar'] = null;
     if (source.archiveSha256 !== undefined) {
@@ -142,8 +169,44 @@ export async function verifyArchive(target: string, options: VerifyOptions = {})
         }
       }
     }
-    return { target, kind: source.kind, ok: problems.length === 0, archiveSha256, sidecar, facts, problems };
+    let custodyBeside: VerifyReport['custodyBeside'] = null;
+    if (readBeside !== null) {
+      const found = await readBeside('custody.jsonl');
+      if (found.text !== null) {
+        custodyBeside = checkCustodyBeside(found.location, found.text, custodyText, problems);
+      }
+    }
+    return {
+      target,
+      kind: source.kind,
+      ok: problems.length === 0,
+      archiveSha256,
+      sidecar,
+      custodyBeside,
+      facts,
+      problems,
+    };
   } finally {
     await source.close();
   }
+}
+
+/** The beside log must be an intact chain that starts with exactly the bag's log. */
+function checkCustodyBeside(
+  location: string,
+  text: string,
+  inBag: string | null,
+  problems: VerifyProblem[],
+): { location: string; entries: number } {
+  const chain = verifyCustodyChain(text.split('\n'));
+  for (const p of chain.problems)
+    problems.push({ code: 'custody_beside', path: location, message: p.message });
+  if (inBag !== null && !text.startsWith(inBag)) {
+    problems.push({
+      code: 'custody_beside',
+      path: location,
+      message: 'does not start with the custody log sealed in the bag (reports/custody.jsonl)',
+    });
+  }
+  return { location, entries: chain.entries };
 }

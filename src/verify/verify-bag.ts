@@ -36,6 +36,8 @@ export interface BagFacts {
 export interface BagCheck {
   readonly problems: VerifyProblem[];
   readonly facts: BagFacts;
+  /** The bag's custody log text, for comparing with the fuller log kept beside the archive. */
+  readonly custodyText: string | null;
 }
 
 interface Digests {
@@ -286,6 +288,7 @@ export async function verifyBag(source: BagSource): Promise<BagCheck> {
 
   return {
     problems,
+    custodyText: custody ?? null,
     facts: {
       folder: source.folder,
       payloadFiles: payload.length,

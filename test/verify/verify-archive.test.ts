@@ -1,7 +1,8 @@
 import { copyFile, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CustodyLog } from '../../src/archive/custody-log.js';
 import type { WrittenArchive } from '../../src/sink/sink.js';
 import { verifyArchive } from '../../src/verify/verify-archive.js';
 import { PY_EXTRACT, python } from '../archive/fixtures.js';
@@ -160,6 +161,25 @@ describe('verifyArchive', () => {
     await copyFile(written.location, copy);
     expect(codes(await verifyArchive(copy))).toEqual([`sidecar_missing ${copy}.sha256`]);
     expect((await verifyArchive(copy, { sidecar: false })).ok).toBe(true);
+  });
+
+  it('checks the full custody log beside the archive: intact, and starting with the sealed one', async () => {
+    const folder = dirname(written.location);
+    const beside = join(folder, 'custody.jsonl');
+    await copyFile(join(dir, 'custody.jsonl'), beside);
+    const log = await CustodyLog.open(beside);
+    await log.append('upload', { sha256: written.sha256 });
+    await log.append('readback', { ok: true });
+    await log.close();
+    const good = await verifyArchive(written.location);
+    expect(good.problems).toEqual([]);
+    expect(good.custodyBeside).toEqual({ location: beside, entries: 5 });
+
+    const text = await readFile(beside, 'utf8');
+    await writeFile(beside, text.replace('"operator":"alice"', '"operator":"mallory"'));
+    const bad = await verifyArchive(written.location);
+    expect(codes(bad)).toEqual([`custody_beside ${beside}`, `custody_beside ${beside}`]);
+    await unlink(beside);
   });
 
   it('refuses a target that does not exist with a usage error', async () => {

@@ -275,7 +275,9 @@ export function send(
   stream.on('error', () => res.destroy());
   if (truncate) {
     // The chunked body stops early with no terminating chunk: the only sign of truncation (§3.15).
-    stream.on('end', () => res.socket?.destroy());
+    // End the socket (not destroy): what was written is flushed first, then the connection closes
+    // with no terminating chunk, so the client sees headers and a partial body, not a bare reset.
+    stream.on('end', () => res.socket?.end());
     stream.pipe(res, { end: false });
   } else {
     stream.pipe(res);

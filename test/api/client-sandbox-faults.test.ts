@@ -105,7 +105,10 @@ describe('client under sandbox faults', () => {
       expect(bad).toMatchObject({ code: 'checksum_mismatch', attempts: 4, retryable: true });
 
       const v = faults.in_flight_versions[0]!;
-      const r = await client.downloadCodeArtifactVersion(v.artifact_id, v.version_id, sink);
+      // multi-file versions answer 422 unless a ZIP is asked for (§3.15), so ask as the pipeline does
+      const r = await client.downloadCodeArtifactVersion(v.artifact_id, v.version_id, sink, {
+        multi_file_format: 'zip',
+      });
       expect(r.attempts).toBe(4);
       expect(ledger.slice(-4).map((e) => e.status)).toEqual([503, 503, 503, 200]);
     } finally {

@@ -51,6 +51,37 @@ async function extracted(name: string): Promise<string> {
   return join(out, FOLDER);
 }
 
+/** A minimal RFC 8493 validator, independent of our TypeScript: prints problems as JSON. */
+const PY_BAGIT_CHECK = `
+import hashlib, json, os, sys, urllib.parse
+root = sys.argv[1]; problems = []
+def h(path, algo):
+  d = hashlib.new(algo)
+  with open(os.path.join(root, path), 'rb') as f:
+    for chunk in iter(lambda: f.read(1 << 20), b''): d.update(chunk)
+  return d.hexdigest()
+def manifest(name):
+  out = {}
+  for line in open(os.path.join(root, name), encoding='utf-8').read().splitlines():
+    digest, path = line.split(None, 1)
+    out[path.replace('%0A', '\\n').replace('%0D', '\\r').replace('%25', '%')] = digest
+  return out
+payload = []
+for d, _, fs in os.walk(os.path.join(root, 'data')):
+  for f in fs: payload.append(os.path.relpath(os.path.join(d, f), root).replace(os.sep, '/'))
+for algo in ('sha256', 'md5'):
+  m = manifest('manifest-%s.txt' % algo)
+  if set(m) != set(payload): problems.append('manifest-%s: listed != present' % algo)
+  problems += ['%s %s' % (algo, p) for p, v in m.items() if os.path.exists(os.path.join(root, p)) and h(p, algo) != v]
+  for p, v in manifest('tagmanifest-%s.txt' % algo).items():
+    if h(p, algo) != v: problems.append('tag %s %s' % (algo, p))
+info = dict(l.split(': ', 1) for l in open(os.path.join(root, 'bag-info.txt'), encoding='utf-8').read().splitlines())
+size = sum(os.path.getsize(os.path.join(root, p)) for p in payload)
+if info['Payload-Oxum'] != '%d.%d' % (size, len(payload)): problems.append('oxum')
+if open(os.path.join(root, 'bagit.txt')).read() != 'BagIt-Version: 1.0\\nTag-File-Character-Encoding: UTF-8\\n': problems.append('bagit.txt')
+print(json.dumps({'problems': problems, 'files': len(payload)}))
+`;
+
 const codes = (r: { problems: readonly { code: string; path?: string }[] }): string[] =>
   r.problems.map((p) => `${p.code} ${p.path ?? ''}`.trim());
 
@@ -75,6 +106,12 @@ describe('verifyArchive', () => {
     const report = await verifyArchive(await extracted('clean'));
     expect(codes(report)).toEqual([]);
     expect(report.kind).toBe('dir');
+  });
+
+  it('passes an independent BagIt check written in Python (manifests, tag manifests, Payload-Oxum)', async () => {
+    const bag = await extracted('python-check');
+    const result = python<{ problems: string[]; files: number }>(PY_BAGIT_CHECK, bag);
+    expect(result).toEqual({ problems: [], files: 7 });
   });
 
   it('names the payload file when one byte of it is flipped inside the zip', async () => {

@@ -95,7 +95,7 @@ runBench('bench:e2e', 15 * 60_000, async () => {
   info('timeline (5 s buckets: attempts started, mean in flight):');
   for (const row of timeline(ledger, 5000))
     info(
-      `  +${row.from.toFixed(0).padStart(4)} s  ${String(row.starts).padStart(5)}  ${row.inFlight.toFixed(1)}`,
+      `  +${row.from.toFixed(0).padStart(4)} s  ${String(row.starts).padStart(5)}  ${row.inFlight.toFixed(1).padStart(5)}  ${row.top}`,
     );
   const custody = await readCustody(job.storeDir);
   const runStart = Date.parse(custody[0]!.at);

@@ -21,7 +21,7 @@ import { startRecordingProxy, type RecordingProxy } from './lib/recording-proxy.
 import { seededRandom } from './lib/rng.js';
 import { info, runBench, tempDir } from './lib/run-bench.js';
 import { hostSandbox } from './lib/sandbox-host.js';
-import { routeOf } from './lib/state-files.js';
+import { readCustody, routeOf } from './lib/state-files.js';
 
 const KILLS = 10;
 const SEED = Number(process.env.BENCH_SEED ?? 8);
@@ -90,37 +90,67 @@ runBench('bench:soak-crash', 8 * 60_000, async () => {
     });
   };
 
-  const refJob = await job('reference');
-  const refStart = Date.now();
-  const ref = finished(await run(refJob, 'reference'), 'uninterrupted run');
-  const firstRequest = proxy.seen.find((r) => r.label === 'reference')?.at ?? refStart;
-  const activeMs = Date.now() - firstRequest;
-  const reference = await readManifest(refJob.outDir);
-  info(
-    `reference: status=${ref.status} requests=${ref.requests} items fetched=${itemsFetched(proxy, 'reference').size} ` +
-      `active ${(activeMs / 1000).toFixed(1)} s, manifest ${reference.split('\n').length - 1} lines`,
-  );
+  // Two uninterrupted runs: the first warms the runtime (transpile cache, lazy imports) so the
+  // second's active time is what the killed runs will take; their manifests must agree too.
+  const uninterrupted = async (name: string): Promise<{ manifest: string; activeMs: number }> => {
+    const j = await job(name);
+    const r = finished(await run(j, name), `uninterrupted run ${name}`);
+    const activeMs = Date.now() - (proxy.seen.find((x) => x.label === name)?.at ?? Date.now());
+    const manifest = await readManifest(j.outDir);
+    info(
+      `${name}: status=${r.status} requests=${r.requests} items fetched=${itemsFetched(proxy, name).size} ` +
+        `active ${(activeMs / 1000).toFixed(1)} s (runJob ${(r.report.wallMs / 1000).toFixed(1)} s), manifest ${manifest.split('\n').length - 1} lines`,
+    );
+    return { manifest, activeMs };
+  };
+  const warmup = await uninterrupted('warm-up');
+  const { manifest: reference, activeMs } = await uninterrupted('reference');
+  info(`the two uninterrupted manifests are ${warmup.manifest === reference ? 'identical' : 'DIFFERENT'}`);
+  if (warmup.manifest !== reference) throw new Error('uninterrupted runs disagree: nothing to compare with');
 
+  // Each kill point is a fraction of the run's active time. Run times vary with machine load, so
+  // when a run ends before its kill, the estimate shrinks to that run's time and the point is
+  // drawn again on a fresh job (at most 3 tries per point).
   const random = seededRandom(SEED);
+  let estimateMs = activeMs;
   let identical = 0;
   let refetched = 0;
   for (let i = 0; i < KILLS; i += 1) {
-    const at = Math.round(((i + random()) / KILLS) * activeMs);
-    const j = await job(`kill-${i}`);
-    const killed = await run(j, `kill-${i}`, at);
+    const fraction = (i + random()) / KILLS;
+    let j: BenchJob | undefined;
+    let killed: ExporterRun | undefined;
+    let at = 0;
+    let label = '';
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      at = Math.round(fraction * estimateMs);
+      j = await job(`kill-${i}-${attempt}`);
+      label = `kill-${i}-${attempt}`;
+      const seenBefore = proxy.seen.length;
+      killed = await run(j, label, at);
+      if (killed.signal === 'SIGKILL') break;
+      const first = proxy.seen[seenBefore]?.at ?? Date.now();
+      estimateMs = Math.min(estimateMs, Date.now() - first);
+      info(
+        `kill ${i}: the run ended before +${(at / 1000).toFixed(2)} s; run time estimate now ${(estimateMs / 1000).toFixed(1)} s`,
+      );
+    }
+    if (j === undefined || killed === undefined) continue;
     const wasKilled = killed.signal === 'SIGKILL';
     const durable = await journalRecords(j.storeDir);
-    const before = itemsFetched(proxy, `kill-${i}`);
+    const custody = await readCustody(j.storeDir).catch(() => []);
+    const stage = custody.at(-1);
+    const before = itemsFetched(proxy, label);
     const head =
-      `kill ${i}: at +${(at / 1000).toFixed(2)} s ${wasKilled ? 'SIGKILL' : `(run ended first: exit ${killed.code})`}; ` +
-      `killed run fetched ${before.size} items, ${durable} records durable in its journal; `;
+      `kill ${i}: at +${(at / 1000).toFixed(2)} s ${wasKilled ? 'SIGKILL' : `(run ended first: exit ${killed.code}, runJob ${((killed.report?.wallMs ?? 0) / 1000).toFixed(1)} s)`}; ` +
+      `killed run fetched ${before.size} items, ${durable} records durable in its journal, ` +
+      `last custody entry ${stage === undefined ? '-' : `${stage.event}${typeof stage.data['stage'] === 'string' ? `:${stage.data['stage']}` : ''}`}; `;
     const resumedRun = await run(j, `resume-${i}`);
     const again = [...itemsFetched(proxy, `resume-${i}`)].filter((p) => before.has(p));
     refetched += again.length;
     const result = resumedRun.report?.result;
     if (result == null || result.exitCode !== 0) {
       info(
-        `${head}resume FAILED (exit ${resumedRun.code}): ${resumedRun.report?.error?.message ?? resumedRun.stderr.slice(-500)}`,
+        `${head}resume FAILED: ${resumedRun.report?.error?.message ?? `exit ${resumedRun.code} ${resumedRun.stderr.slice(-500)}`}`,
       );
       continue;
     }

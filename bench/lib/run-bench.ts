@@ -42,10 +42,11 @@ class CleanupStack {
 
 export const cleanup = new CleanupStack();
 
-/** A temp dir removed when the bench ends. */
+/** A temp dir removed when the bench ends (kept, for a post-mortem, when BENCH_KEEP=1). */
 export async function tempDir(label: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), `bench-${label}-`));
-  cleanup.add(() => rm(dir, { recursive: true, force: true }));
+  if (process.env.BENCH_KEEP === '1') info(`keeping ${dir}`);
+  else cleanup.add(() => rm(dir, { recursive: true, force: true }));
   return dir;
 }
 

@@ -92,6 +92,12 @@ export class S3Sink implements Sink {
     this.root = `s3://${options.bucket}${options.prefix === '' ? '' : `/${options.prefix}`}`;
   }
 
+  /** The options in force (for logs and the custody record; holds no secret). */
+  get settings(): Omit<S3SinkOptions, 'client'> {
+    const { client: _client, ...rest } = this.o;
+    return rest;
+  }
+
   key(relative: string): string {
     return this.o.prefix === '' ? relative : `${this.o.prefix}/${relative}`;
   }

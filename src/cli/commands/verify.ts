@@ -20,8 +20,8 @@ export function registerVerifyCommand(program: Command): void {
   program
     .command('verify')
     .description(
-      'Verify a sealed archive: BagIt completeness and validity (manifests, tag manifest, Payload-Oxum,\n' +
-        'bag-info), the custody chain, and the .sha256 sidecar. Reads a zip, an extracted folder, or\n' +
+      'Verify a sealed archive: BagIt completeness and validity (manifests, tag manifest, Payload-Oxum, ' +
+        'bag-info), the custody chain, and the .sha256 sidecar. Reads a zip, an extracted folder, or ' +
         'streams s3://bucket/key with ranged reads (credentials and region from the AWS environment).',
     )
     .argument('<archive>', 'a .zip file, an extracted bag folder, or s3://bucket/key.zip')

@@ -7,7 +7,7 @@ import { createComplianceClient, type ComplianceClientOptions } from './api/inde
 import type { S3Client } from '@aws-sdk/client-s3';
 import { buildPlan } from './plan/index.js';
 import type { ExportPlan } from './plan/types.js';
-import { probeScopes, readApiKey } from './run/preflight.js';
+import { clientOptionsFromSpec, probeScopes, readApiKey } from './run/preflight.js';
 import { applyOverrides, loadSpecFile } from './spec/index.js';
 import type { LoadedSpec, SpecOverrides } from './spec/types.js';
 import { checkDestinationReadOnly } from './survey/check-destination.js';
@@ -43,15 +43,8 @@ export async function planJob(options: PlanJobOptions): Promise<PlanJobResult> {
   const apiKey = readApiKey(spec, env);
   const client = createComplianceClient({
     ...options.client,
-    baseUrl: spec.source.base_url,
+    ...clientOptionsFromSpec(spec),
     apiKey,
-    requestsPerMinute: spec.source.requests_per_minute,
-    maxInFlight: spec.source.max_concurrency,
-    timeouts: {
-      connectMs: spec.source.timeouts.connect_ms,
-      headersMs: spec.source.timeouts.headers_ms,
-      bodyIdleMs: spec.source.timeouts.body_idle_ms,
-    },
   });
   try {
     const pre = await probeScopes(client, spec, options.signal);

@@ -15,7 +15,7 @@ import { EXIT, ExportError } from './errors.js';
 import { applyOverrides, loadSpecFile } from './spec/index.js';
 import type { LoadedSpec, SpecOverrides } from './spec/types.js';
 import { openStore, type StagingStore } from './store/index.js';
-import { checkLocalDestination, probeScopes, readApiKey } from './run/preflight.js';
+import { checkLocalDestination, clientOptionsFromSpec, probeScopes, readApiKey } from './run/preflight.js';
 import { Progress, type ProgressMode } from './run/progress.js';
 import { archiveRefOf, finishRun, requestSummary, type FinishResult } from './run/finish.js';
 import { CustodyLog } from './archive/custody-log.js';
@@ -105,15 +105,8 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
   const custody = await CustodyLog.open(join(store.dir, 'custody.jsonl'), { now });
   const client: ComplianceClient = createComplianceClient({
     ...options.client,
-    baseUrl: spec.source.base_url,
+    ...clientOptionsFromSpec(spec),
     apiKey,
-    requestsPerMinute: spec.source.requests_per_minute,
-    maxInFlight: spec.source.max_concurrency,
-    timeouts: {
-      connectMs: spec.source.timeouts.connect_ms,
-      headersMs: spec.source.timeouts.headers_ms,
-      bodyIdleMs: spec.source.timeouts.body_idle_ms,
-    },
     ledger: jsonlLedger(ledger),
   });
   const mode: ProgressMode =

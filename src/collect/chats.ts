@@ -15,6 +15,7 @@ import type { ArtifactRef, Chat, ChatListParams, FileRef } from '../api/index.js
 import type { TimeRange } from '../api/types.js';
 import { safeSegment } from '../archive/safe-name.js';
 import type { TimeWindow } from '../spec/types.js';
+import { inWindow } from '../spec/time-window.js';
 import { fetchArtifactVersion, fetchFile, fetchGeneratedFile } from './chat-attachments.js';
 import { includes, put, recordFailure, type CollectContext } from './context.js';
 import { forEachBounded } from './fan-out.js';
@@ -22,17 +23,6 @@ import { trackedItems, WalkCheckpoint, type WalkItem } from './walk-checkpoint.j
 
 const STAGE = 'chats';
 const MAX_USER_IDS = 10;
-
-function inWindow(ts: string | null | undefined, w: TimeWindow | undefined): boolean {
-  if (w === undefined) return true;
-  if (ts === null || ts === undefined) return false;
-  const t = Date.parse(ts);
-  if (w.gte !== undefined && t < Date.parse(w.gte)) return false;
-  if (w.gt !== undefined && t <= Date.parse(w.gt)) return false;
-  if (w.lt !== undefined && t >= Date.parse(w.lt)) return false;
-  if (w.lte !== undefined && t > Date.parse(w.lte)) return false;
-  return true;
-}
 
 function range(w: TimeWindow): TimeRange {
   return { ...w };

@@ -8,12 +8,28 @@
 import { access, mkdir, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { ComplianceClient, Page } from '../api/index.js';
+import type { ComplianceClient, ComplianceClientOptions, Page } from '../api/index.js';
 import { ExportError } from '../errors.js';
 import { parseDestinationUri } from '../spec/index.js';
 import type { ContentKind, ResolvedJobSpec } from '../spec/types.js';
 
 /** Read the key from the environment; never echo it. */
+/** The client settings a spec decides (base URL, budget, concurrency, timeouts); the key is separate. */
+export function clientOptionsFromSpec(
+  spec: ResolvedJobSpec,
+): Pick<ComplianceClientOptions, 'baseUrl' | 'requestsPerMinute' | 'maxInFlight' | 'timeouts'> {
+  return {
+    baseUrl: spec.source.base_url,
+    requestsPerMinute: spec.source.requests_per_minute,
+    maxInFlight: spec.source.max_concurrency,
+    timeouts: {
+      connectMs: spec.source.timeouts.connect_ms,
+      headersMs: spec.source.timeouts.headers_ms,
+      bodyIdleMs: spec.source.timeouts.body_idle_ms,
+    },
+  };
+}
+
 export function readApiKey(spec: ResolvedJobSpec, env: NodeJS.ProcessEnv): string {
   const name = spec.source.api_key_env;
   const key = env[name];

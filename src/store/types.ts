@@ -1,25 +1,7 @@
 /** Shapes of what the collection stages hand the staging store, and of the journal lines. */
 
-/** Every kind of record the export stages. */
-export type RecordKind =
-  | 'organization'
-  | 'user'
-  | 'role'
-  | 'group'
-  | 'group_member'
-  | 'setting'
-  | 'activity'
-  | 'chat'
-  | 'file'
-  | 'generated_file'
-  | 'chat_artifact'
-  | 'project'
-  | 'project_attachment'
-  | 'project_collaborator'
-  | 'project_document'
-  | 'code_artifact'
-  | 'code_artifact_version'
-  | 'session';
+/** Every kind of record the export stages: exactly the kinds an `items.csv` row can have. */
+export type RecordKind = ItemKind;
 
 /** One payload file of a record: its path under the bag's `data/` and the blob holding its bytes. */
 export interface StagedFile {
@@ -58,7 +40,7 @@ export type PutOutcome = 'new' | 'version' | 'duplicate' | 'stale' | 'excluded';
 
 /** Reason codes and drift changes are the archive's report vocabulary (src/archive/report-rows.ts). */
 export type { DriftChange, ExceptionReason } from '../archive/report-rows.js';
-import type { DriftChange, ExceptionReason } from '../archive/report-rows.js';
+import type { DriftChange, ExceptionReason, ItemKind } from '../archive/report-rows.js';
 
 export interface ExceptionInput {
   readonly kind: RecordKind | 'custodian' | 'scope';

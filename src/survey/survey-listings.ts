@@ -18,7 +18,8 @@ import type {
   SurveyTally,
   SurveyWalk,
 } from '../plan/types.js';
-import type { ResolvedJobSpec, TimeWindow } from '../spec/types.js';
+import type { ResolvedJobSpec } from '../spec/types.js';
+import { inWindow } from '../spec/time-window.js';
 
 export interface SurveyInput {
   readonly client: ComplianceClient;
@@ -55,17 +56,6 @@ class Tallies {
   list(): SurveyTally[] {
     return [...this.#map.values()];
   }
-}
-
-function inWindow(ts: string | null | undefined, w: TimeWindow | undefined): boolean {
-  if (w === undefined) return true;
-  if (ts === null || ts === undefined) return false;
-  const t = Date.parse(ts);
-  if (w.gte !== undefined && t < Date.parse(w.gte)) return false;
-  if (w.gt !== undefined && t <= Date.parse(w.gt)) return false;
-  if (w.lt !== undefined && t >= Date.parse(w.lt)) return false;
-  if (w.lte !== undefined && t > Date.parse(w.lte)) return false;
-  return true;
 }
 
 /** Walk every page, handing items to `each`; returns the walk's page and item counts. */

@@ -63,6 +63,10 @@ runBench('bench:soak-faults', 12 * 60_000, async () => {
     info(`checked against the truth: ${JSON.stringify(coverage.checked)}`);
     for (const e of coverage.exceptions) info(`exception: ${e.kind} ${e.id} ${e.reason}`);
     for (const l of coverage.lost.slice(0, 30)) info(`LOST: ${l}`);
+    const named = coverage.exceptions.map((e) => `${e.kind} ${e.id} ${e.reason}`).sort();
+    info(
+      `the exceptions are ${JSON.stringify(named) === JSON.stringify([...injected].sort()) ? 'exactly' : 'NOT exactly'} the injected permanent failures`,
+    );
     if (!verified.ok) throw new Error(`the archive does not verify: ${JSON.stringify(verified.problems)}`);
     return {
       lost: coverage.lost.length,

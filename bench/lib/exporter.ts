@@ -28,11 +28,6 @@ export interface ExporterOptions {
   readonly onStart?: (child: ChildProcess) => void;
 }
 
-const live = new Set<ChildProcess>();
-cleanup.add(() => {
-  for (const child of live) child.kill('SIGKILL');
-});
-
 export function runExporter(options: ExporterOptions): Promise<ExporterRun> {
   return new Promise((resolve, reject) => {
     const child = fork(CHILD, [JSON.stringify({ specPath: options.specPath, baseline: options.baseline })], {
@@ -40,7 +35,10 @@ export function runExporter(options: ExporterOptions): Promise<ExporterRun> {
       env: { ...process.env, [KEY_ENV]: options.apiKey, NODE_OPTIONS: '' },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
-    live.add(child);
+    // Registered after the sandbox and temp dirs, so (newest first) it is killed before they go.
+    cleanup.add(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
     let report: ChildReport | null = null;
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => {
@@ -50,12 +48,10 @@ export function runExporter(options: ExporterOptions): Promise<ExporterRun> {
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
     child.on('error', (e) => {
       clearTimeout(timer);
-      live.delete(child);
       reject(e);
     });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      live.delete(child);
       resolve({ code, signal, report, stderr });
     });
     options.onStart?.(child);

@@ -65,8 +65,9 @@ export function runBench(name: string, deadlineMs: number, body: () => Promise<F
   };
   const timer = setTimeout(() => void finish(1, `deadline of ${deadlineMs / 1000} s passed`), deadlineMs);
   timer.unref();
+  // `on`, not `once`: a second Ctrl-C during cleanup must not kill the process half-way.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void finish(130, `stopped by ${signal}`));
+    process.on(signal, () => void finish(130, `stopped by ${signal}`));
   }
   const started = Date.now();
   body().then(

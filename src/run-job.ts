@@ -17,7 +17,8 @@ import type { LoadedSpec, SpecOverrides } from './spec/types.js';
 import { openStore, type StagingStore } from './store/index.js';
 import { checkLocalDestination, clientOptionsFromSpec, probeScopes, readApiKey } from './run/preflight.js';
 import { Progress, type ProgressMode } from './run/progress.js';
-import { archiveRefOf, finishRun, requestSummary, type FinishResult } from './run/finish.js';
+import { archiveRefOf, finishRun, requestSummary, type FinishResult, type FinishStep } from './run/finish.js';
+import { shippingIntentOf } from './run/adopt-archive.js';
 import { CustodyLog } from './archive/custody-log.js';
 import { createSink } from './sink/create-sink.js';
 import type { Sink } from './sink/sink.js';
@@ -46,6 +47,8 @@ export interface RunJobOptions {
   readonly stopAfter?: 'quiesce' | 'verify';
   /** Shown in the resume hint. */
   readonly commandLine?: string;
+  /** Called after each finish step (tests simulate a kill there by throwing). */
+  readonly afterFinishStep?: (step: FinishStep) => Promise<void> | void;
 }
 
 export interface RunJobResult {
@@ -150,8 +153,13 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     }
     const cut = store.cut!;
     const shipped = store.meta('shipped') !== undefined;
+    const ref = archiveRefOf(spec, cut);
+    // A run killed while shipping may have left its archive there: finishRun adopts or refuses it.
+    const shipping = shippingIntentOf(store.meta('shipping'))?.runId === ref.runId;
     const checks =
-      shipped || options.stopAfter === 'quiesce' ? [] : await sink.preflight(archiveRefOf(spec, cut));
+      shipped || options.stopAfter === 'quiesce'
+        ? []
+        : await sink.preflight(ref, { allowExisting: shipping });
     await custody.append('preflight', {
       asOfCut: cut,
       include: pre.include,
@@ -202,7 +210,18 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     });
     if (options.stopAfter !== 'quiesce') {
       progress.enter('seal');
-      archive = await finishRun({ store, loaded, client, progress, now, runSpec, quiescence, custody, sink });
+      archive = await finishRun({
+        store,
+        loaded,
+        client,
+        progress,
+        now,
+        runSpec,
+        quiescence,
+        custody,
+        sink,
+        ...(options.afterFinishStep !== undefined ? { afterStep: options.afterFinishStep } : {}),
+      });
     }
   } catch (error) {
     if (!isInterrupt(error, options.signal)) {

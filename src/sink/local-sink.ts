@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ExportError } from '../errors.js';
-import { HashStream } from './hash-stream.js';
+import { HashStream, type StreamDigest } from './hash-stream.js';
 import {
   archiveFileName,
   archiveRelativePath,
@@ -19,6 +19,7 @@ import {
   sidecarText,
   type ArchiveRef,
   type PreflightCheck,
+  type PreflightOptions,
   type ReadBackResult,
   type Sink,
   type WrittenArchive,
@@ -35,7 +36,7 @@ export class LocalSink implements Sink {
     return join(this.root, archiveRelativePath(ref));
   }
 
-  async preflight(ref: ArchiveRef): Promise<readonly PreflightCheck[]> {
+  async preflight(ref: ArchiveRef, options: PreflightOptions = {}): Promise<readonly PreflightCheck[]> {
     const checks: PreflightCheck[] = [];
     const dir = dirname(this.locationOf(ref));
     try {
@@ -49,12 +50,18 @@ export class LocalSink implements Sink {
       );
     }
     if (await exists(this.locationOf(ref))) {
-      throw new ExportError(
-        'destination_exists',
-        `${this.locationOf(ref)} already exists; refusing to overwrite an archive`,
-      );
-    }
-    checks.push({ check: 'not_exists', ok: true, detail: this.locationOf(ref) });
+      if (options.allowExisting !== true) {
+        throw new ExportError(
+          'destination_exists',
+          `${this.locationOf(ref)} already exists; refusing to overwrite an archive`,
+        );
+      }
+      checks.push({
+        check: 'not_exists',
+        ok: false,
+        detail: `${this.locationOf(ref)} exists (left by the interrupted run; adopted only if it matches)`,
+      });
+    } else checks.push({ check: 'not_exists', ok: true, detail: this.locationOf(ref) });
     const probe = join(dir, `.preflight-${process.pid}-${randomBytes(4).toString('hex')}`);
     try {
       const handle = await open(probe, 'wx');
@@ -132,6 +139,19 @@ export class LocalSink implements Sink {
       problems,
     };
   }
+
+  async digestStored(ref: ArchiveRef): Promise<WrittenArchive | null> {
+    const location = this.locationOf(ref);
+    const digest = await localDigest(location);
+    return digest === null ? null : { location, sidecarLocation: `${location}.sha256`, ...digest };
+  }
+}
+
+async function localDigest(path: string): Promise<StreamDigest | null> {
+  if (!(await exists(path))) return null;
+  const hasher = new HashStream();
+  await pipeline(createReadStream(path), hasher, drain);
+  return hasher.digest();
 }
 
 async function drain(source: AsyncIterable<unknown>): Promise<void> {

@@ -15,6 +15,7 @@ import {
   AbortMultipartUploadCommand,
   CreateMultipartUploadCommand,
   GetBucketVersioningCommand,
+  GetObjectCommand,
   GetObjectLockConfigurationCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -33,6 +34,7 @@ import {
   sidecarText,
   type ArchiveRef,
   type PreflightCheck,
+  type PreflightOptions,
   type ReadBackResult,
   type Sink,
   type WrittenArchive,
@@ -119,7 +121,7 @@ export class S3Sink implements Sink {
     };
   }
 
-  async preflight(ref: ArchiveRef): Promise<readonly PreflightCheck[]> {
+  async preflight(ref: ArchiveRef, options: PreflightOptions = {}): Promise<readonly PreflightCheck[]> {
     const { client, bucket } = this.o;
     const checks: PreflightCheck[] = [];
     try {
@@ -177,7 +179,7 @@ export class S3Sink implements Sink {
     }
     const key = this.key(archiveRelativePath(ref));
     const existing = await this.head(key);
-    if (existing === 'exists') {
+    if (existing === 'exists' && options.allowExisting !== true) {
       throw new ExportError(
         'destination_exists',
         `${this.locationOf(ref)} already exists; refusing to overwrite an archive`,
@@ -185,9 +187,13 @@ export class S3Sink implements Sink {
     }
     checks.push({
       check: 'not_exists',
-      ok: true,
+      ok: existing !== 'exists',
       detail:
-        existing === 'missing' ? key : `${key} (cannot tell: 403; If-None-Match still guards the write)`,
+        existing === 'exists'
+          ? `${key} exists (left by the interrupted run; adopted only if it matches)`
+          : existing === 'missing'
+            ? key
+            : `${key} (cannot tell: 403; If-None-Match still guards the write)`,
     });
     // A multipart upload that is created and aborted proves s3:PutObject (and, with SSE-KMS,
     // kms:GenerateDataKey) without leaving an object behind, even in a bucket with default retention.
@@ -350,5 +356,26 @@ export class S3Sink implements Sink {
 
   async readBack(ref: ArchiveRef, written: WrittenArchive): Promise<ReadBackResult> {
     return readBackS3(this.o, this.key(archiveRelativePath(ref)), archiveFileName(ref), written);
+  }
+
+  async digestStored(ref: ArchiveRef): Promise<WrittenArchive | null> {
+    const key = this.key(archiveRelativePath(ref));
+    let object;
+    try {
+      object = await this.o.client.send(new GetObjectCommand({ Bucket: this.o.bucket, Key: key }));
+    } catch (error) {
+      if (status(error) === 404 || (error as AwsErrorLike).name === 'NoSuchKey') return null;
+      throw new ExportError('destination_unreachable', `GetObject ${key}: ${describe(error)}`, {
+        cause: error,
+      });
+    }
+    const hasher = new HashStream();
+    for await (const chunk of (object.Body as Readable).pipe(hasher)) void chunk;
+    return {
+      location: `s3://${this.o.bucket}/${key}`,
+      sidecarLocation: `s3://${this.o.bucket}/${key}.sha256`,
+      ...hasher.digest(),
+      ...(object.VersionId === undefined ? {} : { versionId: object.VersionId }),
+    };
   }
 }

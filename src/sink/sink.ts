@@ -23,6 +23,15 @@ export interface PreflightCheck {
   readonly detail: string;
 }
 
+export interface PreflightOptions {
+  /**
+   * An archive for `ref` may already be there (a resumed run that was shipping it when it was
+   * killed): record it instead of throwing `destination_exists`. The caller must then adopt or
+   * refuse it; nothing is ever overwritten either way.
+   */
+  readonly allowExisting?: boolean;
+}
+
 export interface WrittenArchive {
   /** `s3://bucket/key` or an absolute file path. */
   readonly location: string;
@@ -56,7 +65,7 @@ export interface Sink {
    * Object Lock) when asked, the credentials can write, and the archive does not exist yet.
    * Throws `destination_unreachable` or `destination_exists`; returns the checks it ran.
    */
-  preflight(ref: ArchiveRef): Promise<readonly PreflightCheck[]>;
+  preflight(ref: ArchiveRef, options?: PreflightOptions): Promise<readonly PreflightCheck[]>;
   /**
    * Streams `body` (the zip) to the destination, hashing it on the way, then writes the
    * `.sha256` sidecar. On failure the partial upload is aborted and `body` destroyed.
@@ -71,6 +80,12 @@ export interface Sink {
   ): Promise<string>;
   /** Checks what is stored against what was written. */
   readBack(ref: ArchiveRef, written: WrittenArchive): Promise<ReadBackResult>;
+  /**
+   * Reads the archive already stored for `ref` and hashes it as `writeArchive` would have (size,
+   * SHA-256, CRC32), so a resumed run can adopt an archive its killed predecessor wrote.
+   * `null` when there is none.
+   */
+  digestStored(ref: ArchiveRef): Promise<WrittenArchive | null>;
 }
 
 export function archiveFileName(ref: ArchiveRef): string {

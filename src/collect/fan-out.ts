@@ -127,3 +127,38 @@ export async function forEachBounded<T>(
     // results are not needed; draining keeps the read-ahead window moving
   }
 }
+
+/**
+ * Pull the next element of `source` while the consumer works on the current one: at most ONE
+ * element of read-ahead. A listing walk then fetches its next page while the current page's items
+ * are processed, instead of letting the job's budget sit idle until its buffer is empty. The source
+ * is never called concurrently (a generator queues `next` calls anyway), so a page walk still
+ * requests its cursors one after another and each retry reuses its cursor. A failed prefetch
+ * surfaces only when the consumer asks for that element.
+ */
+export async function* prefetchOne<T>(source: AsyncIterable<T>): AsyncGenerator<T, void, undefined> {
+  const iterator = source[Symbol.asyncIterator]();
+  let pending: Promise<IteratorResult<T>> | null = iterator.next();
+  // Kept from an unhandled rejection if the consumer stops before asking for it.
+  pending.catch(() => undefined);
+  let exhausted = false;
+  try {
+    for (;;) {
+      const next: IteratorResult<T> = await pending;
+      pending = null;
+      if (next.done === true) {
+        exhausted = true;
+        return;
+      }
+      pending = iterator.next();
+      pending.catch(() => undefined);
+      yield next.value;
+    }
+  } finally {
+    if (!exhausted) {
+      // Let the prefetch settle (a generator queues `return` behind it anyway), then close.
+      if (pending !== null) await pending.catch(() => undefined);
+      await iterator.return?.();
+    }
+  }
+}

@@ -34,7 +34,16 @@ function passDoneKey(pass: number): string {
   return `pass_${pass}_changed`;
 }
 
-/** Pass 1: every included kind, in dependency order. */
+/**
+ * Pass 1: every included kind, all stages at once. They share the ONE client, so its budget and
+ * its in-flight cap (`max_concurrency`) bound the whole pass, not each stage; each stage keeps its
+ * own bounded fan-out and read-ahead, so memory stays bounded too. Run one after another, the
+ * budget drained to zero at every stage boundary.
+ *
+ * Ordering: what the stages need from the directory (selected org uuids, custodian ids) is
+ * resolved before this is called (`resolveOrganizations` / `resolveCustodians` in run-job), and no
+ * stage reads the directory stage's rows, so the directory stage runs alongside the others.
+ */
 export async function collectFirstPass(
   ctx: CollectContext,
   orgs: readonly Organization[],
@@ -46,14 +55,52 @@ export async function collectFirstPass(
   if (ctx.store.resumed) await retryGaps(ctx);
   if (ctx.store.meta(passStartKey(1)) === undefined) ctx.store.setMeta(passStartKey(1), now().toISOString());
   if (ctx.store.meta(passDoneKey(1)) !== undefined) return;
-  await collectDirectory(ctx, orgs, rawOrgs);
-  await collectChats(ctx);
-  await collectProjects(ctx);
-  await collectCodeArtifacts(ctx);
-  await collectActivities(ctx);
-  await collectSessions(ctx);
+  await runStages(ctx, [
+    () => collectDirectory(ctx, orgs, rawOrgs),
+    () => collectChats(ctx),
+    () => collectProjects(ctx),
+    () => collectCodeArtifacts(ctx),
+    () => collectActivities(ctx),
+    () => collectSessions(ctx),
+  ]);
   ctx.store.setMeta(passDoneKey(1), ctx.changed);
   await ctx.store.flush();
+}
+
+/**
+ * Run stages concurrently and return only when every one of them has settled, so nothing writes
+ * to the store after the caller moves on (closing it, or reporting an interrupt). The first stage
+ * to fail stops its siblings: for the duration, `ctx.signal` is replaced by one that also aborts
+ * on that failure, so their in-flight requests end and their errors count as fatal (no gap is
+ * recorded for work cut short, no checkpoint advances). The first failure is what is thrown.
+ */
+export async function runStages(
+  ctx: CollectContext,
+  stages: readonly (() => Promise<void>)[],
+): Promise<void> {
+  const outer = ctx.signal;
+  const stop = new AbortController();
+  const signal = outer === undefined ? stop.signal : AbortSignal.any([outer, stop.signal]);
+  const mutable = ctx as { signal: AbortSignal | undefined };
+  mutable.signal = signal;
+  let first: { error: unknown } | null = null;
+  try {
+    await Promise.all(
+      stages.map(async (stage) => {
+        try {
+          await stage();
+        } catch (error) {
+          if (first === null) {
+            first = { error };
+            stop.abort(error);
+          }
+        }
+      }),
+    );
+  } finally {
+    mutable.signal = outer;
+  }
+  if (first !== null) throw (first as { error: unknown }).error;
 }
 
 /** Re-enumerate until nothing new shows up, or `max_passes`. */

@@ -6,6 +6,7 @@
  */
 import type { Page } from '../api/paginate.js';
 import type { StagingStore } from '../store/index.js';
+import { prefetchOne } from './fan-out.js';
 
 interface OpenPage {
   readonly cursor: string | null;
@@ -62,14 +63,18 @@ export class WalkCheckpoint {
 }
 
 /**
- * Flatten a page walk into items, each with a `finish` that advances the walk's checkpoint. Pages
- * are pulled lazily, so the fan-out's read-ahead bound holds for the whole walk.
+ * Flatten a page walk into items, each with a `finish` that advances the walk's checkpoint. The
+ * next page is fetched while the current page's items are handed out (one page of read-ahead, so
+ * the budget does not drain at every page boundary); beyond that pages are pulled lazily, so the
+ * fan-out's read-ahead bound holds for the whole walk. A page is registered with the checkpoint
+ * only when its first item is handed out, so checkpoints still advance in page order and only past
+ * pages whose items are all stored.
  */
 export async function* trackedItems<T>(
   pages: AsyncIterable<Page<T>>,
   checkpoint: WalkCheckpoint,
 ): AsyncGenerator<WalkItem<T>, void, undefined> {
-  for await (const page of pages) {
+  for await (const page of prefetchOne(pages)) {
     const finishers = checkpoint.open(page);
     for (let i = 0; i < page.items.length; i += 1) {
       yield {

@@ -90,32 +90,42 @@ export interface PreflightResult {
   readonly gaps: ScopeGap[];
 }
 
-/** Probe the key against every included kind: one request each, the first page only. */
+/**
+ * Probe the key against every included kind: one request each, the first page only. The probes go
+ * out together (each is one request through the shared budget); their outcomes are then judged in
+ * the fixed order of PROBES, so the gaps and the error reported do not depend on response timing.
+ */
 export async function probeScopes(
   client: ComplianceClient,
   spec: ResolvedJobSpec,
   signal?: AbortSignal,
 ): Promise<PreflightResult> {
   const wanted = new Set(spec.scope.include);
-  const gaps: ScopeGap[] = [];
-  for (const probe of PROBES) {
-    const kinds = probe.kinds.filter((k) => wanted.has(k));
-    if (kinds.length === 0) continue;
-    try {
+  const planned = PROBES.map((probe) => ({ probe, kinds: probe.kinds.filter((k) => wanted.has(k)) })).filter(
+    (p) => p.kinds.length > 0,
+  );
+  const outcomes = await Promise.allSettled(
+    planned.map(async ({ probe }) => {
       for await (const _page of probe.run(client, signal)) break;
-    } catch (error) {
-      const code = (error as ExportError).code;
-      if (code === 'scope_missing') {
-        for (const kind of kinds) gaps.push({ kind, scope: probe.scope, detail: (error as Error).message });
-        continue;
-      }
-      if (code === 'api_key_rejected') {
-        throw new ExportError('api_key_rejected', `the API key in ${spec.source.api_key_env} was rejected`, {
-          cause: error,
-        });
-      }
-      throw error;
+    }),
+  );
+  const gaps: ScopeGap[] = [];
+  for (let i = 0; i < planned.length; i += 1) {
+    const outcome = outcomes[i]!;
+    if (outcome.status === 'fulfilled') continue;
+    const { probe, kinds } = planned[i]!;
+    const error: unknown = outcome.reason;
+    const code = (error as ExportError).code;
+    if (code === 'scope_missing') {
+      for (const kind of kinds) gaps.push({ kind, scope: probe.scope, detail: (error as Error).message });
+      continue;
     }
+    if (code === 'api_key_rejected') {
+      throw new ExportError('api_key_rejected', `the API key in ${spec.source.api_key_env} was rejected`, {
+        cause: error,
+      });
+    }
+    throw error;
   }
   if (gaps.length > 0 && spec.on_missing_scope === 'error') {
     const lines = gaps.map((g) => `${g.kind} (needs ${g.scope} or read:org_audit)`);

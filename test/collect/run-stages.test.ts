@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import type { CollectContext } from '../../src/collect/context.js';
+import { runStages } from '../../src/collect/quiesce.js';
+import { ExportError } from '../../src/errors.js';
+
+const tick = () => new Promise<void>((r) => setImmediate(r));
+
+function waitForAbort(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((_, reject) => {
+    signal?.addEventListener('abort', () => reject(new ExportError('interrupted', 'stopped')), {
+      once: true,
+    });
+  });
+}
+
+describe('runStages', () => {
+  it('runs stages at once and returns when all are done', async () => {
+    const ctx = { signal: undefined } as unknown as CollectContext;
+    let running = 0;
+    let maxRunning = 0;
+    const stage = async () => {
+      running += 1;
+      maxRunning = Math.max(maxRunning, running);
+      await tick();
+      await tick();
+      running -= 1;
+    };
+    await runStages(ctx, [stage, stage, stage]);
+    expect(maxRunning).toBe(3);
+    expect(running).toBe(0);
+  });
+
+  it('stops the siblings of a failed stage, waits for them to settle, throws the first failure', async () => {
+    const user = new AbortController();
+    const ctx = { signal: user.signal } as unknown as CollectContext;
+    const settled: string[] = [];
+    const boom = new ExportError('store_corrupt', 'journal unreadable');
+    const sibling = async () => {
+      try {
+        await waitForAbort(ctx.signal);
+      } finally {
+        await tick();
+        settled.push('sibling');
+      }
+    };
+    const failing = async () => {
+      await tick();
+      settled.push('failing');
+      throw boom;
+    };
+    await expect(runStages(ctx, [sibling, failing, sibling])).rejects.toBe(boom);
+    expect(settled).toEqual(['failing', 'sibling', 'sibling']);
+    // The stage-group signal is gone again; the user's is untouched.
+    expect(ctx.signal).toBe(user.signal);
+    expect(user.signal.aborted).toBe(false);
+  });
+
+  it('a user interrupt reaches every stage through the group signal', async () => {
+    const user = new AbortController();
+    const ctx = { signal: user.signal } as unknown as CollectContext;
+    const stage = () => waitForAbort(ctx.signal);
+    const run = runStages(ctx, [stage, stage]);
+    await tick();
+    user.abort(new ExportError('interrupted', 'Ctrl-C'));
+    await expect(run).rejects.toMatchObject({ code: 'interrupted' });
+    expect(ctx.signal).toBe(user.signal);
+  });
+});

@@ -30,7 +30,8 @@ export function activityParams(ctx: CollectContext): ActivityListParams {
     ...(s.exclude_activity_types !== undefined ? { exclude_activity_types: s.exclude_activity_types } : {}),
     created_at: range,
     order: 'asc',
-    limit: 1000,
+    // The documented maximum (§2 endpoint table): a fifth of the pages of 1,000.
+    limit: 5000,
   };
 }
 

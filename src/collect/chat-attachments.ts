@@ -3,8 +3,16 @@
  * uploaded files, generated files (routed by id prefix: `claude_gen_file_` → generated-files
  * endpoints, `claude_file_` → files endpoints) and chat-artifact versions. Each id is fetched once
  * per export however many messages and chats share it (store index + in-flight map).
+ *
+ * A message's `files[]` / `generated_files[]` entry (§3.9) and a project's `project_file`
+ * attachment (§3.14) already carry filename, mime_type, size_bytes and md5. When md5 and size are
+ * both there, the metadata endpoint would add one request per file and nothing the download does
+ * not check anyway (Content-MD5 over the served bytes wins, §3.10), so the entry itself, verbatim,
+ * becomes the item's `metadata.json` as `{"source":"listing_entry","entry":…}`. Entries without them (old
+ * uploads, expired generated files, retried gaps) still go through the metadata endpoint.
  */
-import type { ArtifactRef, FileRef } from '../api/index.js';
+import type { ArtifactRef, FileRef, ProjectAttachment } from '../api/index.js';
+import { rawArrayItems } from '../api/raw-json.js';
 import { safeName, safeSegment } from '../archive/safe-name.js';
 import {
   composeJson,
@@ -24,33 +32,123 @@ export function contentName(original: string | null | undefined, fallback: strin
   return name === 'metadata.json' ? `_${name}` : name;
 }
 
+/** An entry that referenced a file (message `files[]`/`generated_files[]`, project attachment). */
+export interface FileReference {
+  readonly record: FileRef | ProjectAttachment;
+  /** The entry's exact JSON text as the API sent it. */
+  readonly raw: string;
+}
+
+export type MessageFileReference = FileReference & { readonly record: FileRef };
+
+/**
+ * The `files` / `generated_files` entries of one message with their exact text (`rawMessage` is
+ * the message as the API sent it). Falls back to re-serialising when the texts cannot be matched.
+ */
+export function messageReferences(
+  rawMessage: string,
+  field: 'files' | 'generated_files',
+  records: readonly FileRef[] | null | undefined,
+): MessageFileReference[] {
+  if (records === null || records === undefined || records.length === 0) return [];
+  const raws = rawArrayItems(rawMessage, field);
+  const exact = raws !== null && raws.length === records.length;
+  return records.map((record, i) => ({
+    record,
+    raw: exact ? raws[i]! : JSON.stringify(record),
+  }));
+}
+
+const MD5_HEX = /^[0-9a-f]{32}$/;
+
+/** What the download is checked against and what `metadata.json` holds. */
+interface Described {
+  readonly md5: string | null;
+  readonly size: number | null;
+  readonly createdAt: string | null;
+  readonly filename: string | null;
+  readonly metadataJson: string;
+}
+
+/** The referencing entry when it carries md5 and size; otherwise one metadata request. */
+async function describe(
+  ref: FileReference | undefined,
+  lookup: () => Promise<{
+    record: {
+      md5: string | null;
+      size_bytes: number | null;
+      created_at?: string | null;
+      filename?: string | null;
+    };
+    raw: string;
+  }>,
+): Promise<Described> {
+  const r = ref?.record;
+  if (
+    ref !== undefined &&
+    r !== undefined &&
+    typeof r.md5 === 'string' &&
+    MD5_HEX.test(r.md5) &&
+    typeof r.size_bytes === 'number' &&
+    Number.isSafeInteger(r.size_bytes) &&
+    r.size_bytes >= 0
+  ) {
+    return {
+      md5: r.md5,
+      size: r.size_bytes,
+      createdAt: r.created_at ?? null,
+      filename: r.filename,
+      // Who referenced it is left out on purpose: a file shared by several chats (or a chat and a
+      // project) is fetched for whichever reaches it first, and that order must not change the
+      // archive. The referencing chat JSON / attachments.jsonl already hold that link.
+      metadataJson: composeJson([
+        ['source', JSON.stringify('listing_entry')],
+        ['entry', ref.raw],
+      ]),
+    };
+  }
+  const meta = await lookup();
+  return {
+    md5: meta.record.md5,
+    size: meta.record.size_bytes,
+    createdAt: meta.record.created_at ?? null,
+    filename: meta.record.filename ?? ref?.record.filename ?? null,
+    metadataJson: meta.raw,
+  };
+}
+
 /** Uploaded chat or project file (also `claude_file_…` generated files). */
 export function fetchFile(
   ctx: CollectContext,
   id: string,
-  hint: { filename?: string | null; custodian?: string | null; parent?: string | null },
+  hint: {
+    filename?: string | null;
+    custodian?: string | null;
+    parent?: string | null;
+    ref?: FileReference;
+  },
 ): Promise<void> {
   return fetchOnce(ctx, 'file', id, async () => {
     try {
-      const meta = await ctx.client.getFileMetadata(id, { signal: ctx.signal });
-      const original = meta.record.filename ?? hint.filename ?? null;
+      const d = await describe(hint.ref, () => ctx.client.getFileMetadata(id, { signal: ctx.signal }));
+      const original = d.filename ?? hint.filename ?? null;
       const dir = `files/${safeSegment(id)}`;
       const { result, file } = await stageDownload(
         ctx,
         `${dir}/${contentName(original, id)}`,
         (sink, expect) => ctx.client.downloadFile(id, sink, expect),
-        { expectedMd5: meta.record.md5, expectedSize: meta.record.size_bytes },
+        { expectedMd5: d.md5, expectedSize: d.size },
       );
       put(
         ctx,
         {
           kind: 'file',
           id,
-          updatedAt: meta.record.created_at,
-          createdAt: meta.record.created_at,
+          updatedAt: d.createdAt,
+          createdAt: d.createdAt,
           custodian: hint.custodian ?? null,
           originalName: original,
-          files: [file, await stageText(ctx, `${dir}/metadata.json`, meta.raw)],
+          files: [file, await stageText(ctx, `${dir}/metadata.json`, d.metadataJson)],
           source: { endpoint: result.endpoint, query: result.query, requestId: result.requestId },
         },
         STAGE,
@@ -66,32 +164,40 @@ export function fetchGeneratedFile(
   ref: FileRef,
   custodian: string | null,
   chatId: string,
+  reference?: FileReference,
 ): Promise<void> {
   if (ref.id.startsWith('claude_file_')) {
-    return fetchFile(ctx, ref.id, { filename: ref.filename, custodian, parent: chatId });
+    return fetchFile(ctx, ref.id, {
+      filename: ref.filename,
+      custodian,
+      parent: chatId,
+      ...(reference !== undefined ? { ref: reference } : {}),
+    });
   }
   const id = ref.id;
   return fetchOnce(ctx, 'generated_file', id, async () => {
     try {
-      const meta = await ctx.client.getGeneratedFileMetadata(id, { signal: ctx.signal });
-      const original = meta.record.filename ?? ref.filename;
+      const d = await describe(reference, () =>
+        ctx.client.getGeneratedFileMetadata(id, { signal: ctx.signal }),
+      );
+      const original = d.filename ?? ref.filename;
       const dir = `generated_files/${safeSegment(id)}`;
       const { result, file } = await stageDownload(
         ctx,
         `${dir}/${contentName(original, id)}`,
         (sink, expect) => ctx.client.downloadGeneratedFile(id, sink, expect),
-        { expectedMd5: meta.record.md5, expectedSize: meta.record.size_bytes },
+        { expectedMd5: d.md5, expectedSize: d.size },
       );
       put(
         ctx,
         {
           kind: 'generated_file',
           id,
-          updatedAt: meta.record.created_at,
-          createdAt: meta.record.created_at,
+          updatedAt: d.createdAt,
+          createdAt: d.createdAt,
           custodian,
           originalName: original,
-          files: [file, await stageText(ctx, `${dir}/metadata.json`, meta.raw)],
+          files: [file, await stageText(ctx, `${dir}/metadata.json`, d.metadataJson)],
           source: { endpoint: result.endpoint, query: result.query, requestId: result.requestId },
         },
         STAGE,

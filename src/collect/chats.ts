@@ -11,12 +11,18 @@
  * is written last, after everything it references is stored or named as a gap, so a stored chat
  * means a finished chat and a resumed run skips it.
  */
-import type { ArtifactRef, Chat, ChatListParams, FileRef } from '../api/index.js';
+import type { ArtifactRef, Chat, ChatListParams } from '../api/index.js';
 import type { TimeRange } from '../api/types.js';
 import { safeSegment } from '../archive/safe-name.js';
 import type { TimeWindow } from '../spec/types.js';
 import { inWindow } from '../spec/time-window.js';
-import { fetchArtifactVersion, fetchFile, fetchGeneratedFile } from './chat-attachments.js';
+import {
+  fetchArtifactVersion,
+  fetchFile,
+  fetchGeneratedFile,
+  messageReferences,
+  type MessageFileReference,
+} from './chat-attachments.js';
 import { includes, put, recordFailure, type CollectContext } from './context.js';
 import { forEachBounded } from './fan-out.js';
 import { trackedItems, WalkCheckpoint, type WalkItem } from './walk-checkpoint.js';
@@ -147,8 +153,9 @@ export async function collectChat(ctx: CollectContext, listed: Chat, rawListed: 
     );
     return;
   }
-  const files = new Map<string, FileRef>();
-  const generated = new Map<string, FileRef>();
+  // The first entry naming an id is kept: it becomes the file's metadata.json (chat-attachments.ts).
+  const files = new Map<string, MessageFileReference>();
+  const generated = new Map<string, MessageFileReference>();
   const artifacts = new Map<string, ArtifactRef>();
   let chat: Record<string, unknown> | null = null;
   let first: { endpoint: string; query: string; requestId: string | null } | null = null;
@@ -168,10 +175,15 @@ export async function collectChat(ctx: CollectContext, listed: Chat, rawListed: 
       }
       for (let i = 0; i < page.items.length; i += 1) {
         const m = page.items[i]!;
-        for (const f of m.files ?? []) files.set(f.id, f);
-        for (const g of m.generated_files ?? []) generated.set(g.id, g);
+        const raw = page.rawItems[i]!;
+        for (const f of messageReferences(raw, 'files', m.files)) {
+          if (!files.has(f.record.id)) files.set(f.record.id, f);
+        }
+        for (const g of messageReferences(raw, 'generated_files', m.generated_files)) {
+          if (!generated.has(g.record.id)) generated.set(g.record.id, g);
+        }
         for (const a of m.artifacts ?? []) artifacts.set(a.version_id, a);
-        yield Buffer.from(`${n === 0 ? '' : ','}${page.rawItems[i]!}`);
+        yield Buffer.from(`${n === 0 ? '' : ','}${raw}`);
         n += 1;
       }
     }
@@ -223,11 +235,15 @@ export async function collectChat(ctx: CollectContext, listed: Chat, rawListed: 
   const refs: (() => Promise<void>)[] = [];
   if (includes(ctx, 'files')) {
     for (const f of files.values()) {
-      refs.push(() => fetchFile(ctx, f.id, { filename: f.filename, custodian, parent: listed.id }));
+      refs.push(() =>
+        fetchFile(ctx, f.record.id, { filename: f.record.filename, custodian, parent: listed.id, ref: f }),
+      );
     }
   }
   if (includes(ctx, 'generated_files')) {
-    for (const g of generated.values()) refs.push(() => fetchGeneratedFile(ctx, g, custodian, listed.id));
+    for (const g of generated.values()) {
+      refs.push(() => fetchGeneratedFile(ctx, g.record, custodian, listed.id, g));
+    }
   }
   if (includes(ctx, 'chat_artifacts')) {
     for (const a of artifacts.values()) refs.push(() => fetchArtifactVersion(ctx, a, custodian, listed.id));

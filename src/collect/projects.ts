@@ -97,11 +97,17 @@ async function collectProject(ctx: CollectContext, listed: Project, rawListed: s
       ctx.client.listProjectCollaborators(listed.id, { limit: 100 }, { signal }),
     );
     const jsonl = (raw: string[]): string => raw.map((r) => `${r}\n`).join('');
+    // The attachment entry carries md5/size (§3.14): with both, it is the file's metadata.json.
+    const entries = (attachments.items as ProjectAttachment[]).map((record, i) => ({
+      record,
+      raw: attachments.raw[i] ?? JSON.stringify(record),
+    }));
     await forEachBounded(
-      attachments.items as ProjectAttachment[],
-      async (a) => {
+      entries,
+      async (ref) => {
+        const a = ref.record;
         if (a.type === 'project_file')
-          await fetchFile(ctx, a.id, { filename: a.filename, custodian, parent: listed.id });
+          await fetchFile(ctx, a.id, { filename: a.filename, custodian, parent: listed.id, ref });
         else if (a.type === 'project_doc') await fetchDocument(ctx, a, listed.id, dir, custodian);
       },
       { concurrency: 4, ...(signal ? { signal } : {}) },

@@ -82,8 +82,8 @@ export function estimateRequests(
       if (hints !== null) {
         add(
           'files.chat',
-          hints.chatFiles * 2,
-          `${plural(hints.chatFiles, 'uploaded file')} (activity feed) × 2 (metadata, content)`,
+          hints.chatFiles,
+          `${plural(hints.chatFiles, 'uploaded file')} (activity feed) × 1 content download (md5/size come with the message)`,
           true,
         );
       } else lowerBound = true;
@@ -117,8 +117,8 @@ export function estimateRequests(
     if (survey.hints !== null) {
       add(
         'projects.files',
-        survey.hints.projectFiles * 2,
-        `${plural(survey.hints.projectFiles, 'project file')} (activity feed) × 2 (metadata, content)`,
+        survey.hints.projectFiles,
+        `${plural(survey.hints.projectFiles, 'project file')} (activity feed) × 1 content download (md5/size come with the attachment)`,
         true,
       );
       add(

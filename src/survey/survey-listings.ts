@@ -258,13 +258,18 @@ export async function surveyListings(input: SurveyInput): Promise<SurveyResult> 
       addId(hintSets.projectDocuments, s('claude_project_document_id'));
     else if (a.type === 'claude_artifact_created') addId(hintSets.chatArtifacts, s('claude_artifact_id'));
   };
-  const params = { ...activityParams(ctx), limit: SURVEY_ACTIVITY_LIMIT };
+  const runParams = activityParams(ctx);
+  const params = { ...runParams, limit: SURVEY_ACTIVITY_LIMIT };
   const typeFiltered =
     spec.scope.activity_types !== undefined || spec.scope.exclude_activity_types !== undefined;
   if (include.has('activities')) {
     await walk(
       walks,
-      { kind: 'activities', limit: SURVEY_ACTIVITY_LIMIT, runLimit: 1000 },
+      {
+        kind: 'activities',
+        limit: SURVEY_ACTIVITY_LIMIT,
+        runLimit: runParams.limit ?? SURVEY_ACTIVITY_LIMIT,
+      },
       client.listActivities(params, opts),
       (a) => {
         tallies.add('activities', a.organization_uuid ?? null, actorOf(a));

@@ -133,12 +133,12 @@ describe('buildPlan', () => {
       'directory.group_members': 3,
       'list.chats': 3,
       'chats.messages': 2210,
-      'files.chat': 80,
+      'files.chat': 40, // content only: md5/size come with the message entry
       'chat_artifacts.versions': 14,
       generated_files: 0,
       'list.projects': 1,
       'projects.detail': 12,
-      'projects.files': 6,
+      'projects.files': 3, // content only: md5/size come with the attachment entry
       'projects.documents': 10,
       'list.code_artifacts': 3,
       'code_artifacts.versions': 9,

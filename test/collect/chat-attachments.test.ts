@@ -83,7 +83,7 @@ async function entries(field: 'files' | 'generated_files', want: number): Promis
 }
 
 const calls = async (route: string): Promise<number> => {
-  const stats = (await h.stats()) as SandboxStats;
+  const stats = (await h.stats());
   return Object.values(stats.byRoute[route] ?? {}).reduce((s, n) => s + n, 0);
 };
 

@@ -4,7 +4,6 @@ import { createComplianceClient, type ComplianceClient, type FileRef } from '../
 import { rawArrayItems } from '../../src/api/raw-json.js';
 import { fetchFile, fetchGeneratedFile, type FileReference } from '../../src/collect/chat-attachments.js';
 import type { CollectContext, StageCounters } from '../../src/collect/context.js';
-import type { SandboxStats } from '../../src/sandbox/index.js';
 import { loadSpecFile } from '../../src/spec/index.js';
 import { currentRecords, openStore, type StagingStore, type StoredRecord } from '../../src/store/index.js';
 import { harness, type Harness } from '../run-job/helpers.js';
@@ -83,7 +82,7 @@ async function entries(field: 'files' | 'generated_files', want: number): Promis
 }
 
 const calls = async (route: string): Promise<number> => {
-  const stats = (await h.stats());
+  const stats = await h.stats();
   return Object.values(stats.byRoute[route] ?? {}).reduce((s, n) => s + n, 0);
 };
 

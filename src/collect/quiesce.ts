@@ -55,16 +55,34 @@ export async function collectFirstPass(
   if (ctx.store.resumed) await retryGaps(ctx);
   if (ctx.store.meta(passStartKey(1)) === undefined) ctx.store.setMeta(passStartKey(1), now().toISOString());
   if (ctx.store.meta(passDoneKey(1)) !== undefined) return;
-  await runStages(ctx, [
-    () => collectDirectory(ctx, orgs, rawOrgs),
-    () => collectChats(ctx),
-    () => collectProjects(ctx),
-    () => collectCodeArtifacts(ctx),
-    () => collectActivities(ctx),
-    () => collectSessions(ctx),
-  ]);
+  await runStages(
+    ctx,
+    [
+      () => collectDirectory(ctx, orgs, rawOrgs),
+      () => collectChats(ctx),
+      () => collectProjects(ctx),
+      () => collectCodeArtifacts(ctx),
+      () => collectActivities(ctx),
+      () => collectSessions(ctx),
+    ],
+    { widen: STAGE_FAN_OUT_FACTOR },
+  );
   ctx.store.setMeta(passDoneKey(1), ctx.changed);
   await ctx.store.flush();
+}
+
+/**
+ * How much wider than `max_concurrency` a stage's fan-out runs during the concurrent first pass.
+ * The client's cap still bounds the requests in flight for the whole job at `max_concurrency`; the
+ * wider fan-out only keeps requests queued at the pacer while other items are busy writing blobs,
+ * so the budget does not idle when the longest stage (chats) runs alone. Memory stays bounded by
+ * this factor (items in progress per stage).
+ */
+const STAGE_FAN_OUT_FACTOR = 2;
+
+export interface RunStagesOptions {
+  /** Multiply `ctx.concurrency` and `ctx.readAhead` by this while the stages run (default 1). */
+  readonly widen?: number;
 }
 
 /**
@@ -73,16 +91,21 @@ export async function collectFirstPass(
  * to fail stops its siblings: for the duration, `ctx.signal` is replaced by one that also aborts
  * on that failure, so their in-flight requests end and their errors count as fatal (no gap is
  * recorded for work cut short, no checkpoint advances). The first failure is what is thrown.
+ * `ctx.concurrency`/`readAhead` may be widened for the duration too (see STAGE_FAN_OUT_FACTOR).
  */
 export async function runStages(
   ctx: CollectContext,
   stages: readonly (() => Promise<void>)[],
+  options: RunStagesOptions = {},
 ): Promise<void> {
-  const outer = ctx.signal;
+  const outer = { signal: ctx.signal, concurrency: ctx.concurrency, readAhead: ctx.readAhead };
   const stop = new AbortController();
-  const signal = outer === undefined ? stop.signal : AbortSignal.any([outer, stop.signal]);
-  const mutable = ctx as { signal: AbortSignal | undefined };
-  mutable.signal = signal;
+  const widen = Math.max(1, Math.floor(options.widen ?? 1));
+  // The overrides last exactly as long as the stages (restored in `finally`).
+  const mutable = ctx as { signal: AbortSignal | undefined; concurrency: number; readAhead: number };
+  mutable.signal = outer.signal === undefined ? stop.signal : AbortSignal.any([outer.signal, stop.signal]);
+  mutable.concurrency = outer.concurrency * widen;
+  mutable.readAhead = outer.readAhead * widen;
   let first: { error: unknown } | null = null;
   try {
     await Promise.all(
@@ -98,7 +121,7 @@ export async function runStages(
       }),
     );
   } finally {
-    mutable.signal = outer;
+    Object.assign(mutable, outer);
   }
   if (first !== null) throw (first as { error: unknown }).error;
 }

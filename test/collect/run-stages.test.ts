@@ -14,6 +14,21 @@ function waitForAbort(signal: AbortSignal | undefined): Promise<void> {
 }
 
 describe('runStages', () => {
+  it('widens the stage fan-out only while the stages run', async () => {
+    const ctx = { signal: undefined, concurrency: 8, readAhead: 16 } as unknown as CollectContext;
+    const seen: [number, number][] = [];
+    const stage = async () => {
+      seen.push([ctx.concurrency, ctx.readAhead]);
+      await tick();
+    };
+    await runStages(ctx, [stage, stage], { widen: 2 });
+    expect(seen).toEqual([
+      [16, 32],
+      [16, 32],
+    ]);
+    expect([ctx.concurrency, ctx.readAhead, ctx.signal]).toEqual([8, 16, undefined]);
+  });
+
   it('runs stages at once and returns when all are done', async () => {
     const ctx = { signal: undefined } as unknown as CollectContext;
     let running = 0;

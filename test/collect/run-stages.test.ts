@@ -14,7 +14,7 @@ function waitForAbort(signal: AbortSignal | undefined): Promise<void> {
 }
 
 describe('runStages', () => {
-  it('widens the stage fan-out only while the stages run', async () => {
+  it('widens the stage fan-out (not the read-ahead) only while the stages run', async () => {
     const ctx = { signal: undefined, concurrency: 8, readAhead: 16 } as unknown as CollectContext;
     const seen: [number, number][] = [];
     const stage = async () => {
@@ -23,8 +23,8 @@ describe('runStages', () => {
     };
     await runStages(ctx, [stage, stage], { widen: 2 });
     expect(seen).toEqual([
-      [16, 32],
-      [16, 32],
+      [16, 16],
+      [16, 16],
     ]);
     expect([ctx.concurrency, ctx.readAhead, ctx.signal]).toEqual([8, 16, undefined]);
   });

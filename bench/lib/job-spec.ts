@@ -4,18 +4,10 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CONTENT_KINDS } from '../../src/spec/types.js';
 
-export const ALL_KINDS = [
-  'directory',
-  'activities',
-  'chats',
-  'files',
-  'generated_files',
-  'chat_artifacts',
-  'projects',
-  'code_artifacts',
-  'sessions',
-] as const;
+/** Every content kind, sessions included. */
+export const ALL_KINDS = CONTENT_KINDS;
 
 export const KEY_ENV = 'BENCH_COMPLIANCE_KEY';
 

@@ -27,16 +27,20 @@
  *   rules) and `env` (only for warnings, e.g. the key variable is unset) are injectable.
  */
 
-export type ContentKind =
-  | 'directory'
-  | 'activities'
-  | 'chats'
-  | 'files'
-  | 'generated_files'
-  | 'chat_artifacts'
-  | 'projects'
-  | 'code_artifacts'
-  | 'sessions';
+/** Every content kind a job can include, in the schema's order (pinned to the schema by a test). */
+export const CONTENT_KINDS = [
+  'directory',
+  'activities',
+  'chats',
+  'files',
+  'generated_files',
+  'chat_artifacts',
+  'projects',
+  'code_artifacts',
+  'sessions',
+] as const;
+
+export type ContentKind = (typeof CONTENT_KINDS)[number];
 
 /** At most one lower (`gte` | `gt`) and one upper (`lt` | `lte`) bound, RFC 3339 with an offset. */
 export interface TimeWindow {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Clock } from '../../src/api/index.js';
+import { CONTENT_KINDS } from '../../src/spec/types.js';
 import {
   startSandbox,
   type RunningSandbox,
@@ -31,16 +32,8 @@ export interface HarnessOptions {
   readonly scenario?: Scenario;
 }
 
-export const ALL_KINDS = [
-  'directory',
-  'activities',
-  'chats',
-  'files',
-  'generated_files',
-  'chat_artifacts',
-  'projects',
-  'code_artifacts',
-];
+/** Every content kind except sessions (the spec's default `include`). */
+export const ALL_KINDS: string[] = CONTENT_KINDS.filter((k) => k !== 'sessions');
 
 export async function harness(options: HarnessOptions = {}): Promise<Harness> {
   const sandbox = await startSandbox({

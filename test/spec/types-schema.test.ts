@@ -25,6 +25,7 @@ import type {
   StorageClass,
   TimeWindow,
 } from '../../src/spec/index.js';
+import { CONTENT_KINDS } from '../../src/spec/types.js';
 import { load, MINIMAL, yaml } from './helpers.js';
 
 type OptionalKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? K : never }[keyof T];
@@ -155,17 +156,7 @@ const SHAPES: { pointer: string; shape: Record<string, 'always' | 'optional' | '
 const ENUMS: { pointer: string; values: readonly string[] }[] = [
   {
     pointer: '/$defs/content_kind',
-    values: allOf<ContentKind>()([
-      'directory',
-      'activities',
-      'chats',
-      'files',
-      'generated_files',
-      'chat_artifacts',
-      'projects',
-      'code_artifacts',
-      'sessions',
-    ] as const),
+    values: allOf<ContentKind>()(CONTENT_KINDS),
   },
   {
     pointer: '/properties/archive/properties/compression',

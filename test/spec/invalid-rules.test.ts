@@ -1,25 +1,14 @@
-import { describe, expect, it } from 'vitest';
-import { EXIT, exitCodeFor } from '../../src/errors.js';
-import type { DiagnosticCode } from '../../src/spec/index.js';
-import { errorsOf, fail, yaml } from './helpers.js';
+import {
+  HEAD,
+  type InvalidCase,
+  LOCAL_DEST,
+  S3_DEST,
+  describeInvalidCases,
+  withScope,
+  yaml,
+} from './helpers.js';
 
-interface Case {
-  name: string;
-  text: string;
-  code: DiagnosticCode;
-  path: string;
-  line: number;
-  suggestion?: string;
-}
-
-const head = ['version: 1', 'name: t'];
-const dest = ['destination:', '  uri: out/archives'];
-const s3 = ['destination:', '  uri: s3://bucket-a/exports'];
-
-/** One spec with exactly the listed scope lines (lines 3.. of the file). */
-const withScope = (...scope: string[]): string => yaml(...head, 'scope:', ...scope, ...dest);
-
-const CASES: Case[] = [
+const CASES: InvalidCase[] = [
   // ---- dates, windows, durations
   {
     name: 'date without time',
@@ -100,21 +89,21 @@ const CASES: Case[] = [
   },
   {
     name: 'duration in words',
-    text: yaml(...head, 'scope: {}', 'consistency:', '  overlap: 5 minutes', ...dest),
+    text: yaml(...HEAD, 'scope: {}', 'consistency:', '  overlap: 5 minutes', ...LOCAL_DEST),
     code: 'duration',
     path: '/consistency/overlap',
     line: 5,
   },
   {
     name: 'duration without a unit',
-    text: yaml(...head, 'scope: {}', 'consistency:', '  quiescence:', '    interval: 120', ...dest),
+    text: yaml(...HEAD, 'scope: {}', 'consistency:', '  quiescence:', '    interval: 120', ...LOCAL_DEST),
     code: 'duration',
     path: '/consistency/quiescence/interval',
     line: 6,
   },
   {
     name: 'zero timeout',
-    text: yaml(...head, 'source:', '  timeouts:', '    connect: 0s', 'scope: {}', ...dest),
+    text: yaml(...HEAD, 'source:', '  timeouts:', '    connect: 0s', 'scope: {}', ...LOCAL_DEST),
     code: 'range',
     path: '/source/timeouts/connect',
     line: 5,
@@ -122,14 +111,14 @@ const CASES: Case[] = [
   // ---- source
   {
     name: 'budget above the documented limit',
-    text: yaml(...head, 'source:', '  requests_per_minute: 900', 'scope: {}', ...dest),
+    text: yaml(...HEAD, 'source:', '  requests_per_minute: 900', 'scope: {}', ...LOCAL_DEST),
     code: 'rpm_over_limit',
     path: '/source/requests_per_minute',
     line: 4,
   },
   {
     name: 'plain http to a remote host',
-    text: yaml(...head, 'source:', '  base_url: http://api.anthropic.com', 'scope: {}', ...dest),
+    text: yaml(...HEAD, 'source:', '  base_url: http://api.anthropic.com', 'scope: {}', ...LOCAL_DEST),
     code: 'insecure_base_url',
     path: '/source/base_url',
     line: 4,
@@ -137,11 +126,11 @@ const CASES: Case[] = [
   {
     name: 'base_url with a path',
     text: yaml(
-      ...head,
+      ...HEAD,
       'source:',
       '  base_url: https://api.anthropic.com/v1/compliance',
       'scope: {}',
-      ...dest,
+      ...LOCAL_DEST,
     ),
     code: 'base_url_path',
     path: '/source/base_url',
@@ -149,14 +138,14 @@ const CASES: Case[] = [
   },
   {
     name: 'base_url not a URL',
-    text: yaml(...head, 'source:', '  base_url: api.anthropic.com', 'scope: {}', ...dest),
+    text: yaml(...HEAD, 'source:', '  base_url: api.anthropic.com', 'scope: {}', ...LOCAL_DEST),
     code: 'url',
     path: '/source/base_url',
     line: 4,
   },
   {
     name: 'api_key_env with a space',
-    text: yaml(...head, 'source:', '  api_key_env: MY KEY', 'scope: {}', ...dest),
+    text: yaml(...HEAD, 'source:', '  api_key_env: MY KEY', 'scope: {}', ...LOCAL_DEST),
     code: 'env_name',
     path: '/source/api_key_env',
     line: 4,
@@ -164,11 +153,11 @@ const CASES: Case[] = [
   {
     name: 'pasted key as a value',
     text: yaml(
-      ...head,
+      ...HEAD,
       'source:',
       '  api_key_env: sk-ant-api01-AbCdEfGhIjKlMnOpQrStUv',
       'scope: {}',
-      ...dest,
+      ...LOCAL_DEST,
     ),
     code: 'api_key_in_file',
     path: '/source/api_key_env',
@@ -176,7 +165,7 @@ const CASES: Case[] = [
   },
   {
     name: 'pasted key in a comment',
-    text: yaml(...head, '# key for later: sk-ant-api01-AbCdEfGhIjKlMnOpQrStUv', 'scope: {}', ...dest),
+    text: yaml(...HEAD, '# key for later: sk-ant-api01-AbCdEfGhIjKlMnOpQrStUv', 'scope: {}', ...LOCAL_DEST),
     code: 'api_key_in_file',
     path: '/',
     line: 3,
@@ -210,42 +199,42 @@ const CASES: Case[] = [
   // ---- destination
   {
     name: 'bucket with capitals and underscore',
-    text: yaml(...head, 'scope: {}', 'destination:', '  uri: s3://Legal_Holds/x'),
+    text: yaml(...HEAD, 'scope: {}', 'destination:', '  uri: s3://Legal_Holds/x'),
     code: 's3_uri',
     path: '/destination/uri',
     line: 5,
   },
   {
     name: 's3 URI without a bucket',
-    text: yaml(...head, 'scope: {}', 'destination:', '  uri: s3://'),
+    text: yaml(...HEAD, 'scope: {}', 'destination:', '  uri: s3://'),
     code: 's3_uri',
     path: '/destination/uri',
     line: 5,
   },
   {
     name: 's3 prefix with an empty segment',
-    text: yaml(...head, 'scope: {}', 'destination:', '  uri: s3://bucket-a/claude//holds'),
+    text: yaml(...HEAD, 'scope: {}', 'destination:', '  uri: s3://bucket-a/claude//holds'),
     code: 's3_uri',
     path: '/destination/uri',
     line: 5,
   },
   {
     name: 'unsupported scheme',
-    text: yaml(...head, 'scope: {}', 'destination:', '  uri: gs://bucket-a/x'),
+    text: yaml(...HEAD, 'scope: {}', 'destination:', '  uri: gs://bucket-a/x'),
     code: 'destination_uri',
     path: '/destination/uri',
     line: 5,
   },
   {
     name: 'object lock on a local destination',
-    text: yaml(...head, 'scope: {}', ...dest, '  object_lock:', '    legal_hold: true'),
+    text: yaml(...HEAD, 'scope: {}', ...LOCAL_DEST, '  object_lock:', '    legal_hold: true'),
     code: 's3_option_on_local',
     path: '/destination/object_lock',
     line: 7,
   },
   {
     name: 'retention mode without a date',
-    text: yaml(...head, 'scope: {}', ...s3, '  object_lock:', '    mode: COMPLIANCE'),
+    text: yaml(...HEAD, 'scope: {}', ...S3_DEST, '  object_lock:', '    mode: COMPLIANCE'),
     code: 'object_lock_incomplete',
     path: '/destination/object_lock/mode',
     line: 7,
@@ -253,9 +242,9 @@ const CASES: Case[] = [
   {
     name: 'retain_until in the past',
     text: yaml(
-      ...head,
+      ...HEAD,
       'scope: {}',
-      ...s3,
+      ...S3_DEST,
       '  object_lock:',
       '    mode: GOVERNANCE',
       '    retain_until: 2026-01-01T00:00:00Z',
@@ -266,7 +255,14 @@ const CASES: Case[] = [
   },
   {
     name: 'lower-case lock mode',
-    text: yaml(...head, 'scope: {}', ...s3, '  object_lock:', '    mode: compliance', '    retain_days: 30'),
+    text: yaml(
+      ...HEAD,
+      'scope: {}',
+      ...S3_DEST,
+      '  object_lock:',
+      '    mode: compliance',
+      '    retain_days: 30',
+    ),
     code: 'enum',
     path: '/destination/object_lock/mode',
     line: 7,
@@ -274,7 +270,7 @@ const CASES: Case[] = [
   },
   {
     name: 'misspelt storage class',
-    text: yaml(...head, 'scope: {}', ...s3, '  storage_class: GLACIAR'),
+    text: yaml(...HEAD, 'scope: {}', ...S3_DEST, '  storage_class: GLACIAR'),
     code: 'enum',
     path: '/destination/storage_class',
     line: 6,
@@ -282,57 +278,39 @@ const CASES: Case[] = [
   },
   {
     name: 'sse without a key id',
-    text: yaml(...head, 'scope: {}', ...s3, '  sse: {}'),
+    text: yaml(...HEAD, 'scope: {}', ...S3_DEST, '  sse: {}'),
     code: 'required',
     path: '/destination/sse/kms_key_id',
     line: 6,
   },
   {
     name: 'region not a region',
-    text: yaml(...head, 'scope: {}', ...s3, '  region: Europe'),
+    text: yaml(...HEAD, 'scope: {}', ...S3_DEST, '  region: Europe'),
     code: 'region',
     path: '/destination/region',
     line: 6,
   },
   {
     name: 'part size below the S3 minimum',
-    text: yaml(...head, 'scope: {}', 'archive:', '  max_part_size: 1MiB', ...dest),
+    text: yaml(...HEAD, 'scope: {}', 'archive:', '  max_part_size: 1MiB', ...LOCAL_DEST),
     code: 'part_size',
     path: '/archive/max_part_size',
     line: 5,
   },
   {
     name: 'size in lower case units',
-    text: yaml(...head, 'scope: {}', 'archive:', '  max_part_size: 64mb', ...dest),
+    text: yaml(...HEAD, 'scope: {}', 'archive:', '  max_part_size: 64mb', ...LOCAL_DEST),
     code: 'size',
     path: '/archive/max_part_size',
     line: 5,
   },
   {
     name: 'unknown on_missing_scope policy',
-    text: yaml(...head, 'scope: {}', ...dest, 'on_missing_scope: ignore'),
+    text: yaml(...HEAD, 'scope: {}', ...LOCAL_DEST, 'on_missing_scope: ignore'),
     code: 'enum',
     path: '/on_missing_scope',
     line: 6,
   },
 ];
 
-describe('invalid job specs: dates, windows, rules', () => {
-  it('has at least 30 cases', () => {
-    expect(CASES.length).toBeGreaterThanOrEqual(30);
-  });
-
-  it.each(CASES)('$name → $code at $path line $line', (c) => {
-    const e = fail(c.text);
-    expect(e.code).toBe('spec_invalid');
-    expect(exitCodeFor(e)).toBe(EXIT.usage);
-    const hit = errorsOf(e).find((d) => d.code === c.code && d.path === c.path);
-    expect(hit, JSON.stringify(e.diagnostics, null, 1)).toBeDefined();
-    expect(hit!.line).toBe(c.line);
-    expect(hit!.col).toBeGreaterThanOrEqual(1);
-    expect(hit!.file).toBe('job.yaml');
-    if (c.suggestion !== undefined) expect(hit!.suggestion).toBe(c.suggestion);
-    // The rendered form names file:line:col and the path, then the line and a caret.
-    expect(e.format()).toContain(`job.yaml:${hit!.line}:${hit!.col}: ${c.path}: `);
-  });
-});
+describeInvalidCases('invalid job specs: dates, windows, rules', CASES, 30);

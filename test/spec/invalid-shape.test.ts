@@ -1,50 +1,39 @@
-import { describe, expect, it } from 'vitest';
-import { EXIT, exitCodeFor } from '../../src/errors.js';
-import type { DiagnosticCode } from '../../src/spec/index.js';
-import { errorsOf, fail, yaml } from './helpers.js';
+import {
+  HEAD,
+  type InvalidCase,
+  LOCAL_DEST,
+  S3_DEST,
+  describeInvalidCases,
+  withScope,
+  yaml,
+} from './helpers.js';
 
-interface Case {
-  name: string;
-  text: string;
-  code: DiagnosticCode;
-  path: string;
-  line: number;
-  suggestion?: string;
-}
-
-const head = ['version: 1', 'name: t'];
-const dest = ['destination:', '  uri: out/archives'];
-const s3 = ['destination:', '  uri: s3://bucket-a/exports'];
-
-/** One spec with exactly the listed scope lines (lines 3.. of the file). */
-const withScope = (...scope: string[]): string => yaml(...head, 'scope:', ...scope, ...dest);
-
-const CASES: Case[] = [
+const CASES: InvalidCase[] = [
   // ---- YAML itself
   {
     name: 'unclosed flow sequence',
-    text: yaml(...head, 'scope: { organizations: [org_a }', ...dest),
+    text: yaml(...HEAD, 'scope: { organizations: [org_a }', ...LOCAL_DEST),
     code: 'yaml_syntax',
     path: '/scope/organizations',
     line: 3,
   },
   {
     name: 'tab indentation',
-    text: yaml(...head, 'scope:', '\torganizations: all', ...dest),
+    text: yaml(...HEAD, 'scope:', '\torganizations: all', ...LOCAL_DEST),
     code: 'yaml_syntax',
     path: '/',
     line: 4,
   },
   {
     name: 'duplicate key',
-    text: yaml(...head, 'scope: {}', ...dest, 'name: again'),
+    text: yaml(...HEAD, 'scope: {}', ...LOCAL_DEST, 'name: again'),
     code: 'yaml_duplicate_key',
     path: '/name',
     line: 6,
   },
   {
     name: 'two documents',
-    text: yaml(...head, 'scope: {}', ...dest, '---', 'name: other'),
+    text: yaml(...HEAD, 'scope: {}', ...LOCAL_DEST, '---', 'name: other'),
     code: 'yaml_multiple_documents',
     path: '/',
     line: 6,
@@ -54,21 +43,21 @@ const CASES: Case[] = [
   // ---- required keys, unknown and misspelt keys
   {
     name: 'missing destination',
-    text: yaml(...head, 'scope: {}'),
+    text: yaml(...HEAD, 'scope: {}'),
     code: 'required',
     path: '/destination',
     line: 1,
   },
   {
     name: 'missing destination.uri',
-    text: yaml(...head, 'scope: {}', 'destination:', '  region: us-east-1'),
+    text: yaml(...HEAD, 'scope: {}', 'destination:', '  region: us-east-1'),
     code: 'required',
     path: '/destination/uri',
     line: 5,
   },
   {
     name: 'misspelt top-level key',
-    text: yaml(...head, 'scope: {}', 'destinaton:', '  uri: x', ...dest),
+    text: yaml(...HEAD, 'scope: {}', 'destinaton:', '  uri: x', ...LOCAL_DEST),
     code: 'unknown_key',
     path: '/destinaton',
     line: 4,
@@ -84,7 +73,7 @@ const CASES: Case[] = [
   },
   {
     name: 'camelCase key',
-    text: yaml(...head, 'source:', '  baseUrl: https://api.anthropic.com', 'scope: {}', ...dest),
+    text: yaml(...HEAD, 'source:', '  baseUrl: https://api.anthropic.com', 'scope: {}', ...LOCAL_DEST),
     code: 'unknown_key',
     path: '/source/baseUrl',
     line: 4,
@@ -92,7 +81,7 @@ const CASES: Case[] = [
   },
   {
     name: 'key in the wrong section',
-    text: yaml(...head, 'requests_per_minute: 300', 'scope: {}', ...dest),
+    text: yaml(...HEAD, 'requests_per_minute: 300', 'scope: {}', ...LOCAL_DEST),
     code: 'unknown_key',
     path: '/requests_per_minute',
     line: 3,
@@ -100,42 +89,42 @@ const CASES: Case[] = [
   // ---- wrong types and values
   {
     name: 'version 2',
-    text: yaml('version: 2', 'name: t', 'scope: {}', ...dest),
+    text: yaml('version: 2', 'name: t', 'scope: {}', ...LOCAL_DEST),
     code: 'const',
     path: '/version',
     line: 1,
   },
   {
     name: 'name not a slug',
-    text: yaml('version: 1', 'name: My Hold', 'scope: {}', ...dest),
+    text: yaml('version: 1', 'name: My Hold', 'scope: {}', ...LOCAL_DEST),
     code: 'slug',
     path: '/name',
     line: 2,
   },
   {
     name: 'rpm as text',
-    text: yaml(...head, 'source:', '  requests_per_minute: fast', 'scope: {}', ...dest),
+    text: yaml(...HEAD, 'source:', '  requests_per_minute: fast', 'scope: {}', ...LOCAL_DEST),
     code: 'type',
     path: '/source/requests_per_minute',
     line: 4,
   },
   {
     name: 'rpm zero',
-    text: yaml(...head, 'source:', '  requests_per_minute: 0', 'scope: {}', ...dest),
+    text: yaml(...HEAD, 'source:', '  requests_per_minute: 0', 'scope: {}', ...LOCAL_DEST),
     code: 'range',
     path: '/source/requests_per_minute',
     line: 4,
   },
   {
     name: 'fractional concurrency',
-    text: yaml(...head, 'source:', '  max_concurrency: 2.5', 'scope: {}', ...dest),
+    text: yaml(...HEAD, 'source:', '  max_concurrency: 2.5', 'scope: {}', ...LOCAL_DEST),
     code: 'type',
     path: '/source/max_concurrency',
     line: 4,
   },
   {
     name: 'yes is not a boolean in YAML 1.2',
-    text: yaml(...head, 'scope: {}', ...s3, '  force_path_style: yes'),
+    text: yaml(...HEAD, 'scope: {}', ...S3_DEST, '  force_path_style: yes'),
     code: 'type',
     path: '/destination/force_path_style',
     line: 6,
@@ -192,22 +181,4 @@ const CASES: Case[] = [
   },
 ];
 
-describe('invalid job specs: YAML, keys, types', () => {
-  it('has at least 30 cases', () => {
-    expect(CASES.length).toBeGreaterThanOrEqual(25);
-  });
-
-  it.each(CASES)('$name → $code at $path line $line', (c) => {
-    const e = fail(c.text);
-    expect(e.code).toBe('spec_invalid');
-    expect(exitCodeFor(e)).toBe(EXIT.usage);
-    const hit = errorsOf(e).find((d) => d.code === c.code && d.path === c.path);
-    expect(hit, JSON.stringify(e.diagnostics, null, 1)).toBeDefined();
-    expect(hit!.line).toBe(c.line);
-    expect(hit!.col).toBeGreaterThanOrEqual(1);
-    expect(hit!.file).toBe('job.yaml');
-    if (c.suggestion !== undefined) expect(hit!.suggestion).toBe(c.suggestion);
-    // The rendered form names file:line:col and the path, then the line and a caret.
-    expect(e.format()).toContain(`job.yaml:${hit!.line}:${hit!.col}: ${c.path}: `);
-  });
-});
+describeInvalidCases('invalid job specs: YAML, keys, types', CASES, 25);

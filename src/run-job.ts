@@ -8,7 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createComplianceClient, jsonlLedger } from './api/index.js';
 import type { ComplianceClient, ComplianceClientOptions } from './api/index.js';
-import type { CollectContext } from './collect/context.js';
+import { createCollectContext } from './collect/context.js';
 import { resolveCustodians, resolveOrganizations } from './collect/directory.js';
 import { collectFirstPass, quiesce, type QuiescenceResult, type Sleep } from './collect/quiesce.js';
 import { EXIT, ExportError } from './errors.js';
@@ -167,7 +167,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
       destination: sink.root,
       checks: checks.map((c) => ({ check: c.check, ok: c.ok })),
     });
-    const ctx: CollectContext = {
+    const ctx = createCollectContext({
       store,
       client,
       spec: runSpec,
@@ -176,13 +176,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
       readAhead: spec.source.max_concurrency * 2,
       signal: options.signal,
       progress,
-      scope: { orgUuids: null, custodianIds: null, emails: new Map() },
-      pass: 1,
-      changed: 0,
-      changedKeys: [],
-      inflight: new Map(),
-      failed: new Set(),
-    };
+    });
     progress.enter('collect');
     const canListOrgs = !pre.gaps.some((g) => g.kind === 'directory') || pre.include.includes('directory');
     const { orgs, raw } = canListOrgs

@@ -67,6 +67,24 @@ export interface CollectContext {
   readonly failed: Set<string>;
 }
 
+/** What a run decides; the per-run state (scope targets, pass, change tracking) starts empty. */
+export type CollectContextInput = Pick<
+  CollectContext,
+  'store' | 'client' | 'spec' | 'cut' | 'concurrency' | 'readAhead' | 'signal' | 'progress'
+>;
+
+export function createCollectContext(input: CollectContextInput): CollectContext {
+  return {
+    ...input,
+    scope: { orgUuids: null, custodianIds: null, emails: new Map() },
+    pass: 1,
+    changed: 0,
+    changedKeys: [],
+    inflight: new Map(),
+    failed: new Set(),
+  };
+}
+
 const MAX_CHANGED_KEYS = 10_000;
 
 export function includes(ctx: CollectContext, kind: ResolvedJobSpec['scope']['include'][number]): boolean {

@@ -3,10 +3,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createComplianceClient, type ComplianceClient, type FileRef } from '../../src/api/index.js';
 import { rawArrayItems } from '../../src/api/raw-json.js';
 import { fetchFile, fetchGeneratedFile, type FileReference } from '../../src/collect/chat-attachments.js';
-import type { CollectContext, StageCounters } from '../../src/collect/context.js';
+import { createCollectContext, type CollectContext } from '../../src/collect/context.js';
 import { loadSpecFile } from '../../src/spec/index.js';
 import { currentRecords, openStore, type StagingStore, type StoredRecord } from '../../src/store/index.js';
 import { harness, type Harness } from '../run-job/helpers.js';
+import { countingProgress } from './context-fixture.js';
 
 const META = '/v1/compliance/apps/chats/files/{claude_file_id}';
 const CONTENT = '/v1/compliance/apps/chats/files/{claude_file_id}/content';
@@ -33,8 +34,7 @@ afterEach(async () => {
 
 async function context(): Promise<CollectContext> {
   const { spec } = await loadSpecFile(h.specPath, { env: h.env });
-  const counters = new Map<string, StageCounters>();
-  return {
+  return createCollectContext({
     store,
     client,
     spec,
@@ -42,21 +42,8 @@ async function context(): Promise<CollectContext> {
     concurrency: 4,
     readAhead: 8,
     signal: undefined,
-    progress: {
-      stage: (name) => {
-        let c = counters.get(name);
-        if (c === undefined)
-          counters.set(name, (c = { listed: 0, fetched: 0, skipped: 0, gaps: 0, total: null }));
-        return c;
-      },
-    },
-    scope: { orgUuids: null, custodianIds: null, emails: new Map() },
-    pass: 1,
-    changed: 0,
-    changedKeys: [],
-    inflight: new Map(),
-    failed: new Set(),
-  };
+    progress: countingProgress(),
+  });
 }
 
 /** Real message entries from the sandbox, with their exact JSON text. */

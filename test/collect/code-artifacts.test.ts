@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createComplianceClient, type ComplianceClient } from '../../src/api/index.js';
 import { collectCodeArtifacts } from '../../src/collect/code-artifacts.js';
-import type { CollectContext, StageCounters } from '../../src/collect/context.js';
+import { createCollectContext, type CollectContext } from '../../src/collect/context.js';
 import { loadSpecFile } from '../../src/spec/index.js';
 import { openStore, type StagingStore } from '../../src/store/index.js';
 import { harness, type Harness } from '../run-job/helpers.js';
+import { countingProgress } from './context-fixture.js';
 
 let h: Harness;
 let store: StagingStore;
@@ -29,7 +30,6 @@ async function context(
   downloads: (artifactId: string, versionId: string) => string,
 ): Promise<CollectContext> {
   const { spec } = await loadSpecFile(h.specPath, { env: h.env });
-  const counters = new Map<string, StageCounters>();
   // The real client, except that chosen version downloads ask for a version id the API does not
   // have, so the sandbox answers a real 404 (as for a version rotated out of the ~20 kept).
   const proxied = new Proxy(client, {
@@ -46,7 +46,7 @@ async function context(
       return Reflect.get(target, prop, receiver) as unknown;
     },
   });
-  return {
+  return createCollectContext({
     store,
     client: proxied,
     spec,
@@ -54,21 +54,8 @@ async function context(
     concurrency: 4,
     readAhead: 8,
     signal: undefined,
-    progress: {
-      stage: (name) => {
-        let c = counters.get(name);
-        if (c === undefined)
-          counters.set(name, (c = { listed: 0, fetched: 0, skipped: 0, gaps: 0, total: null }));
-        return c;
-      },
-    },
-    scope: { orgUuids: null, custodianIds: null, emails: new Map() },
-    pass: 1,
-    changed: 0,
-    changedKeys: [],
-    inflight: new Map(),
-    failed: new Set(),
-  };
+    progress: countingProgress(),
+  });
 }
 
 describe('code artifact versions answering 404', () => {

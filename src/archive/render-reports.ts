@@ -22,7 +22,6 @@ import type {
   ExceptionRow,
   ItemKind,
   ItemRow,
-  RequestLedgerSummary,
   Summary,
 } from './report-rows.js';
 
@@ -168,19 +167,10 @@ export function bufferTagFile(bagPath: string, bytes: Uint8Array | string): TagF
 }
 
 /** What the pipeline knows about the run; counts and status are derived from the rows. */
-export interface SummaryBase {
-  readonly name: string;
-  readonly runId: string;
-  readonly asOfCut: string;
-  readonly matter?: string | null;
-  readonly toolVersion: string;
-  readonly specSha256: string;
-  readonly startedAt: string;
-  readonly finishedAt: string;
+export type SummaryBase = Omit<Summary, 'counts' | 'status'> & {
+  /** Goes into `counts.duplicates`; the other counts come from the rows. */
   readonly duplicates?: number;
-  readonly quiescence?: { readonly passes: number; readonly settled: boolean };
-  readonly requests?: RequestLedgerSummary;
-}
+};
 
 export interface ReportInputs {
   /** A directory the caller owns (in the state dir); spool files are written here. */

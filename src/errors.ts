@@ -25,11 +25,17 @@ export type ErrorCode =
   | 'retries_exhausted'
   | 'insecure_base_url'
   | 'invalid_response'
+  /** A body passed its cap (JSON pages, or a download past its listed size plus slack). */
+  | 'response_too_large'
+  /** A listing walk repeated a cursor or returned empty pages without end. */
+  | 'pagination_loop'
   // store / archive / sink / verify
   | 'store_corrupt'
   | 'archive_error'
   | 'upload_failed'
   | 'verify_failed'
+  /** Another process holds the state folder's lock. */
+  | 'state_locked'
   | 'interrupted'
   | 'internal';
 

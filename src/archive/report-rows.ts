@@ -63,7 +63,13 @@ export type ExceptionReason =
   | 'scope_missing'
   | 'custodian_not_found'
   | 'retries_exhausted'
-  | 'unresolved_drift';
+  | 'unresolved_drift'
+  /** The served bytes (Content-MD5 verified) differ from the listed size/md5: kept, but not the original. */
+  | 'served_copy_differs'
+  /** The response or download passed its size cap; nothing was kept. */
+  | 'response_too_large'
+  /** A listing repeated a cursor or never ended; what it had not reached is not captured. */
+  | 'pagination_loop';
 
 export const EXCEPTION_REASONS: readonly ExceptionReason[] = [
   'not_found_after_listing',
@@ -78,6 +84,9 @@ export const EXCEPTION_REASONS: readonly ExceptionReason[] = [
   'custodian_not_found',
   'retries_exhausted',
   'unresolved_drift',
+  'served_copy_differs',
+  'response_too_large',
+  'pagination_loop',
 ];
 
 /** One item (or scope) that is NOT in the archive: one row of `exceptions.csv`. */

@@ -69,7 +69,9 @@ export type ExceptionReason =
   /** The response or download passed its size cap; nothing was kept. */
   | 'response_too_large'
   /** A listing repeated a cursor or never ended; what it had not reached is not captured. */
-  | 'pagination_loop';
+  | 'pagination_loop'
+  /** A code-artifact ZIP names entries outside its folder: kept as served (never extracted), flagged. */
+  | 'unsafe_zip_entries';
 
 export const EXCEPTION_REASONS: readonly ExceptionReason[] = [
   'not_found_after_listing',
@@ -87,9 +89,22 @@ export const EXCEPTION_REASONS: readonly ExceptionReason[] = [
   'served_copy_differs',
   'response_too_large',
   'pagination_loop',
+  'unsafe_zip_entries',
 ];
 
-/** One item (or scope) that is NOT in the archive: one row of `exceptions.csv`. */
+/**
+ * Reasons that describe an item the archive DOES hold, as served, but that a reviewer must not
+ * take at face value. They stay in `exceptions.csv` until the item is captured again without them.
+ */
+export const NOTICE_REASONS: ReadonlySet<ExceptionReason> = new Set([
+  'served_copy_differs',
+  'unsafe_zip_entries',
+]);
+
+/**
+ * One item (or scope) that is NOT in the archive, or (NOTICE_REASONS) is in it only as a copy that
+ * differs from the original: one row of `exceptions.csv`.
+ */
 export interface ExceptionRow {
   /** The kind of what is missing; `scope` / `custodian` for gaps that are not one item. */
   readonly kind: ItemKind | 'scope' | 'custodian';

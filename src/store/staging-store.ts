@@ -14,6 +14,7 @@ import { ExportError } from '../errors.js';
 import { BlobStore } from './blob-store.js';
 import { JournalWriter } from './journal.js';
 import { takeLock } from './lock.js';
+import { NOTICE_REASONS } from '../archive/report-rows.js';
 import type {
   DriftEntry,
   ExceptionEntry,
@@ -42,6 +43,8 @@ export interface IndexEntry {
   readonly len: number;
   readonly u: string | null;
   readonly h: string;
+  /** The listing's change signals when this version was fetched (RecordInput.signals). */
+  readonly s?: string;
 }
 
 export interface StoreStats {
@@ -182,9 +185,14 @@ export class StagingStore {
     const prev = this.#index.get(k);
     const cut = this.cut;
     if (prev !== undefined && prev.off >= 0) {
-      if (prev.u === input.updatedAt && prev.h === hash) {
+      if (
+        prev.u === input.updatedAt &&
+        prev.h === hash &&
+        (input.signals === undefined || input.signals === prev.s)
+      ) {
         this.stats.duplicates += 1;
-        this.#clearException(k);
+        // The same bytes again: a notice about them (served copy, unsafe ZIP) still holds.
+        this.#clearException(k, { keepNotices: true });
         return 'duplicate';
       }
       if (prev.u !== null && input.updatedAt !== null && Date.parse(input.updatedAt) < Date.parse(prev.u)) {
@@ -221,6 +229,7 @@ export class StagingStore {
       ...(input.deletedAt != null ? { d: input.deletedAt } : {}),
       ...(input.custodian != null ? { cu: input.custodian } : {}),
       ...(input.originalName != null ? { on: input.originalName } : {}),
+      ...(input.signals !== undefined ? { sg: input.signals } : {}),
       ...(input.files !== undefined && input.files.length > 0
         ? { f: input.files.map((f) => [f.path, f.sha256, f.md5, f.size] as const) }
         : {}),
@@ -232,7 +241,13 @@ export class StagingStore {
       at: this.#now().toISOString(),
     };
     const pos = this.#writer().append(line);
-    this.#index.set(k, { off: pos.offset, len: pos.length, u: input.updatedAt, h: hash });
+    this.#index.set(k, {
+      off: pos.offset,
+      len: pos.length,
+      u: input.updatedAt,
+      h: hash,
+      ...(input.signals !== undefined ? { s: input.signals } : {}),
+    });
     this.#clearException(k);
     if (prev === undefined || prev.off < 0) this.stats.records += 1;
     else this.stats.versions += 1;
@@ -292,8 +307,12 @@ export class StagingStore {
     return this.#journal;
   }
 
-  #clearException(k: string): void {
-    if (this.#exceptions.delete(k)) this.#writer().append({ t: 'xr', key: k });
+  #clearException(k: string, options: { keepNotices?: boolean } = {}): void {
+    const entry = this.#exceptions.get(k);
+    if (entry === undefined) return;
+    if (options.keepNotices === true && NOTICE_REASONS.has(entry.reason)) return;
+    this.#exceptions.delete(k);
+    this.#writer().append({ t: 'xr', key: k });
   }
 
   #appendDrift(entry: DriftEntry): void {
@@ -317,7 +336,13 @@ export class StagingStore {
         const prev = this.#index.get(k);
         if (prev === undefined || prev.off < 0) this.stats.records += 1;
         else this.stats.versions += 1;
-        this.#index.set(k, { off: offset, len: length, u: line.u, h: line.h });
+        this.#index.set(k, {
+          off: offset,
+          len: length,
+          u: line.u,
+          h: line.h,
+          ...(line.sg !== undefined ? { s: line.sg } : {}),
+        });
         this.#exceptions.delete(k);
         break;
       }

@@ -29,6 +29,12 @@ export interface RecordInput {
   readonly custodian?: string | null;
   /** Original (untrusted) name, kept for items.csv when the path had to be made safe. */
   readonly originalName?: string | null;
+  /**
+   * A digest of the change signals the LISTING showed when this state was fetched (name,
+   * deleted_at, project…: fields that can change without `updated_at` moving). Re-enumeration
+   * refetches an item whose listing shows other signals.
+   */
+  readonly signals?: string;
   /** Whole payload files (already stored as blobs). */
   readonly files?: readonly StagedFile[];
   /** A row of a JSONL aggregate (e.g. `directory/users.jsonl`), materialized at seal time sorted by id. */
@@ -81,6 +87,7 @@ export interface RecordLine {
   readonly d?: string | null;
   readonly cu?: string | null;
   readonly on?: string | null;
+  readonly sg?: string;
   readonly f?: readonly (readonly [string, string, string, number])[];
   readonly row?: { readonly a: string; readonly j: string };
   readonly ep: string;

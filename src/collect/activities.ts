@@ -6,7 +6,7 @@
  * re-queries the window to pick up events that were indexed late.
  */
 import type { ActivityListParams } from '../api/index.js';
-import { includes, put, type CollectContext } from './context.js';
+import { includes, put, walkFailureGuard, type CollectContext } from './context.js';
 import { trackedItems, WalkCheckpoint } from './walk-checkpoint.js';
 
 const STAGE = 'activities';
@@ -45,7 +45,8 @@ export async function collectActivities(ctx: CollectContext): Promise<void> {
     ...(resume.from !== undefined ? { resumeFrom: resume.from } : {}),
     signal: ctx.signal,
   });
-  for await (const w of trackedItems(pages, checkpoint)) {
+  const key = `activities:p${ctx.pass}`;
+  for await (const w of trackedItems(pages, checkpoint, walkFailureGuard(ctx, STAGE, 'activity', key))) {
     counters.listed += 1;
     put(
       ctx,

@@ -11,7 +11,7 @@
  * becomes the item's `metadata.json` as `{"source":"listing_entry","entry":…}`. Entries without them (old
  * uploads, expired generated files, retried gaps) still go through the metadata endpoint.
  */
-import type { ArtifactRef, FileRef, ProjectAttachment } from '../api/index.js';
+import type { ArtifactRef, DownloadResult, FileRef, ProjectAttachment } from '../api/index.js';
 import { rawArrayItems } from '../api/raw-json.js';
 import { safeName, safeSegment } from '../archive/safe-name.js';
 import {
@@ -19,6 +19,7 @@ import {
   fetchOnce,
   put,
   recordFailure,
+  recordNotice,
   stageDownload,
   stageText,
   type CollectContext,
@@ -117,6 +118,28 @@ async function describe(
   };
 }
 
+/**
+ * The served bytes are vouched for by Content-MD5 but differ from the listed size/md5: claude.ai
+ * stored a processed copy or extracted text, and the original may not exist any more (§3.10). The
+ * bytes are kept (they are all there is); the row says so, with both sides.
+ */
+function noteServedCopy(
+  ctx: CollectContext,
+  target: { kind: 'file' | 'generated_file'; id: string; parent: string | null },
+  listed: Described,
+  result: DownloadResult,
+): void {
+  if (result.metadataMismatch === null) return;
+  const detail =
+    `listed size_bytes ${listed.size ?? 'null'} md5 ${listed.md5 ?? 'null'}; ` +
+    `served ${result.size} bytes md5 ${result.md5} sha256 ${result.sha256} (Content-MD5 verified); ` +
+    'kept as served: not the original upload';
+  recordNotice(ctx, STAGE, target, 'served_copy_differs', detail, {
+    endpoint: result.endpoint,
+    requestId: result.requestId,
+  });
+}
+
 /** Uploaded chat or project file (also `claude_file_…` generated files). */
 export function fetchFile(
   ctx: CollectContext,
@@ -153,6 +176,7 @@ export function fetchFile(
         },
         STAGE,
       );
+      noteServedCopy(ctx, { kind: 'file', id, parent: hint.parent ?? null }, d, result);
     } catch (error) {
       recordFailure(ctx, STAGE, { kind: 'file', id, parent: hint.parent ?? null }, error);
     }
@@ -202,6 +226,7 @@ export function fetchGeneratedFile(
         },
         STAGE,
       );
+      noteServedCopy(ctx, { kind: 'generated_file', id, parent: chatId }, d, result);
     } catch (error) {
       recordFailure(ctx, STAGE, { kind: 'generated_file', id, parent: chatId }, error);
     }

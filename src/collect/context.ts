@@ -3,6 +3,7 @@
  * the resolved scope, the pass number, and the helpers that turn a failed fetch into a named gap
  * (compliance-api.md §5.10) and make sure each id is fetched once per run.
  */
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import type {
   ApiError,
@@ -134,6 +135,11 @@ export function classify(error: ExportError): { reason: ExceptionReason; retryab
       return { reason: 'checksum_mismatch', retryable: true };
     case 'body_truncated':
       return { reason: 'body_truncated', retryable: true };
+    // A server that sends these would send them again: a rerun cannot help.
+    case 'response_too_large':
+      return { reason: 'response_too_large', retryable: false };
+    case 'pagination_loop':
+      return { reason: 'pagination_loop', retryable: false };
     case 'retries_exhausted':
     case 'timeout':
     case 'network_error':
@@ -177,6 +183,101 @@ export function recordFailure(
     ctx.pass,
   );
   ctx.failed.add(`${target.kind}\t${target.id}`);
+  ctx.progress.stage(stage).gaps += 1;
+}
+
+/**
+ * A short digest of a listed record's change signals: the fields that can change while
+ * `updated_at` stays put (a rename is not guaranteed to bump it, §3.8/§4.2), so a full re-listing
+ * sees every change the listing can show. Absent fields count as null.
+ */
+export function listingSignals(listed: object, fields: readonly string[]): string {
+  const record = listed as Record<string, unknown>;
+  const values = fields.map((f) => record[f] ?? null);
+  return createHash('sha256').update(JSON.stringify(values)).digest('hex').slice(0, 16);
+}
+
+/**
+ * Whether the store holds this listed state already: the same `updated_at`, and the same
+ * listing signals when the stored version recorded them.
+ */
+export function holdsListedState(
+  ctx: CollectContext,
+  kind: RecordKind,
+  id: string,
+  updatedAt: string | null,
+  signals: string,
+): boolean {
+  const current = ctx.store.current(kind, id);
+  if (current === undefined || current.u !== updatedAt) return false;
+  return current.s === undefined || current.s === signals;
+}
+
+/** Listing failures a rerun would meet again the same way: the walk becomes a gap, the run goes on. */
+const HOPELESS_WALK_CODES: ReadonlySet<string> = new Set([
+  'pagination_loop',
+  'response_too_large',
+  'invalid_response',
+]);
+
+/**
+ * A guard for `trackedItems`: a listing walk that loops, never ends or answers garbage is named
+ * in the exceptions report (kind of what it lists, id `listing:<walk>`) instead of spinning on the
+ * org's shared budget or stopping every other stage. Other failures are left to stop the run.
+ */
+export function walkFailureGuard(
+  ctx: CollectContext,
+  stage: string,
+  kind: RecordKind,
+  walk: string,
+): (error: unknown) => boolean {
+  return (error) => {
+    if (ctx.signal?.aborted === true) return false;
+    if (!(error instanceof ExportError) || !HOPELESS_WALK_CODES.has(error.code)) return false;
+    const api = error as Partial<ApiError>;
+    ctx.store.recordException(
+      {
+        kind,
+        id: `listing:${walk}`,
+        reason: error.code === 'invalid_response' ? 'content_unavailable' : classify(error).reason,
+        retryable: false,
+        detail: `${error.message}; items this listing had not reached are not captured`,
+        endpoint: api.target?.path ?? null,
+        requestId: api.requestId ?? null,
+      },
+      ctx.pass,
+    );
+    ctx.progress.stage(stage).gaps += 1;
+    return true;
+  };
+}
+
+/**
+ * Name an item the archive holds but whose bytes a reviewer must not take at face value (a served
+ * copy that differs from the listed original, a ZIP with unsafe entry names). Recorded after the
+ * item is stored, so storing it does not clear the row.
+ */
+export function recordNotice(
+  ctx: CollectContext,
+  stage: string,
+  target: Pick<ExceptionInput, 'kind' | 'id'> & { parent?: string | null },
+  reason: Extract<ExceptionReason, 'served_copy_differs' | 'unsafe_zip_entries'>,
+  detail: string,
+  source: { endpoint?: string | null; requestId?: string | null } = {},
+): void {
+  ctx.store.recordException(
+    {
+      kind: target.kind,
+      id: target.id,
+      reason,
+      retryable: false,
+      detail,
+      parent: target.parent ?? null,
+      endpoint: source.endpoint ?? null,
+      requestId: source.requestId ?? null,
+    },
+    ctx.pass,
+  );
   ctx.progress.stage(stage).gaps += 1;
 }
 

@@ -6,7 +6,7 @@
  */
 import type { Page } from '../api/index.js';
 import { safeSegment } from '../archive/safe-name.js';
-import { includes, isStored, put, recordFailure, type CollectContext } from './context.js';
+import { includes, isStored, put, recordFailure, walkFailureGuard, type CollectContext } from './context.js';
 import { forEachBounded } from './fan-out.js';
 import { trackedItems, WalkCheckpoint, type WalkItem } from './walk-checkpoint.js';
 
@@ -58,7 +58,7 @@ async function walkSessions(
   if (resume.done) return;
   const ids = ctx.scope.custodianIds;
   await forEachBounded(
-    trackedItems(list(resume.from), checkpoint),
+    trackedItems(list(resume.from), checkpoint, walkFailureGuard(ctx, STAGE, 'session', `sessions:${kind}`)),
     async (item: WalkItem<SessionLike>) => {
       counters.listed += 1;
       const s = item.item;

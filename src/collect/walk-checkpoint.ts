@@ -73,8 +73,21 @@ export class WalkCheckpoint {
 export async function* trackedItems<T>(
   pages: AsyncIterable<Page<T>>,
   checkpoint: WalkCheckpoint,
+  onWalkFailure?: (error: unknown) => boolean,
 ): AsyncGenerator<WalkItem<T>, void, undefined> {
-  for await (const page of prefetchOne(pages)) {
+  const iterator = prefetchOne(pages)[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<Page<T>>;
+    try {
+      next = await iterator.next();
+    } catch (error) {
+      // The listing itself failed. A guard that recorded it as a gap ends this walk here (its
+      // checkpoint stays at the last stored page); anything else stops the run.
+      if (onWalkFailure?.(error) === true) return;
+      throw error;
+    }
+    if (next.done === true) return;
+    const page = next.value;
     const finishers = checkpoint.open(page);
     for (let i = 0; i < page.items.length; i += 1) {
       yield {

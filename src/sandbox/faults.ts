@@ -18,6 +18,8 @@ export interface FaultPlan {
 export interface FaultReport {
   permanent_failures: string[];
   bad_content_md5: string[];
+  processed_copies: string[];
+  unsafe_zip_versions: string[];
   in_flight_versions: { artifact_id: string; version_id: string; remaining: number }[];
 }
 
@@ -25,6 +27,9 @@ export class FaultEngine {
   private readonly attempts = new Map<string, number>();
   readonly permanent = new Set<string>();
   readonly badMd5 = new Set<string>();
+  readonly processed = new Set<string>();
+  /** `${artifactId}/${versionId}` of multi-file versions served as a hostile ZIP. */
+  readonly unsafeZip = new Set<string>();
   /** `${artifactId}/${versionId}` → 503s still to serve. */
   readonly inFlight = new Map<string, number>();
 
@@ -46,7 +51,18 @@ export class FaultEngine {
     };
     take(options.permanentFailures ?? 0, this.permanent);
     take(options.badContentMd5 ?? 0, this.badMd5);
+    take(options.processedCopies ?? 0, this.processed);
     const arts = world.codeArtifacts.filter((a) => !a.hiddenRow && a.removedAt === null);
+    const multi = arts.flatMap((a) =>
+      a.versions
+        .slice(-RETAINED_VERSIONS)
+        .filter((v) => v.files > 1)
+        .map((v) => `${a.id}/${v.id}`),
+    );
+    for (let i = 0; i < (options.unsafeZipVersions ?? 0) && multi.length > 0; i++) {
+      const [k] = multi.splice(Math.floor(rng.float() * multi.length), 1);
+      if (k !== undefined) this.unsafeZip.add(k);
+    }
     for (let i = 0; i < (options.inFlightVersions ?? 0) && arts.length > 0; i++) {
       const [a] = arts.splice(Math.floor(rng.float() * arts.length), 1);
       const kept = a?.versions.slice(-RETAINED_VERSIONS) ?? [];
@@ -86,6 +102,8 @@ export class FaultEngine {
     return {
       permanent_failures: [...this.permanent],
       bad_content_md5: [...this.badMd5],
+      processed_copies: [...this.processed],
+      unsafe_zip_versions: [...this.unsafeZip],
       in_flight_versions: [...this.inFlight].map(([k, remaining]) => {
         const [artifact_id = '', version_id = ''] = k.split('/');
         return { artifact_id, version_id, remaining };

@@ -86,6 +86,8 @@ function sandboxRoutes(url: URL, state: SandboxState, method: string): Reply | n
         body: state.faults?.report() ?? {
           permanent_failures: [],
           bad_content_md5: [],
+          processed_copies: [],
+          unsafe_zip_versions: [],
           in_flight_versions: [],
         },
       };

@@ -25,6 +25,13 @@ export interface FaultOptions {
   permanentFailures?: number;
   /** This many files are served with a Content-MD5 that never matches their bytes. */
   badContentMd5?: number;
+  /**
+   * This many files are served as the processed copy claude.ai stored (§3.10 newest): the bytes
+   * differ from the listed size_bytes/md5, and Content-MD5 vouches for the served bytes.
+   */
+  processedCopies?: number;
+  /** This many multi-file code-artifact versions come as a ZIP with an entry that escapes its folder (`../`). */
+  unsafeZipVersions?: number;
   /** This many code-artifact versions answer 503 "in flight" `inFlightTimes` times, then succeed. */
   inFlightVersions?: number;
   inFlightTimes?: number;
@@ -123,6 +130,8 @@ export function checkScenario(value: unknown): string[] {
     'transientKinds',
     'permanentFailures',
     'badContentMd5',
+    'processedCopies',
+    'unsafeZipVersions',
     'inFlightVersions',
     'inFlightTimes',
     'remoteSessionRpm',
@@ -145,6 +154,8 @@ export function checkScenario(value: unknown): string[] {
     for (const k of [
       'permanentFailures',
       'badContentMd5',
+      'processedCopies',
+      'unsafeZipVersions',
       'inFlightVersions',
       'inFlightTimes',
       'remoteSessionRpm',

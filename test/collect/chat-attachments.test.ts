@@ -130,7 +130,7 @@ describe('entries without md5 or size (old uploads, retried gaps)', () => {
     expect(Array.isArray(record.message_ids)).toBe(true);
   });
 
-  it('an entry md5/size the served bytes disagree with: the verified Content-MD5 wins, no gap', async () => {
+  it('an entry md5/size the served bytes disagree with: the served bytes are kept and named as a copy', async () => {
     const [ref] = await entries('files', 1);
     const wrong: FileReference = {
       record: { ...(ref!.record as FileRef), md5: '0'.repeat(32), size_bytes: 1 },
@@ -138,12 +138,17 @@ describe('entries without md5 or size (old uploads, retried gaps)', () => {
     };
     const ctx = await context();
     await fetchFile(ctx, wrong.record.id, { parent: 'chat', ref: wrong });
-    // Content-MD5 vouches for the served bytes (§3.10: the header wins): stored, no gap, and the
-    // stored bytes are what the server sent, not what the entry claimed.
+    // Content-MD5 vouches for the served bytes (§3.10: the header wins): stored as served, not
+    // what the entry claimed...
     const rec = await stored('file', wrong.record.id);
-    expect(store.exceptions()).toEqual([]);
     const content = rec!.files.find((f) => !f.path.endsWith('/metadata.json'))!;
     expect(content.md5).not.toBe('0'.repeat(32));
     expect(content.size).toBe((ref!.record as FileRef).size_bytes);
+    // ...and named, so no reviewer takes the copy for the original (§3.10: it may be gone).
+    const rows = store.exceptions().map((e) => [e.kind, e.id, e.reason, e.retryable, e.parent]);
+    expect(rows).toEqual([['file', wrong.record.id, 'served_copy_differs', false, 'chat']]);
+    const detail = store.exceptions()[0]!.detail;
+    expect(detail).toContain(`listed size_bytes 1 md5 ${'0'.repeat(32)}`);
+    expect(detail).toContain(`served ${content.size} bytes md5 ${content.md5} sha256 ${content.sha256}`);
   });
 });

@@ -3,12 +3,14 @@
  * route → authenticate (no quota) → limiter → authorize (403 costs a unit) → query validation →
  * handler → `send`. Latency and fault injection (issue 3) hook in at `send`/`handleRequest`.
  */
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { authenticate, authorize } from './auth.js';
 import type { Reply, RequestContext, Route, SandboxState } from './context.js';
 import { ApiError, notFound } from './errors.js';
 import { TRANSIENT_BODIES } from '../faults.js';
+import { buildZip } from '../zip.js';
 import { addActivity, apiActor } from '../mutate.js';
 import { Query } from './query.js';
 
@@ -188,6 +190,20 @@ export async function handleRequest(
       // A Content-MD5 that never matches the bytes (a permanent fault, issue 3 §3).
       reply.headers['content-md5'] = Buffer.from('0123456789abcdef').toString('base64');
     }
+    if (
+      reply.kind === 'stream' &&
+      state.faults !== null &&
+      state.faults.processed.has(params.claude_file_id ?? '')
+    ) {
+      processedCopy(reply);
+    }
+    if (
+      reply.kind === 'stream' &&
+      state.faults !== null &&
+      state.faults.unsafeZip.has(`${params.artifact_id ?? ''}/${params.version_id ?? ''}`)
+    ) {
+      hostileZip(reply, `${params.artifact_id ?? ''}-${params.version_id ?? ''}`, state.now());
+    }
     send(res, reply, rateHeaders, transient === 'truncate');
     if (transient === 'truncate') {
       done('truncated');
@@ -201,6 +217,30 @@ export async function handleRequest(
     send(res, { kind: 'json', status: e.status, body: e.body() }, { ...rateHeaders, ...e.headers });
   }
   done(status);
+}
+
+/**
+ * Serve what claude.ai stored instead of the upload (§3.10 newest): the bytes with a marker line
+ * appended, so size and md5 differ from the metadata, and a Content-MD5 over what is served.
+ */
+function processedCopy(reply: Extract<Reply, { kind: 'stream' }>): void {
+  const body = Buffer.concat([...reply.chunks, Buffer.from('\n[stored as a processed copy]\n')]);
+  reply.chunks = [body];
+  reply.headers['content-md5'] = createHash('md5').update(body).digest('base64');
+}
+
+/**
+ * A ZIP whose entries try to escape wherever it is extracted (`../`, an absolute path), with the
+ * index a well-formed version has, so only the names are wrong.
+ */
+function hostileZip(reply: Extract<Reply, { kind: 'stream' }>, folder: string, now: number): void {
+  const entries = [
+    { name: `${folder}/files/index.html`, data: Buffer.from('<p>hello</p>\n') },
+    { name: '../../escape.sh', data: Buffer.from('echo pwned\n') },
+    { name: '/etc/cron.d/evil', data: Buffer.from('* * * * * root true\n') },
+    { name: `${folder}/files.json`, data: Buffer.from('{"files":["files/index.html"]}\n') },
+  ];
+  reply.chunks = [buildZip(entries, now)];
 }
 
 /**

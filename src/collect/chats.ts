@@ -2,9 +2,9 @@
  * Chats stage (compliance-api.md §2.2, §3.8-3.9, §4.2, recipe §4.5 steps 2-3).
  *
  * Pass 1: custodian jobs walk per user (`user_ids[]` ≤ 10 a request, `order_by=created_at`, which
- * is the only order per-user queries allow); other jobs walk org-wide. Later passes walk org-wide
- * by `updated_at` from the first pass's start minus the overlap, the documented way to see chats
- * that changed (new message, moved, deleted) behind the first walk.
+ * is the only order per-user queries allow); other jobs walk org-wide. Later passes list the same
+ * scope again in full, with no time filter, and refetch every chat whose listing differs from what
+ * is staged (`updated_at`, and the signals a listing shows without bumping it).
  *
  * Each chat becomes `data/chats/<id>.json` = `{"chat":…,"messages":[…]}` with the API's records
  * verbatim, streamed into a blob page by page (a long chat is never held whole). The chat record
@@ -23,7 +23,15 @@ import {
   messageReferences,
   type MessageFileReference,
 } from './chat-attachments.js';
-import { includes, put, recordFailure, type CollectContext } from './context.js';
+import {
+  holdsListedState,
+  includes,
+  listingSignals,
+  put,
+  recordFailure,
+  walkFailureGuard,
+  type CollectContext,
+} from './context.js';
 import { forEachBounded } from './fan-out.js';
 import { trackedItems, WalkCheckpoint, type WalkItem } from './walk-checkpoint.js';
 
@@ -39,29 +47,33 @@ interface ChatWalk {
   readonly params: ChatListParams;
 }
 
-/** The walks of one pass. `since` (later passes) switches to the org-wide updated_at walk. */
-export function chatWalks(ctx: CollectContext, since: string | null): ChatWalk[] {
+/** The listing fields that can change without `updated_at` moving (§3.8: a rename may not bump it). */
+const CHAT_SIGNALS = ['deleted_at', 'name', 'project_id', 'user'] as const;
+
+/**
+ * The walks of one pass. Pass 1 may use a time filter that matches the spec's window (the
+ * cheapest listing). Re-enumeration (pass 2+) never does: time filters read an eventually
+ * consistent index (§4.2), and a chat whose new message is indexed late would drop out of any
+ * window for good. It lists in full (1,000 chats a request, ~100 requests per 100k chats, small
+ * next to the message fetches) and judges every chat by what its listing shows; the spec's
+ * windows are applied locally (`wanted`).
+ */
+export function chatWalks(ctx: CollectContext, pass: number): ChatWalk[] {
   const { created_at: created, updated_at: updated } = ctx.spec.scope;
+  const relist = pass > 1;
   const orgs = ctx.scope.orgUuids === null ? {} : { organization_ids: ctx.scope.orgUuids };
-  if (since !== null) {
-    return [
-      {
-        key: `chats:p${ctx.pass}:updated`,
-        params: { ...orgs, order_by: 'updated_at', updated_at: { gte: since }, limit: 1000 },
-      },
-    ];
-  }
   const ids = ctx.scope.custodianIds;
   if (ids !== null) {
     const walks: ChatWalk[] = [];
     for (let i = 0; i < ids.length; i += MAX_USER_IDS) {
       walks.push({
-        key: `chats:p1:users:${i / MAX_USER_IDS}`,
+        key: `chats:p${pass}:users:${i / MAX_USER_IDS}`,
         params: {
           user_ids: ids.slice(i, i + MAX_USER_IDS),
           ...orgs,
+          // Per-user queries only allow created_at order (§2.2).
           order_by: 'created_at',
-          ...(created !== undefined ? { created_at: range(created) } : {}),
+          ...(created !== undefined && !relist ? { created_at: range(created) } : {}),
           limit: 1000,
         },
       });
@@ -69,7 +81,7 @@ export function chatWalks(ctx: CollectContext, since: string | null): ChatWalk[]
     return walks;
   }
   // Org-wide: time filters must match the sort key (§2.2); the other window is applied locally.
-  if (created === undefined && updated !== undefined) {
+  if (created === undefined && updated !== undefined && !relist) {
     return [
       {
         key: 'chats:p1:org',
@@ -79,11 +91,11 @@ export function chatWalks(ctx: CollectContext, since: string | null): ChatWalk[]
   }
   return [
     {
-      key: 'chats:p1:org',
+      key: `chats:p${pass}:org`,
       params: {
         ...orgs,
         order_by: 'created_at',
-        ...(created !== undefined ? { created_at: range(created) } : {}),
+        ...(created !== undefined && !relist ? { created_at: range(created) } : {}),
         limit: 1000,
       },
     },
@@ -99,10 +111,10 @@ function wanted(ctx: CollectContext, chat: Chat): boolean {
 }
 
 /** Walk the chats of one pass; returns when every listed chat is stored or named as a gap. */
-export async function collectChats(ctx: CollectContext, since: string | null = null): Promise<void> {
+export async function collectChats(ctx: CollectContext): Promise<void> {
   if (!includes(ctx, 'chats')) return;
   const counters = ctx.progress.stage(STAGE);
-  for (const walk of chatWalks(ctx, since)) {
+  for (const walk of chatWalks(ctx, ctx.pass)) {
     const checkpoint = new WalkCheckpoint(ctx.store, walk.key);
     const resume = checkpoint.resume;
     if (resume.done) continue;
@@ -111,7 +123,7 @@ export async function collectChats(ctx: CollectContext, since: string | null = n
       signal: ctx.signal,
     });
     await forEachBounded(
-      trackedItems(pages, checkpoint),
+      trackedItems(pages, checkpoint, walkFailureGuard(ctx, STAGE, 'chat', walk.key)),
       async (w: WalkItem<Chat>) => {
         counters.listed += 1;
         // Not in a `finally`: a fatal error (Ctrl-C, key revoked) must not advance the checkpoint.
@@ -131,7 +143,8 @@ export async function collectChats(ctx: CollectContext, since: string | null = n
 export async function collectChat(ctx: CollectContext, listed: Chat, rawListed: string): Promise<void> {
   const counters = ctx.progress.stage(STAGE);
   const current = ctx.store.current('chat', listed.id);
-  if (current !== undefined && current.u === listed.updated_at) {
+  const signals = listingSignals(listed, CHAT_SIGNALS);
+  if (holdsListedState(ctx, 'chat', listed.id, listed.updated_at, signals)) {
     counters.skipped += 1;
     return;
   }
@@ -271,6 +284,7 @@ export async function collectChat(ctx: CollectContext, listed: Chat, rawListed: 
       deletedAt: meta.deleted_at ?? listed.deleted_at,
       custodian: meta.user?.email_address ?? meta.user?.id ?? custodian,
       originalName: meta.name ?? listed.name,
+      signals,
       files: [{ path: `chats/${safeSegment(listed.id)}.json`, ...blob }],
       source,
     },

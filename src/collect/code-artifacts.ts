@@ -16,8 +16,10 @@ import {
   includes,
   put,
   recordFailure,
+  recordNotice,
   stageDownload,
   stageText,
+  walkFailureGuard,
   type CollectContext,
 } from './context.js';
 import { forEachBounded } from './fan-out.js';
@@ -58,7 +60,11 @@ export async function collectCodeArtifacts(ctx: CollectContext): Promise<void> {
       signal: ctx.signal,
     });
     await forEachBounded(
-      trackedItems(pages, checkpoint),
+      trackedItems(
+        pages,
+        checkpoint,
+        walkFailureGuard(ctx, STAGE, 'code_artifact', `code_artifacts:p${ctx.pass}:${w}`),
+      ),
       async (item: WalkItem<CodeArtifact>) => {
         counters.listed += 1;
         await collectArtifact(ctx, item.item, item.raw, rotated);
@@ -125,11 +131,15 @@ async function fetchVersion(
       const { result, file } = await stageDownload(ctx, '', (sink, expect) =>
         ctx.client.downloadCodeArtifactVersion(a.id, v.id, sink, { multi_file_format: 'zip' }, expect),
       );
+      let unsafeEntries: readonly string[] = [];
       if (result.contentType?.startsWith('application/zip') === true) {
-        const problem = await checkArtifactZip(ctx.store.blobs.pathOf(file.sha256));
-        if (problem !== null) {
-          throw new ExportError('body_truncated', `${result.endpoint}: ${problem}`, { retryable: true });
+        const check = await checkArtifactZip(ctx.store.blobs.pathOf(file.sha256));
+        if (check.problem !== null) {
+          throw new ExportError('body_truncated', `${result.endpoint}: ${check.problem}`, {
+            retryable: true,
+          });
         }
+        unsafeEntries = check.unsafeEntries;
       }
       const dir = `code_artifacts/${safeSegment(a.id)}/versions/${safeSegment(v.id)}`;
       put(
@@ -146,6 +156,17 @@ async function fetchVersion(
         },
         STAGE,
       );
+      if (unsafeEntries.length > 0) {
+        // Kept as served (we never extract it); whoever opens it must not extract it blindly.
+        recordNotice(
+          ctx,
+          STAGE,
+          { kind: 'code_artifact_version', id, parent: a.id },
+          'unsafe_zip_entries',
+          `ZIP entries that escape their folder: ${unsafeEntries.join(', ')}; kept as served, not extracted`,
+          { endpoint: result.endpoint, requestId: result.requestId },
+        );
+      }
     } catch (error) {
       if ((error as { code?: string }).code === 'not_found') {
         outcome = 'not_found';

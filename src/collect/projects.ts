@@ -7,11 +7,23 @@
 import type { Project, ProjectAttachment, ProjectListParams } from '../api/index.js';
 import { safeSegment } from '../archive/safe-name.js';
 import { contentName, fetchFile } from './chat-attachments.js';
-import { fetchOnce, includes, put, recordFailure, stageText, type CollectContext } from './context.js';
+import {
+  fetchOnce,
+  holdsListedState,
+  includes,
+  listingSignals,
+  put,
+  recordFailure,
+  stageText,
+  walkFailureGuard,
+  type CollectContext,
+} from './context.js';
 import { forEachBounded } from './fan-out.js';
 import { trackedItems, WalkCheckpoint, type WalkItem } from './walk-checkpoint.js';
 
 const STAGE = 'projects';
+/** Listing fields that can change without `updated_at` moving. */
+const PROJECT_SIGNALS = ['name', 'deleted_at', 'is_private', 'user'] as const;
 
 async function rawList(
   pages: AsyncIterable<{ rawItems: string[]; items: unknown[] }>,
@@ -49,7 +61,7 @@ export async function collectProjects(ctx: CollectContext): Promise<void> {
       signal: ctx.signal,
     });
     await forEachBounded(
-      trackedItems(pages, checkpoint),
+      trackedItems(pages, checkpoint, walkFailureGuard(ctx, STAGE, 'project', walk.key)),
       async (w: WalkItem<Project>) => {
         counters.listed += 1;
         await collectProject(ctx, w.item, w.raw);
@@ -66,7 +78,8 @@ export async function collectProjects(ctx: CollectContext): Promise<void> {
 
 async function collectProject(ctx: CollectContext, listed: Project, rawListed: string): Promise<void> {
   const current = ctx.store.current('project', listed.id);
-  if (current !== undefined && current.u === listed.updated_at) {
+  const signals = listingSignals(listed, PROJECT_SIGNALS);
+  if (holdsListedState(ctx, 'project', listed.id, listed.updated_at, signals)) {
     ctx.progress.stage(STAGE).skipped += 1;
     return;
   }
@@ -122,6 +135,7 @@ async function collectProject(ctx: CollectContext, listed: Project, rawListed: s
         deletedAt: detail.record.deleted_at,
         custodian,
         originalName: detail.record.name,
+        signals,
         files: [
           await stageText(ctx, `${dir}/project.json`, `${detail.raw}\n`),
           await stageText(ctx, `${dir}/attachments.jsonl`, jsonl(attachments.raw)),

@@ -1,9 +1,10 @@
 /**
- * The first pass and the quiescence loop (issue 6 §6; compliance-api.md §4.2). After pass 1, wait
- * `interval`, then re-enumerate what can change behind a cursor: chats org-wide by `updated_at`
- * from the previous pass's start minus `overlap`, code artifacts fully (their list is sorted by
- * id, so new ones land behind the cursor), projects, activities (late-indexed events). Only new or
- * changed items are fetched (the store index says what is held). Stop when a pass stores nothing
+ * The first pass and the quiescence loop (compliance-api.md §4.2). After pass 1, wait `interval`,
+ * then re-enumerate what can change behind a cursor or lag in an index, each listed in full with
+ * no time filter: chats (a new message whose index entry lags would fall out of any updated_at
+ * window), code artifacts (sorted by id, so new ones land behind the cursor), projects, activities
+ * (late-indexed events). Only new or changed items are fetched: each listed item's `updated_at`
+ * and other listing signals are compared with what the store holds. Stop when a pass stores nothing
  * new, or after `max_passes`; then the changes of the last pass are named `unresolved_drift`.
  *
  * Pass starts are recorded in the journal, so a resumed run continues the loop where it stopped.
@@ -131,7 +132,6 @@ export async function runStages(
 /** Re-enumerate until nothing new shows up, or `max_passes`. */
 export async function quiesce(ctx: CollectContext, sleep: Sleep, now: () => Date): Promise<QuiescenceResult> {
   const { interval_ms: interval, max_passes: maxPasses } = ctx.spec.consistency.quiescence;
-  const overlap = ctx.spec.consistency.overlap_ms;
   for (let pass = 2; pass <= maxPasses + 1; pass += 1) {
     const finished = ctx.store.meta(passDoneKey(pass));
     if (typeof finished === 'number') {
@@ -144,14 +144,11 @@ export async function quiesce(ctx: CollectContext, sleep: Sleep, now: () => Date
       await sleep(interval, ctx.signal);
       ctx.store.setMeta(passStartKey(pass), now().toISOString());
     }
-    const prevStart = ctx.store.meta(passStartKey(pass - 1));
-    const since = new Date(
-      Date.parse(typeof prevStart === 'string' ? prevStart : ctx.cut) - overlap,
-    ).toISOString();
     ctx.pass = pass;
     ctx.changed = 0;
     ctx.changedKeys = [];
-    await collectChats(ctx, since);
+    // Every kind is listed again in full: no re-enumeration depends on a time filter (§4.2).
+    await collectChats(ctx);
     await collectCodeArtifacts(ctx);
     await collectProjects(ctx);
     await collectActivities(ctx);

@@ -159,7 +159,8 @@ export function estimateRequests(
 
   // Quiescence: at least one more pass re-lists what can change behind a cursor (collect/quiesce.ts).
   let requery = 0;
-  if (include.has('chats')) requery += 1;
+  // Chats are listed in full again (no time filter): at least the pages pass 1 listed.
+  if (include.has('chats')) requery += Math.max(1, pagesOf(survey, 'chats').pages);
   if (include.has('code_artifacts')) requery += pagesOf(survey, 'code_artifacts').pages;
   if (include.has('projects')) requery += pagesOf(survey, 'projects').pages;
   if (include.has('activities')) requery += pagesOf(survey, 'activities').pages;
@@ -168,7 +169,7 @@ export function estimateRequests(
     add(
       'quiescence.relist',
       requery,
-      'one re-enumeration pass that finds nothing new (chats by updated_at, code artifacts, projects, activities)',
+      'one re-enumeration pass that finds nothing new (chats, code artifacts, projects and activities listed in full)',
       true,
     );
     assumptions.push('data quiet during the run: one quiescence pass, nothing changed to refetch');

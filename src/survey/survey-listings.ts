@@ -181,7 +181,7 @@ export async function surveyListings(input: SurveyInput): Promise<SurveyResult> 
 
   // ---- chats: the run's own pass-1 walks ----
   if (include.has('chats')) {
-    for (const w of chatWalks(ctx, null)) {
+    for (const w of chatWalks(ctx, 1)) {
       await walk(
         walks,
         { kind: 'chats', limit: 1000, runLimit: 1000 },

@@ -144,7 +144,8 @@ describe('buildPlan', () => {
       'code_artifacts.versions': 9,
       // surveyed in pages of 5,000; the run reads 1,000 a page
       'list.activities': 3,
-      'quiescence.relist': 1 + 3 + 1 + 3,
+      // chats listed in full again (3 pages of 1,000), code artifacts, projects, activities
+      'quiescence.relist': 3 + 3 + 1 + 3,
     });
     const total = Object.values(parts).reduce((s, n) => s + n, 0);
     expect(plan.estimate.requests).toBe(total);

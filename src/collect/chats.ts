@@ -42,6 +42,21 @@ function range(w: TimeWindow): TimeRange {
   return { ...w };
 }
 
+/**
+ * The window widened by the overlap on both sides, for a listing filtered on the lagging
+ * updated_at index: an entry indexed a little late still falls inside. The exact window is
+ * applied locally (`wanted`).
+ */
+function widen(w: TimeWindow, overlapMs: number): TimeRange {
+  const shift = (ts: string, by: number): string => new Date(Date.parse(ts) + by).toISOString();
+  const out: TimeRange = {};
+  if (w.gte !== undefined) out.gte = shift(w.gte, -overlapMs);
+  if (w.gt !== undefined) out.gte = shift(w.gt, -overlapMs);
+  if (w.lt !== undefined) out.lt = shift(w.lt, overlapMs);
+  if (w.lte !== undefined) out.lt = shift(w.lte, overlapMs);
+  return out;
+}
+
 interface ChatWalk {
   readonly key: string;
   readonly params: ChatListParams;
@@ -85,7 +100,12 @@ export function chatWalks(ctx: CollectContext, pass: number): ChatWalk[] {
     return [
       {
         key: 'chats:p1:org',
-        params: { ...orgs, order_by: 'updated_at', updated_at: range(updated), limit: 1000 },
+        params: {
+          ...orgs,
+          order_by: 'updated_at',
+          updated_at: widen(updated, ctx.spec.consistency.overlap_ms),
+          limit: 1000,
+        },
       },
     ];
   }

@@ -47,7 +47,7 @@ export async function planJob(options: PlanJobOptions): Promise<PlanJobResult> {
     apiKey,
   });
   try {
-    const pre = await probeScopes(client, spec, options.signal);
+    const pre = await probeScopes(client, spec, options.signal, apiKey);
     const probes = client.stats().requests;
     const destination = await checkDestinationReadOnly(
       spec.destination,

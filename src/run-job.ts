@@ -132,7 +132,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
       specSha256: loaded.sha256,
       job: spec.name,
     });
-    const pre = await probeScopes(client, spec, options.signal);
+    const pre = await probeScopes(client, spec, options.signal, apiKey);
     const runSpec = { ...spec, scope: { ...spec.scope, include: pre.include } };
     for (const gap of pre.gaps) {
       store.recordException(

@@ -15,8 +15,10 @@ export const SEALER_TAG_FILES = [
 ] as const;
 
 /**
- * RFC 8493 §2.1.3: a manifest path with CR, LF or `%` must be percent-encoded (only those three;
- * our safe names never hold CR/LF, but `%` is a legal file-name character).
+ * RFC 8493 §2.1.3: a manifest path with CR, LF or `%` must be percent-encoded (only those three).
+ * The sealer refuses payload paths holding any of them (see safe-name), because bagit-python
+ * decodes only `%0D`/`%0A` and would miss a file listed as `%25`; for our bags this is the
+ * identity, kept so a manifest line is correct whatever path it is given.
  */
 export function encodeManifestPath(path: string): string {
   return path.replace(/%/gu, '%25').replace(/\n/gu, '%0A').replace(/\r/gu, '%0D');

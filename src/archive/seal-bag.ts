@@ -217,7 +217,12 @@ async function drive(
   };
 }
 
-/** Reads the payload list once, checks every path, sorts it in byte order. */
+/**
+ * Reads the payload list once, checks every path, sorts it in byte order. Paths were made safe
+ * and distinct when collected (safe-name: `safeSegment` is injective); these checks are the last
+ * assertion, and `unsafePathReason` refusing `%`, CR and LF is what lets the manifests go
+ * unencoded (bagit-python decodes only `%0D`/`%0A`).
+ */
 async function collectPayload(source: AsyncIterable<PayloadFile>): Promise<PayloadFile[]> {
   const files: PayloadFile[] = [];
   for await (const file of source) {
@@ -239,7 +244,10 @@ async function collectPayload(source: AsyncIterable<PayloadFile>): Promise<Paylo
   files.sort((a, b) => byteOrder(a.path, b.path));
   for (let i = 1; i < files.length; i += 1) {
     if (files[i - 1]?.path === files[i]?.path) {
-      throw new ExportError('archive_error', `payload path ${files[i]?.path ?? ''} appears twice`);
+      throw new ExportError(
+        'archive_error',
+        `payload path ${JSON.stringify(files[i]?.path ?? '')} appears twice: two items were staged under one name`,
+      );
     }
   }
   return files;

@@ -11,6 +11,7 @@ import { dirname, resolve } from 'node:path';
 import type { ComplianceClient, ComplianceClientOptions, Page } from '../api/index.js';
 import { ExportError } from '../errors.js';
 import { parseDestinationUri } from '../spec/index.js';
+import { redactKeys } from '../spec/finding.js';
 import type { ContentKind, ResolvedJobSpec } from '../spec/types.js';
 
 /** Read the key from the environment; never echo it. */
@@ -94,11 +95,13 @@ export interface PreflightResult {
  * Probe the key against every included kind: one request each, the first page only. The probes go
  * out together (each is one request through the shared budget); their outcomes are then judged in
  * the fixed order of PROBES, so the gaps and the error reported do not depend on response timing.
+ * `apiKey`, when given, is only used to name its type (its prefix) in an error; it is never printed.
  */
 export async function probeScopes(
   client: ComplianceClient,
   spec: ResolvedJobSpec,
   signal?: AbortSignal,
+  apiKey?: string,
 ): Promise<PreflightResult> {
   const wanted = new Set(spec.scope.include);
   const planned = PROBES.map((probe) => ({ probe, kinds: probe.kinds.filter((k) => wanted.has(k)) })).filter(
@@ -109,6 +112,16 @@ export async function probeScopes(
       for await (const _page of probe.run(client, signal)) break;
     }),
   );
+  const codeOf = (o: PromiseSettledResult<void>): string | undefined =>
+    o.status === 'rejected' ? (o.reason as ExportError).code : undefined;
+  // §5.5: no key, or a key of another type, answers 404 "Not found" on every endpoint, lists
+  // included; so does a base URL that is not the Compliance API. A list endpoint that exists
+  // answers nothing else, so 404 on every probe means the key or the URL, not a missing item.
+  if (outcomes.length > 0 && outcomes.every((o) => codeOf(o) === 'not_found')) {
+    throw new ExportError('api_key_rejected', unrecognisedKeyMessage(spec, apiKey), {
+      cause: (outcomes[0] as PromiseRejectedResult).reason,
+    });
+  }
   const gaps: ScopeGap[] = [];
   for (let i = 0; i < planned.length; i += 1) {
     const outcome = outcomes[i]!;
@@ -121,9 +134,13 @@ export async function probeScopes(
       continue;
     }
     if (code === 'api_key_rejected') {
-      throw new ExportError('api_key_rejected', `the API key in ${spec.source.api_key_env} was rejected`, {
-        cause: error,
-      });
+      throw new ExportError(
+        'api_key_rejected',
+        `the API key in ${spec.source.api_key_env}${keyTypeNote(apiKey)} was rejected: ` +
+          `${redactKeys((error as Error).message)}; check the key was copied whole (an altered key is ` +
+          'invalid), re-enable a disabled key, or create a new Compliance Access Key for a deleted one',
+        { cause: error },
+      );
     }
     throw error;
   }
@@ -137,6 +154,42 @@ export async function probeScopes(
   }
   const missing = new Set(gaps.map((g) => g.kind));
   return { include: spec.scope.include.filter((k) => !missing.has(k)), gaps };
+}
+
+/** Known key prefixes (compliance-api.md §1.2). Only these are ever printed, never more of a key. */
+const KEY_TYPES: readonly { prefix: string; name: string }[] = [
+  { prefix: 'sk-ant-api01-', name: 'a Compliance Access Key' },
+  { prefix: 'sk-ant-admin01-', name: 'an Admin API key' },
+  { prefix: 'sk-ant-api03-', name: 'a Claude API key' },
+];
+
+/** What kind of key this is, by prefix alone: safe to print. */
+export function describeKeyType(apiKey: string | undefined): string | null {
+  if (apiKey === undefined) return null;
+  const known = KEY_TYPES.find((t) => apiKey.startsWith(t.prefix));
+  if (known !== undefined) return `${known.name} (${known.prefix}…)`;
+  if (apiKey.startsWith('sk-ant-')) return 'an sk-ant- key of a type the Compliance API does not use';
+  return 'not an Anthropic key (no sk-ant- prefix)';
+}
+
+function keyTypeNote(apiKey: string | undefined): string {
+  const type = describeKeyType(apiKey);
+  return type === null ? '' : `, ${type},`;
+}
+
+function unrecognisedKeyMessage(spec: ResolvedJobSpec, apiKey: string | undefined): string {
+  const where = `the API key in ${spec.source.api_key_env}${keyTypeNote(apiKey)}`;
+  const head =
+    `${where} was not recognised: every probe answered 404 "Not found", the Compliance API's answer ` +
+    "to a missing key or a key of another type (compliance-api.md §5.5), and any server's answer when " +
+    `source.base_url (${spec.source.base_url}) is not the Compliance API`;
+  const rightForm =
+    apiKey !== undefined && (apiKey.startsWith('sk-ant-api01-') || apiKey.startsWith('sk-ant-admin01-'));
+  const hint = rightForm
+    ? 'the key has the right form, so check source.base_url: it must be the API origin, e.g. https://api.anthropic.com'
+    : 'use a Compliance Access Key (sk-ant-api01-…, created in claude.ai > Organization settings > API): ' +
+      'Claude API keys (sk-ant-api03-…) from the Console are not accepted';
+  return `${head}; ${hint}`;
 }
 
 /** A local destination must be (or be creatable as) a writable folder. S3 is checked by the sink. */

@@ -20,12 +20,35 @@ function bucketProblem(bucket: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A path that starts like a URI but is not one (`s3:/bucket/x`, `s3:bucket`, `file:/tmp/x`,
+ * `http:out`) would otherwise be a local folder named `s3:` (say) in the working directory: a
+ * legal hold meant for S3 written to local disk without a word. One letter before the colon is
+ * a Windows drive (`C:\exports`) and stays a local path; a folder that really starts with
+ * `name:` can be written `./name:...`.
+ */
+function lookalikeProblem(uri: string): UriProblem | undefined {
+  if (/^s3:/iu.test(uri))
+    return {
+      code: 's3_uri',
+      message: 'is not an S3 URI: write s3://bucket or s3://bucket/prefix (two slashes after "s3:")',
+    };
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]+):/u.exec(uri)?.[1];
+  if (scheme === undefined) return undefined;
+  return {
+    code: 'destination_uri',
+    message:
+      `starts with "${scheme}:" like a URI but is not one: use s3://bucket/prefix, file:///absolute/path ` +
+      `or a plain path (a local folder named "${scheme}:..." can be written ./${scheme}:...)`,
+  };
+}
+
 /** Parse a destination URI, or describe what is wrong with it. */
 export function checkDestinationUri(uri: string): DestinationTarget | UriProblem {
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(uri)?.[1];
   if (scheme === undefined) {
     if (uri.trim() !== uri) return { code: 'destination_uri', message: 'must not start or end with spaces' };
-    return { kind: 'local', path: uri };
+    return lookalikeProblem(uri) ?? { kind: 'local', path: uri };
   }
   if (scheme === 's3') {
     const rest = uri.slice('s3://'.length);

@@ -2,7 +2,8 @@
  * YAML file → validated, defaults-resolved job spec, or a SpecError naming every problem with its
  * position. Pure: no network, no I/O besides reading the one file.
  */
-import { readFile } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { Document } from 'yaml';
 import { checkSchema } from './check-schema.js';
 import { API_KEY_PATTERN, error, type Finding } from './finding.js';
@@ -18,11 +19,7 @@ const MAX_SPEC_BYTES = 1024 * 1024;
 export async function loadSpecFile(path: string, opts: LoadOptions = {}): Promise<LoadedSpec> {
   let text: string;
   try {
-    const bytes = await readFile(path);
-    if (bytes.length > MAX_SPEC_BYTES)
-      throw new SpecError([
-        noPosition(path, 'file_too_large', `is ${bytes.length} bytes; a job spec is at most 1 MiB`),
-      ]);
+    const bytes = await readSpecBytes(path);
     try {
       text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
     } catch {
@@ -36,6 +33,50 @@ export async function loadSpecFile(path: string, opts: LoadOptions = {}): Promis
     throw new SpecError([noPosition(path, 'file_unreadable', why)]);
   }
   return loadSpecText(text, path, opts);
+}
+
+/**
+ * The file's bytes, read bounded: only a regular file is read (a device such as /dev/zero or a
+ * FIFO never ends, or blocks), and never more than MAX_SPEC_BYTES + 1 bytes, so a file that grows
+ * while being read is refused too. O_NONBLOCK lets a FIFO be opened (and refused) without
+ * waiting for a writer; it changes nothing for a regular file.
+ */
+async function readSpecBytes(path: string): Promise<Buffer> {
+  const handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const st = await handle.stat();
+    if (st.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (!st.isFile())
+      throw new SpecError([
+        noPosition(
+          path,
+          'file_unreadable',
+          `is not a regular file (${fileType(st)}); a job spec is a YAML file`,
+        ),
+      ]);
+    const tooLarge = (size: string): SpecError =>
+      new SpecError([noPosition(path, 'file_too_large', `is ${size} bytes; a job spec is at most 1 MiB`)]);
+    if (st.size > MAX_SPEC_BYTES) throw tooLarge(String(st.size));
+    const buffer = Buffer.alloc(MAX_SPEC_BYTES + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    if (length > MAX_SPEC_BYTES) throw tooLarge(`more than ${MAX_SPEC_BYTES}`);
+    return buffer.subarray(0, length);
+  } finally {
+    await handle.close();
+  }
+}
+
+function fileType(st: Stats): string {
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  return 'not a file';
 }
 
 export function loadSpecText(text: string, fileName: string, opts: LoadOptions = {}): LoadedSpec {

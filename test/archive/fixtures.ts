@@ -42,7 +42,7 @@ export function sampleFiles(): Record<string, Buffer> {
   return {
     'chats/claude_chat_1.json': Buffer.from(chat),
     'directory/users.jsonl': Buffer.from('{"id":"user_1","email":"a@example.com"}\n'.repeat(50)),
-    'files/claude_file_1/report 100%.pdf': Buffer.concat([
+    'files/claude_file_1/report #1 (100 pct).pdf': Buffer.concat([
       Buffer.from('%PDF-1.7\n'),
       Buffer.from('stream text '.repeat(200)),
     ]),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MAX_NAME_BYTES, safeName, safeSegment, unsafePathReason } from '../../src/archive/safe-name.js';
 
@@ -20,6 +21,14 @@ describe('safeName', () => {
     ['name.', 'name'],
     ['what?.txt', 'what_.txt'],
     ['report\u202egnp.exe', 'reportgnp.exe'],
+    ['report 100%.pdf', 'report 100_.pdf'],
+    ['Résumé #1 %20 & more.md', 'Résumé #1 _20 & more.md'],
+    ['x%0Ay.txt', 'x_0Ay.txt'],
+    ['line\nbreak\r.txt', 'linebreak.txt'],
+    ['wide space\u3000', 'wide space'],
+    ['nbsp\u00a0.txt\u00a0', 'nbsp\u00a0.txt'],
+    ['\u3000lead', '_lead'],
+    ['CON .txt', '_CON .txt'],
     ['', 'file'],
     ['..', 'file'],
     ['/', 'file'],
@@ -62,6 +71,11 @@ describe('safeName', () => {
       'a\u0000b',
       'x'.repeat(300),
       'Re\u0301sume\u0301',
+      'report 100%.pdf',
+      'a\r\nb%0D',
+      'trailing\u3000',
+      'what?<>|*".txt',
+      'CON .txt',
     ]) {
       expect(unsafePathReason(`files/claude_file_1/${safeName(n)}`)).toBeNull();
     }
@@ -69,10 +83,70 @@ describe('safeName', () => {
 });
 
 describe('safeSegment', () => {
-  it('passes well-formed ids and defuses others', () => {
-    expect(safeSegment('claude_file_01HX')).toBe('claude_file_01HX');
-    expect(safeSegment('../etc')).toBe('__etc');
-    expect(unsafePathReason(safeSegment('../etc'))).toBeNull();
+  it('passes well-formed ids through unchanged', () => {
+    for (const id of ['claude_file_01HX', 'a_b', 'A', `x${'y'.repeat(127)}`, 'Abc', 'abc']) {
+      expect(safeSegment(id)).toBe(id);
+    }
+  });
+
+  it('maps every hostile id to its own safe segment, and back to the same one each time', () => {
+    const ids = [
+      'a/b',
+      'a\\b',
+      'a_b',
+      'A/b',
+      '..',
+      '.',
+      '',
+      'CON',
+      'con',
+      'COM1',
+      'x%41',
+      'xA',
+      'x%41\r\n',
+      '-rf',
+      '_rf',
+      'a~b',
+      'é',
+      'e\u0301',
+      '\ud800',
+      '\ud801',
+      'x'.repeat(300),
+      `${'x'.repeat(300)}y`,
+      'x'.repeat(129),
+    ];
+    const segments = ids.map((id) => safeSegment(id));
+    expect(new Set(segments).size).toBe(ids.length);
+    // Case-insensitive file systems: changed ids stay apart when folded too.
+    const changed = segments.filter((s, i) => s !== ids[i]);
+    expect(new Set(changed.map((s) => s.toLowerCase())).size).toBe(changed.length);
+    for (const s of segments) {
+      expect(unsafePathReason(s)).toBeNull();
+      expect(unsafePathReason(`files/${s}/metadata.json`)).toBeNull();
+      expect(unsafePathReason(`sessions/local/${s}.json`)).toBeNull();
+      expect(s).not.toMatch(/[%\r\n]/u);
+    }
+    expect(ids.map((id) => safeSegment(id))).toEqual(segments);
+  });
+
+  it('keeps the readable part and adds the SHA-256 of the original id', () => {
+    const hash = (id: string) =>
+      createHash('sha256').update(Buffer.from(id, 'utf16le')).digest('hex').slice(0, 32);
+    expect(safeSegment('a/b')).toBe(`a_b~${hash('a/b')}`);
+    expect(safeSegment('a\\b')).toBe(`a_b~${hash('a\\b')}`);
+    expect(safeSegment('..')).toBe(`__~${hash('..')}`);
+    expect(safeSegment('CON')).toBe(`CON~${hash('CON')}`);
+    expect(safeSegment('x%41')).toBe(`x_41~${hash('x%41')}`);
+    expect(safeSegment('')).toBe(`id~${hash('')}`);
+    expect(safeSegment('-rf')).toBe(`_rf~${hash('-rf')}`);
+    expect(safeSegment('x'.repeat(300))).toBe(`${'x'.repeat(64)}~${hash('x'.repeat(300))}`);
+  });
+
+  it('never lands a changed id on an id that passes unchanged', () => {
+    // `a/b` cleaned with an `_`-joined suffix would be this well-formed id.
+    const lookalike = `a_b_${createHash('sha256').update(Buffer.from('a/b', 'utf16le')).digest('hex').slice(0, 32)}`;
+    expect(safeSegment(lookalike)).toBe(lookalike);
+    expect(safeSegment('a/b')).not.toBe(lookalike);
   });
 });
 
@@ -87,7 +161,25 @@ describe('unsafePathReason', () => {
     ['a/.git/config', 'segment starts with "." or "-"'],
     ['a/b\u0000', 'control or invisible character'],
     ['Re\u0301sume\u0301', 'not NFC'],
+    ['files/x/report 100%.pdf', '"%" in path'],
+    ['files/x/a%0Ab', '"%" in path'],
+    ['files/x/a\nb', 'line break in path'],
+    ['files/x/a\rb', 'line break in path'],
+    ['files/x/what?.txt', 'character Windows forbids'],
+    ['files/x:y/a', 'character Windows forbids'],
+    ['files/x/name.', 'segment starts with whitespace or ends with "." or whitespace'],
+    ['files/x/name\u3000', 'segment starts with whitespace or ends with "." or whitespace'],
+    ['files/ x/a', 'segment starts with whitespace or ends with "." or whitespace'],
+    ['files/CON/a', 'Windows device name'],
+    ['files/x/aux.txt', 'Windows device name'],
+    ['files/x/com1 .tar.gz', 'Windows device name'],
   ])('%j: %s', (path, reason) => {
     expect(unsafePathReason(path)).toBe(reason);
+  });
+
+  it('accepts ordinary bag paths', () => {
+    for (const p of ['chats/claude_chat_1.json', 'files/f/Résumé (v2) #1 & more.md', 'files/f/_CON.txt']) {
+      expect(unsafePathReason(p)).toBeNull();
+    }
   });
 });

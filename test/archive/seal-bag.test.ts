@@ -57,7 +57,7 @@ describe('sealBag', () => {
       'bagit.txt',
       'data/chats/claude_chat_1.json',
       'data/directory/users.jsonl',
-      'data/files/claude_file_1/report 100%.pdf',
+      'data/files/claude_file_1/report #1 (100 pct).pdf',
       'data/files/claude_file_2/photo.png',
       'data/files/claude_file_3/blob.bin',
       'data/files/claude_file_4/empty.txt',
@@ -77,12 +77,12 @@ describe('sealBag', () => {
     expect(method('photo.png')).toBe(0); // stored: PNG magic
     expect(method('blob.bin')).toBe(0); // stored: probed incompressible
     expect(method('claude_chat_1.json')).toBe(8); // deflated
-    expect(method('report 100%.pdf')).toBe(8);
+    expect(method('report #1 (100 pct).pdf')).toBe(8);
     expect(result.payloadFiles).toBe(7);
     expect(result.stored).toBeGreaterThanOrEqual(3);
   });
 
-  it('writes BagIt tag files with Payload-Oxum, encoded manifest paths and tag manifests', async () => {
+  it('writes BagIt tag files with Payload-Oxum, plain manifest paths and tag manifests', async () => {
     const files = sampleFiles();
     const { zip, result } = await seal(files);
     const file = join(dir, 'b.zip');
@@ -102,8 +102,11 @@ describe('sealBag', () => {
     expect(info).toMatch(/^Bag-Size: .+$/mu);
     expect(result.payloadOxum).toBe(`${bytes}.7`);
     const manifest = read('manifest-sha256.txt');
-    const sha = createHash('sha256').update(files['files/claude_file_1/report 100%.pdf']!).digest('hex');
-    expect(manifest).toContain(`${sha}  data/files/claude_file_1/report 100%25.pdf\n`);
+    const sha = createHash('sha256')
+      .update(files['files/claude_file_1/report #1 (100 pct).pdf']!)
+      .digest('hex');
+    expect(manifest).toContain(`${sha}  data/files/claude_file_1/report #1 (100 pct).pdf\n`);
+    expect(manifest).not.toContain('%');
     expect(manifest.trim().split('\n')).toHaveLength(7);
     const tagSha = read('tagmanifest-sha256.txt');
     const tagPaths = tagSha
@@ -204,6 +207,43 @@ describe('sealBag', () => {
     });
     sealed.stream.resume();
     await expect(sealed.done).rejects.toMatchObject({ code: 'archive_error' });
+  });
+
+  it('refuses a payload path holding %, CR or LF, naming it, so no manifest path needs encoding', async () => {
+    for (const bad of [
+      'files/f/report 100%.pdf',
+      'files/f/a%0Ab.txt',
+      'files/f/a\nb.txt',
+      'files/f/a\rb.txt',
+    ]) {
+      const sealed = sealBag({
+        ...bagInput({}),
+        payload: async function* () {
+          yield payloadFile('chats/ok.json', '{}');
+          yield payloadFile(bad, 'x');
+        },
+      });
+      sealed.stream.resume();
+      await expect(sealed.done).rejects.toMatchObject({
+        code: 'archive_error',
+        message: expect.stringContaining(JSON.stringify(bad)) as unknown,
+      });
+    }
+  });
+
+  it('refuses two payload files with one path', async () => {
+    const sealed = sealBag({
+      ...bagInput({}),
+      payload: async function* () {
+        yield payloadFile('files/a_b/x.txt', 'one');
+        yield payloadFile('files/a_b/x.txt', 'two');
+      },
+    });
+    sealed.stream.resume();
+    await expect(sealed.done).rejects.toMatchObject({
+      code: 'archive_error',
+      message: expect.stringContaining('"files/a_b/x.txt"') as unknown,
+    });
   });
 
   it('detects staged bytes that do not match their hashes when asked', async () => {

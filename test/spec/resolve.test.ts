@@ -273,6 +273,10 @@ describe('units and destinations', () => {
       path: '/var/exports/x y',
     });
     expect(parseDestinationUri('./out')).toEqual({ kind: 'local', path: './out' });
+    // A drive letter and an explicit ./name: stay local paths; a URI lookalike does not.
+    expect(parseDestinationUri('C:\\exports')).toEqual({ kind: 'local', path: 'C:\\exports' });
+    expect(parseDestinationUri('./s3:x')).toEqual({ kind: 'local', path: './s3:x' });
+    expect(() => parseDestinationUri('s3:/bucket-a/x')).toThrow(/two slashes/);
     expect(() => parseDestinationUri('s3://192.168.0.1/x')).toThrow(/IP address/);
     expect(() => parseDestinationUri('file://server/share')).toThrow(/local path/);
   });

@@ -27,10 +27,13 @@ import {
 
 const STAGE = 'files';
 
-/** A metadata file sits beside the content in the id's folder; a file may not take its name. */
+/**
+ * A metadata file sits beside the content in the id's folder; a file may not take its name, in
+ * any case (macOS and Windows extract `METADATA.JSON` over `metadata.json`).
+ */
 export function contentName(original: string | null | undefined, fallback: string): string {
   const name = safeName(original, fallback);
-  return name === 'metadata.json' ? `_${name}` : name;
+  return name.toLowerCase() === 'metadata.json' ? `_${name}` : name;
 }
 
 /** An entry that referenced a file (message `files[]`/`generated_files[]`, project attachment). */

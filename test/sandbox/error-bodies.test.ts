@@ -1,8 +1,7 @@
 /**
- * The exact error bodies, byte for byte: compliance-api.md §5.1 gives the shape
- * `{"error":{"type":…,"message":…}}` and the verbatim bodies quoted in §5.6 and §5.8 have
- * nothing else (no top-level `"type": "error"`, no request id in the body: that is the
- * `request-id` header). 401s (§5.3) share the shape with every other error.
+ * The exact error bodies, byte for byte: the §5.1 object `{"error":{"type":…,"message":…}}` inside
+ * the `{"type":"error",…}` envelope of every api.anthropic.com error (no request id in the body:
+ * that is the `request-id` header). 401s (§5.3) share the shape with every other error.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { V1, openApi, type Api } from './helpers.js';
@@ -25,7 +24,7 @@ describe('sandbox error bodies (§5.1)', () => {
 
   it('401 for an altered, a deactivated and (on /settings) a missing key', async () => {
     const body = (message: string): string =>
-      JSON.stringify({ error: { type: 'authentication_error', message } });
+      JSON.stringify({ type: 'error', error: { type: 'authentication_error', message } });
     const json = 'application/json';
     expect(await exact(await api.get(`${V1}/apps/chats`, `${api.sb.keys.full}x`))).toEqual([
       401,
@@ -51,12 +50,12 @@ describe('sandbox error bodies (§5.1)', () => {
     expect(await exact(await api.get(`${V1}/apps/chats`, api.sb.keys.claudeApi))).toEqual([
       404,
       expect.stringContaining('application/json'),
-      '{"error":{"type":"not_found_error","message":"Not found"}}',
+      '{"type":"error","error":{"type":"not_found_error","message":"Not found"}}',
       'request-id',
     ]);
     const forbidden = await exact(await api.get(`${V1}/apps/chats`, api.sb.keys.activitiesOnly));
     expect(forbidden[0]).toBe(403);
-    expect(Object.keys(JSON.parse(forbidden[2]) as object)).toEqual(['error']);
+    expect(Object.keys(JSON.parse(forbidden[2]) as object)).toEqual(['type', 'error']);
     expect(Object.keys((JSON.parse(forbidden[2]) as { error: object }).error)).toEqual(['type', 'message']);
   });
 });

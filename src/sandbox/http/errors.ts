@@ -1,4 +1,4 @@
-/** Error replies with the §5.1 body `{ error: { type, message } }`. */
+/** Error replies with the §5.1 body `{ type: "error", error: { type, message } }`. */
 
 export type ErrorType =
   | 'invalid_request_error'
@@ -28,8 +28,16 @@ export class ApiError extends Error {
     this.details = opts.details;
   }
 
-  body(): { error: { type: ErrorType; message: string; details?: Record<string, unknown> } } {
+  /**
+   * `{ type: "error", error: { type, message } }`: the §5.1 object inside the envelope every
+   * api.anthropic.com error body carries, the 401 included.
+   */
+  body(): {
+    type: 'error';
+    error: { type: ErrorType; message: string; details?: Record<string, unknown> };
+  } {
     return {
+      type: 'error',
       error: {
         type: this.type,
         message: this.message,

@@ -111,6 +111,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     ...clientOptionsFromSpec(spec),
     apiKey,
     ledger: jsonlLedger(ledger),
+    onRetry: (event) => progress.retry(event),
   });
   const mode: ProgressMode =
     options.progress ?? ((stderr as { isTTY?: boolean }).isTTY === true ? 'tty' : 'json');

@@ -13,8 +13,11 @@ export function describeTarget(target: RequestTarget): string {
   return `${target.method} ${target.path}${target.query === '' ? '' : `?${target.query}`}`;
 }
 
-/** Why an attempt failed before or without an HTTP status. */
-export type FailureKind = 'timeout' | 'network' | 'truncated' | 'checksum' | 'invalid_response';
+/**
+ * Why an attempt failed before or without an HTTP status. `too_large`: a body passed its cap
+ * (body-readers.ts); never retried, the same server would send the same body again.
+ */
+export type FailureKind = 'timeout' | 'network' | 'truncated' | 'checksum' | 'invalid_response' | 'too_large';
 
 export interface ApiErrorDetails {
   target: RequestTarget;
@@ -28,6 +31,10 @@ export interface ApiErrorDetails {
   failure: FailureKind | null;
   /** The server's `error.message`, secrets already redacted. */
   serverMessage: string | null;
+  /** The system or undici error code of a transport failure (`ECONNREFUSED`, `ENOTFOUND`, ...). */
+  networkCause?: string | null;
+  /** `host:port` the request went to, named with a transport failure. */
+  host?: string | null;
 }
 
 /**
@@ -43,6 +50,8 @@ export class ApiError extends ExportError {
   readonly requestId: string | null;
   readonly attempts: number;
   readonly failure: FailureKind | null;
+  readonly networkCause: string | null;
+  readonly host: string | null;
 
   constructor(
     code: ErrorCode,
@@ -58,6 +67,8 @@ export class ApiError extends ExportError {
     this.requestId = details.requestId;
     this.attempts = details.attempts;
     this.failure = details.failure;
+    this.networkCause = details.networkCause ?? null;
+    this.host = details.host ?? null;
   }
 }
 
@@ -67,6 +78,7 @@ function formatApiErrorMessage(d: ApiErrorDetails, note: string | undefined): st
   if (d.errorType !== null) parts.push(d.errorType);
   if (d.detailCode !== null) parts.push(`(${d.detailCode})`);
   if (d.failure !== null) parts.push(d.failure);
+  if (d.networkCause != null) parts.push(`(${d.networkCause}${d.host == null ? '' : ` ${d.host}`})`);
   let message = `${describeTarget(d.target)}: ${parts.join(' ') || 'failed'}`;
   if (d.serverMessage !== null && d.serverMessage !== '') message += `: ${d.serverMessage}`;
   if (note !== undefined) message += `: ${note}`;
@@ -96,5 +108,7 @@ export function codeForFailure(failure: FailureKind): ErrorCode {
       return 'checksum_mismatch';
     case 'invalid_response':
       return 'invalid_response';
+    case 'too_large':
+      return 'response_too_large';
   }
 }

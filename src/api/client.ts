@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { ExportError } from '../errors.js';
-import { USER_AGENT } from '../version.js';
-import { systemClock, type Clock } from './clock.js';
+import { assembleClient, type ComplianceClientOptions } from './client-options.js';
+import type { Clock } from './clock.js';
 import {
   streamDownload,
   type DownloadExpectations,
@@ -9,8 +9,7 @@ import {
   type DownloadSink,
 } from './download.js';
 import type * as P from './endpoint-params.js';
-import { fingerprintKey } from './fingerprint.js';
-import type { LedgerSink } from './ledger.js';
+import { fetchJson, type JsonResult } from './fetch-json.js';
 import {
   walkCursor,
   walkPageToken,
@@ -19,8 +18,8 @@ import {
   type WalkOptions,
 } from './paginate.js';
 import type { QueryParams } from './query.js';
-import { RateBudget, type RateBudgetSnapshot } from './rate-budget.js';
-import { fetchJson, RequestExecutor, type ClientStats, type JsonResult } from './request-executor.js';
+import type { RateBudget, RateBudgetSnapshot } from './rate-budget.js';
+import type { ClientStats, RequestExecutor } from './request-executor.js';
 import {
   fetchTextContent,
   mergeChatMessagePages,
@@ -30,29 +29,8 @@ import {
   type TextContentResult,
   type TextExpectations,
 } from './results.js';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-timing.js';
-import { Transport, type TransportTimeouts } from './transport.js';
+import type { Transport } from './transport.js';
 import type * as T from './types.js';
-
-export interface ComplianceClientOptions {
-  /** `https://api.anthropic.com`, or the sandbox's `http://127.0.0.1:<port>`. */
-  baseUrl: string;
-  /** From the environment only; never logged (see fingerprintKey). */
-  apiKey: string;
-  /** Default 540 (90 % of 600). Ignored when `budget` is given. */
-  requestsPerMinute?: number;
-  /** Default 8. Ignored when `budget` is given. */
-  maxInFlight?: number;
-  /** Share one budget between several clients of one job (e.g. two keys under one parent). */
-  budget?: RateBudget;
-  timeouts?: Partial<TransportTimeouts>;
-  retry?: Partial<RetryPolicy>;
-  ledger?: LedgerSink;
-  clock?: Clock;
-  /** Jitter source, default Math.random. */
-  random?: () => number;
-  userAgent?: string;
-}
 
 type Opts = { signal?: AbortSignal | undefined };
 const seg = (id: string, what: string): string => {
@@ -70,40 +48,15 @@ export class ComplianceClient {
   private readonly closer = new AbortController();
 
   constructor(options: ComplianceClientOptions) {
-    const key = options.apiKey;
-    if (typeof key !== 'string' || key.trim() === '')
-      throw new ExportError('api_key_missing', 'the API key is empty');
-    if (!/^[\x21-\x7e]+$/.test(key)) {
-      throw new ExportError('usage', 'the API key contains whitespace or non-printable characters');
-    }
     // every waiting request listens for close(): many are normal, not a leak
     setMaxListeners(0, this.closer.signal);
-    this.clock = options.clock ?? systemClock;
-    this.budget =
-      options.budget ??
-      new RateBudget({
-        clock: this.clock,
-        ...(options.requestsPerMinute === undefined ? {} : { requestsPerMinute: options.requestsPerMinute }),
-        ...(options.maxInFlight === undefined ? {} : { maxInFlight: options.maxInFlight }),
-      });
-    this.transport = new Transport({
-      baseUrl: options.baseUrl,
-      maxConnections: this.budget.maxInFlight,
-      ...(options.timeouts === undefined ? {} : { timeouts: options.timeouts }),
-    });
-    this.keyFingerprint = fingerprintKey(key);
-    this.executor = new RequestExecutor({
+    ({
+      executor: this.executor,
       transport: this.transport,
-      apiKey: key,
-      keyFingerprint: this.keyFingerprint,
-      userAgent: options.userAgent ?? USER_AGENT,
       budget: this.budget,
       clock: this.clock,
-      random: options.random ?? Math.random,
-      retry: { ...DEFAULT_RETRY_POLICY, ...options.retry },
-      ...(options.ledger === undefined ? {} : { ledger: options.ledger }),
-      closeSignal: this.closer.signal,
-    });
+      keyFingerprint: this.keyFingerprint,
+    } = assembleClient(options, this.closer.signal));
   }
 
   // ---- plumbing -------------------------------------------------------------------------------
@@ -122,11 +75,19 @@ export class ComplianceClient {
     key: string,
     walk: CursorWalkOptions,
   ): AsyncGenerator<Page<R>> {
-    return walkCursor<R>((p, signal) => this.get(path, p, { signal }), params, key, walk);
+    return walkCursor<R>(
+      (p, signal) => this.get(path, p, { signal }),
+      params,
+      key,
+      walk,
+      this.executor.redact,
+    );
   }
 
   private token<R>(path: string, params: QueryParams, walk: WalkOptions): AsyncGenerator<Page<R>> {
-    return walkPageToken<R>((p, signal) => this.get(path, p, { signal }), params, 'data', walk);
+    const fetchPage = (p: QueryParams, signal: AbortSignal | undefined): Promise<JsonResult> =>
+      this.get(path, p, { signal });
+    return walkPageToken<R>(fetchPage, params, 'data', walk, this.executor.redact);
   }
 
   private textContent<R extends { content: string }>(

@@ -2,11 +2,15 @@ import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { ExportError } from '../errors.js';
+import { AttemptFailure } from './attempt.js';
+import { downloadByteCap, downloadDeadlineMs, refuseAnnouncedLength } from './body-readers.js';
+import type { Clock } from './clock.js';
 import { parseContentDisposition } from './content-disposition.js';
 import { headerValue } from './headers.js';
 import type { QueryParams } from './query.js';
-import { AttemptFailure, type RequestExecutor } from './request-executor.js';
-import type { Clock } from './clock.js';
+import { redactNullable } from './redact.js';
+import type { RequestExecutor } from './request-executor.js';
+import { isRetryable } from './retry-timing.js';
 
 /**
  * Streaming downloads (compliance-api.md §3.10, §3.15): bytes go to the caller's sink as they
@@ -14,6 +18,11 @@ import type { Clock } from './clock.js';
  * against `Content-MD5` and the metadata `md5`/`size_bytes`. A mismatch or a body cut short is
  * retried from the start (the sink is reopened/reset); if it persists the error is typed
  * (`checksum_mismatch`, `body_truncated`).
+ *
+ * A download is bounded in bytes (downloadByteCap: the listed size plus generous slack, or the
+ * absolute cap when the listing gives none, and never past its own Content-Length) and in time
+ * (downloadDeadlineMs). Past either it stops at once and the attempt's sink is discarded; too many
+ * bytes fail with `response_too_large` and are not retried.
  */
 
 /** Receives bytes chunk by chunk; `reset` is called before a retry starts over. */
@@ -131,11 +140,15 @@ export async function streamDownload(
   expect: DownloadExpectations = {},
 ): Promise<DownloadResult> {
   const used = { bytes: false };
+  const allowed = downloadByteCap(expect.expectedSize, executor.limits.downloadBytes);
+  const deadlineMs = downloadDeadlineMs(allowed, executor.timeouts.downloadTotalMs);
+  const listed = expect.expectedSize ?? 'not listed';
   return executor.run(
     'GET',
     path,
     params,
     async (response, ctx) => {
+      refuseAnnouncedLength(ctx, allowed, `download (size_bytes ${listed})`);
       const out = await sinkStep(ctx.target.path, 'open', () => openSink(sink, ctx.attempt, used));
       const md5 = createHash('md5');
       const sha256 = createHash('sha256');
@@ -145,6 +158,12 @@ export async function streamDownload(
           const buf = chunk as Buffer;
           size += buf.length;
           ctx.bytes += buf.length;
+          if (size > allowed) {
+            throw new AttemptFailure(
+              'too_large',
+              `download passed ${allowed} bytes (size_bytes ${listed}) and was stopped`,
+            );
+          }
           md5.update(buf);
           sha256.update(buf);
           await sinkStep(ctx.target.path, 'write', () => out.write(buf));
@@ -157,7 +176,11 @@ export async function streamDownload(
           md5: md5Buf.toString('hex'),
           size,
           contentType: headerValue(ctx.headers, 'content-type') ?? null,
-          filename: parseContentDisposition(headerValue(ctx.headers, 'content-disposition')),
+          // headers are redacted already; the percent-decoded name is a new string, so again
+          filename: redactNullable(
+            executor.redact,
+            parseContentDisposition(headerValue(ctx.headers, 'content-disposition')),
+          ),
           contentMd5: headerValue(ctx.headers, 'content-md5') ?? null,
           verified: result.verified,
           metadataMismatch: result.mismatch,
@@ -169,19 +192,20 @@ export async function streamDownload(
         };
       } catch (error) {
         await out.discard();
-        if (!(error instanceof ExportError) && !out.rewindable()) {
+        const final = error instanceof AttemptFailure && !isRetryable({ failure: error.kind });
+        if (!(error instanceof ExportError) && !final && !out.rewindable()) {
           throw new ExportError(
             error instanceof AttemptFailure && error.kind === 'checksum'
               ? 'checksum_mismatch'
               : 'body_truncated',
-            `${ctx.target.path}: ${(error as Error).message}; not retried: the sink cannot be rewound (pass a factory or a ChunkSink with reset)`,
+            `${ctx.target.path}: ${executor.redact((error as Error).message)}; not retried: the sink cannot be rewound (pass a factory or a ChunkSink with reset)`,
             { cause: error, retryable: true },
           );
         }
         throw error;
       }
     },
-    expect.signal,
+    { signal: expect.signal, deadlineMs },
   );
 }
 

@@ -5,8 +5,11 @@
  * const client = createComplianceClient({
  *   baseUrl, apiKey,                 // http:// only to loopback; the key never reaches logs/errors
  *   requestsPerMinute: 540, maxInFlight: 8,     // or `budget: sharedRateBudget`
- *   timeouts: { connectMs, headersMs, bodyIdleMs }, retry: { maxAttempts, maxRateLimitedAttempts, maxElapsedMs },
+ *   timeouts: { connectMs, headersMs, bodyIdleMs, totalMs, downloadTotalMs },   // totals: overall deadlines
+ *   limits: { jsonBytes, downloadBytes },   // body caps, 64 MiB and 1 GiB by default
+ *   retry: { maxAttempts, maxRateLimitedAttempts, maxElapsedMs },
  *   ledger: jsonlLedger(fs.createWriteStream('requests.jsonl')),   // one line per attempt
+ *   onRetry: (event) => progress.retry(event),   // each failed attempt that will be retried
  *   clock,                           // inject a virtual clock in tests
  * });
  *
@@ -25,12 +28,14 @@
  *
  * Failures are ApiError (extends ExportError): branch on `code` ('not_found', 'scope_missing',
  * 'api_key_rejected', 'rate_limited', 'retries_exhausted', 'checksum_mismatch', 'body_truncated',
- * 'timeout', 'network_error', 'invalid_response', 'api_error'), `status`, `errorType`, `detailCode`.
- * `retryable` says whether running again later may help.
+ * 'timeout', 'network_error', 'invalid_response', 'response_too_large', 'pagination_loop',
+ * 'api_error'), `status`, `errorType`, `detailCode`, `networkCause` and `host` (transport failures).
+ * `retryable` says whether running again later may help. Nothing the client returns or throws
+ * carries the key, even when a server echoes it (redact.ts).
  */
 export { ApiError, describeTarget, type FailureKind, type RequestTarget } from './api-error.js';
 export { ComplianceClient, createComplianceClient } from './client.js';
-export type { ComplianceClientOptions } from './client.js';
+export type { ComplianceClientOptions } from './client-options.js';
 export type { ChatWithMessages, RecordResult, TextContentResult, TextExpectations } from './results.js';
 export { createVirtualClock, systemClock, type Clock, type VirtualClock } from './clock.js';
 export { decodeRfc5987, parseContentDisposition, safeBaseName } from './content-disposition.js';
@@ -40,7 +45,7 @@ export { fingerprintKey } from './fingerprint.js';
 export { jsonlLedger, type LedgerEntry, type LedgerSink } from './ledger.js';
 export { collectItems, itemsOf, type CursorWalkOptions, type Page, type WalkOptions } from './paginate.js';
 export { RateBudget, type RateBudgetOptions, type RateBudgetSnapshot } from './rate-budget.js';
-export type { ClientStats } from './request-executor.js';
+export type { ClientStats, RetryEvent } from './request-executor.js';
 export {
   backoffDelay,
   DEFAULT_RETRY_POLICY,

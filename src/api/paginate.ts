@@ -1,7 +1,9 @@
-import { ApiError, type RequestTarget } from './api-error.js';
+import type { ErrorCode } from '../errors.js';
+import { ApiError } from './api-error.js';
+import type { JsonResult } from './fetch-json.js';
 import type { QueryParams } from './query.js';
 import { rawArrayItems } from './raw-json.js';
-import type { JsonResult } from './request-executor.js';
+import type { Redactor } from './redact.js';
 
 /**
  * Pagination for both schemes (compliance-api.md §4.1) as async iterators of pages. Each page
@@ -9,6 +11,11 @@ import type { JsonResult } from './request-executor.js';
  * page first, then checkpoints `resumeCursor`, and after a crash passes it back as `resumeFrom`.
  * Failed requests are retried by the executor with the same cursor; the cursor only moves here,
  * after a page succeeded.
+ *
+ * A broken or hostile server must not keep a walk going for ever (each page spends the budget
+ * shared with the whole job): a walk fails with `pagination_loop` when a cursor or token comes back
+ * that the walk already used (A → B → A, or the one just used), or after MAX_EMPTY_RUN empty pages
+ * in a row.
  */
 export interface Page<T> {
   scheme: 'cursor' | 'page_token';
@@ -57,61 +64,122 @@ function splitPage<T>(
 ): { items: T[]; rawItems: string[]; envelope: Record<string, unknown> } {
   const { [itemsKey]: list, ...envelope } = result.value;
   if (list === undefined || list === null) return { items: [], rawItems: [], envelope };
-  if (!Array.isArray(list)) throw invalid(result.target, result.requestId, `"${itemsKey}" is not an array`);
+  if (!Array.isArray(list)) throw pageError('invalid_response', result, `"${itemsKey}" is not an array`);
   const rawItems = rawArrayItems(result.text, itemsKey);
   if (rawItems?.length !== list.length) {
-    throw invalid(result.target, result.requestId, `could not locate the raw text of "${itemsKey}"`);
+    throw pageError('invalid_response', result, `could not locate the raw text of "${itemsKey}"`);
   }
   return { items: list as T[], rawItems, envelope };
 }
 
-function invalid(target: RequestTarget, requestId: string | null, note: string): ApiError {
+function pageError(code: ErrorCode, result: JsonResult, note: string): ApiError {
   return new ApiError(
-    'invalid_response',
+    code,
     {
-      target,
+      target: result.target,
       status: 200,
       errorType: null,
       detailCode: null,
-      requestId,
+      requestId: result.requestId,
       attempts: 1,
-      failure: 'invalid_response',
+      failure: code === 'invalid_response' ? 'invalid_response' : null,
       serverMessage: null,
     },
     { note },
   );
 }
 
+/**
+ * Empty pages in a row a walk accepts. Page-token endpoints may send empty pages that still carry a
+ * token (Code Artifacts, compliance-api.md §4.1), but not dozens in a row.
+ */
+const MAX_EMPTY_RUN = 50;
+
+/** Remembers every cursor of one walk (the resumed-from one included) and the run of empty pages. */
+class LoopGuard {
+  private readonly seen = new Set<string>();
+  private emptyRun = 0;
+
+  constructor(
+    private readonly redact: Redactor,
+    start: string | null,
+  ) {
+    if (start !== null) this.seen.add(start);
+  }
+
+  /** Before following `next` (null: the walk ends here) from the page at `index`. */
+  check(result: JsonResult, index: number, items: number, next: string | null, param: string): void {
+    this.emptyRun = items === 0 ? this.emptyRun + 1 : 0;
+    if (next === null) return;
+    if (this.seen.has(next)) {
+      throw pageError(
+        'pagination_loop',
+        result,
+        `page ${index} of the walk sends ${param} ${JSON.stringify(this.redact(next))}, which this walk already used`,
+      );
+    }
+    if (this.emptyRun >= MAX_EMPTY_RUN) {
+      throw pageError(
+        'pagination_loop',
+        result,
+        `page ${index} is the ${this.emptyRun}th empty page in a row and still sends ${param} ${JSON.stringify(this.redact(next))}`,
+      );
+    }
+    this.seen.add(next);
+  }
+}
+
+/** The `limit` sent, when there is one: a page that fills it may not be the last (§7.3). */
+function sentLimit(params: QueryParams): number | null {
+  const limit = Number(params.limit);
+  return Number.isInteger(limit) && limit > 0 ? limit : null;
+}
+
+function itemId(item: unknown): string | null {
+  return optionalString((item as { id?: unknown } | null)?.id);
+}
+
 function optionalString(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
 }
 
-/** Cursor scheme (activities, chats, chat messages): stop when `has_more` is not true. */
+/**
+ * Cursor scheme (activities, chats, chat messages): stop when `has_more` is not true, except after
+ * a FULL page (as many items as the `limit` sent) that says `has_more: false` or nothing at all:
+ * the activity feed has been seen to end full pages that way while more existed (compliance-api.md
+ * §7.3), so exactly one more request after its last id confirms the end. If that page has items,
+ * the walk goes on from there; if it is empty, the walk is done.
+ */
 export async function* walkCursor<T>(
   fetchPage: FetchPage,
   baseParams: QueryParams,
   itemsKey: string,
-  options: CursorWalkOptions = {},
+  options: CursorWalkOptions,
+  redact: Redactor,
 ): AsyncGenerator<Page<T>, void, undefined> {
   const backward = options.direction === 'backward';
   const cursorParam = backward ? 'before_id' : 'after_id';
+  const limit = sentLimit(baseParams);
   let cursor = options.resumeFrom ?? null;
+  const guard = new LoopGuard(redact, cursor);
   for (let index = 0; ; index++) {
     const params: QueryParams = cursor === null ? baseParams : { ...baseParams, [cursorParam]: cursor };
     const result = await fetchPage(params, options.signal);
     const { items, rawItems, envelope } = splitPage<T>(result, itemsKey);
-    const hasMore = envelope.has_more === true;
-    const next = optionalString(backward ? envelope.first_id : envelope.last_id);
+    let hasMore = envelope.has_more === true;
+    let next = optionalString(backward ? envelope.first_id : envelope.last_id);
     if (hasMore && next === null) {
-      throw invalid(
-        result.target,
-        result.requestId,
+      throw pageError(
+        'invalid_response',
+        result,
         `has_more is true but ${backward ? 'first_id' : 'last_id'} is missing`,
       );
     }
-    if (hasMore && next === cursor) {
-      throw invalid(result.target, result.requestId, 'the cursor did not advance');
+    if (!hasMore && limit !== null && items.length >= limit) {
+      next ??= itemId(backward ? items[0] : items.at(-1));
+      hasMore = next !== null;
     }
+    guard.check(result, index, items.length, hasMore ? next : null, cursorParam);
     yield {
       scheme: 'cursor',
       endpoint: result.target.path,
@@ -140,16 +208,17 @@ export async function* walkPageToken<T>(
   fetchPage: FetchPage,
   baseParams: QueryParams,
   itemsKey: string,
-  options: WalkOptions = {},
+  options: WalkOptions,
+  redact: Redactor,
 ): AsyncGenerator<Page<T>, void, undefined> {
   let token = options.resumeFrom ?? null;
+  const guard = new LoopGuard(redact, token);
   for (let index = 0; ; index++) {
     const params: QueryParams = token === null ? baseParams : { ...baseParams, page: token };
     const result = await fetchPage(params, options.signal);
     const { items, rawItems, envelope } = splitPage<T>(result, itemsKey);
     const next = optionalString(envelope.next_page);
-    if (next !== null && next === token)
-      throw invalid(result.target, result.requestId, 'next_page repeats the token just used');
+    guard.check(result, index, items.length, next, 'next_page');
     yield {
       scheme: 'page_token',
       endpoint: result.target.path,

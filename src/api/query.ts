@@ -1,3 +1,5 @@
+import { REDACTED, type Redactor } from './redact.js';
+
 /**
  * Query strings the way the Compliance API wants them (compliance-api.md §2): arrays repeat with a
  * bracket suffix (`user_ids[]=a&user_ids[]=b`), range filters use dot notation
@@ -41,27 +43,10 @@ export function serializeQuery(pairs: readonly (readonly [string, string])[]): s
 const SECRET_NAME = /key|secret|token|password|signature|auth/i;
 
 /**
- * The query as it may be logged: parameters whose names look secret are replaced, and any
- * occurrence of a known secret value (the API key) is masked, whatever parameter carries it.
+ * The query as it may be logged: parameters whose names look secret are replaced, and the key
+ * (whole or in part, see redact.ts) is masked whatever parameter carries it.
  */
-export function redactQuery(
-  pairs: readonly (readonly [string, string])[],
-  secrets: readonly string[],
-): string {
-  const redacted = pairs.map(([k, v]): [string, string] => {
-    if (SECRET_NAME.test(k)) return [k, '[REDACTED]'];
-    return [k, redactText(v, secrets)];
-  });
-  return redactText(serializeQuery(redacted), secrets);
-}
-
-/** Mask every occurrence of each secret (and its URL-encoded form) in a text. */
-export function redactText(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret.length < 4) continue;
-    for (const form of new Set([secret, encodeURIComponent(secret)]))
-      out = out.split(form).join('[REDACTED]');
-  }
-  return out;
+export function redactQuery(pairs: readonly (readonly [string, string])[], redact: Redactor): string {
+  const redacted = pairs.map(([k, v]): [string, string] => [k, SECRET_NAME.test(k) ? REDACTED : redact(v)]);
+  return redact(serializeQuery(redacted));
 }

@@ -7,40 +7,30 @@ import {
   type FailureKind,
   type RequestTarget,
 } from './api-error.js';
+import { AttemptFailure, type AttemptContext } from './attempt.js';
+import { discardBody, readErrorBody, type BodyLimits } from './body-readers.js';
 import type { Clock } from './clock.js';
 import { headerValue, type HeaderBag } from './headers.js';
 import { writeLedger, type LedgerSink } from './ledger.js';
-import { flattenQuery, redactQuery, redactText, serializeQuery, type QueryParams } from './query.js';
+import { flattenQuery, redactQuery, serializeQuery, type QueryParams } from './query.js';
 import type { RateBudget } from './rate-budget.js';
-import { isRetryable, retryDelay, type RetryPolicy } from './retry-timing.js';
-import { classifyTransportError, isAbortError, type Transport, type TransportResponse } from './transport.js';
+import type { Redactor } from './redact.js';
+import { isRetryable, retryDelay, type RetryInput, type RetryPolicy } from './retry-timing.js';
+import {
+  classifyTransportError,
+  isAbortError,
+  networkCauseOf,
+  type Transport,
+  type TransportResponse,
+  type TransportTimeouts,
+} from './transport.js';
 
 /**
  * The one place a request is executed: rate budget → transport → ledger → retry decision
  * (compliance-api.md §5.10). A retry resends exactly the same path and query, so a cursor never
- * moves on failure (§4.1).
+ * moves on failure (§4.1). Every attempt has an overall deadline, and every string that leaves
+ * (target, headers, error fields, ledger lines) has been through the client's redactor.
  */
-
-/** Thrown by a response handler to fail one attempt (e.g. checksum mismatch); retried per the rules. */
-export class AttemptFailure extends Error {
-  constructor(
-    readonly kind: FailureKind,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AttemptFailure';
-  }
-}
-
-export interface AttemptContext {
-  target: RequestTarget;
-  attempt: number;
-  status: number;
-  headers: HeaderBag;
-  requestId: string | null;
-  /** Handlers add the body bytes they read, for the ledger and stats. */
-  bytes: number;
-}
 
 export interface ClientStats {
   /** Attempts sent (each retry counts). */
@@ -59,6 +49,23 @@ export interface ClientStats {
   lastRequestAt: number | null;
 }
 
+/** One failed attempt that will be retried, for progress displays (`onRetry`). */
+export interface RetryEvent {
+  /** The attempt that failed (1-based); the next one is `attempt + 1`. */
+  attempt: number;
+  target: RequestTarget;
+  /** HTTP status, or null when no response arrived. */
+  status: number | null;
+  errorType: string | null;
+  failure: FailureKind | null;
+  /** System or undici error code of a transport failure (`ECONNREFUSED`, ...). */
+  networkCause: string | null;
+  /** `host:port` of the API. */
+  host: string;
+  /** Wait before the next attempt. */
+  delayMs: number;
+}
+
 export interface ExecutorOptions {
   transport: Transport;
   apiKey: string;
@@ -68,13 +75,38 @@ export interface ExecutorOptions {
   clock: Clock;
   random: () => number;
   retry: RetryPolicy;
+  limits: BodyLimits;
+  redact: Redactor;
   ledger?: LedgerSink;
+  onRetry?: (event: RetryEvent) => void;
   /** Aborted when the client closes. */
   closeSignal: AbortSignal;
 }
 
+export interface RunOptions {
+  signal?: AbortSignal | undefined;
+  /** Overall deadline of each attempt; default `timeouts.totalMs`. */
+  deadlineMs?: number | undefined;
+}
+
 const API_PREFIX = '/v1/compliance';
-const MAX_ERROR_BODY = 64 * 1024;
+
+type Handler<T> = (response: TransportResponse, ctx: AttemptContext) => Promise<T>;
+
+/** What one attempt came to. */
+interface Outcome<T> {
+  ctx: AttemptContext;
+  started: number;
+  status: number | null;
+  result?: { value: T };
+  fatal?: ExportError;
+  failure: FailureKind | null;
+  networkCause: string | null;
+  errorType: string | null;
+  detailCode: string | null;
+  serverMessage: string | null;
+  cause?: unknown;
+}
 
 export class RequestExecutor {
   readonly stats: ClientStats;
@@ -101,6 +133,18 @@ export class RequestExecutor {
     };
   }
 
+  get limits(): BodyLimits {
+    return this.options.limits;
+  }
+
+  get timeouts(): TransportTimeouts {
+    return this.options.transport.timeouts;
+  }
+
+  get redact(): Redactor {
+    return this.options.redact;
+  }
+
   /** Build the target for a path under /v1/compliance and its query parameters. */
   target(
     method: string,
@@ -110,8 +154,10 @@ export class RequestExecutor {
     const pairs = flattenQuery(params);
     const query = serializeQuery(pairs);
     const fullPath = API_PREFIX + path;
+    const { redact } = this.options;
     return {
-      target: { method, path: fullPath, query: redactQuery(pairs, [this.options.apiKey]) },
+      // ids in the path come from listings: a hostile server could have planted the key there
+      target: { method, path: redact(fullPath), query: redactQuery(pairs, redact) },
       pathAndQuery: query === '' ? fullPath : `${fullPath}?${query}`,
     };
   }
@@ -124,90 +170,39 @@ export class RequestExecutor {
     method: string,
     path: string,
     params: QueryParams,
-    handle: (response: TransportResponse, ctx: AttemptContext) => Promise<T>,
-    signal?: AbortSignal,
+    handle: Handler<T>,
+    options: RunOptions = {},
   ): Promise<T> {
     const { target, pathAndQuery } = this.target(method, path, params);
-    const { clock, budget, transport, retry, random } = this.options;
+    const { clock, budget, retry, random, transport } = this.options;
+    const signal = options.signal;
     const abort =
       signal === undefined ? this.options.closeSignal : AbortSignal.any([signal, this.options.closeSignal]);
+    const deadlineMs = options.deadlineMs ?? transport.timeouts.totalMs;
     const firstStart = clock.now();
     let rateLimitedFailures = 0;
     let otherFailures = 0;
     for (let attempt = 1; ; attempt++) {
-      let release: (() => void) | undefined;
-      const ctx: AttemptContext = { target, attempt, status: 0, headers: {}, requestId: null, bytes: 0 };
-      let status: number | null = null;
-      let failure: FailureKind | null = null;
-      let errorType: string | null = null;
-      let detailCode: string | null = null;
-      let serverMessage: string | null = null;
-      let cause: unknown;
-      let result: { value: T } | undefined;
-      let fatal: ExportError | undefined;
-      let started = clock.now();
-      try {
-        release = await budget.acquire(abort);
-        started = clock.now();
-        this.noteStart(started);
-        let phase: 'request' | 'body' = 'request';
-        let response: TransportResponse | undefined;
-        try {
-          response = await transport.send(method, pathAndQuery, this.headers, abort);
-          phase = 'body';
-          status = response.status;
-          ctx.status = status;
-          ctx.headers = response.headers;
-          ctx.requestId = headerValue(response.headers, 'request-id') ?? null;
-          budget.observe(response.headers);
-          if (status >= 200 && status < 300) {
-            result = { value: await handle(response, ctx) };
-          } else {
-            const parsed = await this.readErrorBody(response, ctx);
-            ({ errorType, detailCode, serverMessage } = parsed);
-          }
-        } catch (error) {
-          // a handler that gave up early leaves the body unread: free the connection. undici's
-          // body emits an AbortError when destroyed; nobody reads it any more, so swallow that.
-          if (response !== undefined && !response.body.destroyed) {
-            response.body.on('error', () => undefined);
-            response.body.destroy();
-          }
-          if (abort.aborted || isAbortError(error)) throw error;
-          cause = error;
-          if (error instanceof ExportError) {
-            // The handler's own verdict (a sink that failed, a body that cannot be re-read): final.
-            fatal = error;
-            failure = error instanceof ApiError ? error.failure : null;
-          } else {
-            failure = error instanceof AttemptFailure ? error.kind : classifyTransportError(error, phase);
-            serverMessage = error instanceof AttemptFailure ? error.message : null;
-          }
-        }
-      } catch (error) {
-        release?.();
-        if (abort.aborted || isAbortError(error)) {
-          throw new ExportError('interrupted', `${describeTarget(target)}: interrupted`, { cause: error });
-        }
-        throw error;
-      }
-      release();
-      const duration = clock.now() - started;
+      const o = await this.attempt(method, pathAndQuery, target, attempt, abort, deadlineMs, handle);
+      const { ctx, status, failure } = o;
+      const duration = clock.now() - o.started;
       this.stats.bytes += ctx.bytes;
       if (status !== null) this.stats.byStatus[status] = (this.stats.byStatus[status] ?? 0) + 1;
       if (status === 429) this.stats.rateLimited += 1;
       if (failure !== null) this.stats.byFailure[failure] = (this.stats.byFailure[failure] ?? 0) + 1;
 
-      const ok = result !== undefined;
-      const input =
-        failure !== null ? { failure } : { status: status ?? 0, headers: ctx.headers, nowMs: clock.now() };
+      const ok = o.result !== undefined;
+      const input: RetryInput =
+        failure !== null
+          ? { failure, cause: o.networkCause }
+          : { status: status ?? 0, headers: ctx.headers, nowMs: clock.now() };
       if (status === 429) rateLimitedFailures += 1;
       else if (!ok) otherFailures += 1;
       const classCount = status === 429 ? rateLimitedFailures : otherFailures;
-      let delay = ok || fatal !== undefined ? null : retryDelay(classCount, input, random, retry);
+      let delay = ok || o.fatal !== undefined ? null : retryDelay(classCount, input, random, retry);
       if (delay !== null && clock.now() + delay - firstStart > retry.maxElapsedMs) delay = null;
       writeLedger(this.options.ledger, {
-        ts: new Date(started).toISOString(),
+        ts: new Date(o.started).toISOString(),
         method,
         path: target.path,
         query: target.query,
@@ -217,41 +212,28 @@ export class RequestExecutor {
         duration_ms: Math.round(duration),
         bytes: ctx.bytes,
         outcome: ok ? 'ok' : delay === null ? 'error' : 'retry',
-        error: ok ? null : (fatal?.code ?? failure ?? errorType ?? `http_${status}`),
+        error: ok ? null : (o.fatal?.code ?? failure ?? o.errorType ?? `http_${status}`),
         retry_in_ms: delay,
         key_fp: this.options.keyFingerprint,
       });
-      if (result !== undefined) return result.value;
+      if (o.result !== undefined) return o.result.value;
 
       if (delay === null) {
         this.stats.errors += 1;
-        if (fatal !== undefined) throw fatal;
-        const exhausted = isRetryable(input) && failure === null;
-        // §5.5: "Local sessions are not available." is a 404 that a later run may get past
-        const retryable =
-          isRetryable(input) || (status === 404 && /not available/i.test(serverMessage ?? ''));
-        const code =
-          failure !== null
-            ? codeForFailure(failure)
-            : exhausted
-              ? 'retries_exhausted'
-              : codeForStatus(status ?? 0);
-        throw new ApiError(
-          code,
-          {
-            target,
-            status,
-            errorType,
-            detailCode,
-            requestId: ctx.requestId,
-            attempts: attempt,
-            failure,
-            serverMessage: serverMessage === null ? null : redactText(serverMessage, [this.options.apiKey]),
-          },
-          { cause, retryable },
-        );
+        if (o.fatal !== undefined) throw o.fatal;
+        throw this.finalError(target, attempt, input, o);
       }
       this.stats.retries += 1;
+      this.notifyRetry({
+        attempt,
+        target,
+        status,
+        errorType: o.errorType,
+        failure,
+        networkCause: o.networkCause,
+        host: transport.host,
+        delayMs: delay,
+      });
       // A 429 means the shared budget is spent: hold every request of the job, not just this one.
       if (status === 429) budget.pauseUntil(clock.now() + delay);
       try {
@@ -262,112 +244,141 @@ export class RequestExecutor {
     }
   }
 
+  /** One attempt: budget slot, request, body, within the overall deadline. */
+  private async attempt<T>(
+    method: string,
+    pathAndQuery: string,
+    target: RequestTarget,
+    attempt: number,
+    abort: AbortSignal,
+    deadlineMs: number,
+    handle: Handler<T>,
+  ): Promise<Outcome<T>> {
+    const { clock, budget, transport, redact } = this.options;
+    const ctx: AttemptContext = { target, attempt, status: 0, headers: {}, requestId: null, bytes: 0 };
+    const o: Outcome<T> = {
+      ctx,
+      started: clock.now(),
+      status: null,
+      failure: null,
+      networkCause: null,
+      errorType: null,
+      detailCode: null,
+      serverMessage: null,
+    };
+    let release: (() => void) | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      release = await budget.acquire(abort);
+      o.started = clock.now();
+      this.noteStart(o.started);
+      // A real timer, not the injectable clock: it bounds real I/O from a real server.
+      const deadline = new AbortController();
+      timer = setTimeout(() => deadline.abort(), deadlineMs);
+      timer.unref();
+      let phase: 'request' | 'body' = 'request';
+      let response: TransportResponse | undefined;
+      try {
+        response = await transport.send(
+          method,
+          pathAndQuery,
+          this.headers,
+          AbortSignal.any([abort, deadline.signal]),
+        );
+        phase = 'body';
+        o.status = response.status;
+        ctx.status = response.status;
+        ctx.headers = redactHeaders(response.headers, redact);
+        ctx.requestId = headerValue(ctx.headers, 'request-id') ?? null;
+        budget.observe(response.headers);
+        if (o.status >= 200 && o.status < 300) {
+          o.result = { value: await handle(response, ctx) };
+        } else {
+          Object.assign(o, await readErrorBody(response, ctx, redact));
+        }
+      } catch (error) {
+        // a handler that gave up early leaves the body unread: free the connection
+        if (response !== undefined) discardBody(response.body);
+        if (abort.aborted) throw error;
+        o.cause = error;
+        if (error instanceof ExportError) {
+          // The handler's own verdict (a sink that failed, a body that cannot be re-read): final.
+          o.fatal = error;
+          o.failure = error instanceof ApiError ? error.failure : null;
+        } else if (deadline.signal.aborted) {
+          o.failure = 'timeout';
+          o.serverMessage = `no complete response within the overall deadline of ${deadlineMs} ms`;
+        } else if (isAbortError(error)) {
+          throw error;
+        } else if (error instanceof AttemptFailure) {
+          o.failure = error.kind;
+          o.serverMessage = redact(error.message);
+        } else {
+          o.failure = classifyTransportError(error, phase);
+          o.networkCause = networkCauseOf(error);
+        }
+      }
+    } catch (error) {
+      if (abort.aborted || isAbortError(error)) {
+        throw new ExportError('interrupted', `${describeTarget(target)}: interrupted`, { cause: error });
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      release?.();
+    }
+    return o;
+  }
+
+  private finalError<T>(target: RequestTarget, attempts: number, input: RetryInput, o: Outcome<T>): ApiError {
+    const { status, failure } = o;
+    const exhausted = isRetryable(input) && failure === null;
+    // §5.5: "Local sessions are not available." is a 404 that a later run may get past
+    const retryable = isRetryable(input) || (status === 404 && /not available/i.test(o.serverMessage ?? ''));
+    const code =
+      failure !== null
+        ? codeForFailure(failure)
+        : exhausted
+          ? 'retries_exhausted'
+          : codeForStatus(status ?? 0);
+    return new ApiError(
+      code,
+      {
+        target,
+        status,
+        errorType: o.errorType,
+        detailCode: o.detailCode,
+        requestId: o.ctx.requestId,
+        attempts,
+        failure,
+        serverMessage: o.serverMessage,
+        networkCause: o.networkCause,
+        host: o.networkCause === null ? null : this.options.transport.host,
+      },
+      { cause: o.cause, retryable },
+    );
+  }
+
+  private notifyRetry(event: RetryEvent): void {
+    try {
+      this.options.onRetry?.(event);
+    } catch {
+      // a display hook must never fail a request
+    }
+  }
+
   private noteStart(at: number): void {
     this.stats.requests += 1;
     this.stats.firstRequestAt ??= at;
     this.stats.lastRequestAt = at;
   }
-
-  /** Read (a bounded prefix of) an error body: `{ error: { type, message, details?: { error_code } } }` (§5.1). */
-  private async readErrorBody(
-    response: TransportResponse,
-    ctx: AttemptContext,
-  ): Promise<{ errorType: string | null; detailCode: string | null; serverMessage: string | null }> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    try {
-      for await (const chunk of response.body) {
-        const buf = chunk as Buffer;
-        ctx.bytes += buf.length;
-        if (size < MAX_ERROR_BODY) {
-          chunks.push(buf);
-          size += buf.length;
-        }
-      }
-    } catch {
-      // an error body cut short still tells us the status; keep what arrived
-    }
-    const text = Buffer.concat(chunks).toString('utf8').slice(0, MAX_ERROR_BODY);
-    try {
-      const body = JSON.parse(text) as {
-        error?: { type?: unknown; message?: unknown; details?: { error_code?: unknown } };
-      };
-      const err = body.error;
-      return {
-        errorType: typeof err?.type === 'string' ? err.type : null,
-        detailCode: typeof err?.details?.error_code === 'string' ? err.details.error_code : null,
-        serverMessage: typeof err?.message === 'string' ? err.message.slice(0, 500) : null,
-      };
-    } catch {
-      return { errorType: null, detailCode: null, serverMessage: null };
-    }
-  }
 }
 
-/** Read a whole JSON body (pages and metadata are bounded by the API's `limit`). */
-export async function readJsonBody(
-  response: TransportResponse,
-  ctx: AttemptContext,
-): Promise<{ text: string; value: unknown }> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of response.body) {
-    const buf = chunk as Buffer;
-    ctx.bytes += buf.length;
-    chunks.push(buf);
+/** Every header value through the redactor: request ids, filenames and types end up in results and errors. */
+function redactHeaders(headers: HeaderBag, redact: Redactor): HeaderBag {
+  const out: Record<string, string | string[] | undefined> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    out[name] = Array.isArray(value) ? value.map(redact) : value === undefined ? undefined : redact(value);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
-  try {
-    return { text, value: JSON.parse(text) as unknown };
-  } catch {
-    throw new AttemptFailure('invalid_response', `response body is not JSON (${text.length} chars)`);
-  }
-}
-
-export interface JsonResult {
-  target: RequestTarget;
-  requestId: string | null;
-  status: number;
-  headers: HeaderBag;
-  /** The body exactly as received. */
-  text: string;
-  /** The parsed body; always a JSON object. */
-  value: Record<string, unknown>;
-  /** When the response arrived (ISO). */
-  fetchedAt: string;
-}
-
-/**
- * GET a JSON object. `validate` may throw AttemptFailure (e.g. a checksum over a `content` field)
- * to have the attempt retried from scratch.
- */
-export async function fetchJson(
-  executor: RequestExecutor,
-  clock: Clock,
-  path: string,
-  params: QueryParams = {},
-  options: { signal?: AbortSignal | undefined; validate?: (value: Record<string, unknown>) => void } = {},
-): Promise<JsonResult> {
-  return executor.run(
-    'GET',
-    path,
-    params,
-    async (response, ctx) => {
-      const { text, value } = await readJsonBody(response, ctx);
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        throw new AttemptFailure('invalid_response', 'response body is not a JSON object');
-      }
-      const obj = value as Record<string, unknown>;
-      options.validate?.(obj);
-      return {
-        target: ctx.target,
-        requestId: ctx.requestId,
-        status: ctx.status,
-        headers: ctx.headers,
-        text,
-        value: obj,
-        fetchedAt: new Date(clock.now()).toISOString(),
-      };
-    },
-    options.signal,
-  );
+  return out;
 }

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from './clock.js';
 import type { Page } from './paginate.js';
-import { AttemptFailure, fetchJson, type JsonResult, type RequestExecutor } from './request-executor.js';
+import { AttemptFailure } from './attempt.js';
+import { fetchJson, type JsonResult } from './fetch-json.js';
+import type { RequestExecutor } from './request-executor.js';
 import type { Chat, ChatMessage } from './types.js';
 
 /** A single record fetched on its own, with where it came from. */

@@ -36,7 +36,12 @@ export interface RetryInput {
   status?: number;
   headers?: HeaderBag;
   failure?: FailureKind;
-  /** Epoch ms, used only to turn an HTTP-date `retry-after` into a delay. */
+  /** The system error code behind a `network` failure (`ECONNREFUSED`, `ENOTFOUND`, ...). */
+  cause?: string | null;
+  /**
+   * Epoch ms, used only to turn an HTTP-date `retry-after` into a delay when the response has no
+   * usable `date` header (the server's own clock is preferred: ours may be skewed).
+   */
   nowMs?: number;
 }
 
@@ -45,9 +50,27 @@ const BACKOFF_STATUSES: ReadonlySet<number> = new Set([500, 502, 503, 504, 529])
 /** Failures without a usable response that a fresh attempt may cure. */
 const RETRIED_FAILURES: ReadonlySet<FailureKind> = new Set(['timeout', 'network', 'truncated', 'checksum']);
 
+/**
+ * Network causes another attempt cannot cure: a host name that does not resolve, and a TLS
+ * certificate that does not verify (expired, self-signed, wrong name, unknown issuer). Retrying
+ * them only hides a configuration error behind minutes of backoff.
+ */
+function isFinalNetworkCause(cause: string | null | undefined): boolean {
+  if (cause === null || cause === undefined) return false;
+  return (
+    cause === 'ENOTFOUND' ||
+    cause === 'EAI_NONAME' ||
+    cause === 'EAI_FAIL' ||
+    /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(cause)
+  );
+}
+
 /** Whether the rules of §5.10 allow another attempt at all (ignoring attempt and time bounds). */
 export function isRetryable(input: RetryInput): boolean {
-  if (input.failure !== undefined) return RETRIED_FAILURES.has(input.failure);
+  if (input.failure !== undefined) {
+    if (input.failure === 'network' && isFinalNetworkCause(input.cause)) return false;
+    return RETRIED_FAILURES.has(input.failure);
+  }
   const status = input.status;
   if (status === undefined) return false;
   if (status === 429) return true;
@@ -85,13 +108,15 @@ export function backoffDelay(attempt: number, random: () => number, policy: Retr
  * @param input   its status and headers, or its failure kind
  * @param random  a source of [0, 1) for jitter (inject a constant in tests)
  *
- * - 429: wait `retry-after`. From the second failure on, wait at least the exponential delay too:
+ * - 429: wait `retry-after` (seconds, or an HTTP-date read against the response's `date`; a date
+ *   already past means now). From the second failure on, wait at least the exponential delay too:
  *   the remote-session budget always says `retry-after: 1`, which is a floor, not the reset (§5.8).
  *   Without `retry-after`, back off exponentially.
  * - 500 (unless `x-should-retry: false`), 502, 503, 504, 529, timeouts, network errors, bodies cut
  *   short and checksum mismatches: exponential 1 s → 60 s with jitter; a 5xx `retry-after`
  *   (Code Artifact `/content` 503) is honoured as a minimum.
- * - Everything else (400, 401, 403, 404, 409, 422, 500 + `x-should-retry: false`): null.
+ * - Everything else (400, 401, 403, 404, 409, 422, 500 + `x-should-retry: false`, a body past its
+ *   cap, an unknown host or a TLS certificate that does not verify): null.
  */
 export function retryDelay(
   attempt: number,
@@ -101,7 +126,13 @@ export function retryDelay(
 ): number | null {
   if (attempt >= (input.status === 429 ? policy.maxRateLimitedAttempts : policy.maxAttempts)) return null;
   if (!isRetryable(input)) return null;
-  const retryAfter = parseRetryAfter(headerValue(input.headers, 'retry-after'), input.nowMs);
+  // An HTTP-date is read against the response's own `date` (RFC 9110 §10.2.3), so a client clock
+  // that is off by minutes neither skips the wait nor turns it into a give-up.
+  const serverNow = Date.parse(headerValue(input.headers, 'date') ?? '');
+  const retryAfter = parseRetryAfter(
+    headerValue(input.headers, 'retry-after'),
+    Number.isNaN(serverNow) ? input.nowMs : serverNow,
+  );
   if (input.status === 429) {
     if (retryAfter === undefined) return backoffDelay(attempt, random, policy);
     return attempt >= 2 ? Math.max(retryAfter, backoffDelay(attempt - 1, random, policy)) : retryAfter;

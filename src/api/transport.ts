@@ -6,8 +6,8 @@ import type { HeaderBag } from './headers.js';
 
 /**
  * HTTP transport: one keep-alive undici Pool to the API origin (compliance-api.md §1.1), with
- * connect, headers and body-idle timeouts. It performs single attempts; retries, pacing and the
- * ledger live in request-executor.ts.
+ * connect, headers and body-idle timeouts. It performs single attempts; retries, pacing, overall
+ * deadlines and the ledger live in request-executor.ts.
  */
 export interface TransportTimeouts {
   /** TCP/TLS connect. Default 10 s. */
@@ -16,12 +16,25 @@ export interface TransportTimeouts {
   headersMs: number;
   /** Longest silence while reading a body (idle, not total). Default 60 s. */
   bodyIdleMs: number;
+  /**
+   * Overall deadline of one JSON attempt, headers and body together. A server that trickles a
+   * byte now and then never trips the idle timeout; this bounds it. Default 5 min (a 64 MiB page
+   * at ~220 KB/s; real pages are 1-3 MB, §7.3).
+   */
+  totalMs: number;
+  /**
+   * Least overall deadline of one download attempt; larger downloads get longer (see
+   * downloadDeadlineMs in body-readers.ts). Default 10 min.
+   */
+  downloadTotalMs: number;
 }
 
 export const DEFAULT_TIMEOUTS: TransportTimeouts = {
   connectMs: 10_000,
   headersMs: 60_000,
   bodyIdleMs: 60_000,
+  totalMs: 5 * 60_000,
+  downloadTotalMs: 10 * 60_000,
 };
 
 export interface TransportResponse {
@@ -66,6 +79,8 @@ export interface TransportOptions {
 
 export class Transport {
   readonly origin: string;
+  /** `host:port` of the origin (default port spelled out), for messages about transport failures. */
+  readonly host: string;
   /** Path prefix of the base URL ('' for a bare origin), for deployments behind a path-routing proxy. */
   readonly basePath: string;
   readonly timeouts: TransportTimeouts;
@@ -74,6 +89,7 @@ export class Transport {
   constructor(options: TransportOptions) {
     const url = checkBaseUrl(options.baseUrl);
     this.origin = url.origin;
+    this.host = `${url.hostname}:${url.port === '' ? (url.protocol === 'https:' ? '443' : '80') : url.port}`;
     this.basePath = url.pathname.replace(/\/+$/, '');
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     this.pool = new Pool(this.origin, {
@@ -127,6 +143,25 @@ export function classifyTransportError(error: unknown, phase: 'request' | 'body'
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && TIMEOUT_CODES.has(code)) return 'timeout';
   return phase === 'body' ? 'truncated' : 'network';
+}
+
+/**
+ * The error code that names why a transport attempt failed: the system code (`ECONNREFUSED`,
+ * `ENOTFOUND`, `ECONNRESET`, a TLS certificate code) where there is one, else undici's own
+ * (`UND_ERR_SOCKET`, ...). Looks through `cause` and the `errors` of an AggregateError (a host
+ * with several addresses fails once per address).
+ */
+export function networkCauseOf(error: unknown): string | null {
+  const codes: string[] = [];
+  const visit = (e: unknown, depth: number): void => {
+    if (e === null || typeof e !== 'object' || depth > 3) return;
+    const { code, cause, errors } = e as { code?: unknown; cause?: unknown; errors?: unknown };
+    if (typeof code === 'string') codes.push(code);
+    visit(cause, depth + 1);
+    if (Array.isArray(errors)) for (const inner of errors) visit(inner, depth + 1);
+  };
+  visit(error, 0);
+  return codes.find((c) => !c.startsWith('UND_ERR')) ?? codes[0] ?? null;
 }
 
 export function isAbortError(error: unknown): boolean {

@@ -1,8 +1,11 @@
 /**
  * Progress for long runs: on a TTY one live line (current stage, counts, request rate, ETA of the
  * listed backlog); otherwise one JSON line on stderr every `intervalMs` (log collectors parse it).
- * Stages only bump counters; this module decides how and when to show them.
+ * Stages only bump counters; this module decides how and when to show them. A request waiting to
+ * be retried shows on the live line until its wait is over (and as a `retry` JSON line), so an
+ * outage is visible at once instead of after minutes of silent backoff.
  */
+import type { RetryEvent } from '../api/index.js';
 import type { ProgressSink, StageCounters } from '../collect/context.js';
 
 export type ProgressMode = 'tty' | 'json' | 'off';
@@ -24,6 +27,13 @@ function fmtDuration(seconds: number): string {
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
+/** Why an attempt failed, for a person: `ECONNREFUSED 127.0.0.1:1`, `429 rate_limit_error`, `timeout`. */
+function retryReason(e: RetryEvent): string {
+  if (e.networkCause !== null) return `${e.networkCause} ${e.host}`;
+  if (e.status !== null) return e.errorType === null ? String(e.status) : `${e.status} ${e.errorType}`;
+  return e.failure ?? 'failed';
+}
+
 export class Progress implements ProgressSink {
   readonly #stages = new Map<string, StageCounters>();
   readonly #opts: ProgressOptions;
@@ -32,6 +42,8 @@ export class Progress implements ProgressSink {
   #timer: NodeJS.Timeout | null = null;
   #startedAt: number;
   #lastLine = 0;
+  /** The latest retry and when its wait ends. */
+  #retry: { text: string; until: number } | null = null;
 
   constructor(opts: ProgressOptions) {
     this.#opts = opts;
@@ -85,6 +97,37 @@ export class Progress implements ProgressSink {
     }
   }
 
+  /** A request failed and will be retried after `delayMs` (the client's `onRetry`). */
+  retry(e: RetryEvent): void {
+    const mode = this.#opts.mode;
+    if (mode === 'off') return;
+    if (mode === 'json') {
+      this.#opts.out.write(
+        `${JSON.stringify({
+          at: new Date(this.#now()).toISOString(),
+          event: 'retry',
+          stage: this.#current,
+          method: e.target.method,
+          path: e.target.path,
+          query: e.target.query,
+          attempt: e.attempt,
+          status: e.status,
+          error_type: e.errorType,
+          failure: e.failure,
+          cause: e.networkCause,
+          host: e.host,
+          delay_ms: e.delayMs,
+        })}\n`,
+      );
+      return;
+    }
+    this.#retry = {
+      text: `retrying ${e.target.method} ${e.target.path} (${retryReason(e)})`,
+      until: this.#now() + e.delayMs,
+    };
+    this.#emit('retry', true);
+  }
+
   #emit(event: string, force: boolean): void {
     const mode = this.#opts.mode;
     if (mode === 'off') return;
@@ -122,6 +165,11 @@ export class Progress implements ProgressSink {
     // ETA of the listed backlog at the item rate so far (lists have no totals, §4.1).
     const itemRate = elapsed > 0 ? done / elapsed : 0;
     const eta = backlog > 0 && itemRate > 0 ? fmtDuration(backlog / itemRate) : '—';
+    // a pending retry goes first: the line is cut to the terminal width
+    const retry = this.#retry;
+    if (retry !== null && this.#now() <= retry.until) {
+      parts.unshift(`${retry.text} in ${fmtDuration((retry.until - this.#now()) / 1000)}`);
+    }
     const line = `[${this.#current}] ${parts.join(' · ')} | ${requests} req, ${rate.toFixed(1)}/s | ETA ${eta} | ${fmtDuration(elapsed)}`;
     const width = (this.#opts.out as { columns?: number }).columns ?? 120;
     this.#opts.out.write(`\r\x1b[2K${line.slice(0, Math.max(20, width - 1))}`);

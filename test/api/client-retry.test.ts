@@ -96,6 +96,43 @@ describe('client transport and retries (fixture server)', () => {
     await client.close();
   });
 
+  /** A 429 whose retry-after is an HTTP-date `offsetMs` from the server's own Date header. */
+  const limitedUntil = (offsetMs: number): Reply => {
+    const now = Date.now(); // the server's clock; the client's (virtual) clock is days away from it
+    return {
+      status: 429,
+      headers: {
+        date: new Date(now).toUTCString(),
+        'retry-after': new Date(now + offsetMs).toUTCString(),
+      },
+      json: errorBody('rate_limit_error', 'slow down'),
+    };
+  };
+
+  it('honours a retry-after HTTP-date (RFC 9110 §10.2.3) as a wait, read against the server clock', async () => {
+    const { client, clock, ledger, fixture } = await setup([limitedUntil(2_000), ok('g')]);
+    expect((await client.getGroup('g')).record.id).toBe('g');
+    expect(fixture.requests).toHaveLength(2);
+    expect(ledger.map((e) => [e.status, e.outcome, e.retry_in_ms])).toEqual([
+      [429, 'retry', 2_000],
+      [200, 'ok', null],
+    ]);
+    // one wait of exactly that long (pacing at 600 000/min waits 0.1 ms): the paused budget adds none
+    expect(clock.sleeps.filter((ms) => ms >= 1)).toEqual([2_000]);
+    await client.close();
+  });
+
+  it('retries at once when the retry-after HTTP-date is already past', async () => {
+    const { client, clock, ledger } = await setup([limitedUntil(-10_000), ok('g')]);
+    expect((await client.getGroup('g')).record.id).toBe('g');
+    expect(ledger.map((e) => [e.outcome, e.retry_in_ms])).toEqual([
+      ['retry', 0],
+      ['ok', null],
+    ]);
+    expect(clock.sleeps.filter((ms) => ms >= 1)).toEqual([]);
+    await client.close();
+  });
+
   it('retries 500, 502, 503, 504 and 529 with growing backoff', async () => {
     const statuses = [500, 502, 503, 504, 529];
     const { client, clock } = await setup(

@@ -1,9 +1,10 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
  * A tiny node:http server for the sharp cases the sandbox may not produce on demand: exact 429 /
- * 5xx sequences, truncated chunked bodies, wrong Content-MD5, connection resets, stalls.
+ * 5xx sequences, truncated chunked bodies, wrong Content-MD5, connection resets, stalls, bodies
+ * that never end or trickle a byte at a time.
  */
 export interface RecordedRequest {
   method: string;
@@ -26,11 +27,29 @@ export interface Reply {
   reset?: boolean;
   /** Wait before sending headers. */
   delayMs?: number;
+  /**
+   * After `chunks` (if any), write `chunk` again and again (obeying backpressure, `everyMs` apart
+   * when given) until the client drops the connection or `max` writes, then end. `max` keeps a test
+   * of a broken client from filling the machine.
+   */
+  stream?: { chunk: string | Buffer; max: number; everyMs?: number };
+}
+
+/** How a response ended, from the server's side. */
+export interface Served {
+  /** Body bytes written (accepted by the socket). */
+  bytes: number;
+  /** True when the client closed the connection before the body was complete. */
+  dropped: boolean;
 }
 
 export interface Fixture {
   baseUrl: string;
   requests: RecordedRequest[];
+  /** One entry per response with a `stream`, in request order. */
+  served: Served[];
+  /** Resolves once every `stream` response so far has ended or been dropped. */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -42,6 +61,8 @@ export async function startFixture(
   handler: (req: RecordedRequest, index: number) => Reply | Promise<Reply>,
 ): Promise<Fixture> {
   const requests: RecordedRequest[] = [];
+  const served: Served[] = [];
+  const streaming: Promise<void>[] = [];
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://fixture');
     const recorded: RecordedRequest = {
@@ -60,6 +81,15 @@ export async function startFixture(
         return;
       }
       const headers: Record<string, string> = { 'request-id': `req_${requests.length}`, ...reply.headers };
+      if (reply.stream !== undefined) {
+        const record: Served = { bytes: 0, dropped: false };
+        served.push(record);
+        res.writeHead(reply.status ?? 200, headers);
+        const done = streamBody(res, repeat(reply.chunks ?? [], reply.stream), record, reply.stream.everyMs);
+        streaming.push(done);
+        await done;
+        return;
+      }
       if (reply.chunks !== undefined) {
         res.writeHead(reply.status ?? 200, headers);
         for (const chunk of reply.chunks) res.write(chunk);
@@ -85,10 +115,59 @@ export async function startFixture(
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     requests,
+    served,
+    settled: async () => {
+      await Promise.all(streaming);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
   };
+}
+
+function* repeat(
+  first: (string | Buffer)[],
+  stream: { chunk: string | Buffer; max: number },
+): Generator<string | Buffer> {
+  yield* first;
+  for (let i = 0; i < stream.max; i++) yield stream.chunk;
+}
+
+/** Write chunks until done or the client goes away; note which. */
+async function streamBody(
+  res: ServerResponse,
+  chunks: Iterable<string | Buffer>,
+  record: Served,
+  everyMs: number | undefined,
+): Promise<void> {
+  let gone = false;
+  const closed = new Promise<void>((resolve) =>
+    res.on('close', () => {
+      gone = true;
+      if (!res.writableFinished) record.dropped = true;
+      resolve();
+    }),
+  );
+  for (const chunk of chunks) {
+    if (gone) break;
+    if (everyMs !== undefined) await new Promise((r) => setTimeout(r, everyMs));
+    if (gone) break;
+    const ok = res.write(chunk);
+    record.bytes += Buffer.byteLength(chunk);
+    if (!ok && !gone) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
+    }
+  }
+  if (!gone) res.end();
+  await closed;
 }

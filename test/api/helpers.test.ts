@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeRfc5987, fingerprintKey, parseContentDisposition, safeBaseName } from '../../src/api/index.js';
 import { flattenQuery, redactQuery, serializeQuery } from '../../src/api/query.js';
 import { rawArrayItems } from '../../src/api/raw-json.js';
+import { createRedactor } from '../../src/api/redact.js';
 
 describe('query serialization (§2)', () => {
   it('uses bracket arrays and dot ranges, in order, dropping undefined', () => {
@@ -27,9 +28,27 @@ describe('query serialization (§2)', () => {
           ['q', `a${key}b`],
           ['page', 'tok'],
         ],
-        [key],
+        createRedactor(key),
       ),
     ).toBe('api_key=%5BREDACTED%5D&q=a%5BREDACTED%5Db&page=tok');
+  });
+});
+
+describe('createRedactor', () => {
+  const key = 'sk-ant-api01-Ab3dEf6hIj9kLm2nOp5qRs8t-XyZ';
+  const redact = createRedactor(key);
+
+  it('masks the key, the key without its prefix, and its URL-encoded form', () => {
+    expect(redact(`a ${key} b`)).toBe('a [REDACTED] b');
+    expect(redact(`a ${key.slice(13)} b`)).toBe('a [REDACTED] b');
+    expect(redact(encodeURIComponent(`x${key}`))).not.toContain('Ab3dEf6hIj9k');
+  });
+
+  it('masks any run of 12 or more characters of the key, and leaves shorter ones', () => {
+    expect(redact(`id=${key.slice(15, 27)}!`)).toBe('id=[REDACTED]!');
+    expect(redact(`x${key.slice(14, 40)}y${key.slice(2, 16)}`)).toBe('x[REDACTED]y[REDACTED]');
+    expect(redact(`id=${key.slice(15, 26)}!`)).toBe(`id=${key.slice(15, 26)}!`);
+    expect(redact('sk-ant-api01-other')).toBe('sk-ant-api01-other');
   });
 });
 

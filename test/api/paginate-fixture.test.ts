@@ -186,7 +186,7 @@ describe('page-token pagination', () => {
   it('refuses a token that does not advance', async () => {
     const { client } = await setup(() => ({ json: { data: [], next_page: 'same' } }));
     await expect(all(client.listOrganizations({}, { resumeFrom: 'same' }))).rejects.toMatchObject({
-      code: 'invalid_response',
+      code: 'pagination_loop',
     });
   });
 

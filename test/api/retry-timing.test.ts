@@ -42,6 +42,35 @@ describe('retryDelay (compliance-api.md §5.10)', () => {
     expect(parseRetryAfter('Tue, 21 Apr 2026 14:38:25 GMT')).toBeUndefined();
   });
 
+  it("reads an HTTP-date retry-after against the response's own date header, not the local clock", () => {
+    const headers = { date: 'Tue, 21 Apr 2026 14:38:00 GMT', 'retry-after': 'Tue, 21 Apr 2026 14:38:02 GMT' };
+    const skewed = Date.parse('2026-04-26T09:00:00Z'); // the local clock, days away
+    expect(retryDelay(1, { status: 429, headers, nowMs: skewed }, mid)).toBe(2_000);
+    const past = { ...headers, 'retry-after': 'Tue, 21 Apr 2026 14:37:50 GMT' };
+    expect(retryDelay(1, { status: 429, headers: past, nowMs: skewed }, mid)).toBe(0);
+  });
+
+  it.each([
+    'ENOTFOUND',
+    'EAI_NONAME',
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'CERT_HAS_EXPIRED',
+    'ERR_TLS_CERT_ALTNAME_INVALID',
+  ])('does not retry a network failure caused by %s', (cause) => {
+    expect(retryDelay(1, { failure: 'network', cause }, mid)).toBeNull();
+  });
+
+  it.each(['ECONNREFUSED', 'ECONNRESET', 'EAI_AGAIN', 'UND_ERR_SOCKET'])(
+    'retries a network failure caused by %s',
+    (cause) => {
+      expect(retryDelay(1, { failure: 'network', cause }, mid)).toBe(1_000);
+    },
+  );
+
+  it('does not retry a body past its cap', () => {
+    expect(retryDelay(1, { failure: 'too_large' }, mid)).toBeNull();
+  });
+
   it.each([500, 502, 503, 504, 529])('retries %i with exponential backoff 1 s → 60 s', (status) => {
     const delays = [1, 2, 3, 4, 5, 6, 7].map((a) =>
       retryDelay(a, { status }, mid, { ...DEFAULT_RETRY_POLICY, maxAttempts: 99 }),

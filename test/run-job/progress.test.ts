@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { RetryEvent } from '../../src/api/index.js';
 import { Progress } from '../../src/run/progress.js';
 
 function sink() {
@@ -38,6 +39,54 @@ describe('progress', () => {
     expect(out.at(-1)).toBe('\r\x1b[2K[collect] chats 25/100 | 30 req, 3.0/s | ETA 30s | 10s');
     p.stop();
     expect(out.at(-1)).toBe('\n');
+  });
+
+  const refused: RetryEvent = {
+    attempt: 2,
+    target: { method: 'GET', path: '/v1/compliance/apps/chats', query: 'limit=1000' },
+    status: null,
+    errorType: null,
+    failure: 'network',
+    networkCause: 'ECONNREFUSED',
+    host: '127.0.0.1:1',
+    delayMs: 4_000,
+  };
+
+  it('shows a pending retry on the live line until its wait is over', () => {
+    const { out, stream } = sink();
+    let t = 0;
+    const p = new Progress({ mode: 'tty', out: stream, requests: () => 3, now: () => t });
+    p.enter('collect');
+    p.retry(refused);
+    expect(out.at(-1)).toBe(
+      '\r\x1b[2K[collect] retrying GET /v1/compliance/apps/chats (ECONNREFUSED 127.0.0.1:1) in 4s | 3 req, 0.0/s | ETA — | 0s',
+    );
+    p.retry({ ...refused, networkCause: null, status: 429, errorType: 'rate_limit_error', delayMs: 25_000 });
+    expect(out.at(-1)).toContain('retrying GET /v1/compliance/apps/chats (429 rate_limit_error) in 25s');
+    t = 26_000;
+    p.enter('collect');
+    expect(out.at(-1)).not.toContain('retrying');
+  });
+
+  it('writes a retry event line in JSON mode', () => {
+    const { out, stream } = sink();
+    const p = new Progress({ mode: 'json', out: stream, requests: () => 3, now: () => 0 });
+    p.retry(refused);
+    expect(JSON.parse(out.at(-1)!)).toEqual({
+      at: '1970-01-01T00:00:00.000Z',
+      event: 'retry',
+      stage: 'preflight',
+      method: 'GET',
+      path: '/v1/compliance/apps/chats',
+      query: 'limit=1000',
+      attempt: 2,
+      status: null,
+      error_type: null,
+      failure: 'network',
+      cause: 'ECONNREFUSED',
+      host: '127.0.0.1:1',
+      delay_ms: 4_000,
+    });
   });
 
   it('is silent when off', () => {

@@ -33,10 +33,15 @@ import type { Transport } from './transport.js';
 import type * as T from './types.js';
 
 type Opts = { signal?: AbortSignal | undefined };
+/**
+ * One URL path segment from an id the API gave (untrusted). encodeURIComponent leaves `.` alone,
+ * so an id of `.` or `..` would become a dot-segment and address another endpoint: all-dot ids
+ * are sent percent-encoded.
+ */
 const seg = (id: string, what: string): string => {
   if (typeof id !== 'string' || id === '')
     throw new ExportError('usage', `${what} must be a non-empty string`);
-  return encodeURIComponent(id);
+  return /^\.+$/u.test(id) ? id.replace(/\./gu, '%2E') : encodeURIComponent(id);
 };
 
 export class ComplianceClient {

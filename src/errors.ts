@@ -58,7 +58,10 @@ export const EXIT = {
   failure: 1,
   usage: 2,
   gaps: 3,
+  /** Ctrl-C (128 + SIGINT) after a clean checkpoint. */
   interrupted: 130,
+  /** SIGTERM (128 + SIGTERM: systemd, Kubernetes, `timeout`) after a clean checkpoint. */
+  terminated: 143,
 } as const;
 
 const USER_ERROR_CODES: ReadonlySet<ErrorCode> = new Set(['usage', 'spec_invalid', 'spec_state_mismatch']);

@@ -21,6 +21,8 @@ import { archiveRefOf, finishRun, requestSummary, type FinishResult, type Finish
 import { shippingIntentOf } from './run/adopt-archive.js';
 import { CustodyLog } from './archive/custody-log.js';
 import { createSink } from './sink/create-sink.js';
+import { LocalSink } from './sink/local-sink.js';
+import { PRIVATE_FILE_MODE } from './local-files.js';
 import type { Sink } from './sink/sink.js';
 import { hostname, userInfo } from 'node:os';
 import { TOOL_VERSION } from './version.js';
@@ -93,10 +95,13 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
   const spec = loaded.spec;
   const stateRoot = resolve(options.stateDir ?? spec.state_dir);
 
-  // ---- preflight (no state written before the key and scopes check out) ----
+  // ---- preflight (the state folder is bound to this spec only once preflight passed) ----
   const apiKey = readApiKey(spec, env);
-  await checkLocalDestination(spec);
   const sink: Sink = createSink(spec.destination, { now });
+  // A local destination folder the run creates gets the archive's folder mode, not the umask's.
+  if (sink instanceof LocalSink) await sink.createRoot();
+  await checkLocalDestination(spec);
+  // Locks the folder before anything in it is read or changed (a second run is refused here).
   const store = await openStore({
     stateDir: stateRoot,
     jobName: spec.name,
@@ -104,8 +109,18 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     ...(options.force !== undefined ? { force: options.force } : {}),
     now,
   });
-  const ledger = createWriteStream(join(store.dir, 'requests.jsonl'), { flags: 'a' });
-  const custody = await CustodyLog.open(join(store.dir, 'custody.jsonl'), { now });
+  const ledger = createWriteStream(join(store.dir, 'requests.jsonl'), {
+    flags: 'a',
+    mode: PRIVATE_FILE_MODE,
+  });
+  const custody = await CustodyLog.open(join(store.dir, 'custody.jsonl'), { now }).catch(
+    async (error: unknown) => {
+      // A custody log that cannot be extended stops the run: release the folder (and its lock).
+      ledger.end();
+      await store.close().catch(() => undefined);
+      throw error;
+    },
+  );
   const client: ComplianceClient = createComplianceClient({
     ...options.client,
     ...clientOptionsFromSpec(spec),
@@ -135,6 +150,28 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     });
     const pre = await probeScopes(client, spec, options.signal, apiKey);
     const runSpec = { ...spec, scope: { ...spec.scope, include: pre.include } };
+    // The as-of cut is fixed once per job: a resumed run keeps judging against the same cut.
+    const fresh =
+      store.cut === null
+        ? {
+            startedAt: now().toISOString(),
+            cut: new Date(now().getTime() - spec.consistency.indexing_lag_ms).toISOString(),
+          }
+        : null;
+    const cut = store.cut ?? fresh!.cut;
+    const shipped = store.meta('shipped') !== undefined;
+    const ref = archiveRefOf(spec, cut);
+    // A run killed while shipping may have left its archive there: finishRun adopts or refuses it.
+    const shipping = shippingIntentOf(store.meta('shipping'))?.runId === ref.runId;
+    const checks =
+      shipped || options.stopAfter === 'quiesce'
+        ? []
+        : await sink.preflight(ref, { allowExisting: shipping });
+    // Preflight passed: the first journal lines of a fresh job bind the state folder to this spec.
+    if (fresh !== null) {
+      store.setMeta('run_started_at', fresh.startedAt);
+      store.setMeta('as_of_cut', fresh.cut);
+    }
     for (const gap of pre.gaps) {
       store.recordException(
         {
@@ -147,20 +184,6 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
         1,
       );
     }
-    // The as-of cut is fixed once per job: a resumed run keeps judging against the same cut.
-    if (store.cut === null) {
-      store.setMeta('run_started_at', now().toISOString());
-      store.setMeta('as_of_cut', new Date(now().getTime() - spec.consistency.indexing_lag_ms).toISOString());
-    }
-    const cut = store.cut!;
-    const shipped = store.meta('shipped') !== undefined;
-    const ref = archiveRefOf(spec, cut);
-    // A run killed while shipping may have left its archive there: finishRun adopts or refuses it.
-    const shipping = shippingIntentOf(store.meta('shipping'))?.runId === ref.runId;
-    const checks =
-      shipped || options.stopAfter === 'quiesce'
-        ? []
-        : await sink.preflight(ref, { allowExisting: shipping });
     await custody.append('preflight', {
       asOfCut: cut,
       include: pre.include,

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { open, readFile, truncate } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { ExportError } from '../errors.js';
+import { PRIVATE_FILE_MODE } from '../local-files.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -190,7 +191,8 @@ export class CustodyLog {
     if (torn !== null) {
       await truncate(path, Buffer.byteLength(text, 'utf8') - Buffer.byteLength(torn, 'utf8'));
     }
-    const handle = await open(path, 'a');
+    // 0600: the log names the operator, host and destination (the state folder is private too).
+    const handle = await open(path, 'a', PRIVATE_FILE_MODE);
     const log = new CustodyLog(path, handle, lines.length, result.head, now);
     if (torn !== null) {
       await log.append('log_repaired', {

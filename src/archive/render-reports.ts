@@ -9,11 +9,12 @@
  * producer must yield rows in a stable order (e.g. by path or id) for rebuilds to be identical.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { format } from 'fast-csv';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../local-files.js';
 import type { TagFile } from './bag-input.js';
 import type {
   CountRow,
@@ -149,7 +150,7 @@ export async function writeCsv<T>(
       rowDelimiter: '\r\n',
       includeEndRowDelimiter: true,
     }),
-    createWriteStream(file),
+    createWriteStream(file, { mode: PRIVATE_FILE_MODE }),
   );
   return count;
 }
@@ -196,7 +197,7 @@ export interface RenderedReports {
 /** Renders every file of `reports/`. Iterates each row source exactly once. */
 export async function renderReports(inputs: ReportInputs): Promise<RenderedReports> {
   const dir = inputs.spoolDir;
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const cells = new Map<
     string,
     { custodian: string; kind: ItemKind; items: number; bytes: number; exceptions: number; drift: number }
@@ -271,10 +272,13 @@ export async function renderReports(inputs: ReportInputs): Promise<RenderedRepor
     ...(base.requests === undefined ? {} : { requests: base.requests }),
     status: exceptions > 0 ? 'gaps' : 'complete',
   };
-  await writeFile(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
-  await writeFile(join(dir, 'job.yaml'), inputs.jobYaml);
-  await writeFile(join(dir, 'job.resolved.json'), `${JSON.stringify(inputs.jobResolved, null, 2)}\n`);
+  // The spool lives in the private state folder: every file 0600 like the rest of it.
+  const spool = { mode: PRIVATE_FILE_MODE };
+  await writeFile(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`, spool);
+  await writeFile(join(dir, 'job.yaml'), inputs.jobYaml, spool);
+  await writeFile(join(dir, 'job.resolved.json'), `${JSON.stringify(inputs.jobResolved, null, 2)}\n`, spool);
   await copyFile(inputs.custodyLogPath, join(dir, 'custody.jsonl'));
+  await chmod(join(dir, 'custody.jsonl'), PRIVATE_FILE_MODE);
 
   const names = [
     'counts.csv',

@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import type { S3Client, StorageClass } from '@aws-sdk/client-s3';
 import { ExportError } from '../errors.js';
+import { parseFileMode } from '../local-files.js';
 import { LocalSink } from './local-sink.js';
 import { S3Sink, createS3Client } from './s3-sink.js';
 import type { Sink } from './sink.js';
@@ -22,6 +23,8 @@ export interface DestinationConfig {
     readonly legal_hold: boolean;
   };
   readonly storage_class?: string;
+  /** Local destinations: the archive files' mode as an octal string (`"0640"`); default 0600. */
+  readonly file_mode?: string;
 }
 
 export interface CreateSinkOptions {
@@ -54,7 +57,12 @@ export function parseDestination(uri: string): ParsedDestination {
 
 export function createSink(dest: DestinationConfig, options: CreateSinkOptions = {}): Sink {
   const parsed = parseDestination(dest.uri);
-  if (parsed.kind === 'local') return new LocalSink(parsed.path);
+  if (parsed.kind === 'local') {
+    return new LocalSink(
+      parsed.path,
+      dest.file_mode === undefined ? {} : { fileMode: parseFileMode(dest.file_mode) },
+    );
+  }
   const lock = dest.object_lock;
   let objectLock: { mode: 'GOVERNANCE' | 'COMPLIANCE'; retainUntil: Date } | undefined;
   if (lock?.mode !== undefined) {

@@ -2,14 +2,27 @@
  * Local-directory sink: each file is written to a temp file beside its final name, fsynced, then
  * hard-linked into place (link fails if the name exists, so nothing is ever overwritten, even by
  * a concurrent run; rename would silently replace) and the directory fsynced.
+ *
+ * The archive is private evidence: files are 0600 and the folders this sink creates 0700, exactly,
+ * whatever the umask, unless `fileMode` widens them for a shared drop folder (folders get the
+ * matching x bits). Temp files name their owner (host, pid), so a later run's preflight removes
+ * the ones a killed run left (never a live writer's) and the empty run folders of earlier runs.
  */
-import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, link, mkdir, open, readFile, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import type { Dirent } from 'node:fs';
+import { access, link, open, readdir, readFile, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ExportError } from '../errors.js';
+import {
+  dirModeFor,
+  isDeadOwnersTemp,
+  makeDir,
+  ownedTempName,
+  PRIVATE_FILE_MODE,
+  tightenDir,
+} from '../local-files.js';
 import { HashStream, type StreamDigest } from './hash-stream.js';
 import {
   archiveFileName,
@@ -25,11 +38,35 @@ import {
   type WrittenArchive,
 } from './sink.js';
 
+export interface LocalSinkOptions {
+  /** Mode of every file written (archive, sidecar, beside files); default 0600. */
+  readonly fileMode?: number;
+}
+
+/** A run folder's name (`runIdFromCut`). */
+const RUN_ID = /^[0-9]{8}T[0-9]{6}Z$/u;
+
 export class LocalSink implements Sink {
   readonly root: string;
+  readonly #fileMode: number;
+  readonly #dirMode: number;
 
-  constructor(root: string) {
+  constructor(root: string, options: LocalSinkOptions = {}) {
     this.root = resolve(root);
+    this.#fileMode = options.fileMode ?? PRIVATE_FILE_MODE;
+    this.#dirMode = dirModeFor(this.#fileMode);
+  }
+
+  /**
+   * Create the destination folder if it is missing, with the archive's folder mode (a folder
+   * that exists is the operator's and keeps its mode).
+   */
+  async createRoot(): Promise<void> {
+    try {
+      await makeDir(this.root, this.#dirMode);
+    } catch (error) {
+      throw unreachable(`cannot create ${this.root}`, error);
+    }
   }
 
   locationOf(ref: ArchiveRef): string {
@@ -40,15 +77,13 @@ export class LocalSink implements Sink {
     const checks: PreflightCheck[] = [];
     const dir = dirname(this.locationOf(ref));
     try {
-      await mkdir(dir, { recursive: true });
+      await makeDir(dir, this.#dirMode);
+      await tightenDir(dir, this.#dirMode);
       checks.push({ check: 'destination', ok: true, detail: dir });
     } catch (error) {
-      throw new ExportError(
-        'destination_unreachable',
-        `cannot create ${dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-        { cause: error },
-      );
+      throw unreachable(`cannot create ${dir}`, error);
     }
+    await this.#removeLeftovers(ref);
     if (await exists(this.locationOf(ref))) {
       if (options.allowExisting !== true) {
         throw new ExportError(
@@ -62,46 +97,61 @@ export class LocalSink implements Sink {
         detail: `${this.locationOf(ref)} exists (left by the interrupted run; adopted only if it matches)`,
       });
     } else checks.push({ check: 'not_exists', ok: true, detail: this.locationOf(ref) });
-    const probe = join(dir, `.preflight-${process.pid}-${randomBytes(4).toString('hex')}`);
     try {
-      const handle = await open(probe, 'wx');
-      await handle.close();
-      await unlink(probe);
+      await unlink(await this.#createTemp(dir, 'preflight'));
       checks.push({ check: 'can_write', ok: true, detail: dir });
     } catch (error) {
-      throw new ExportError(
-        'destination_unreachable',
-        `cannot write in ${dir}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-        { cause: error },
-      );
+      throw unreachable(`cannot write in ${dir}`, error);
     }
     return checks;
   }
 
+  /**
+   * Temp files of this job's run folders whose writer is dead (a run killed while shipping), then
+   * the run folders of earlier runs left empty. A live writer's temp is never touched, and rmdir
+   * refuses a folder that holds anything.
+   */
+  async #removeLeftovers(ref: ArchiveRef): Promise<void> {
+    const jobDir = join(this.root, ref.name);
+    let runs: Dirent[];
+    try {
+      runs = await readdir(jobDir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const run of runs) {
+      if (!run.isDirectory() || !RUN_ID.test(run.name)) continue;
+      const folder = join(jobDir, run.name);
+      for (const name of await readdir(folder).catch(() => [] as string[])) {
+        if (isDeadOwnersTemp(name)) await unlink(join(folder, name)).catch(() => undefined);
+      }
+      if (run.name !== ref.runId) await rmdir(folder).catch(() => undefined);
+    }
+  }
+
   async writeArchive(ref: ArchiveRef, body: Readable): Promise<WrittenArchive> {
     const target = this.locationOf(ref);
-    await mkdir(dirname(target), { recursive: true });
-    if (await exists(target)) {
-      body.destroy();
-      throw new ExportError(
-        'destination_exists',
-        `${target} already exists; refusing to overwrite an archive`,
-      );
-    }
     const hasher = new HashStream();
-    await writeAtomically(target, async (temp) => {
-      // flush: fsync before close, so the bytes are durable before the link makes them visible.
-      await pipeline(body, hasher, createWriteStream(temp, { flags: 'wx', mode: 0o644, flush: true }));
-    });
+    try {
+      await makeDir(dirname(target), this.#dirMode);
+      if (await exists(target)) {
+        throw new ExportError(
+          'destination_exists',
+          `${target} already exists; refusing to overwrite an archive`,
+        );
+      }
+      await this.#writeAtomically(target, async (temp) => {
+        await pipeline(body, hasher, createWriteStream(temp, { flags: 'r+' }));
+      });
+    } catch (error) {
+      body.destroy();
+      throw error;
+    }
     const digest = hasher.digest();
     const sidecar = `${target}.sha256`;
-    await writeAtomically(sidecar, async (temp) => {
-      await writeFile(temp, sidecarText(digest.sha256, archiveFileName(ref)), {
-        flag: 'wx',
-        mode: 0o644,
-        flush: true,
-      });
-    });
+    await this.#writeAtomically(sidecar, (temp) =>
+      writeFile(temp, sidecarText(digest.sha256, archiveFileName(ref)), { flag: 'r+' }),
+    );
     return { location: target, sidecarLocation: sidecar, ...digest };
   }
 
@@ -112,10 +162,8 @@ export class LocalSink implements Sink {
     _contentType: string,
   ): Promise<string> {
     const target = join(this.root, beside(ref, fileName));
-    await mkdir(dirname(target), { recursive: true });
-    await writeAtomically(target, async (temp) => {
-      await writeFile(temp, bytes, { flag: 'wx', mode: 0o644, flush: true });
-    });
+    await makeDir(dirname(target), this.#dirMode);
+    await this.#writeAtomically(target, (temp) => writeFile(temp, bytes, { flag: 'r+' }));
     return target;
   }
 
@@ -145,6 +193,66 @@ export class LocalSink implements Sink {
     const digest = await localDigest(location);
     return digest === null ? null : { location, sidecarLocation: `${location}.sha256`, ...digest };
   }
+
+  /**
+   * Create an empty temp file in `dir` naming its owner; `dir` is made again if a concurrent
+   * run's preflight just removed it as an empty run folder.
+   */
+  async #createTemp(dir: string, label: string): Promise<string> {
+    for (let attempt = 0; ; attempt += 1) {
+      const path = join(dir, ownedTempName(label));
+      try {
+        await (await open(path, 'wx', this.#fileMode)).close();
+        return path;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 2) throw error;
+        await makeDir(dir, this.#dirMode);
+      }
+    }
+  }
+
+  /**
+   * Temp file (created empty, exclusive; filled by `write`, which opens it `r+`; set to the file
+   * mode and fsynced) → link into place (EEXIST = refuse) → unlink temp → fsync dir.
+   */
+  async #writeAtomically(target: string, write: (temp: string) => Promise<void>): Promise<void> {
+    let temp: string | null = null;
+    try {
+      temp = await this.#createTemp(dirname(target), basename(target));
+      await write(temp);
+      const handle = await open(temp, 'r+');
+      try {
+        await handle.chmod(this.#fileMode); // exact, whatever the umask took off at creation
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      if (temp !== null) await unlink(temp).catch(() => undefined);
+      if (error instanceof ExportError) throw error;
+      throw new ExportError('upload_failed', `writing ${target}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    try {
+      await link(temp, target);
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new ExportError('destination_exists', `${target} already exists; refusing to overwrite`);
+      }
+      throw new ExportError('upload_failed', `placing ${target}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    await unlink(temp);
+    const dir = await open(dirname(target), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  }
 }
 
 async function localDigest(path: string): Promise<StreamDigest | null> {
@@ -167,34 +275,10 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** temp file (exclusive, fsynced by the writer) → link into place (EEXIST = refuse) → unlink temp → fsync dir. */
-async function writeAtomically(target: string, write: (temp: string) => Promise<void>): Promise<void> {
-  const temp = join(dirname(target), `.${randomBytes(6).toString('hex')}.partial`);
-  try {
-    await write(temp);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    if (error instanceof ExportError) throw error;
-    throw new ExportError('upload_failed', `writing ${target}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  try {
-    await link(temp, target);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-      throw new ExportError('destination_exists', `${target} already exists; refusing to overwrite`);
-    }
-    throw new ExportError('upload_failed', `placing ${target}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
-  await unlink(temp);
-  const dir = await open(dirname(target), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
+function unreachable(what: string, error: unknown): ExportError {
+  return new ExportError(
+    'destination_unreachable',
+    `${what}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    { cause: error },
+  );
 }

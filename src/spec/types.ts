@@ -131,6 +131,8 @@ export interface ResolvedDestination {
   sse?: { kms_key_id: string };
   object_lock?: ResolvedObjectLock;
   storage_class?: StorageClass;
+  /** Local destinations: the archive files' mode as an octal string (`0600` when absent). */
+  file_mode?: string;
 }
 
 export type OnMissingScope = 'error' | 'record_gap';

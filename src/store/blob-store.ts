@@ -6,12 +6,13 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { ExportError } from '../errors.js';
+import { makeDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tightenDir } from '../local-files.js';
 
 export interface BlobRef {
   readonly sha256: string;
@@ -32,10 +33,12 @@ export class BlobStore {
     this.#tmp = tmp;
   }
 
-  /** Create folders and clear temp files a crash may have left. */
+  /** Create folders (private) and clear temp files a crash may have left (the caller holds the state lock). */
   async init(): Promise<void> {
-    await mkdir(this.#root, { recursive: true });
-    await mkdir(this.#tmp, { recursive: true });
+    for (const dir of [this.#root, this.#tmp]) {
+      await makeDir(dir, PRIVATE_DIR_MODE);
+      await tightenDir(dir, PRIVATE_DIR_MODE);
+    }
     for (const name of await readdir(this.#tmp)) await rm(join(this.#tmp, name), { force: true });
   }
 
@@ -68,7 +71,7 @@ export class BlobStore {
     };
     if (await this.has(ref.sha256)) return ref;
     const tmp = this.tempPath();
-    const fh = await open(tmp, 'w');
+    const fh = await open(tmp, 'wx', PRIVATE_FILE_MODE);
     try {
       await fh.writeFile(buf);
       await fh.sync();
@@ -94,7 +97,7 @@ export class BlobStore {
       },
     });
     try {
-      await pipeline(source, hasher, createWriteStream(tmp));
+      await pipeline(source, hasher, createWriteStream(tmp, { flags: 'wx', mode: PRIVATE_FILE_MODE }));
     } catch (error) {
       await rm(tmp, { force: true });
       throw error;
@@ -106,7 +109,8 @@ export class BlobStore {
 
   /**
    * Move a written temp file (from `tempPath()`) into place under the digest the writer computed,
-   * fsyncing it first. The caller vouches for the digest; `verifyBlob` can re-check it.
+   * fsyncing it first. The caller vouches for the digest; `verifyBlob` can re-check it. The blob
+   * is made private (0600) whatever mode its writer created it with.
    */
   async adoptTemp(tmp: string, ref: BlobRef, fsync = true): Promise<void> {
     if (await this.has(ref.sha256)) {
@@ -114,6 +118,7 @@ export class BlobStore {
       return;
     }
     if (fsync) await this.#fsyncFile(tmp);
+    else await chmod(tmp, PRIVATE_FILE_MODE);
     await this.#commit(tmp, ref.sha256);
   }
 
@@ -157,6 +162,7 @@ export class BlobStore {
   async #fsyncFile(path: string): Promise<void> {
     const fh = await open(path, 'r+');
     try {
+      await fh.chmod(PRIVATE_FILE_MODE);
       await fh.sync();
     } finally {
       await fh.close();
@@ -166,7 +172,7 @@ export class BlobStore {
   async #commit(tmp: string, sha256: string): Promise<void> {
     const dest = this.pathOf(sha256);
     const dir = join(this.#root, sha256.slice(0, 2));
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
     await rename(tmp, dest);
     this.#dirtyDirs.add(dir);
   }

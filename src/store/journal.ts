@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import { open, stat, truncate } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { ExportError } from '../errors.js';
+import { PRIVATE_FILE_MODE } from '../local-files.js';
 
 export interface ScannedLine {
   /** Byte offset of the line's first byte. */
@@ -142,7 +143,7 @@ export class JournalWriter {
   }
 
   static async open(path: string, options: JournalWriterOptions = {}): Promise<JournalWriter> {
-    const fh = await open(path, 'a');
+    const fh = await open(path, 'a', PRIVATE_FILE_MODE);
     const { size } = await fh.stat();
     return new JournalWriter(fh, size, options);
   }

@@ -1,8 +1,13 @@
-/** Opening a job's staging store: spec binding, crash recovery (torn journal tail), index rebuild. */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+/**
+ * Opening a job's staging store: the lock first, then spec binding, crash recovery (torn journal
+ * tail) and the index rebuild.
+ */
+import { open, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { ExportError } from '../errors.js';
+import { makeDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tightenDir } from '../local-files.js';
 import { scanJournal } from './journal.js';
+import { StateLock } from './lock.js';
 import { StagingStore, type OpenStoreOptions } from './staging-store.js';
 
 interface StateFile {
@@ -13,14 +18,35 @@ interface StateFile {
 }
 
 /**
- * Open (or create) the staging store of a job. State written under a different spec is refused
- * (`spec_state_mismatch`, exit 2) unless `force`, which sets the old journal aside and starts a
- * fresh one (blobs are content-addressed and stay shared).
+ * Open (or create) the staging store of a job. The folder is created private (0700) and locked
+ * before anything in it is read or changed: a second run on the same folder is refused
+ * (`state_locked`) without touching the first run's journal, state or temp files.
+ *
+ * State is bound to the spec (`state.json`) only when the run writes its first journal line, so
+ * a run that fails preflight binds nothing. State with journaled work under a different spec is
+ * refused (`spec_state_mismatch`, exit 2) unless `force`, which sets the old journal aside and
+ * starts a fresh one (blobs are content-addressed and stay shared).
  */
 export async function openStore(options: OpenStoreOptions): Promise<StagingStore> {
   const now = options.now ?? (() => new Date());
   const dir = join(options.stateDir, options.jobName);
-  await mkdir(dir, { recursive: true });
+  await makeDir(dir, PRIVATE_DIR_MODE);
+  await tightenDir(dir, PRIVATE_DIR_MODE);
+  const lock = await StateLock.take(join(dir, 'lock'), now);
+  try {
+    return await openLocked(dir, lock, options, now);
+  } catch (error) {
+    await lock.release().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function openLocked(
+  dir: string,
+  lock: StateLock,
+  options: OpenStoreOptions,
+  now: () => Date,
+): Promise<StagingStore> {
   const statePath = join(dir, 'state.json');
   const store = new StagingStore(dir, now);
   let state: StateFile | null = null;
@@ -31,7 +57,9 @@ export async function openStore(options: OpenStoreOptions): Promise<StagingStore
       throw new ExportError('store_corrupt', `${statePath}: unreadable state file`, { cause: error });
     }
   }
-  if (state !== null && state.spec_sha256 !== options.specSha256) {
+  const bound = state !== null && state.spec_sha256 === options.specSha256;
+  // A binding with no journaled work (left by a version that bound before preflight) binds nothing.
+  if (state !== null && !bound && (await sizeOf(store.journalPath)) > 0) {
     if (options.force !== true) {
       throw new ExportError(
         'spec_state_mismatch',
@@ -40,18 +68,7 @@ export async function openStore(options: OpenStoreOptions): Promise<StagingStore
       );
     }
     const stamp = now().toISOString().replace(/[:.]/g, '');
-    await rename(store.journalPath, join(dir, `journal.replaced-${stamp}.jsonl`)).catch(() => undefined);
-    state = null;
-  }
-  if (state === null) {
-    const fresh: StateFile = {
-      format: 1,
-      job: options.jobName,
-      spec_sha256: options.specSha256,
-      created_at: now().toISOString(),
-    };
-    await writeFile(`${statePath}.tmp`, `${JSON.stringify(fresh, null, 2)}\n`);
-    await rename(`${statePath}.tmp`, statePath);
+    await rename(store.journalPath, join(dir, `journal.replaced-${stamp}.jsonl`));
   }
   await store.blobs.init();
   let lines = 0;
@@ -64,6 +81,38 @@ export async function openStore(options: OpenStoreOptions): Promise<StagingStore
   });
   store.tornBytes = scan.tornBytes;
   store.resumed = lines > 0;
-  await store.attach(options);
+  const bind = async (): Promise<void> => {
+    const fresh: StateFile = {
+      format: 1,
+      job: options.jobName,
+      spec_sha256: options.specSha256,
+      created_at: now().toISOString(),
+    };
+    await writeFile(`${statePath}.tmp`, `${JSON.stringify(fresh, null, 2)}\n`, {
+      mode: PRIVATE_FILE_MODE,
+      flush: true,
+    });
+    await rename(`${statePath}.tmp`, statePath);
+    await syncDir(dirname(statePath));
+  };
+  await store.attach(options, lock, bound ? null : bind);
   return store;
+}
+
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+}
+
+async function syncDir(path: string): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
 }

@@ -1,19 +1,19 @@
 /**
- * The staging store of one job: `<state_dir>/<job name>/` holding `state.json` (binds the state
- * to the spec's SHA-256), `journal.jsonl` (append-only: records, exceptions, drift, checkpoints,
- * run metadata), `blobs/` (content-addressed payload bytes) and `tmp/`.
+ * The staging store of one job: `<state_dir>/<job name>/` (0700, files 0600) holding `lock` (the
+ * run that holds the folder), `state.json` (binds the state to the spec's SHA-256, written just
+ * before the first journal line), `journal.jsonl` (append-only: records, exceptions, drift,
+ * checkpoints, run metadata), `blobs/` (content-addressed payload bytes) and `tmp/`.
  *
  * Everything in memory is rebuilt from the journal on open, so a resumed run knows every stored
  * item and never refetches it. The in-memory index maps `kind + id` to a small tuple (journal
  * position of the current version, updated_at, hash); content is never held.
  */
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { ExportError } from '../errors.js';
 import { BlobStore } from './blob-store.js';
 import { JournalWriter } from './journal.js';
-import { takeLock } from './lock.js';
+import type { StateLock } from './lock.js';
 import { NOTICE_REASONS } from '../archive/report-rows.js';
 import type {
   DriftEntry,
@@ -95,14 +95,15 @@ export class StagingStore {
   readonly #now: () => Date;
   #journal: JournalWriter | null = null;
   #openedSize = 0;
-  #lockPath: string;
+  #lock: StateLock | null = null;
+  /** Writes `state.json` (binds the folder to the spec) before the first journal line lands; null once bound. */
+  #bind: (() => Promise<void>) | null = null;
 
   constructor(dir: string, now: () => Date) {
     this.dir = dir;
     this.journalPath = join(dir, 'journal.jsonl');
     this.blobs = new BlobStore(join(dir, 'blobs'), join(dir, 'tmp'));
     this.#now = now;
-    this.#lockPath = join(dir, 'lock');
   }
 
   // ---- reading -------------------------------------------------------------------------------
@@ -297,7 +298,8 @@ export class StagingStore {
       this.#writer().append({ t: 'm', key: 'stats', value: this.stats });
     await this.#journal.close();
     this.#journal = null;
-    await rm(this.#lockPath, { force: true });
+    await this.#lock?.release();
+    this.#lock = null;
   }
 
   // ---- internals -------------------------------------------------------------------------------
@@ -384,13 +386,27 @@ export class StagingStore {
     }
   }
 
-  /** Open the journal (after replay) and take the lock. */
-  async attach(options: OpenStoreOptions): Promise<void> {
-    await takeLock(this.#lockPath);
+  /**
+   * Open the journal (after replay) under the lock `openStore` took; `bind`, when the folder is
+   * not bound to this spec yet, runs once before the first journal write.
+   */
+  async attach(
+    options: OpenStoreOptions,
+    lock: StateLock,
+    bind: (() => Promise<void>) | null,
+  ): Promise<void> {
+    this.#lock = lock;
+    this.#bind = bind;
     this.#journal = await JournalWriter.open(this.journalPath, {
       ...(options.batchLines !== undefined ? { batchLines: options.batchLines } : {}),
       ...(options.batchMs !== undefined ? { batchMs: options.batchMs } : {}),
-      beforeSync: () => this.blobs.syncDirs(),
+      beforeSync: async () => {
+        if (this.#bind !== null) {
+          await this.#bind();
+          this.#bind = null;
+        }
+        await this.blobs.syncDirs();
+      },
     });
     this.#openedSize = this.#journal.size;
   }

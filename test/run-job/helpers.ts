@@ -30,6 +30,8 @@ export interface HarnessOptions {
   readonly extra?: string;
   readonly seed?: number;
   readonly scenario?: Scenario;
+  /** The spec's request budget (default 60,000: as fast as the machine goes). */
+  readonly requestsPerMinute?: number;
 }
 
 /** Every content kind except sessions (the spec's default `include`). */
@@ -53,7 +55,7 @@ name: test-job
 source:
   base_url: ${sandbox.baseUrl}
   api_key_env: TEST_COMPLIANCE_KEY
-  requests_per_minute: 60000
+  requests_per_minute: ${options.requestsPerMinute ?? 60000}
   allow_above_documented_limit: true
   max_concurrency: 8
 scope:

@@ -1,10 +1,12 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sealBag } from '../../src/archive/seal-bag.js';
+import { HOST_TAG } from '../../src/local-files.js';
 import { createSink } from '../../src/sink/create-sink.js';
 import { LocalSink } from '../../src/sink/local-sink.js';
 import { shipArchive } from '../../src/sink/ship-archive.js';
@@ -76,5 +78,51 @@ describe('LocalSink', () => {
     const result = await sink.readBack(ref, written);
     expect(result.ok).toBe(false);
     expect(result.problems[0]).toMatch(/^sha256:/u);
+  });
+
+  it('preflight removes dead writers’ temp files and empty earlier run folders of the job, nothing else', async () => {
+    const dead = Number(
+      spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout,
+    );
+    const job = join(root, 'legal-hold');
+    const current = join(job, ref.runId);
+    const temp = (owner: string): string => `.legal-hold-x.zip.${owner}-0a0b0c0d.partial`;
+    const files: Record<string, string> = {
+      [join(current, temp(`${HOST_TAG}-${dead}-deadbeef`))]: 'removed: its writer is dead',
+      [join(current, temp(`${HOST_TAG}-${process.pid}-00000000`))]:
+        'removed: an earlier process with our pid',
+      [join(current, temp(`${HOST_TAG}-${process.ppid}-feedface`))]: 'kept: its writer is alive',
+      [join(current, temp(`${HOST_TAG === 'ffffffff' ? 'fffffffe' : 'ffffffff'}-${dead}-deadbeef`))]:
+        'kept: written on another host',
+      [join(current, '.0123456789ab.partial')]: 'kept: no owner in the name',
+      [join(job, '20261102T000000Z', temp(`${HOST_TAG}-${dead}-deadbeef`))]: 'removed, then its folder',
+      [join(job, '20261103T000000Z', 'legal-hold-20261103T000000Z.zip')]: 'kept, and its folder',
+    };
+    for (const [path, text] of Object.entries(files)) {
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, text);
+    }
+    for (const empty of [
+      join(job, '20261101T000000Z'),
+      join(job, 'notes'),
+      join(root, 'other-job', '20261101T000000Z'),
+    ])
+      await mkdir(empty, { recursive: true });
+
+    await new LocalSink(root).preflight(ref);
+    const left = async (dir: string): Promise<string[]> =>
+      (await readdir(dir, { recursive: true })).map((p) => p.toString()).sort();
+    expect(await left(job)).toEqual(
+      [
+        '20261103T000000Z',
+        join('20261103T000000Z', 'legal-hold-20261103T000000Z.zip'),
+        ref.runId,
+        ...Object.keys(files)
+          .filter((p) => p.startsWith(current) && files[p]!.startsWith('kept'))
+          .map((p) => join(ref.runId, p.slice(current.length + 1))),
+        'notes',
+      ].sort(),
+    );
+    expect(await left(join(root, 'other-job'))).toEqual(['20261101T000000Z']);
   });
 });

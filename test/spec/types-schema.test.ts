@@ -136,6 +136,7 @@ const SHAPES: { pointer: string; shape: Record<string, 'always' | 'optional' | '
       sse: 'optional',
       object_lock: 'optional',
       storage_class: 'optional',
+      file_mode: 'optional',
     } satisfies Shape<ResolvedDestination>,
   },
   {

@@ -201,7 +201,7 @@ describe('staging store', () => {
       join(dir, 'job', 'lock'),
       JSON.stringify({ pid: process.ppid, host: (await import('node:os')).hostname() }),
     );
-    await expect(open()).rejects.toMatchObject({ code: 'usage' });
+    await expect(open()).rejects.toMatchObject({ code: 'state_locked' });
     await store.close();
   });
 });

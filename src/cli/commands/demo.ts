@@ -6,7 +6,8 @@
 import type { Command } from 'commander';
 import { runDemo } from '../../demo/run-demo.js';
 import { demoSummary, renderDemoSummary } from '../../demo/render-summary.js';
-import { EXIT, ExportError } from '../../errors.js';
+import { ExportError } from '../../errors.js';
+import { stopOnSignals } from '../stop-on-signals.js';
 
 const PROFILES = ['small', 'medium', 'large'] as const;
 
@@ -35,7 +36,7 @@ export function registerDemoCommand(program: Command): void {
         '  compliance-export demo --keep               # then browse the sandbox and the bucket\n' +
         '  compliance-export demo --json > demo-summary.json\n' +
         '\nExit codes: 0 complete, 1 failure (including an archive that does not verify),\n' +
-        '3 finished with gaps, 130 interrupted.',
+        '3 finished with gaps, 130 interrupted by Ctrl-C, 143 stopped by SIGTERM.',
     )
     .action(async (flags: DemoFlags) => {
       if (!(PROFILES as readonly string[]).includes(flags.profile)) {
@@ -45,12 +46,7 @@ export function registerDemoCommand(program: Command): void {
         );
       }
       const controller = new AbortController();
-      const onSigint = (): void => {
-        if (controller.signal.aborted) process.exit(EXIT.interrupted);
-        process.stderr.write('\ncompliance-export: stopping the demo (Ctrl-C again to quit now)\n');
-        controller.abort(new ExportError('interrupted', 'interrupted by Ctrl-C'));
-      };
-      process.on('SIGINT', onSigint);
+      const stop = stopOnSignals(controller, 'stopping the demo');
       try {
         const result = await runDemo({
           profile: flags.profile as (typeof PROFILES)[number],
@@ -62,17 +58,25 @@ export function registerDemoCommand(program: Command): void {
         process.stdout.write(
           flags.json === true ? `${JSON.stringify(summary, null, 2)}\n` : renderDemoSummary(summary),
         );
-        process.exitCode = result.exitCode;
+        process.exitCode = result.run.status === 'interrupted' ? stop.exitCode() : result.exitCode;
         if (result.kept && !controller.signal.aborted) {
-          process.off('SIGINT', onSigint);
-          await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+          stop.dispose();
+          await new Promise<void>((resolve) => {
+            const done = (): void => {
+              process.off('SIGINT', done);
+              process.off('SIGTERM', done);
+              resolve();
+            };
+            process.on('SIGINT', done);
+            process.on('SIGTERM', done);
+          });
           await result.close({ keepFiles: true });
           process.stderr.write(
             `\ncompliance-export: servers stopped; files kept in ${result.s3.directory} and ${result.stateDir}\n`,
           );
         }
       } finally {
-        process.off('SIGINT', onSigint);
+        stop.dispose();
       }
     });
 }

@@ -1,12 +1,14 @@
 /**
  * `compliance-export run <job.yaml> [--state-dir DIR] [--force] [--json] [--quiet]`: run a job
- * (preflight → collect → quiesce → seal → ship → verify). Ctrl-C stops at a clean checkpoint,
- * prints the resume command and exits 130; a second Ctrl-C exits at once (state stays consistent:
- * the journal tolerates a torn last line).
+ * (preflight → collect → quiesce → seal → ship → verify). Ctrl-C or SIGTERM (systemd, Kubernetes,
+ * `timeout`) stops at a clean checkpoint, prints the resume command and exits 130 (Ctrl-C) or 143
+ * (SIGTERM); a second signal exits at once (state stays consistent: the journal tolerates a torn
+ * last line).
  */
 import type { Command } from 'commander';
-import { EXIT, ExportError } from '../../errors.js';
+import { ExportError } from '../../errors.js';
 import { runJob } from '../../run-job.js';
+import { stopOnSignals } from '../stop-on-signals.js';
 import type { RunJobResult } from '../../run-job.js';
 
 interface RunOptions {
@@ -60,8 +62,10 @@ export function registerRunCommand(program: Command): void {
         '  compliance-export run jobs/legal-hold.yaml --state-dir /var/lib/compliance-export\n' +
         '  compliance-export run jobs/legal-hold.yaml --json > run-summary.json\n' +
         '\nThe API key is read from the environment variable named by source.api_key_env.\n' +
-        'Exit codes: 0 complete, 1 failure, 2 bad spec or flags, 3 finished with gaps (see the\n' +
-        'exceptions report), 130 interrupted (run the same command again to resume).',
+        'Exit codes: 0 complete, 1 failure (including state_locked: another run holds the state\n' +
+        'folder), 2 bad spec or flags, 3 finished with gaps (see the exceptions report), 130\n' +
+        'interrupted by Ctrl-C, 143 stopped by SIGTERM (both at a clean checkpoint: run the same\n' +
+        'command again to resume).',
     )
     .action(async (job: string, opts: RunOptions) => {
       if (opts.progress !== undefined && !['tty', 'json', 'off'].includes(opts.progress)) {
@@ -71,16 +75,7 @@ export function registerRunCommand(program: Command): void {
         );
       }
       const controller = new AbortController();
-      let interrupts = 0;
-      const onSigint = (): void => {
-        interrupts += 1;
-        if (interrupts > 1) process.exit(EXIT.interrupted);
-        process.stderr.write(
-          '\ncompliance-export: stopping at the next checkpoint (Ctrl-C again to quit now)\n',
-        );
-        controller.abort(new ExportError('interrupted', 'interrupted by Ctrl-C'));
-      };
-      process.on('SIGINT', onSigint);
+      const stop = stopOnSignals(controller, 'stopping at the next checkpoint');
       const argv = ['compliance-export', 'run', job];
       if (opts.stateDir !== undefined) argv.push('--state-dir', opts.stateDir);
       try {
@@ -96,11 +91,14 @@ export function registerRunCommand(program: Command): void {
               : {}),
           commandLine: argv.map(shellQuote).join(' '),
         });
-        if (opts.json === true) process.stdout.write(`${JSON.stringify(result)}\n`);
-        else if (opts.quiet !== true) printSummary(result);
-        process.exitCode = result.exitCode;
+        // Stopped by SIGTERM: 143, so a supervisor sees the stop it asked for.
+        const exitCode = result.status === 'interrupted' ? stop.exitCode() : result.exitCode;
+        const final = { ...result, exitCode };
+        if (opts.json === true) process.stdout.write(`${JSON.stringify(final)}\n`);
+        else if (opts.quiet !== true) printSummary(final);
+        process.exitCode = exitCode;
       } finally {
-        process.off('SIGINT', onSigint);
+        stop.dispose();
       }
     });
 }

@@ -318,7 +318,7 @@ export async function stageDownload(
 ): Promise<{ result: DownloadResult; file: StagedFile }> {
   const tmp = ctx.store.blobs.tempPath();
   try {
-    const result = await download(() => createWriteStream(tmp, { flags: 'w' }), {
+    const result = await download(() => createWriteStream(tmp, { flags: 'w', mode: 0o600 }), {
       ...expect,
       signal: ctx.signal,
     });

@@ -172,6 +172,14 @@ const destinationRule: Rule = (doc, { now }) => {
         ),
       );
     }
+  } else if (dest.file_mode !== undefined) {
+    out.push(
+      error(
+        '/destination/file_mode',
+        'local_option_on_s3',
+        'file_mode only applies to a local destination, but the uri is s3://; it would be silently ignored',
+      ),
+    );
   }
   const lock = obj(dest.object_lock);
   if (lock !== undefined) {

@@ -275,6 +275,13 @@ const CASES: InvalidCase[] = [
     line: 7,
   },
   {
+    name: 'file mode on an s3 destination',
+    text: yaml(...HEAD, 'scope: {}', ...S3_DEST, '  file_mode: "0640"'),
+    code: 'local_option_on_s3',
+    path: '/destination/file_mode',
+    line: 6,
+  },
+  {
     name: 'retention mode without a date',
     text: yaml(...HEAD, 'scope: {}', ...S3_DEST, '  object_lock:', '    mode: COMPLIANCE'),
     code: 'object_lock_incomplete',

@@ -195,6 +195,7 @@ export type DiagnosticCode =
   | 'destination_uri'
   | 's3_uri'
   | 's3_option_on_local'
+  | 'local_option_on_s3'
   | 'object_lock_incomplete'
   | 'retain_until_past'
   | 'part_size'

@@ -4,8 +4,9 @@
  * budget at 5,400 rpm (`allow_above_documented_limit`), to a local destination. The exporter runs
  * in a child process; the sandbox in this one. Prints one line:
  *   budget_utilization=<achieved rpm / 5400> rate_limited=<429s> request_efficiency=<first-pass
- *   requests / minimum the truth requires> wall_s=<run time>
- * Targets: utilization >= 0.97, 0 429s, efficiency <= 1.02.
+ *   requests / minimum the truth requires> request_efficiency_all_passes=<every pass's requests,
+ *   the full re-listing included / the same minimum> wall_s=<run time>
+ * Targets: utilization >= 0.97, 0 429s, efficiency <= 1.02 (both figures).
  *
  * Utilization is measured over the request-bound phase: from the first request of the run to the
  * last request of the first collection pass (attempt start times from the run's own ledger), as
@@ -119,6 +120,9 @@ runBench('bench:e2e', 15 * 60_000, async () => {
     budget_utilization: (achievedRpm / BUDGET).toFixed(3),
     rate_limited: rateLimited,
     request_efficiency: (firstPass.length / minimum.total).toFixed(3),
+    // Every pass, the full re-enumeration included (it lists chats, code artifacts, projects and
+    // activities again with no time filter): what the export as a whole cost over the minimum.
+    request_efficiency_all_passes: (ledger.length / minimum.total).toFixed(3),
     wall_s: (run.report.wallMs / 1000).toFixed(1),
   };
 });

@@ -2,8 +2,8 @@
 export { BlobStore } from './blob-store.js';
 export type { BlobRef } from './blob-store.js';
 export { openStore } from './open-store.js';
-export { recordHash, StagingStore } from './staging-store.js';
-export type { Checkpoint, IndexEntry, OpenStoreOptions, StoreStats } from './staging-store.js';
+export { StagingStore } from './staging-store.js';
+export { recordHash } from './record-hash.js';
 export { buildBagPayload, currentRecords } from './bag-payload.js';
 export type { BagPayload } from './bag-payload.js';
 export type * from './types.js';

@@ -8,7 +8,8 @@ import { ExportError } from '../errors.js';
 import { makeDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tightenDir } from '../local-files.js';
 import { scanJournal } from './journal.js';
 import { StateLock } from './lock.js';
-import { StagingStore, type OpenStoreOptions } from './staging-store.js';
+import { StagingStore } from './staging-store.js';
+import type { OpenStoreOptions } from './types.js';
 
 interface StateFile {
   readonly format: 1;

@@ -9,70 +9,27 @@
  * position of the current version, updated_at, hash); content is never held.
  */
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
 import { ExportError } from '../errors.js';
 import { BlobStore } from './blob-store.js';
 import { JournalWriter } from './journal.js';
 import type { StateLock } from './lock.js';
 import { NOTICE_REASONS } from '../archive/report-rows.js';
+import { recordHash } from './record-hash.js';
 import type {
+  Checkpoint,
   DriftEntry,
   ExceptionEntry,
   ExceptionInput,
+  IndexEntry,
+  OpenStoreOptions,
   PutOutcome,
   RecordInput,
   RecordKind,
   RecordLine,
+  StoreStats,
 } from './types.js';
 
-export interface OpenStoreOptions {
-  readonly stateDir: string;
-  readonly jobName: string;
-  readonly specSha256: string;
-  /** Accept (and start over from) state left by a different spec. */
-  readonly force?: boolean;
-  readonly now?: () => Date;
-  readonly batchLines?: number;
-  readonly batchMs?: number;
-}
-
-/** Position of the current version of one item in the journal, plus what dedupe compares. */
-export interface IndexEntry {
-  /** Byte offset of the record line; -1 when the item was left out (created after the cut). */
-  readonly off: number;
-  readonly len: number;
-  readonly u: string | null;
-  readonly h: string;
-  /** The listing's change signals when this version was fetched (RecordInput.signals). */
-  readonly s?: string;
-}
-
-export interface StoreStats {
-  records: number;
-  versions: number;
-  duplicates: number;
-  stale: number;
-  excluded: number;
-}
-
-export interface Checkpoint {
-  readonly cursor: string | null;
-  readonly done: boolean;
-}
-
 const key = (kind: string, id: string): string => `${kind}\t${id}`;
-
-/** Hash that identifies a record's content: the file digest for one-file records. */
-export function recordHash(input: Pick<RecordInput, 'files' | 'row'>): string {
-  const files = input.files ?? [];
-  if (input.row === undefined && files.length === 1 && files[0] !== undefined) return files[0].sha256;
-  const h = createHash('sha256');
-  if (input.row !== undefined) h.update(`row\n${input.row.json}\n`);
-  for (const f of [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
-    h.update(`file\n${f.path}\n${f.sha256}\n`);
-  }
-  return h.digest('hex');
-}
 
 const isAfter = (ts: string | null | undefined, cut: string | null): boolean =>
   ts !== null && ts !== undefined && cut !== null && Date.parse(ts) > Date.parse(cut);

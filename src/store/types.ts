@@ -117,3 +117,38 @@ export interface StoredRecord {
   readonly pass: number;
   readonly fetchedAt: string;
 }
+
+export interface OpenStoreOptions {
+  readonly stateDir: string;
+  readonly jobName: string;
+  readonly specSha256: string;
+  /** Accept (and start over from) state left by a different spec. */
+  readonly force?: boolean;
+  readonly now?: () => Date;
+  readonly batchLines?: number;
+  readonly batchMs?: number;
+}
+
+/** Position of the current version of one item in the journal, plus what dedupe compares. */
+export interface IndexEntry {
+  /** Byte offset of the record line; -1 when the item was left out (created after the cut). */
+  readonly off: number;
+  readonly len: number;
+  readonly u: string | null;
+  readonly h: string;
+  /** The listing's change signals when this version was fetched (RecordInput.signals). */
+  readonly s?: string;
+}
+
+export interface StoreStats {
+  records: number;
+  versions: number;
+  duplicates: number;
+  stale: number;
+  excluded: number;
+}
+
+export interface Checkpoint {
+  readonly cursor: string | null;
+  readonly done: boolean;
+}

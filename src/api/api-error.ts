@@ -78,7 +78,12 @@ function formatApiErrorMessage(d: ApiErrorDetails, note: string | undefined): st
   if (d.errorType !== null) parts.push(d.errorType);
   if (d.detailCode !== null) parts.push(`(${d.detailCode})`);
   if (d.failure !== null) parts.push(d.failure);
-  if (d.networkCause != null) parts.push(`(${d.networkCause}${d.host == null ? '' : ` ${d.host}`})`);
+  if (d.networkCause != null) {
+    const meaning = causeMeaning(d.networkCause);
+    parts.push(
+      `(${d.networkCause}${d.host == null ? '' : ` ${d.host}`}${meaning === null ? '' : `: ${meaning}`})`,
+    );
+  }
   let message = `${describeTarget(d.target)}: ${parts.join(' ') || 'failed'}`;
   if (d.serverMessage !== null && d.serverMessage !== '') message += `: ${d.serverMessage}`;
   if (note !== undefined) message += `: ${note}`;
@@ -111,4 +116,16 @@ export function codeForFailure(failure: FailureKind): ErrorCode {
     case 'too_large':
       return 'response_too_large';
   }
+}
+
+/** What an operator should read into the commonest transport causes. */
+function causeMeaning(cause: string): string | null {
+  if (cause === 'ENOTFOUND' || cause === 'EAI_NONAME' || cause === 'EAI_FAIL')
+    return 'unknown host, check source.base_url';
+  if (cause === 'EAI_AGAIN') return 'DNS lookup failed for now';
+  if (cause === 'ECONNREFUSED') return 'nothing listens there';
+  if (cause === 'ECONNRESET') return 'connection reset by the peer';
+  if (cause === 'ETIMEDOUT') return 'no answer in time';
+  if (/CERT|SELF_SIGNED|TLS|SSL/u.test(cause)) return 'TLS certificate not trusted';
+  return null;
 }

@@ -63,7 +63,7 @@ describe('network failures', () => {
       attempts: 8,
       retryable: true,
     });
-    expect(e.message).toContain(`(ECONNREFUSED 127.0.0.1:${port})`);
+    expect(e.message).toContain(`(ECONNREFUSED 127.0.0.1:${port}: nothing listens there)`);
     expect(ledger).toHaveLength(8);
     expect(events.map((r) => [r.attempt, r.networkCause, r.host, r.status])).toEqual(
       [1, 2, 3, 4, 5, 6, 7].map((n) => [n, 'ECONNREFUSED', `127.0.0.1:${port}`, null]),
@@ -83,7 +83,7 @@ describe('network failures', () => {
       attempts: 1,
       retryable: false,
     });
-    expect(e.message).toContain('ENOTFOUND no-such-host.invalid:443');
+    expect(e.message).toContain('ENOTFOUND no-such-host.invalid:443: unknown host, check source.base_url');
     expect(ledger).toHaveLength(1);
     expect(events).toEqual([]);
     await c.close();

@@ -1,5 +1,5 @@
 /** What a run would find in its state folder, read without creating or locking anything. */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ExportError } from '../errors.js';
 import type { StateInfo } from '../plan/types.js';
@@ -26,5 +26,16 @@ export async function readStateInfo(
   } catch (error) {
     throw new ExportError('store_corrupt', `${join(dir, 'state.json')}: not JSON`, { cause: error });
   }
-  return { dir, status: bound === specSha256 ? 'same_spec' : 'different_spec' };
+  if (bound === specSha256) return { dir, status: 'same_spec' };
+  // A binding with no journaled work behind it binds nothing (the store ignores it too).
+  return { dir, status: (await journalSize(dir)) > 0 ? 'different_spec' : 'none' };
+}
+
+async function journalSize(dir: string): Promise<number> {
+  try {
+    return (await stat(join(dir, 'journal.jsonl'))).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
 }

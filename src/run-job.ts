@@ -128,6 +128,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     ledger: jsonlLedger(ledger),
     onRetry: (event) => progress.retry(event),
   });
+  store.holdsSecret = (text) => client.holdsSecret(text);
   const mode: ProgressMode =
     options.progress ?? ((stderr as { isTTY?: boolean }).isTTY === true ? 'tty' : 'json');
   const progress = new Progress({ mode, out: stderr, requests: () => client.stats().requests });

@@ -64,6 +64,11 @@ export class ComplianceClient {
     } = assembleClient(options, this.closer.signal));
   }
 
+  /** Whether a string a server gave (a cursor, say) carries the key or a slice of it. */
+  holdsSecret(text: string): boolean {
+    return this.executor.redact(text) !== text;
+  }
+
   // ---- plumbing -------------------------------------------------------------------------------
 
   private get(path: string, params: QueryParams = {}, opts: Opts = {}): Promise<JsonResult> {

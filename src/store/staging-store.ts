@@ -43,6 +43,8 @@ export class StagingStore {
   tornBytes = 0;
   /** Whether the journal held anything on open (this run resumes an earlier one). */
   resumed = false;
+  /** Says whether a server-given string carries a secret (the API client's redactor); set by the run. */
+  holdsSecret: ((text: string) => boolean) | null = null;
 
   readonly #index = new Map<string, IndexEntry>();
   readonly #exceptions = new Map<string, ExceptionEntry>();
@@ -240,8 +242,11 @@ export class StagingStore {
    * before it, so it is never durable before the records it covers.
    */
   checkpoint(walk: string, cursor: string | null, done = false): void {
-    this.#checkpoints.set(walk, { cursor, done });
-    this.#writer().append({ t: 'c', w: walk, cur: cursor, done });
+    // Cursors are the server's own tokens, sent back verbatim. One that carries a secret (a server
+    // echoing the key into it) is never written to disk: the walk restarts from its start on resume.
+    const kept = cursor !== null && this.holdsSecret?.(cursor) === true ? null : cursor;
+    this.#checkpoints.set(walk, { cursor: kept, done });
+    this.#writer().append({ t: 'c', w: walk, cur: kept, done });
   }
 
   async flush(): Promise<void> {

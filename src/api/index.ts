@@ -1,5 +1,5 @@
 /**
- * Compliance API client (issue 4). Everything the pipeline needs comes from here.
+ * Compliance API client. Everything the pipeline needs comes from here.
  *
  * ```ts
  * const client = createComplianceClient({

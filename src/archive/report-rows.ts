@@ -50,7 +50,7 @@ export interface ItemRow {
   readonly requestId?: string | null;
 }
 
-/** Why an item is not in the archive (compliance-api.md §5, issue 6 §7). */
+/** Why an item is not in the archive (compliance-api.md §5). */
 export type ExceptionReason =
   | 'not_found_after_listing'
   | 'deleted_during_export'
@@ -130,7 +130,7 @@ export type DriftChange = 'created_after_cut' | 'updated_after_cut' | 'deleted_a
 
 /**
  * One item that changed after the as-of cut: one row of `drift.csv`. Created-after-cut items are
- * left out of `data/`; updated ones are kept at their latest state (issue 6 §6).
+ * left out of `data/`; updated ones are kept at their latest state.
  */
 export interface DriftRow {
   readonly kind: ItemKind;

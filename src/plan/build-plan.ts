@@ -60,7 +60,7 @@ export function buildPlan(input: BuildPlanInput): ExportPlan {
     .map(([custodian, counts]) => ({ custodian, counts: ordered(counts) }))
     .sort((a, b) => sumOf(b.counts) - sumOf(a.counts) || (a.custodian < b.custodian ? -1 : 1));
   const notFound = (survey.custodians ?? []).filter((c) => c.userIds.length === 0).map((c) => c.input);
-  // The same naming the seal step uses (issue 7), so the plan shows the key a run would write.
+  // The same naming as the seal step, so the plan shows the key a run would write.
   const runId = runIdFromCut(survey.asOfCut);
   return {
     planVersion: 1,

@@ -1,5 +1,5 @@
 /**
- * Preflight, before any work (issue 6 §1): the key is set (from the env var the spec names) and
+ * Preflight, before any work: the key is set (from the env var the spec names) and
  * accepted; one cheap probe per content kind shows which kinds the key's scopes reach
  * (compliance-api.md §1.3, §5.4: a missing scope answers 403); the destination is reachable.
  * A missing scope stops the run with a clear error, or, when the spec says `on_missing_scope:

@@ -71,7 +71,9 @@ export type ExceptionReason =
   /** A listing repeated a cursor or never ended; what it had not reached is not captured. */
   | 'pagination_loop'
   /** A code-artifact ZIP names entries outside its folder: kept as served (never extracted), flagged. */
-  | 'unsafe_zip_entries';
+  | 'unsafe_zip_entries'
+  /** A remote session still `pending`: listed, but no transcript yet (404 until it starts). */
+  | 'session_pending';
 
 export const EXCEPTION_REASONS: readonly ExceptionReason[] = [
   'not_found_after_listing',
@@ -90,6 +92,7 @@ export const EXCEPTION_REASONS: readonly ExceptionReason[] = [
   'response_too_large',
   'pagination_loop',
   'unsafe_zip_entries',
+  'session_pending',
 ];
 
 /**

@@ -123,9 +123,25 @@ function isFatal(error: unknown, ctx: CollectContext): boolean {
   ].includes(error.code);
 }
 
+/**
+ * Answers that mean "not now" rather than "never" (compliance-api.md §5.5, §5.9): local sessions
+ * not available to the parent (404, possibly temporary), and a local-sessions index that cannot
+ * evaluate retention overrides for a page or session (503 that can persist and says not to retry:
+ * skip the item, come back on a later run). They share status and type with other answers and are
+ * told apart by the documented message alone (§5.1).
+ */
+export function isTemporarilyUnavailable(error: unknown): boolean {
+  if (!(error instanceof ExportError)) return false;
+  const api = error as Partial<ApiError>;
+  if (api.status === 404) return /Local sessions are not available\./.test(error.message);
+  if (api.status === 503) return /cannot currently evaluate retention overrides/.test(error.message);
+  return false;
+}
+
 /** Map a failed fetch to an exceptions-report reason (compliance-api.md §5). */
 export function classify(error: ExportError): { reason: ExceptionReason; retryable: boolean } {
   const api = error as Partial<ApiError>;
+  if (isTemporarilyUnavailable(error)) return { reason: 'content_unavailable', retryable: true };
   switch (error.code) {
     case 'not_found':
       return { reason: 'not_found_after_listing', retryable: false };

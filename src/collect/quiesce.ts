@@ -3,7 +3,8 @@
  * then re-enumerate what can change behind a cursor or lag in an index, each listed in full with
  * no time filter: chats (a new message whose index entry lags would fall out of any updated_at
  * window), code artifacts (sorted by id, so new ones land behind the cursor), projects, activities
- * (late-indexed events). Only new or changed items are fetched: each listed item's `updated_at`
+ * (late-indexed events), sessions (one that gains messages never shows in a later created_at
+ * window, only in its `updated_at`). Only new or changed items are fetched: each listed item's `updated_at`
  * and other listing signals are compared with what the store holds. Stop when a pass stores nothing
  * new, or after `max_passes`; then the changes of the last pass are named `unresolved_drift`.
  *
@@ -152,6 +153,7 @@ export async function quiesce(ctx: CollectContext, sleep: Sleep, now: () => Date
     await collectCodeArtifacts(ctx);
     await collectProjects(ctx);
     await collectActivities(ctx);
+    await collectSessions(ctx);
     // A pass resumed after a crash may have stored changes before the crash: never call it settled.
     const changed = ctx.changed + (resumed ? 1 : 0);
     ctx.store.setMeta(passDoneKey(pass), changed);

@@ -2,7 +2,8 @@
  * A rerun of the same job retries the gaps that said "a rerun may help" (`retryable`). Those items
  * sit behind walk checkpoints the earlier run already passed, so they are fetched again by id:
  * chats through their messages, files, generated files, artifact versions and project documents
- * through their own endpoints. Success clears the gap (the store drops an exception when the
+ * through their own endpoints; sessions by listing their kind again (a session has no fetch by id
+ * that returns its listed record). Success clears the gap (the store drops an exception when the
  * item is stored); a new failure records it again.
  */
 import type { ArtifactRef, Chat, FileRef, ProjectAttachment } from '../api/index.js';
@@ -11,8 +12,16 @@ import { fetchArtifactVersion, fetchFile, fetchGeneratedFile } from './chat-atta
 import { collectChat } from './chats.js';
 import type { CollectContext } from './context.js';
 import { fetchDocument } from './projects.js';
+import { retrySessionGaps } from './sessions.js';
 
-const RETRYABLE_KINDS = new Set(['chat', 'file', 'generated_file', 'chat_artifact', 'project_document']);
+const RETRYABLE_KINDS = new Set([
+  'chat',
+  'file',
+  'generated_file',
+  'chat_artifact',
+  'project_document',
+  'session',
+]);
 
 export async function retryGaps(ctx: CollectContext): Promise<number> {
   const gaps = ctx.store.exceptions().filter((e) => e.retryable && RETRYABLE_KINDS.has(e.kind));
@@ -47,5 +56,9 @@ export async function retryGaps(ctx: CollectContext): Promise<number> {
         break;
     }
   }
+  await retrySessionGaps(
+    ctx,
+    gaps.filter((g) => g.kind === 'session'),
+  );
   return gaps.length;
 }

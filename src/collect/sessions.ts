@@ -1,79 +1,236 @@
 /**
- * Sessions stage (compliance-api.md §3.16, §4.1-4.2), only when `sessions` is included: local and
- * remote session lists (page tokens, no `has_more`), each transcript stored as
+ * Sessions stage (compliance-api.md §3.16, §4.1-4.2, §5.5, §5.9), only when `sessions` is included:
+ * local and remote session lists (page tokens, no `has_more`), each transcript stored as
  * `data/sessions/{local,remote}/<id>.json` = `{"session":…,"messages":[…]}` with the records
- * verbatim. Sessions have no `updated_at`: a stored session is not fetched again in this export.
+ * verbatim.
+ *
+ * Pass 1 may filter the lists on the spec's created_at window. Later passes, and a rerun's retry
+ * of session gaps, list in full with no time filter and judge each session by its listing: one
+ * whose `updated_at` differs from the staged one is fetched again. Remote sessions document
+ * `updated_at`; local ones carry it in the newest API (the eighth field, §7.3) and it moves when a
+ * session gains messages, which no created_at window shows (§4.2). A session listed without it is
+ * not fetched again once stored. The `updated_at.*` list filters only a third party vouches for
+ * are never sent: the spec's windows are applied here.
+ *
+ * Gaps a rerun may close: the local listing while local sessions are not available (404, §5.5),
+ * a session whose retention overrides cannot be evaluated (503 that says not to retry, §5.9: skip
+ * it, come back on a later run), a remote session still `pending` (its transcript answers 404).
  */
-import type { Page } from '../api/index.js';
+import type { ApiError, Page } from '../api/index.js';
 import { safeSegment } from '../archive/safe-name.js';
-import { includes, isStored, put, recordFailure, walkFailureGuard, type CollectContext } from './context.js';
+import { inWindow } from '../spec/time-window.js';
+import {
+  classify,
+  includes,
+  isTemporarilyUnavailable,
+  put,
+  recordFailure,
+  walkFailureGuard,
+  type CollectContext,
+} from './context.js';
 import { forEachBounded } from './fan-out.js';
 import { trackedItems, WalkCheckpoint, type WalkItem } from './walk-checkpoint.js';
 
 const STAGE = 'sessions';
+const KINDS = ['local', 'remote'] as const;
 
-type Kind = 'local' | 'remote';
+type Kind = (typeof KINDS)[number];
 interface SessionLike {
   id: string;
+  organization_uuid?: string;
   created_at: string;
+  updated_at?: string | null;
+  status?: string;
   user?: { id: string; email_address: string | null } | null;
 }
 
+/** The gap id of a session listing (the one `walkFailureGuard` gives it too). */
+const listingId = (kind: Kind): string => `listing:sessions:${kind}`;
+
 export async function collectSessions(ctx: CollectContext): Promise<void> {
   if (!includes(ctx, 'sessions')) return;
-  const w = ctx.spec.scope.created_at;
-  const local = ctx.client.listLocalSessions.bind(ctx.client);
-  const remote = ctx.client.listRemoteSessions.bind(ctx.client);
-  await walkSessions(ctx, 'local', (from) =>
-    local(
-      {
-        ...(w?.gte !== undefined
-          ? { created_at: { gte: w.gte, ...(w.lt !== undefined ? { lt: w.lt } : {}) } }
-          : {}),
-        limit: 500,
-      },
-      { ...(from !== undefined ? { resumeFrom: from } : {}), signal: ctx.signal },
-    ),
-  );
-  await walkSessions(ctx, 'remote', (from) =>
-    remote(
-      {
-        ...(ctx.scope.orgUuids !== null ? { organization_ids: ctx.scope.orgUuids } : {}),
-        ...(w !== undefined ? { created_at: { ...w } } : {}),
-        limit: 500,
-      },
-      { ...(from !== undefined ? { resumeFrom: from } : {}), signal: ctx.signal },
-    ),
+  for (const kind of KINDS) {
+    // Pass 1 keeps the walk key of earlier versions, so their state resumes.
+    const walk = ctx.pass === 1 ? `sessions:${kind}` : `sessions:${kind}:p${ctx.pass}`;
+    await walkSessions(ctx, kind, walk, ctx.pass === 1);
+  }
+}
+
+/**
+ * A rerun's retry of session gaps: list each kind with a gap again in full, fetching what is not
+ * staged (a cleared pending session, one whose overrides can be evaluated now, the sessions of a
+ * listing that was unavailable). A gap whose session a complete re-listing no longer shows is
+ * final: it is gone.
+ */
+export async function retrySessionGaps(
+  ctx: CollectContext,
+  gaps: readonly { readonly id: string; readonly at: string }[],
+): Promise<void> {
+  if (!includes(ctx, 'sessions')) return;
+  for (const kind of KINDS) {
+    const mine = gaps.filter((g) => g.id === listingId(kind) || g.id.startsWith(`${kind}/`));
+    if (mine.length === 0) continue;
+    // Named after the newest gap: a retry cut short resumes; one that records gaps again is new next run.
+    const stamp = mine.map((g) => g.at).sort()[mine.length - 1] ?? '';
+    const walk = `sessions:${kind}:retry:${stamp}`;
+    const fresh = ctx.store.checkpointOf(walk) === undefined;
+    const listed = new Set<string>();
+    if (!(await walkSessions(ctx, kind, walk, false, listed)) || !fresh) continue;
+    for (const g of mine) {
+      if (g.id === listingId(kind) || listed.has(g.id)) continue;
+      if (ctx.store.exception('session', g.id)?.retryable !== true) continue;
+      ctx.store.recordException(
+        {
+          kind: 'session',
+          id: g.id,
+          reason: 'not_found_after_listing',
+          retryable: false,
+          detail: 'no longer listed when its gap was retried',
+          endpoint: `/v1/compliance/apps/sessions/${kind}`,
+        },
+        ctx.pass,
+      );
+    }
+  }
+}
+
+function listSessions(
+  ctx: CollectContext,
+  kind: Kind,
+  filtered: boolean,
+  from: string | undefined,
+): AsyncIterable<Page<SessionLike>> {
+  const w = filtered ? ctx.spec.scope.created_at : undefined;
+  const opts = { ...(from !== undefined ? { resumeFrom: from } : {}), signal: ctx.signal };
+  if (kind === 'local') {
+    // The local list takes created_at.gte and .lt only (§2.1 #24); `wanted` applies the rest.
+    const created = {
+      ...(w?.gte !== undefined ? { gte: w.gte } : {}),
+      ...(w?.lt !== undefined ? { lt: w.lt } : {}),
+    };
+    return ctx.client.listLocalSessions(
+      { ...(Object.keys(created).length > 0 ? { created_at: created } : {}), limit: 500 },
+      opts,
+    );
+  }
+  return ctx.client.listRemoteSessions(
+    {
+      ...(ctx.scope.orgUuids !== null ? { organization_ids: ctx.scope.orgUuids } : {}),
+      ...(w !== undefined ? { created_at: { ...w } } : {}),
+      limit: 500,
+    },
+    opts,
   );
 }
 
+function wanted(ctx: CollectContext, s: SessionLike): boolean {
+  const ids = ctx.scope.custodianIds;
+  if (ids !== null && (s.user == null || !ids.includes(s.user.id))) return false;
+  // The local list has no organization filter.
+  const orgs = ctx.scope.orgUuids;
+  if (orgs !== null && s.organization_uuid !== undefined && !orgs.includes(s.organization_uuid)) return false;
+  if (!inWindow(s.created_at, ctx.spec.scope.created_at)) return false;
+  // A session listed without updated_at is never dropped by a window it cannot show.
+  return typeof s.updated_at !== 'string' || inWindow(s.updated_at, ctx.spec.scope.updated_at);
+}
+
+/** Walk one listing; true when it went through to its end (`listed` collects the ids it showed). */
 async function walkSessions(
   ctx: CollectContext,
   kind: Kind,
-  list: (from: string | undefined) => AsyncIterable<Page<SessionLike>>,
-): Promise<void> {
+  walk: string,
+  filtered: boolean,
+  listed?: Set<string>,
+): Promise<boolean> {
   const counters = ctx.progress.stage(STAGE);
-  const checkpoint = new WalkCheckpoint(ctx.store, `sessions:${kind}`);
+  const checkpoint = new WalkCheckpoint(ctx.store, walk);
   const resume = checkpoint.resume;
-  if (resume.done) return;
-  const ids = ctx.scope.custodianIds;
+  if (resume.done) return true;
+  let failed = false;
+  const hopeless = walkFailureGuard(ctx, STAGE, 'session', `sessions:${kind}`);
+  const guard = (error: unknown): boolean => {
+    if (ctx.signal?.aborted !== true && isTemporarilyUnavailable(error)) {
+      // Not available now (§5.5, §5.9): the listing is a gap a rerun lists again; the run goes on.
+      const e = error as ApiError;
+      ctx.store.recordException(
+        {
+          kind: 'session',
+          id: listingId(kind),
+          ...classify(e),
+          detail: `${e.message}; sessions this listing had not reached are not captured`,
+          endpoint: e.target.path,
+          requestId: e.requestId,
+          ...(e.status !== null ? { httpStatus: e.status } : {}),
+        },
+        ctx.pass,
+      );
+      counters.gaps += 1;
+      failed = true;
+      return true;
+    }
+    failed = hopeless(error);
+    return failed;
+  };
   await forEachBounded(
-    trackedItems(list(resume.from), checkpoint, walkFailureGuard(ctx, STAGE, 'session', `sessions:${kind}`)),
+    trackedItems(listSessions(ctx, kind, filtered, resume.from), checkpoint, guard),
     async (item: WalkItem<SessionLike>) => {
       counters.listed += 1;
-      const s = item.item;
-      const skip =
-        (ids !== null && (s.user == null || !ids.includes(s.user.id))) ||
-        Date.parse(s.created_at) > Date.parse(ctx.cut) ||
-        isStored(ctx, 'session', `${kind}/${s.id}`);
-      if (!skip) await fetchSession(ctx, kind, s, item.raw);
+      listed?.add(`${kind}/${item.item.id}`);
+      if (wanted(ctx, item.item)) await collectSession(ctx, kind, item.item, item.raw);
       item.finish();
     },
     { concurrency: ctx.concurrency, readAhead: ctx.readAhead, ...(ctx.signal ? { signal: ctx.signal } : {}) },
   );
+  if (failed) return false;
+  // The listing went through to its end: a gap an earlier pass or run named for it is closed.
+  if (ctx.store.exception('session', listingId(kind)) !== undefined) {
+    ctx.store.clearException('session', listingId(kind));
+  }
+  return true;
 }
 
-async function fetchSession(ctx: CollectContext, kind: Kind, s: SessionLike, raw: string): Promise<void> {
+/** Fetch one listed session unless the store holds this state of it already. */
+async function collectSession(ctx: CollectContext, kind: Kind, s: SessionLike, raw: string): Promise<void> {
+  const counters = ctx.progress.stage(STAGE);
+  const id = `${kind}/${s.id}`;
+  // Failed earlier in this run (a retention override, a pending session): next run, not next pass.
+  if (ctx.failed.has(`session\t${id}`)) return;
+  const updatedAt = typeof s.updated_at === 'string' ? s.updated_at : s.created_at;
+  const current = ctx.store.current('session', id);
+  if (current !== undefined && current.u === updatedAt) {
+    counters.skipped += 1;
+    return;
+  }
+  if (current === undefined && Date.parse(s.created_at) > Date.parse(ctx.cut)) return;
+  if (kind === 'remote' && s.status === 'pending') {
+    // Not started: its transcript answers 404 until it does (§5.5). No request spent on it.
+    if (current === undefined) {
+      ctx.store.recordException(
+        {
+          kind: 'session',
+          id,
+          reason: 'session_pending',
+          retryable: true,
+          detail: 'listed with status pending: its transcript answers 404 until the session starts',
+          endpoint: '/v1/compliance/apps/sessions/remote',
+        },
+        ctx.pass,
+      );
+      ctx.failed.add(`session\t${id}`);
+      counters.gaps += 1;
+    }
+    return;
+  }
+  await fetchSession(ctx, kind, s, raw, updatedAt);
+}
+
+async function fetchSession(
+  ctx: CollectContext,
+  kind: Kind,
+  s: SessionLike,
+  raw: string,
+  updatedAt: string,
+): Promise<void> {
   const id = `${kind}/${s.id}`;
   const params = { limit: 1000, tool_use_input_max_bytes: -1, tool_result_max_bytes: -1 };
   const pages =
@@ -93,31 +250,44 @@ async function fetchSession(ctx: CollectContext, kind: Kind, s: SessionLike, raw
     }
     yield Buffer.from(']}\n');
   }
+  let ref;
   try {
-    const ref = await ctx.store.blobs.putStream(document());
-    const src = (source ?? {
-      endpoint: `/v1/compliance/apps/sessions/${kind}`,
-      query: '',
-      requestId: null,
-    }) as {
-      endpoint: string;
-      query: string;
-      requestId: string | null;
-    };
-    put(
-      ctx,
-      {
+    ref = await ctx.store.blobs.putStream(document());
+  } catch (error) {
+    const current = ctx.store.current('session', id);
+    const gone = (error as { code?: string }).code === 'not_found' && !isTemporarilyUnavailable(error);
+    if (current !== undefined && current.off >= 0 && gone) {
+      // Gone after we captured it (deleted, or aged out): keep what we have, and say so.
+      ctx.store.recordDrift({
         kind: 'session',
         id,
-        updatedAt: s.created_at,
-        createdAt: s.created_at,
-        custodian: s.user?.email_address ?? s.user?.id ?? null,
-        files: [{ path: `sessions/${kind}/${safeSegment(s.id)}.json`, ...ref }],
-        source: src,
-      },
-      STAGE,
-    );
-  } catch (error) {
+        change: 'deleted_after_cut',
+        beforeSha256: current.h,
+        afterSha256: null,
+        updatedAt: null,
+        pass: ctx.pass,
+      });
+      return;
+    }
     recordFailure(ctx, STAGE, { kind: 'session', id }, error);
+    return;
   }
+  const src = (source ?? {
+    endpoint: `/v1/compliance/apps/sessions/${kind}`,
+    query: '',
+    requestId: null,
+  }) as { endpoint: string; query: string; requestId: string | null };
+  put(
+    ctx,
+    {
+      kind: 'session',
+      id,
+      updatedAt,
+      createdAt: s.created_at,
+      custodian: s.user?.email_address ?? s.user?.id ?? null,
+      files: [{ path: `sessions/${kind}/${safeSegment(s.id)}.json`, ...ref }],
+      source: src,
+    },
+    STAGE,
+  );
 }

@@ -134,11 +134,11 @@ export async function probeScopes(
       continue;
     }
     if (code === 'api_key_rejected') {
+      const message = redactKeys((error as Error).message);
       throw new ExportError(
         'api_key_rejected',
-        `the API key in ${spec.source.api_key_env}${keyTypeNote(apiKey)} was rejected: ` +
-          `${redactKeys((error as Error).message)}; check the key was copied whole (an altered key is ` +
-          'invalid), re-enable a disabled key, or create a new Compliance Access Key for a deleted one',
+        `the API key in ${spec.source.api_key_env}${keyTypeNote(apiKey)} was rejected: ${message}; ` +
+          rejectedKeyHint(message),
         { cause: error },
       );
     }
@@ -175,6 +175,23 @@ export function describeKeyType(apiKey: string | undefined): string | null {
 function keyTypeNote(apiKey: string | undefined): string {
   const type = describeKeyType(apiKey);
   return type === null ? '' : `, ${type},`;
+}
+
+/**
+ * What to do about a 401. The three causes share status and type and differ only in the
+ * documented message (compliance-api.md §5.3): invalid, deactivated, expired (Admin keys only).
+ */
+function rejectedKeyHint(message: string): string {
+  if (/API key has expired\./.test(message)) {
+    return (
+      'the key has expired (only Admin API keys expire): create a new key and put it in the ' +
+      'variable; for content kinds, use a Compliance Access Key (sk-ant-api01-…), which does not expire'
+    );
+  }
+  return (
+    'check the key was copied whole (an altered key is invalid), re-enable a disabled key, or ' +
+    'create a new Compliance Access Key for a deleted one'
+  );
 }
 
 function unrecognisedKeyMessage(spec: ResolvedJobSpec, apiKey: string | undefined): string {

@@ -20,6 +20,8 @@ export interface FaultReport {
   bad_content_md5: string[];
   processed_copies: string[];
   unsafe_zip_versions: string[];
+  /** Local sessions whose retrieve and transcript answer the retention-override 503. */
+  retention_override_sessions: string[];
   in_flight_versions: { artifact_id: string; version_id: string; remaining: number }[];
 }
 
@@ -32,6 +34,10 @@ export class FaultEngine {
   readonly unsafeZip = new Set<string>();
   /** `${artifactId}/${versionId}` → 503s still to serve. */
   readonly inFlight = new Map<string, number>();
+  /** Local session ids whose retention overrides cannot be evaluated (503, §5.9). */
+  readonly retentionOverride = new Set<string>();
+  /** Every local-session call answers 404 `Local sessions are not available.` (§5.5). */
+  readonly localSessionsUnavailable: boolean;
 
   constructor(
     private readonly seed: number,
@@ -70,6 +76,14 @@ export class FaultEngine {
       if (a !== undefined && v !== undefined)
         this.inFlight.set(`${a.id}/${v.id}`, options.inFlightTimes ?? 3);
     }
+    // Their own stream, so adding this knob does not move the items chosen above.
+    const srng = new Rng(seed, 'fault-sessions');
+    const sessions = world.localSessions.filter((x) => x.removedAt === null);
+    for (let i = 0; i < (options.retentionOverrideSessions ?? 0) && sessions.length > 0; i++) {
+      const [x] = sessions.splice(Math.floor(srng.float() * sessions.length), 1);
+      if (x !== undefined) this.retentionOverride.add(x.id);
+    }
+    this.localSessionsUnavailable = options.localSessionsUnavailable === true;
   }
 
   /** Latency and transient failure for the next attempt at `key`. */
@@ -104,6 +118,7 @@ export class FaultEngine {
       bad_content_md5: [...this.badMd5],
       processed_copies: [...this.processed],
       unsafe_zip_versions: [...this.unsafeZip],
+      retention_override_sessions: [...this.retentionOverride],
       in_flight_versions: [...this.inFlight].map(([k, remaining]) => {
         const [artifact_id = '', version_id = ''] = k.split('/');
         return { artifact_id, version_id, remaining };

@@ -92,6 +92,7 @@ export function generateSessions(
       productSurface: rng.pick(['cowork', 'claude_code', null]),
       createdAt: WORLD_END - rng.int(1, 200) * DAY - rng.int(0, DAY),
       messageCount: s === 0 ? 40 : rng.int(2, 15),
+      appendedAt: [],
       removedAt: null,
     });
   }
@@ -114,6 +115,30 @@ export function generateSessions(
       productSurface: 'cowork_remote',
       projectId: rng.chance(0.3) ? (project?.id ?? null) : null,
       messageCount: s === 0 ? 30 : rng.int(2, 12),
+      appendedAt: [],
+      removedAt: null,
+    });
+  }
+  // Sessions not started yet: listed with status `pending`, no transcript (404, §5.5). Drawn from
+  // their own stream, so the sessions above stay the same whatever this count.
+  const pending = new Rng(seed, 'sessions-pending');
+  for (let s = 0; s < spec.pendingRemoteSessions; s++) {
+    const user = pending.pick(current);
+    const createdAt = WORLD_END - pending.int(1, 20) * 3_600_000;
+    remote.push({
+      index: remote.length,
+      id: idFromUuid('cse_', pending.uuid()),
+      orgUuid: user.orgUuid,
+      userId: user.id,
+      agentId: null,
+      startedByUserId: user.id,
+      status: 'pending',
+      createdAt,
+      updatedAt: createdAt,
+      productSurface: 'cowork_remote',
+      projectId: null,
+      messageCount: 0,
+      appendedAt: [],
       removedAt: null,
     });
   }

@@ -88,6 +88,7 @@ function sandboxRoutes(url: URL, state: SandboxState, method: string): Reply | n
           bad_content_md5: [],
           processed_copies: [],
           unsafe_zip_versions: [],
+          retention_override_sessions: [],
           in_flight_versions: [],
         },
       };

@@ -33,6 +33,8 @@ export interface SandboxKeys {
   claudeApi: string;
   /** Limited to the first child org, all read scopes. */
   singleOrg: string;
+  /** sk-ant-admin01-… past its expiry: 401 `API key has expired.` (§5.3). */
+  expiredAdmin: string;
 }
 
 type KeyName = keyof SandboxKeys;
@@ -51,7 +53,7 @@ export function buildKeys(
   const owner = users.find((u) => u.role === 'primary_owner') ?? null;
   const firstOrg = orgs[0]?.uuid ?? null;
   const specs: {
-    name: KeyName;
+    name: Exclude<KeyName, 'expiredAdmin'>;
     label: string;
     kind: ApiKeyRecord['kind'];
     scopes: string[];
@@ -102,6 +104,20 @@ export function buildKeys(
     isActive: true,
     orgUuid: null,
     createdAt: WORLD_START + 10 * DAY,
+    createdById: owner?.id ?? null,
+  });
+  // Admin keys expire (§5.3). Drawn last, so every key and id above stays what it was.
+  keys.expiredAdmin = secret(seed, 'expiredAdmin', prefixes.admin);
+  records.push({
+    id: idFromUuid('apikey_', rng.uuid()),
+    name: 'Expired console admin key',
+    secret: keys.expiredAdmin,
+    kind: 'admin',
+    scopes: [SCOPE.activities],
+    isActive: true,
+    expired: true,
+    orgUuid: null,
+    createdAt: WORLD_START + 20 * DAY,
     createdById: owner?.id ?? null,
   });
   return { keys, records };

@@ -9,9 +9,11 @@ import { messageTotal } from './messages.js';
 import type { Blob, Change, Chat, CodeArtifact, Project, User, World } from './model.js';
 import { addActivity, hardDeleteChat } from './mutate.js';
 import { Rng, idFromUuid, iso } from './random.js';
+import { lastSessionMessageAt } from './session-messages.js';
 import type { ConsistencyOptions, MutationKind, MutationOptions } from './scenario.js';
 import { compareChatKey } from './world.js';
 
+/** Kinds `/_sandbox/mutate?kind=` and `mutations.kinds` accept. */
 export const MUTATION_KINDS: MutationKind[] = [
   'new_chat',
   'new_message',
@@ -23,7 +25,15 @@ export const MUTATION_KINDS: MutationKind[] = [
   'new_code_artifact',
   'new_code_artifact_behind',
   'new_code_artifact_version',
+  'new_session_message',
 ];
+
+/**
+ * The random draw when `mutations.kinds` is not set: sessions are left out (jobs export them only
+ * when asked), which also keeps the draws of existing seeds what they were. Name
+ * `new_session_message` in `kinds` to draw it.
+ */
+const DEFAULT_RANDOM_KINDS: MutationKind[] = MUTATION_KINDS.filter((k) => k !== 'new_session_message');
 
 function insertSorted(
   world: World,
@@ -68,7 +78,7 @@ export class LiveMutator {
   advance(now: number): void {
     while (this.nextAt <= now) {
       const at = this.nextAt;
-      this.apply(this.rng.pick(this.options?.kinds ?? MUTATION_KINDS), at);
+      this.apply(this.rng.pick(this.options?.kinds ?? DEFAULT_RANDOM_KINDS), at);
       this.nextAt = at + this.interval();
     }
     this.catchUp(now);
@@ -341,6 +351,17 @@ export class LiveMutator {
         a.updatedAt = at;
         this.touch('code_artifact', a.id, at);
         this.log({ kind: 'code_artifact_version', id: vid, change: 'created', parent_id: a.id }, at);
+        break;
+      }
+      case 'new_session_message': {
+        // A local session gains a message: its updated_at moves, its created_at does not (§3.16),
+        // so it does not come back in a later created_at window (§4.2).
+        const sessions = w.localSessions.filter((x) => x.removedAt === null && x.createdAt <= at);
+        if (sessions.length === 0) break;
+        const s = rng.pick(sessions);
+        const t = Math.max(at, lastSessionMessageAt(s) + 1);
+        s.appendedAt.push(t);
+        this.log({ kind: 'session', id: s.id, change: 'updated' }, t);
         break;
       }
     }

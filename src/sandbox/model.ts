@@ -235,7 +235,10 @@ export interface SessionBase {
   id: string;
   orgUuid: string;
   createdAt: number;
+  /** Messages generated with the world, 45 s apart from `createdAt`. */
   messageCount: number;
+  /** Times of messages added later (live mutations); they follow the generated ones. */
+  appendedAt: number[];
   removedAt: number | null;
 }
 
@@ -272,6 +275,8 @@ export interface ApiKeyRecord {
   kind: 'compliance' | 'admin' | 'claude_api';
   scopes: string[];
   isActive: boolean;
+  /** Past its expiry (Admin keys only, §5.3): 401 `API key has expired.` */
+  expired?: boolean;
   /** null: parent-wide; otherwise the only org the key reaches. */
   orgUuid: string | null;
   createdAt: number;
@@ -307,7 +312,14 @@ export interface World {
 
 export interface Change {
   kind:
-    'chat' | 'message' | 'file' | 'project' | 'project_document' | 'code_artifact' | 'code_artifact_version';
+    | 'chat'
+    | 'message'
+    | 'file'
+    | 'project'
+    | 'project_document'
+    | 'code_artifact'
+    | 'code_artifact_version'
+    | 'session';
   id: string;
   change: 'created' | 'updated' | 'soft_deleted' | 'deleted';
   /** RFC 3339. */

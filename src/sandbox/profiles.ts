@@ -21,6 +21,8 @@ export interface ProfileSpec {
   codeArtifacts: number;
   localSessions: number;
   remoteSessions: number;
+  /** Remote sessions still `pending` (listed; their transcript answers 404, §5.5), on top of `remoteSessions`. */
+  pendingRemoteSessions: number;
 }
 
 export const PROFILES: Record<Profile, ProfileSpec> = {
@@ -41,6 +43,7 @@ export const PROFILES: Record<Profile, ProfileSpec> = {
     codeArtifacts: 8,
     localSessions: 6,
     remoteSessions: 4,
+    pendingRemoteSessions: 1,
   },
   medium: {
     orgs: 4,
@@ -59,6 +62,7 @@ export const PROFILES: Record<Profile, ProfileSpec> = {
     codeArtifacts: 80,
     localSessions: 60,
     remoteSessions: 40,
+    pendingRemoteSessions: 0,
   },
   large: {
     orgs: 10,
@@ -77,6 +81,7 @@ export const PROFILES: Record<Profile, ProfileSpec> = {
     codeArtifacts: 1_000,
     localSessions: 1_000,
     remoteSessions: 500,
+    pendingRemoteSessions: 0,
   },
 };
 

@@ -32,6 +32,13 @@ export interface FaultOptions {
   processedCopies?: number;
   /** This many multi-file code-artifact versions come as a ZIP with an entry that escapes its folder (`../`). */
   unsafeZipVersions?: number;
+  /** Every local-session call, the list included, answers 404 `Local sessions are not available.` (§5.5). */
+  localSessionsUnavailable?: boolean;
+  /**
+   * This many local sessions answer retrieve and transcript with 503 `overloaded_error` "cannot
+   * currently evaluate retention overrides for this session" and `x-should-retry: false` (§5.9).
+   */
+  retentionOverrideSessions?: number;
   /** This many code-artifact versions answer 503 "in flight" `inFlightTimes` times, then succeed. */
   inFlightVersions?: number;
   inFlightTimes?: number;
@@ -56,7 +63,8 @@ export type MutationKind =
   | 'hard_delete_chat'
   | 'new_code_artifact'
   | 'new_code_artifact_behind'
-  | 'new_code_artifact_version';
+  | 'new_code_artifact_version'
+  | 'new_session_message';
 
 export interface MutationOptions {
   /** Random mutations per minute of (sandbox) clock time, starting when the sandbox starts. */
@@ -132,6 +140,8 @@ export function checkScenario(value: unknown): string[] {
     'badContentMd5',
     'processedCopies',
     'unsafeZipVersions',
+    'localSessionsUnavailable',
+    'retentionOverrideSessions',
     'inFlightVersions',
     'inFlightTimes',
     'remoteSessionRpm',
@@ -156,11 +166,14 @@ export function checkScenario(value: unknown): string[] {
       'badContentMd5',
       'processedCopies',
       'unsafeZipVersions',
+      'retentionOverrideSessions',
       'inFlightVersions',
       'inFlightTimes',
       'remoteSessionRpm',
     ])
       num(`/faults/${k}`, f[k], 0, 1000);
+    if (f.localSessionsUnavailable !== undefined && typeof f.localSessionsUnavailable !== 'boolean')
+      problems.push('/faults/localSessionsUnavailable: must be true or false');
     const l = f.latency as Record<string, unknown> | undefined;
     if (l !== undefined) {
       num('/faults/latency/minMs', l.minMs, 0, 60_000);

@@ -232,6 +232,11 @@ export class StagingStore {
     this.#writer().append({ t: 'x', ...entry });
   }
 
+  /** Drop a gap that names no item (a listing walk that has since completed). */
+  clearException(kind: string, id: string): void {
+    this.#clearException(key(kind, id));
+  }
+
   /** Record drift that is not a record write (e.g. deleted after the cut). */
   recordDrift(entry: DriftEntry): void {
     this.#appendDrift(entry);

@@ -104,7 +104,8 @@ describe('a sandbox archive as bagit-python reads it', () => {
   });
 
   it('finds every manifest entry on disk and every payload file in the manifest, with matching hashes', () => {
-    expect(result.status).toBe('complete');
+    // One gap, by design of the small profile: a remote session still pending (no transcript yet).
+    expect([result.status, result.exceptions]).toEqual(['gaps', 1]);
     const withPercent = truth.files.filter((f) => f.filename.includes('%'));
     expect(withPercent.length).toBeGreaterThan(0);
     const report = python<Report>(PY_BAGIT_PYTHON, result.archive!.location, out);

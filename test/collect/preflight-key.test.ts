@@ -85,7 +85,23 @@ describe('preflight with a key the API does not recognise', () => {
     expect(e.code).toBe('api_key_rejected');
     expect(e.message).toContain('a Compliance Access Key (sk-ant-api01-…)');
     expect(e.message).toContain('API key has been deactivated.');
+    expect(e.message).toContain('re-enable a disabled key');
+    expect(e.message).not.toContain('expired');
     expect(e.message).not.toContain(key);
+  });
+
+  it('names an expired Admin key as expired, with what to do, never the key (§5.3)', async () => {
+    const key = h.sandbox.keys.expiredAdmin;
+    const e = await failure(() => probeScopes(clientFor(key), spec, undefined, key));
+    expect(e.code).toBe('api_key_rejected');
+    expect((e.cause as { code: string; status: number }).status).toBe(401);
+    expect(e.message).toContain('TEST_COMPLIANCE_KEY, an Admin API key (sk-ant-admin01-…),');
+    expect(e.message).toContain('API key has expired.');
+    expect(e.message).toContain('the key has expired (only Admin API keys expire): create a new key');
+    expect(e.message).toContain('use a Compliance Access Key (sk-ant-api01-…)');
+    expect(e.message).not.toContain('re-enable a disabled key');
+    expect(e.message).not.toContain(key);
+    expect(e.message).not.toContain(key.slice('sk-ant-admin01-'.length, 'sk-ant-admin01-'.length + 6));
   });
 
   it('run stops at preflight with api_key_rejected and the key type, never the key', async () => {

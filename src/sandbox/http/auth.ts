@@ -21,6 +21,7 @@ export function authenticate(world: World, route: Route, header: string | undefi
   if (header.startsWith(COMPLIANCE_PREFIX) || header.startsWith(ADMIN_PREFIX)) {
     if (key === undefined) throw new ApiError(401, 'authentication_error', 'API key is invalid.');
     if (!key.isActive) throw new ApiError(401, 'authentication_error', 'API key has been deactivated.');
+    if (key.expired === true) throw new ApiError(401, 'authentication_error', 'API key has expired.');
     return { key, orgUuid: key.orgUuid };
   }
   // sk-ant-api03- (Claude API) and anything else: treated as no key at all.

@@ -1,15 +1,18 @@
 /**
  * Local and remote sessions with their transcripts (§3.16). Page tokens only: no `has_more`.
  * Transcript pages also stop early at a byte budget, so a short page never means the end.
+ * Local sessions carry `updated_at` (the newest object's eighth field, read so by a peer SDK,
+ * §7.3): the time of their newest message, so it moves when a session gains messages; the list
+ * accepts `updated_at.{gt,gte,lt,lte}` on it.
  */
 import { SCOPE } from '../keys.js';
 import type { LocalSession, RemoteSession, SessionBase } from '../model.js';
 import { iso } from '../random.js';
-import { sessionMessages, type SessionMessage } from '../session-messages.js';
+import { sessionMessages, sessionUpdatedAt, type SessionMessage } from '../session-messages.js';
 import { canSeeOrg, json, type RequestContext, type Route } from '../http/context.js';
-import { badRequest, notFound, type ApiError } from '../http/errors.js';
+import { ApiError, badRequest, notFound } from '../http/errors.js';
 import { decodeToken, encodeToken } from '../http/pagination.js';
-import { inRange, limitParam, rangeParams, type ParamSpecs } from '../http/query.js';
+import { RANGE_OPS, inRange, limitParam, rangeParams, type ParamSpecs } from '../http/query.js';
 import { V1, sortedBy, tokenPage } from './common.js';
 
 const PAGE_BYTE_BUDGET = 48 * 1024;
@@ -31,6 +34,7 @@ function localJson(ctx: RequestContext, s: LocalSession, envelope = false) {
     product_surface: s.productSurface,
     user: userJson(ctx, s.userId, !envelope),
     created_at: iso(s.createdAt),
+    updated_at: iso(sessionUpdatedAt(s, ctx.now)),
   };
 }
 
@@ -167,12 +171,29 @@ function transcript(ctx: RequestContext, s: SessionBase, kind: 'local' | 'remote
   };
 }
 
+/** Adversity knob: local sessions unavailable to the parent, every call, list included (§5.5). */
+function checkLocalAvailable(ctx: RequestContext): void {
+  if (ctx.state.faults?.localSessionsUnavailable === true)
+    throw notFound('Local sessions are not available.');
+}
+
 function localOr404(ctx: RequestContext): LocalSession {
+  checkLocalAvailable(ctx);
   const id = ctx.params.local_session_id ?? '';
   if (!/^clls_[0-9A-Za-z]+$/.test(id)) throw badRequest(`Invalid local session ID: '${id}'`);
   const s = ctx.state.world.index.localSessionById.get(id);
   if (s === undefined || s.removedAt !== null || !canSeeOrg(ctx, s.orgUuid))
     throw notFound('Local session not found.');
+  // Adversity knob: a session whose retention overrides cannot be evaluated; it can persist, so
+  // the server says not to retry (§5.9).
+  if (ctx.state.faults?.retentionOverride.has(s.id) === true) {
+    throw new ApiError(
+      503,
+      'overloaded_error',
+      'The local-sessions index cannot currently evaluate retention overrides for this session. Try again later.',
+      { headers: { 'x-should-retry': 'false' } },
+    );
+  }
   return s;
 }
 
@@ -194,20 +215,25 @@ export const sessionRoutes: Route[] = [
     scope: SCOPE.userData,
     params: {
       ...rangeParams('created_at', ['gte', 'lt'], true),
+      ...rangeParams('updated_at', RANGE_OPS, true),
       page: { kind: 'string' },
       ...limitParam(500),
     },
     handle: (ctx) => {
+      checkLocalAvailable(ctx);
       const r = ctx.query.range('created_at');
       if (r.gte !== undefined && r.lt !== undefined && r.lt <= r.gte) {
         throw badRequest('created_at.lt must be strictly after created_at.gte.');
       }
+      // Several updated_at operators are AND-ed, as on the other endpoints (§4.2).
+      const u = ctx.query.range('updated_at');
       const rows = ctx.state.world.localSessions.filter(
         (s) =>
           s.removedAt === null &&
           canSeeOrg(ctx, s.orgUuid) &&
           s.createdAt <= ctx.now &&
-          inRange(s.createdAt, r),
+          inRange(s.createdAt, r) &&
+          inRange(sessionUpdatedAt(s, ctx.now), u),
       );
       const key = (s: LocalSession) => [s.createdAt, s.id];
       return json(

@@ -1,4 +1,5 @@
-// Generated from ../shared/compliance-activity-types.md (2026-08-14 reference, 467 types).
+// Generated from ../shared/compliance-activity-types.md (2026-08-14 reference, 467 types), plus
+// the Access Transparency types `anthropic_access` and `cmek_preserve` (compliance-api.md §7.3).
 // The feed validates `activity_types[]` / `exclude_activity_types[]` against this list (§4.4).
 export const ACTIVITY_TYPES: ReadonlySet<string> = new Set([
   'abuse_decision_received',
@@ -10,6 +11,7 @@ export const ACTIVITY_TYPES: ReadonlySet<string> = new Set([
   'admin_request_created',
   'age_verified',
   'anonymous_mobile_login_attempted',
+  'anthropic_access',
   'api_key_created',
   'audit_log_export_accessed',
   'audit_log_export_started',
@@ -143,6 +145,7 @@ export const ACTIVITY_TYPES: ReadonlySet<string> = new Set([
   'claude_user_seat_tier_updated',
   'claude_user_settings_updated',
   'cli_plugin_exec_policy_updated',
+  'cmek_preserve',
   'compliance_api_accessed',
   'cowork_session_updated',
   'design_project_artifact_published',

@@ -5,6 +5,7 @@
  *   GET /_sandbox/truth[?as_of=T]  → SandboxTruth (see truth.ts)
  *   GET /_sandbox/stats            → SandboxStats (requests by route template and status)
  *   GET /_sandbox/faults           → FaultReport (ids chosen for permanent faults)
+ *   GET /_sandbox/transparency     → the Access Transparency log key and each org's log size
  *   POST /_sandbox/mutate?kind=K   → Change[] (apply one live mutation now; kinds in scenario.ts)
  */
 import type { AddressInfo } from 'node:net';
@@ -22,6 +23,7 @@ import { directoryRoutes } from './routes/directory.js';
 import { fileRoutes } from './routes/files.js';
 import { projectRoutes } from './routes/projects.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { transparencyInfo, transparencyRoutes } from './routes/transparency.js';
 import { FaultEngine } from './faults.js';
 import { LiveMutator, MUTATION_KINDS } from './live.js';
 import type { MutationKind, Scenario } from './scenario.js';
@@ -66,6 +68,7 @@ export const ALL_ROUTES: readonly Route[] = [
   ...projectRoutes,
   ...codeArtifactRoutes,
   ...sessionRoutes,
+  ...transparencyRoutes,
 ];
 
 function sandboxRoutes(url: URL, state: SandboxState, method: string): Reply | null {
@@ -99,6 +102,9 @@ function sandboxRoutes(url: URL, state: SandboxState, method: string): Reply | n
       return { kind: 'json', body: buildTruth(state.world, asOf) };
     }
     if (url.pathname === '/_sandbox/stats') return { kind: 'json', body: state.stats };
+    if (url.pathname === '/_sandbox/transparency') {
+      return { kind: 'json', body: transparencyInfo(state.world, state.now()) };
+    }
   } catch (error) {
     const e =
       error instanceof Error && 'body' in error

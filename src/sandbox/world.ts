@@ -5,6 +5,7 @@ import { generateActivities, generateCodeArtifacts, generateSessions } from './g
 import { buildKeys, type SandboxKeys } from './keys.js';
 import type { Chat, Profile, World, WorldIndex } from './model.js';
 import { PROFILES } from './profiles.js';
+import { withTransparencyActivities } from './transparency/generate.js';
 
 export function buildWorld(seed: number, profile: Profile): { world: World; keys: SandboxKeys } {
   const spec = PROFILES[profile];
@@ -12,7 +13,7 @@ export function buildWorld(seed: number, profile: Profile): { world: World; keys
   const content = generateContent(seed, spec, dir);
   const codeArtifacts = generateCodeArtifacts(seed, spec, dir);
   const sessions = generateSessions(seed, spec, dir, content);
-  const activities = generateActivities(seed, dir, content);
+  const activities = withTransparencyActivities(generateActivities(seed, dir, content), seed, dir, content);
   const { keys, records } = buildKeys(seed, dir.orgs, dir.users);
   const world: World = {
     seed,

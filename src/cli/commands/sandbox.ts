@@ -118,6 +118,7 @@ Example:
         `  curl -s -H "x-api-key: ${sandbox.keys.full}" -H "anthropic-version: 2023-06-01" ${sandbox.baseUrl}/v1/compliance/organizations`,
         `  curl -s ${sandbox.baseUrl}/_sandbox/truth`,
         `  curl -s ${sandbox.baseUrl}/_sandbox/stats`,
+        `  curl -s ${sandbox.baseUrl}/_sandbox/transparency   # Access Transparency log key`,
         `  curl -s -X POST '${sandbox.baseUrl}/_sandbox/mutate?kind=new_chat'`,
         '',
         'Press Ctrl-C to stop.',

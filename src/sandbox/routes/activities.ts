@@ -13,7 +13,7 @@ import { V1, UUID_RE } from './common.js';
 const typeCheck = (v: string): string | null =>
   ACTIVITY_TYPES.has(v) ? null : 'Input is not one of the permitted values.';
 
-function activityJson(a: Activity) {
+export function activityJson(a: Activity) {
   return {
     id: a.id,
     type: a.type,

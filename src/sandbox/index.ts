@@ -23,6 +23,7 @@ import { fileRoutes } from './routes/files.js';
 import { projectRoutes } from './routes/projects.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { FaultEngine } from './faults.js';
+import { addBacklog } from './generate-backlog.js';
 import { LiveMutator, MUTATION_KINDS } from './live.js';
 import type { MutationKind, Scenario } from './scenario.js';
 import { buildTruth } from './truth.js';
@@ -43,7 +44,10 @@ export interface SandboxOptions {
   seed?: number;
   /** Default 'small'. */
   profile?: Profile;
-  /** Requests/min per parent org, default 600; 0 = limiter off (and no ratelimit headers). */
+  /**
+   * Requests/min per parent org, default 600; 0 = unlimited (nothing refused; the rate-limit
+   * headers still come, reporting a limit of 1,000,000).
+   */
   rpm?: number;
   /** Injectable clock (ms since epoch), default Date.now. */
   now?: () => number;
@@ -115,8 +119,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   const rpm = options.rpm ?? 600;
   if (!Number.isInteger(rpm) || rpm < 0)
     throw new RangeError(`rpm must be a non-negative integer, got ${rpm}`);
-  const { world, keys } = buildWorld(seed, profile);
   const scenario = options.scenario ?? {};
+  const { world, keys } = buildWorld(seed, profile);
+  addBacklog(world, keys, scenario.activities?.backlog ?? 0);
   const faults = scenario.faults;
   const consistency = scenario.consistency ?? {};
   const state: SandboxState = {
@@ -134,6 +139,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       faults !== undefined && Object.keys(faults).length > 0 ? new FaultEngine(seed, world, faults) : null,
     consistency,
     activities: scenario.activities ?? {},
+    quirks: scenario.quirks ?? {},
     live: new LiveMutator(world, scenario.mutations, consistency, now()),
   };
   const server = createSandboxServer(state, ALL_ROUTES, sandboxRoutes);

@@ -47,6 +47,13 @@ export interface RetryInput {
 
 /** Statuses retried with exponential backoff (§5.9, §5.10). 500 also, unless x-should-retry: false. */
 const BACKOFF_STATUSES: ReadonlySet<number> = new Set([500, 502, 503, 504, 529]);
+/**
+ * Statuses never retried even when the server says `x-should-retry: true`: they are verdicts on
+ * the key (401 rejected, 403 scope missing) or on the item (404 gone, 422 unusable content),
+ * which the pipeline records as exception rows or preflight failures; another attempt with the
+ * same key and id cannot change them, and retrying them would only delay those rows (§5.3-5.7).
+ */
+const FINAL_STATUSES: ReadonlySet<number> = new Set([401, 403, 404, 422]);
 /** Failures without a usable response that a fresh attempt may cure. */
 const RETRIED_FAILURES: ReadonlySet<FailureKind> = new Set(['timeout', 'network', 'truncated', 'checksum']);
 
@@ -74,9 +81,11 @@ export function isRetryable(input: RetryInput): boolean {
   const status = input.status;
   if (status === undefined) return false;
   if (status === 429) return true;
-  if (status === 500 && headerValue(input.headers, 'x-should-retry')?.trim().toLowerCase() === 'false') {
-    return false; // a deterministic server failure (§5.9)
-  }
+  const shouldRetry = headerValue(input.headers, 'x-should-retry')?.trim().toLowerCase();
+  if (status === 500 && shouldRetry === 'false') return false; // a deterministic server failure (§5.9)
+  // The server marks this failure transient (the Anthropic API's own retry hint): a 409 or 400
+  // with it is retried like a 503, with backoff, the cursor unchanged (§4.1).
+  if (shouldRetry === 'true' && status >= 400 && status <= 599 && !FINAL_STATUSES.has(status)) return true;
   return BACKOFF_STATUSES.has(status);
 }
 
@@ -108,15 +117,17 @@ export function backoffDelay(attempt: number, random: () => number, policy: Retr
  * @param input   its status and headers, or its failure kind
  * @param random  a source of [0, 1) for jitter (inject a constant in tests)
  *
- * - 429: wait `retry-after` (seconds, or an HTTP-date read against the response's `date`; a date
- *   already past means now). From the second failure on, wait at least the exponential delay too:
- *   the remote-session budget always says `retry-after: 1`, which is a floor, not the reset (§5.8).
- *   Without `retry-after`, back off exponentially.
- * - 500 (unless `x-should-retry: false`), 502, 503, 504, 529, timeouts, network errors, bodies cut
- *   short and checksum mismatches: exponential 1 s → 60 s with jitter; a 5xx `retry-after`
- *   (Code Artifact `/content` 503) is honoured as a minimum.
- * - Everything else (400, 401, 403, 404, 409, 422, 500 + `x-should-retry: false`, a body past its
- *   cap, an unknown host or a TLS certificate that does not verify): null.
+ * - 429: wait `retry-after` (seconds, or an HTTP-date read against the response's `date`). From
+ *   the second failure on, wait at least the exponential delay too: the remote-session budget
+ *   always says `retry-after: 1`, which is a floor, not the reset (§5.8). Without `retry-after`,
+ *   or with one that is 0 or already past, back off exponentially.
+ * - 500 (unless `x-should-retry: false`), 502, 503, 504, 529, any other 4xx/5xx but 401, 403,
+ *   404 and 422 that says `x-should-retry: true`, timeouts, network errors, bodies cut short and
+ *   checksum mismatches: exponential 1 s → 60 s with jitter; a `retry-after` there (Code Artifact
+ *   `/content` 503) is honoured as a minimum.
+ * - Everything else (400, 401, 403, 404, 409, 422 without `x-should-retry: true`; 500 +
+ *   `x-should-retry: false`; a body past its cap, an unknown host or a TLS certificate that does
+ *   not verify): null.
  */
 export function retryDelay(
   attempt: number,
@@ -134,7 +145,9 @@ export function retryDelay(
     Number.isNaN(serverNow) ? input.nowMs : serverNow,
   );
   if (input.status === 429) {
-    if (retryAfter === undefined) return backoffDelay(attempt, random, policy);
+    // No retry-after, `0`, or a date already past (the reset it names is gone, yet the budget
+    // refused us): no usable guidance, so back off exponentially rather than spin (§5.8).
+    if (retryAfter === undefined || retryAfter <= 0) return backoffDelay(attempt, random, policy);
     return attempt >= 2 ? Math.max(retryAfter, backoffDelay(attempt - 1, random, policy)) : retryAfter;
   }
   const backoff = backoffDelay(attempt, random, policy);

@@ -8,7 +8,8 @@ import { Rng } from './random.js';
 import type { FaultOptions, TransientKind } from './scenario.js';
 import { RETAINED_VERSIONS } from './model.js';
 
-const ALL_KINDS: TransientKind[] = ['500', '502', '503', '504', '529', 'reset', 'truncate'];
+/** Drawn when `transientKinds` is not given; 429 and 409 only when named. */
+const DEFAULT_KINDS: TransientKind[] = ['500', '502', '503', '504', '529', 'reset', 'truncate'];
 
 export interface FaultPlan {
   latencyMs: number;
@@ -98,7 +99,7 @@ export class FaultEngine {
       if (rng.chance(lat.tailRate ?? 0)) latencyMs += lat.tailMs ?? 0;
     }
     const rate = this.options.transientRate ?? 0;
-    const kinds = this.options.transientKinds ?? ALL_KINDS;
+    const kinds = this.options.transientKinds ?? DEFAULT_KINDS;
     const transient = rate > 0 && kinds.length > 0 && rng.chance(rate) ? rng.pick(kinds) : null;
     return { latencyMs: Math.round(latencyMs), transient };
   }

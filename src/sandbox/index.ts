@@ -25,6 +25,7 @@ import { projectRoutes } from './routes/projects.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { transparencyInfo, transparencyRoutes } from './routes/transparency.js';
 import { FaultEngine } from './faults.js';
+import { addBacklog } from './generate-backlog.js';
 import { LiveMutator, MUTATION_KINDS } from './live.js';
 import type { MutationKind, Scenario } from './scenario.js';
 import { buildTruth } from './truth.js';
@@ -45,7 +46,10 @@ export interface SandboxOptions {
   seed?: number;
   /** Default 'small'. */
   profile?: Profile;
-  /** Requests/min per parent org, default 600; 0 = limiter off (and no ratelimit headers). */
+  /**
+   * Requests/min per parent org, default 600; 0 = unlimited (nothing refused; the rate-limit
+   * headers still come, reporting a limit of 1,000,000).
+   */
   rpm?: number;
   /** Injectable clock (ms since epoch), default Date.now. */
   now?: () => number;
@@ -122,8 +126,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
   const rpm = options.rpm ?? 600;
   if (!Number.isInteger(rpm) || rpm < 0)
     throw new RangeError(`rpm must be a non-negative integer, got ${rpm}`);
-  const { world, keys } = buildWorld(seed, profile);
   const scenario = options.scenario ?? {};
+  const { world, keys } = buildWorld(seed, profile);
+  addBacklog(world, keys, scenario.activities?.backlog ?? 0);
   const faults = scenario.faults;
   const consistency = scenario.consistency ?? {};
   const state: SandboxState = {
@@ -141,6 +146,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       faults !== undefined && Object.keys(faults).length > 0 ? new FaultEngine(seed, world, faults) : null,
     consistency,
     activities: scenario.activities ?? {},
+    quirks: scenario.quirks ?? {},
     live: new LiveMutator(world, scenario.mutations, consistency, now()),
   };
   const server = createSandboxServer(state, ALL_ROUTES, sandboxRoutes);

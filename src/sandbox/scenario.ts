@@ -4,7 +4,22 @@
  * a named preset, a JSON/YAML file (`compliance-export sandbox --scenario file.yaml`) or a test.
  */
 
-export type TransientKind = '500' | '502' | '503' | '504' | '529' | 'reset' | 'truncate';
+/**
+ * `429` (the shared budget spent by someone else) and `409` (with `x-should-retry: true`, a status
+ * a client would not retry on its own) are drawn only when named in `transientKinds`.
+ */
+export type TransientKind = '500' | '502' | '503' | '504' | '529' | 'reset' | 'truncate' | '429' | '409';
+export const TRANSIENT_KINDS: readonly TransientKind[] = [
+  '500',
+  '502',
+  '503',
+  '504',
+  '529',
+  'reset',
+  'truncate',
+  '429',
+  '409',
+];
 
 export interface LatencyOptions {
   /** Uniform base latency range in ms. */
@@ -19,7 +34,10 @@ export interface FaultOptions {
   latency?: LatencyOptions;
   /** Fraction of /v1 requests (0..1) that fail transiently; decided per (URL, attempt) from the seed. */
   transientRate?: number;
-  /** Which transient failures to draw from (default: all). `truncate` cuts a download short. */
+  /**
+   * Which transient failures to draw from (default: all but 429 and 409). `truncate` cuts a
+   * download short.
+   */
   transientKinds?: TransientKind[];
   /** This many files always answer 500 with `x-should-retry: false` (ids in /_sandbox/faults). */
   permanentFailures?: number;
@@ -79,6 +97,31 @@ export interface ActivityOptions {
    * it makes the feed grow while it is read; pair it with `activityLagMs` as the real feed does.
    */
   apiAccessEvents?: boolean;
+  /**
+   * This many `compliance_api_accessed` events of an earlier collector in the day before the
+   * world ends (§7.3: a collector's own reads can dominate the feed, ~6,000 a day), so the feed
+   * runs to several full pages.
+   */
+  backlog?: number;
+}
+
+/**
+ * Behaviours of the real API reported by peer integrations (§7.3) that are not its documented
+ * default. A client must survive each of them.
+ */
+export interface QuirkOptions {
+  /**
+   * `false_on_full`: full activity pages say `has_more: false` while more events exist; `absent`:
+   * no activity page carries `has_more` at all.
+   */
+  activityHasMore?: 'false_on_full' | 'absent';
+  /** 429 `retry-after` as an HTTP-date (RFC 9110 §10.2.3) instead of seconds. */
+  retryAfterDate?: boolean;
+  /**
+   * 429s whose `anthropic-ratelimit-requests-reset` is already past, with `retry-after: 0`
+   * (`zero`) or no `retry-after` at all (`absent`).
+   */
+  pastReset?: 'zero' | 'absent';
 }
 
 export interface Scenario {
@@ -86,6 +129,7 @@ export interface Scenario {
   consistency?: ConsistencyOptions;
   mutations?: MutationOptions;
   activities?: ActivityOptions;
+  quirks?: QuirkOptions;
 }
 
 export const SCENARIOS: Record<string, Scenario> = {
@@ -120,7 +164,7 @@ export function checkScenario(value: unknown): string[] {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return ['/: must be a mapping'];
   const v = value as Record<string, unknown>;
   for (const k of Object.keys(v))
-    if (!['faults', 'consistency', 'mutations', 'activities'].includes(k))
+    if (!['faults', 'consistency', 'mutations', 'activities', 'quirks'].includes(k))
       problems.push(`/${k}: unknown key`);
   const num = (path: string, x: unknown, min: number, max: number): void => {
     if (x !== undefined && (typeof x !== 'number' || !(x >= min && x <= max)))
@@ -132,6 +176,9 @@ export function checkScenario(value: unknown): string[] {
       problems.push(`${path}: must be a mapping`);
     else for (const k of Object.keys(obj)) if (!keys.includes(k)) problems.push(`${path}/${k}: unknown key`);
   };
+  // a section that is not a mapping was reported above; its fields are not read
+  const section = (x: unknown): Record<string, unknown> | undefined =>
+    x !== null && typeof x === 'object' && !Array.isArray(x) ? (x as Record<string, unknown>) : undefined;
   known('/faults', v.faults, [
     'latency',
     'transientRate',
@@ -148,17 +195,17 @@ export function checkScenario(value: unknown): string[] {
   ]);
   known('/consistency', v.consistency, ['activityLagMs', 'updatedAtLagMs']);
   known('/mutations', v.mutations, ['perMinute', 'kinds']);
-  known('/activities', v.activities, ['apiAccessEvents']);
-  const f = v.faults as Record<string, unknown> | undefined;
+  known('/activities', v.activities, ['apiAccessEvents', 'backlog']);
+  known('/quirks', v.quirks, ['activityHasMore', 'retryAfterDate', 'pastReset']);
+  const f = section(v.faults);
   if (f !== undefined) {
     known('/faults/latency', f.latency, ['minMs', 'maxMs', 'tailRate', 'tailMs']);
     const kinds = f.transientKinds;
     if (
       kinds !== undefined &&
-      (!Array.isArray(kinds) ||
-        kinds.some((k) => !['500', '502', '503', '504', '529', 'reset', 'truncate'].includes(String(k))))
+      (!Array.isArray(kinds) || kinds.some((k) => !(TRANSIENT_KINDS as unknown[]).includes(String(k))))
     ) {
-      problems.push(`/faults/transientKinds: must be a list of 500, 502, 503, 504, 529, reset, truncate`);
+      problems.push(`/faults/transientKinds: must be a list of ${TRANSIENT_KINDS.join(', ')}`);
     }
     num('/faults/transientRate', f.transientRate, 0, 1);
     for (const k of [
@@ -174,7 +221,7 @@ export function checkScenario(value: unknown): string[] {
       num(`/faults/${k}`, f[k], 0, 1000);
     if (f.localSessionsUnavailable !== undefined && typeof f.localSessionsUnavailable !== 'boolean')
       problems.push('/faults/localSessionsUnavailable: must be true or false');
-    const l = f.latency as Record<string, unknown> | undefined;
+    const l = section(f.latency);
     if (l !== undefined) {
       num('/faults/latency/minMs', l.minMs, 0, 60_000);
       num('/faults/latency/maxMs', l.maxMs, 0, 60_000);
@@ -182,15 +229,27 @@ export function checkScenario(value: unknown): string[] {
       num('/faults/latency/tailMs', l.tailMs, 0, 600_000);
     }
   }
-  const c = v.consistency as Record<string, unknown> | undefined;
+  const c = section(v.consistency);
   if (c !== undefined) {
     num('/consistency/activityLagMs', c.activityLagMs, 0, 86_400_000);
     num('/consistency/updatedAtLagMs', c.updatedAtLagMs, 0, 86_400_000);
   }
-  const m = v.mutations as Record<string, unknown> | undefined;
+  const m = section(v.mutations);
   if (m !== undefined) {
     num('/mutations/perMinute', m.perMinute, 0, 100_000);
     if (typeof m.perMinute !== 'number') problems.push('/mutations/perMinute: required');
+  }
+  const a = section(v.activities);
+  if (a !== undefined) num('/activities/backlog', a.backlog, 0, 1_000_000);
+  const q = section(v.quirks);
+  if (q !== undefined) {
+    const oneOf = (path: string, x: unknown, values: unknown[]): void => {
+      if (x !== undefined && !values.includes(x))
+        problems.push(`${path}: must be one of ${values.map(String).join(', ')}`);
+    };
+    oneOf('/quirks/activityHasMore', q.activityHasMore, ['false_on_full', 'absent']);
+    oneOf('/quirks/retryAfterDate', q.retryAfterDate, [true, false]);
+    oneOf('/quirks/pastReset', q.pastReset, ['zero', 'absent']);
   }
   return problems;
 }

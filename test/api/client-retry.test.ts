@@ -122,14 +122,15 @@ describe('client transport and retries (fixture server)', () => {
     await client.close();
   });
 
-  it('retries at once when the retry-after HTTP-date is already past', async () => {
-    const { client, clock, ledger } = await setup([limitedUntil(-10_000), ok('g')]);
+  it('backs off exponentially when the retry-after HTTP-date is already past, instead of spinning', async () => {
+    const { client, clock, ledger } = await setup([limitedUntil(-10_000), limitedUntil(-10_000), ok('g')]);
     expect((await client.getGroup('g')).record.id).toBe('g');
     expect(ledger.map((e) => [e.outcome, e.retry_in_ms])).toEqual([
-      ['retry', 0],
+      ['retry', 1_000],
+      ['retry', 2_000],
       ['ok', null],
     ]);
-    expect(clock.sleeps.filter((ms) => ms >= 1)).toEqual([]);
+    expect(clock.sleeps.filter((ms) => ms >= 1)).toEqual([1_000, 2_000]);
     await client.close();
   });
 

@@ -46,8 +46,20 @@ describe('retryDelay (compliance-api.md §5.10)', () => {
     const headers = { date: 'Tue, 21 Apr 2026 14:38:00 GMT', 'retry-after': 'Tue, 21 Apr 2026 14:38:02 GMT' };
     const skewed = Date.parse('2026-04-26T09:00:00Z'); // the local clock, days away
     expect(retryDelay(1, { status: 429, headers, nowMs: skewed }, mid)).toBe(2_000);
-    const past = { ...headers, 'retry-after': 'Tue, 21 Apr 2026 14:37:50 GMT' };
-    expect(retryDelay(1, { status: 429, headers: past, nowMs: skewed }, mid)).toBe(0);
+  });
+
+  it('backs off exponentially on a 429 whose retry-after is 0 or a date already past (no spinning)', () => {
+    const past = {
+      date: 'Tue, 21 Apr 2026 14:38:00 GMT',
+      'retry-after': 'Tue, 21 Apr 2026 14:37:50 GMT',
+      'anthropic-ratelimit-requests-reset': '2026-04-21T14:37:59Z',
+    };
+    const zero = { 'retry-after': '0', 'anthropic-ratelimit-requests-reset': '2026-04-21T14:37:59Z' };
+    for (const headers of [past, zero]) {
+      expect([1, 2, 3, 4].map((a) => retryDelay(a, { status: 429, headers }, mid))).toEqual([
+        1_000, 2_000, 4_000, 8_000,
+      ]);
+    }
   });
 
   it.each([
@@ -86,6 +98,20 @@ describe('retryDelay (compliance-api.md §5.10)', () => {
 
   it.each([400, 401, 403, 404, 409, 422, 418])('does not retry %i', (status) => {
     expect(retryDelay(1, { status, headers: { 'retry-after': '1' } }, mid)).toBeNull();
+    expect(retryDelay(1, { status, headers: { 'x-should-retry': 'false' } }, mid)).toBeNull();
+  });
+
+  it.each([400, 408, 409, 418, 413, 501, 599])(
+    'retries %i with backoff when the server says x-should-retry: true',
+    (status) => {
+      const headers = { 'x-should-retry': ' True' };
+      expect([1, 2, 3].map((a) => retryDelay(a, { status, headers }, mid))).toEqual([1_000, 2_000, 4_000]);
+      expect(retryDelay(1, { status, headers: { ...headers, 'retry-after': '5' } }, mid)).toBe(5_000);
+    },
+  );
+
+  it.each([401, 403, 404, 422])('never retries %i, even with x-should-retry: true', (status) => {
+    expect(retryDelay(1, { status, headers: { 'x-should-retry': 'true' } }, mid)).toBeNull();
   });
 
   it.each(['timeout', 'network', 'truncated', 'checksum'] as const)('retries a %s failure', (failure) => {

@@ -159,12 +159,62 @@ describe('sandbox rate limit (§5.8)', () => {
     }
   });
 
-  it('sends no rate headers when the limiter is off', async () => {
-    const api = await openApi({ rpm: 0 });
+  it('still sends the rate headers when unlimited (rpm 0), with a limit of 1,000,000, and refuses nothing', async () => {
+    let t = Date.UTC(2026, 10, 1, 12, 0, 0, 250);
+    const api = await openApi({ rpm: 0, now: () => t });
     try {
-      const res = await api.get(`${V1}/organizations`);
-      expect(res.status).toBe(200);
-      expect(res.headers.get('anthropic-ratelimit-requests-limit')).toBeNull();
+      const headersOf = (res: Response) => [
+        res.status,
+        res.headers.get('anthropic-ratelimit-requests-limit'),
+        res.headers.get('anthropic-ratelimit-requests-remaining'),
+        res.headers.get('anthropic-ratelimit-requests-reset'),
+      ];
+      for (let i = 1; i <= 1100; i++) {
+        const res = await api.get(`${V1}/groups`);
+        await res.arrayBuffer();
+        if (i === 1 || i === 1100)
+          expect(headersOf(res)).toEqual([200, '1000000', String(1_000_000 - i), '2026-11-01T12:01:01Z']);
+      }
+      // errors carry them too; the window slides as for a real limit
+      expect(headersOf(await api.get(`${V1}/apps/chats`, api.sb.keys.activitiesOnly))).toEqual([
+        403,
+        '1000000',
+        '998899',
+        '2026-11-01T12:01:01Z',
+      ]);
+      t += 60_000;
+      expect(headersOf(await api.get(`${V1}/groups`))).toEqual([
+        200,
+        '1000000',
+        '999999',
+        '2026-11-01T12:02:01Z',
+      ]);
+      expect((await api.stats()).rateLimited).toBe(0);
+    } finally {
+      await api.sb.close();
+    }
+  });
+
+  it('states a reset rounded up: a client that waits until it exactly finds the budget replenished', async () => {
+    // Requests at .600 of a second: the budget is back at .600 a minute later, so a reset that
+    // dropped the milliseconds would name a time at which the next request still gets a 429.
+    let t = Date.UTC(2026, 10, 1, 12, 0, 0, 600);
+    const api = await openApi({ rpm: 2, now: () => t });
+    try {
+      expect((await api.get(`${V1}/groups`)).status).toBe(200);
+      const second = await api.get(`${V1}/groups`);
+      expect(second.status).toBe(200);
+      const limited = await api.get(`${V1}/groups`);
+      expect(limited.status).toBe(429);
+      const stated = limited.headers.get('anthropic-ratelimit-requests-reset')!;
+      t = Date.parse(stated);
+      const after = await api.get(`${V1}/groups`);
+      expect(after.status).toBe(200);
+      expect(after.headers.get('anthropic-ratelimit-requests-remaining')).toBe('1');
+      expect(stated).toBe('2026-11-01T12:01:01Z');
+      expect(second.headers.get('anthropic-ratelimit-requests-reset')).toBe(stated);
+      // retry-after is whole seconds rounded up as well: the oldest request leaves in exactly 60 s
+      expect(limited.headers.get('retry-after')).toBe('60');
     } finally {
       await api.sb.close();
     }

@@ -72,13 +72,13 @@ export function registerSandboxCommand(program: Command): void {
     .option('--profile <name>', `data size: ${PROFILES.join(' | ')}`, 'small')
     .option(
       '--rpm <n>',
-      'requests per minute per parent org (0 = limiter off)',
+      'requests per minute per parent org (0 = unlimited; the rate-limit headers still come)',
       intOption('rpm', 0, 1_000_000),
       600,
     )
     .option(
       '--scenario <name|file>',
-      `adversity: ${Object.keys(SCENARIOS).join(' | ')}, or a JSON/YAML file (faults, consistency, mutations)`,
+      `adversity: ${Object.keys(SCENARIOS).join(' | ')}, or a JSON/YAML file (faults, consistency, mutations, activities, quirks)`,
       'calm',
     )
     .addHelpText(
@@ -109,7 +109,7 @@ Example:
       const width = Math.max(...Object.keys(sandbox.keys).map((k) => k.length));
       const lines = [
         `Compliance API sandbox listening on ${sandbox.baseUrl}`,
-        `  profile=${flags.profile} seed=${flags.seed} rpm=${flags.rpm === 0 ? 'off' : flags.rpm} scenario=${flags.scenario}`,
+        `  profile=${flags.profile} seed=${flags.seed} rpm=${flags.rpm === 0 ? 'unlimited' : flags.rpm} scenario=${flags.scenario}`,
         '',
         'API keys (send as x-api-key):',
         ...Object.entries(sandbox.keys).map(([name, key]) => `  ${name.padEnd(width)}  ${key}`),

@@ -2,7 +2,7 @@
 import type { FaultEngine } from '../faults.js';
 import type { SandboxKeys } from '../keys.js';
 import type { LiveMutator } from '../live.js';
-import type { ActivityOptions, ConsistencyOptions } from '../scenario.js';
+import type { ActivityOptions, ConsistencyOptions, QuirkOptions } from '../scenario.js';
 import type { ApiKeyRecord, World } from '../model.js';
 import type { ParamSpecs, Query } from './query.js';
 import type { SlidingWindowLimiter } from './rate-limiter.js';
@@ -33,6 +33,8 @@ export interface SandboxState {
   faults: FaultEngine | null;
   consistency: ConsistencyOptions;
   activities: ActivityOptions;
+  /** Off-by-default behaviours peers saw from the real API (§7.3). */
+  quirks: QuirkOptions;
   live: LiveMutator;
 }
 

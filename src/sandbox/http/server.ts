@@ -10,6 +10,8 @@ import { authenticate, authorize } from './auth.js';
 import type { Reply, RequestContext, Route, SandboxState } from './context.js';
 import { ApiError, notFound } from './errors.js';
 import { TRANSIENT_BODIES } from '../faults.js';
+import type { TransientKind } from '../scenario.js';
+import { rateHeaders as rateHeadersOf, rateLimited } from './rate-headers.js';
 import { buildZip } from '../zip.js';
 import { addActivity, apiActor } from '../mutate.js';
 import { Query } from './query.js';
@@ -97,6 +99,8 @@ export async function handleRequest(
   state.live.advance(state.now());
   const requestId = nextRequestId(state);
   res.setHeader('request-id', requestId);
+  // The sandbox's own clock, so HTTP-dates it sends (retry-after) read right against it.
+  res.setHeader('date', new Date(state.now()).toUTCString());
   const url = new URL(req.url ?? '/', 'http://sandbox.local');
   const method = req.method ?? 'GET';
   // Requests with a body are not part of this API; drain it so keep-alive connections stay usable.
@@ -128,27 +132,20 @@ export async function handleRequest(
       recordAccess(state, keyId, requestId, method, typeof st === 'number' ? st : 0, url);
     }
   };
-  const rateHeaders: Record<string, string> = {};
+  let rateHeaders: Record<string, string> = {};
   let status = 500;
   try {
     const header = req.headers['x-api-key'];
     const principal = authenticate(state.world, route, Array.isArray(header) ? header[0] : header);
     keyId = principal.key.id;
-    if (state.limiter.enabled) {
-      const d = state.limiter.take();
-      rateHeaders['anthropic-ratelimit-requests-limit'] = String(d.limit);
-      rateHeaders['anthropic-ratelimit-requests-remaining'] = String(d.remaining);
-      rateHeaders['anthropic-ratelimit-requests-reset'] = new Date(d.resetAt)
-        .toISOString()
-        .replace(/\.\d{3}Z$/, 'Z');
-      if (!d.allowed) {
-        throw new ApiError(
-          429,
-          'rate_limit_error',
-          `Compliance API rate limit of ${d.limit} requests per minute per parent organization has been exceeded. Retry after the time indicated by the retry-after header. Quote the request-id response header when contacting Anthropic support.`,
-          { headers: { 'retry-after': String(d.retryAfterSeconds) } },
-        );
-      }
+    // Every authenticated response carries the headers, an unlimited sandbox's too (§5.8).
+    const d = state.limiter.take();
+    rateHeaders = rateHeadersOf(d);
+    if (!d.allowed) {
+      throw rateLimited(
+        { limit: d.limit, resetAt: d.resetAt, retryAfterSeconds: d.retryAfterSeconds, now: state.now() },
+        state.quirks,
+      );
     }
     // The remote-session endpoints also draw on a second, undocumented per-parent budget whose
     // 429 always says `retry-after: 1` (a floor, not the real reset) (§5.8).
@@ -171,8 +168,7 @@ export async function handleRequest(
     if (plan !== null && plan.latencyMs > 0) await sleep(plan.latencyMs);
     const transient = plan?.transient ?? null;
     if (transient !== null && transient !== 'reset' && transient !== 'truncate') {
-      const b = TRANSIENT_BODIES[transient];
-      throw new ApiError(Number(transient), b.type, b.message);
+      throw transientError(state, transient);
     }
     checkPermanentFaults(state, route, params);
     const reply = route.handle(ctx);
@@ -268,6 +264,26 @@ function recordAccess(
       request_body: null,
     },
   });
+}
+
+/** The error reply of a transient fault (§5.9; 429 and 409 only when named in transientKinds). */
+function transientError(state: SandboxState, kind: Exclude<TransientKind, 'reset' | 'truncate'>): ApiError {
+  if (kind === '429') {
+    // someone else on the parent spent the shared budget: the next slot frees in 2 s
+    const now = state.now();
+    return rateLimited(
+      { limit: state.limiter.limit, resetAt: now + 2_000, retryAfterSeconds: 2, now },
+      state.quirks,
+    );
+  }
+  if (kind === '409') {
+    // a status a client would not retry on its own, marked transient by the server
+    return new ApiError(409, 'invalid_request_error', 'The request conflicted with another in progress.', {
+      headers: { 'x-should-retry': 'true' },
+    });
+  }
+  const b = TRANSIENT_BODIES[kind];
+  return new ApiError(Number(kind), b.type, b.message);
 }
 
 /** Items that always fail (500, x-should-retry: false) and versions still "in flight" (503). */

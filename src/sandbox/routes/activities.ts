@@ -94,9 +94,13 @@ function listActivities(ctx: RequestContext) {
     page.push(a);
   }
   if (before !== null) page.reverse();
+  // Quirk (§7.3): a full page that says has_more false, or pages with no has_more, while more exist.
+  const quirk = ctx.state.quirks.activityHasMore;
+  const hasMore =
+    quirk === 'absent' ? {} : { has_more: quirk === 'false_on_full' && page.length === limit ? false : more };
   return {
     data: page.map(activityJson),
-    has_more: more,
+    ...hasMore,
     first_id: page[0]?.id ?? null,
     last_id: page[page.length - 1]?.id ?? null,
   };

@@ -45,7 +45,7 @@ export interface RetryInput {
   nowMs?: number;
 }
 
-/** Statuses retried with exponential backoff (§5.9, §5.10). 500 also, unless x-should-retry: false. */
+/** Statuses retried with exponential backoff (§5.9, §5.10), unless the response says x-should-retry: false. */
 const BACKOFF_STATUSES: ReadonlySet<number> = new Set([500, 502, 503, 504, 529]);
 /**
  * Statuses never retried even when the server says `x-should-retry: true`: they are verdicts on
@@ -82,7 +82,10 @@ export function isRetryable(input: RetryInput): boolean {
   if (status === undefined) return false;
   if (status === 429) return true;
   const shouldRetry = headerValue(input.headers, 'x-should-retry')?.trim().toLowerCase();
-  if (status === 500 && shouldRetry === 'false') return false; // a deterministic server failure (§5.9)
+  // The server says another attempt will fail the same way: a deterministic 500 (§5.9), and the
+  // local-sessions 503 "cannot currently evaluate retention overrides" that can persist and is
+  // to be skipped and come back to on a later run (§5.9). Honoured on any status but 429.
+  if (shouldRetry === 'false') return false;
   // The server marks this failure transient (the Anthropic API's own retry hint): a 409 or 400
   // with it is retried like a 503, with backoff, the cursor unchanged (§4.1).
   if (shouldRetry === 'true' && status >= 400 && status <= 599 && !FINAL_STATUSES.has(status)) return true;

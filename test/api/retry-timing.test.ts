@@ -96,6 +96,11 @@ describe('retryDelay (compliance-api.md §5.10)', () => {
     expect(isRetryable({ status: 500, headers: { 'x-should-retry': 'False ' } })).toBe(false);
   });
 
+  it.each([502, 503, 504, 529])('does not retry %i that says x-should-retry: false (§5.9)', (status) => {
+    expect(retryDelay(1, { status, headers: {} }, mid)).toBe(1_000);
+    expect(retryDelay(1, { status, headers: { 'x-should-retry': 'false' } }, mid)).toBeNull();
+  });
+
   it.each([400, 401, 403, 404, 409, 422, 418])('does not retry %i', (status) => {
     expect(retryDelay(1, { status, headers: { 'retry-after': '1' } }, mid)).toBeNull();
     expect(retryDelay(1, { status, headers: { 'x-should-retry': 'false' } }, mid)).toBeNull();

@@ -53,7 +53,7 @@ export interface SandboxOptions {
   rpm?: number;
   /** Injectable clock (ms since epoch), default Date.now. */
   now?: () => number;
-  /** Adversity (issue 3): faults, eventual consistency, live mutations. Default: none. */
+  /** Adversity: faults, eventual consistency, live mutations. Default: none. */
   scenario?: Scenario;
 }
 

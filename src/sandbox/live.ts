@@ -1,5 +1,5 @@
 /**
- * Live mutations on the sandbox clock (issue 3 §5). Random mutations follow a schedule drawn from
+ * Live mutations on the sandbox clock. Random mutations follow a schedule drawn from
  * (seed, 'live'); `advance(now)` applies every one due by `now`, so with a virtual clock the world
  * changes exactly when a test moves time. `/_sandbox/mutate?kind=…` applies one on demand.
  * Every change is logged in `world.changes` (→ truth `changes_after`).

@@ -3,7 +3,7 @@
  * came into being and, where the API can show it, when it changed, was soft-deleted (`deletedAt`,
  * visible in the API) or hard-deleted (`removedAt`, gone from the API). Nothing is ever spliced
  * out of these arrays: a removal only stamps `removedAt`, so the mutation log and
- * `/_sandbox/truth?as_of=T` of issue 3 can answer "what existed at T" from the same records.
+ * `/_sandbox/truth?as_of=T` can answer "what existed at T" from the same records.
  *
  * Chat messages are NOT stored: they are regenerated on demand from (seed, chat index) by
  * `messages.ts`, which is what lets the `large` profile hold 1M messages in flat memory.

@@ -1,7 +1,7 @@
 /**
  * Changes to a world after generation. Every change stamps times on the records (never splices
- * them out), so "what existed at T" stays answerable. The DELETE endpoints use these; issue 3's
- * live mutations will add to them.
+ * them out), so "what existed at T" stays answerable. The DELETE endpoints and the live
+ * mutations (live.ts) use these.
  */
 import { compareActivity } from './generate-extras.js';
 import type { Activity, Change, Chat, Project, World } from './model.js';

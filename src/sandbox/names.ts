@@ -1,5 +1,5 @@
 /**
- * Vocabulary for generated data, including the hostile file names of issue 2 §6: exporters must
+ * Vocabulary for generated data, including hostile file names: exporters must
  * treat names as untrusted (§3.10) and these are the cases that break naive path handling.
  */
 

@@ -78,7 +78,7 @@ export function sortChatIndex(chats: Chat[], key: ChatSortKey): number[] {
   return order;
 }
 
-/** Full rebuild; mutations (issue 3) may patch the sorted arrays incrementally instead. */
+/** Full rebuild; live mutations may patch the sorted arrays incrementally instead. */
 export function rebuildIndex(world: World): void {
   const ix = emptyIndex();
   for (const c of world.chats) {

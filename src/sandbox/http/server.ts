@@ -1,7 +1,7 @@
 /**
  * The HTTP core on plain `node:http`. Every request goes through `handleRequest`, in the order
  * route → authenticate (no quota) → limiter → authorize (403 costs a unit) → query validation →
- * handler → `send`. Latency and fault injection (issue 3) hook in at `send`/`handleRequest`.
+ * handler → `send`. Latency and fault injection hook in at `send`/`handleRequest`.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -183,7 +183,7 @@ export async function handleRequest(
       state.faults !== null &&
       state.faults.badMd5.has(params.claude_file_id ?? '')
     ) {
-      // A Content-MD5 that never matches the bytes (a permanent fault, issue 3 §3).
+      // A Content-MD5 that never matches the bytes (a permanent fault).
       reply.headers['content-md5'] = Buffer.from('0123456789abcdef').toString('base64');
     }
     if (

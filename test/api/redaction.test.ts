@@ -29,7 +29,8 @@ afterEach(async () => {
 
 const echoingError = (status: number): Reply => ({
   status,
-  headers: { 'request-id': `req_${KEY}`, 'x-should-retry': 'true' },
+  // A 503 is retried anyway; the 400 that follows must be final (x-should-retry: true would retry it).
+  headers: { 'request-id': `req_${KEY}`, 'x-should-retry': status >= 500 ? 'true' : 'false' },
   json: {
     error: {
       type: BARE,

@@ -269,6 +269,32 @@ export function walkFailureGuard(
 }
 
 /**
+ * The pages of a listing walk without checkpoints (directory lists, a role's permissions), ended
+ * by `walkFailureGuard` rules: a walk that loops or never ends becomes a gap row, not a failed run.
+ */
+export async function* guardedPages<P>(
+  ctx: CollectContext,
+  stage: string,
+  kind: RecordKind,
+  walk: string,
+  pages: AsyncIterable<P>,
+): AsyncGenerator<P, void, undefined> {
+  const guard = walkFailureGuard(ctx, stage, kind, walk);
+  const iterator = pages[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<P>;
+    try {
+      next = await iterator.next();
+    } catch (error) {
+      if (guard(error)) return;
+      throw error;
+    }
+    if (next.done === true) return;
+    yield next.value;
+  }
+}
+
+/**
  * Name an item the archive holds but whose bytes a reviewer must not take at face value (a served
  * copy that differs from the listed original, a ZIP with unsafe entry names). Recorded after the
  * item is stored, so storing it does not clear the row.

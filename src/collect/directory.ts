@@ -13,6 +13,7 @@ import { ExportError } from '../errors.js';
 import { safeSegment } from '../archive/safe-name.js';
 import {
   composeJson,
+  guardedPages,
   includes,
   put,
   recordFailure,
@@ -135,7 +136,13 @@ export async function collectDirectory(
   await forEachBounded(
     orgs,
     async (org) => {
-      for await (const page of ctx.client.listUsers(org.uuid, { limit: 1000 }, { signal })) {
+      for await (const page of guardedPages(
+        ctx,
+        STAGE,
+        'user',
+        `users:${org.uuid}`,
+        ctx.client.listUsers(org.uuid, { limit: 1000 }, { signal }),
+      )) {
         counters.listed += page.items.length;
         page.items.forEach((user, i) => {
           put(
@@ -153,12 +160,24 @@ export async function collectDirectory(
           );
         });
       }
-      for await (const page of ctx.client.listRoles(org.uuid, { limit: 1000 }, { signal })) {
+      for await (const page of guardedPages(
+        ctx,
+        STAGE,
+        'role',
+        `roles:${org.uuid}`,
+        ctx.client.listRoles(org.uuid, { limit: 1000 }, { signal }),
+      )) {
         counters.listed += page.items.length;
         for (let i = 0; i < page.items.length; i += 1) {
           const role = page.items[i]!;
           const perms = await collectItemsRaw(
-            ctx.client.listRolePermissions(org.uuid, role.id, { limit: 1000 }, { signal }),
+            guardedPages(
+              ctx,
+              STAGE,
+              'role',
+              `role_permissions:${role.id}@${org.uuid}`,
+              ctx.client.listRolePermissions(org.uuid, role.id, { limit: 1000 }, { signal }),
+            ),
           );
           put(
             ctx,
@@ -201,7 +220,13 @@ export async function collectDirectory(
     { concurrency: Math.min(ctx.concurrency, 4), ...(signal ? { signal } : {}) },
   );
   const groups: { id: string; raw: string; endpoint: string; query: string; requestId: string | null }[] = [];
-  for await (const page of ctx.client.listGroups({ limit: 1000 }, { signal })) {
+  for await (const page of guardedPages(
+    ctx,
+    STAGE,
+    'group',
+    'groups',
+    ctx.client.listGroups({ limit: 1000 }, { signal }),
+  )) {
     counters.listed += page.items.length;
     page.items.forEach((g, i) =>
       groups.push({
@@ -227,7 +252,13 @@ export async function collectDirectory(
         },
         STAGE,
       );
-      for await (const page of ctx.client.listGroupMembers(g.id, { limit: 1000 }, { signal })) {
+      for await (const page of guardedPages(
+        ctx,
+        STAGE,
+        'group_member',
+        `group_members:${g.id}`,
+        ctx.client.listGroupMembers(g.id, { limit: 1000 }, { signal }),
+      )) {
         page.items.forEach((m, i) => {
           put(
             ctx,

@@ -11,6 +11,7 @@
  * Pass starts are recorded in the journal, so a resumed run continues the loop where it stopped.
  */
 import type { Organization } from '../api/index.js';
+import { NOTICE_REASONS } from '../archive/report-rows.js';
 import { collectActivities } from './activities.js';
 import { collectChats } from './chats.js';
 import { collectCodeArtifacts } from './code-artifacts.js';
@@ -160,8 +161,22 @@ export async function quiesce(ctx: CollectContext, sleep: Sleep, now: () => Date
     await ctx.store.flush();
     if (changed === 0) return { passes: pass - 1, settled: true };
   }
-  // Still changing after the last pass: name what changed in it.
+  nameUnresolvedDrift(ctx, maxPasses);
+  await ctx.store.flush();
+  return { passes: maxPasses, settled: false };
+}
+
+/**
+ * Still changing after the last pass: name what changed in it. Items created after the cut are
+ * not in the archive (drift.csv names them); a notice about the archived bytes (a served copy,
+ * an unsafe ZIP) is the row that matters more, and drift.csv names the change anyway.
+ */
+export function nameUnresolvedDrift(ctx: CollectContext, maxPasses: number): void {
   for (const [kind, id] of ctx.changedKeys) {
+    const current = ctx.store.current(kind, id);
+    if (current === undefined || current.off < 0) continue;
+    const existing = ctx.store.exception(kind, id);
+    if (existing !== undefined && NOTICE_REASONS.has(existing.reason)) continue;
     ctx.store.recordException(
       {
         kind,
@@ -173,6 +188,4 @@ export async function quiesce(ctx: CollectContext, sleep: Sleep, now: () => Date
       ctx.pass,
     );
   }
-  await ctx.store.flush();
-  return { passes: maxPasses, settled: false };
 }

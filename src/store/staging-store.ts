@@ -31,6 +31,9 @@ import type {
 
 const key = (kind: string, id: string): string => `${kind}\t${id}`;
 
+/** A gap that names a listing walk (`listing:<walk>`), not an item: only `clearException` drops it. */
+const isListingGap = (entry: ExceptionEntry): boolean => entry.id.startsWith('listing:');
+
 const isAfter = (ts: string | null | undefined, cut: string | null): boolean =>
   ts !== null && ts !== undefined && cut !== null && Date.parse(ts) > Date.parse(cut);
 
@@ -234,7 +237,7 @@ export class StagingStore {
 
   /** Drop a gap that names no item (a listing walk that has since completed). */
   clearException(kind: string, id: string): void {
-    this.#clearException(key(kind, id));
+    this.#clearException(key(kind, id), { listing: true });
   }
 
   /** Record drift that is not a record write (e.g. deleted after the cut). */
@@ -276,10 +279,12 @@ export class StagingStore {
     return this.#journal;
   }
 
-  #clearException(k: string, options: { keepNotices?: boolean } = {}): void {
+  #clearException(k: string, options: { keepNotices?: boolean; listing?: boolean } = {}): void {
     const entry = this.#exceptions.get(k);
     if (entry === undefined) return;
     if (options.keepNotices === true && NOTICE_REASONS.has(entry.reason)) return;
+    // Storing an item never clears a listing's gap, even one a server lists under the gap's id.
+    if (options.listing !== true && isListingGap(entry)) return;
     this.#exceptions.delete(k);
     this.#writer().append({ t: 'xr', key: k });
   }
@@ -312,7 +317,8 @@ export class StagingStore {
           h: line.h,
           ...(line.sg !== undefined ? { s: line.sg } : {}),
         });
-        this.#exceptions.delete(k);
+        const gap = this.#exceptions.get(k);
+        if (gap !== undefined && !isListingGap(gap)) this.#exceptions.delete(k);
         break;
       }
       case 'e': {

@@ -80,3 +80,21 @@ describe('listing signals', () => {
     await store.close();
   });
 });
+
+describe('listing gaps', () => {
+  it('are not cleared by storing an item a server lists under the gap id, only explicitly', async () => {
+    let store = await open();
+    store.recordException(
+      { kind: 'file', id: 'listing:chats:p1:org', reason: 'pagination_loop', retryable: false, detail: 'x' },
+      1,
+    );
+    expect(await file(store, 'listing:chats:p1:org', 'forged')).toBe('new');
+    expect(store.exceptions().map((e) => e.id)).toEqual(['listing:chats:p1:org']);
+    await store.close();
+    store = await open();
+    expect(store.exceptions().map((e) => e.id)).toEqual(['listing:chats:p1:org']);
+    store.clearException('file', 'listing:chats:p1:org');
+    expect(store.exceptions()).toEqual([]);
+    await store.close();
+  });
+});

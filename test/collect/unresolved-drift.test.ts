@@ -1,0 +1,81 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ComplianceClient } from '../../src/api/index.js';
+import { createCollectContext } from '../../src/collect/context.js';
+import { nameUnresolvedDrift } from '../../src/collect/quiesce.js';
+import { openStore, type StagingStore } from '../../src/store/index.js';
+import type { ResolvedJobSpec } from '../../src/spec/types.js';
+import { countingProgress } from './context-fixture.js';
+
+let dir: string;
+let store: StagingStore;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'unresolved-'));
+  store = await openStore({ stateDir: dir, jobName: 'job', specSha256: 'c'.repeat(64) });
+  store.setMeta('as_of_cut', '2026-02-01T00:00:00Z');
+});
+afterEach(async () => {
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function put(kind: 'file' | 'chat', id: string, createdAt: string) {
+  const ref = await store.blobs.putBytes(`${kind} ${id}`);
+  return store.putRecord(
+    {
+      kind,
+      id,
+      updatedAt: createdAt,
+      createdAt,
+      files: [{ path: `${kind}/${id}`, ...ref }],
+      source: { endpoint: '/x' },
+    },
+    3,
+  );
+}
+
+describe('naming what still changed after the last pass', () => {
+  it('names archived items, keeps a notice, and skips items left out as created after the cut', async () => {
+    expect(await put('chat', 'c_changed', '2026-01-10T00:00:00Z')).toBe('new');
+    expect(await put('file', 'f_copy', '2026-01-10T00:00:00Z')).toBe('new');
+    store.recordException(
+      {
+        kind: 'file',
+        id: 'f_copy',
+        reason: 'served_copy_differs',
+        retryable: false,
+        detail: 'listed 1 byte',
+      },
+      3,
+    );
+    expect(await put('chat', 'c_new', '2026-03-01T00:00:00Z')).toBe('excluded');
+    const ctx = createCollectContext({
+      store,
+      client: {} as ComplianceClient,
+      spec: {} as ResolvedJobSpec,
+      cut: '2026-02-01T00:00:00Z',
+      concurrency: 1,
+      readAhead: 1,
+      signal: undefined,
+      progress: countingProgress(),
+    });
+    ctx.pass = 3;
+    ctx.changedKeys = [
+      ['chat', 'c_changed'],
+      ['file', 'f_copy'],
+      ['chat', 'c_new'],
+    ];
+    nameUnresolvedDrift(ctx, 2);
+    expect(
+      store
+        .exceptions()
+        .map((e) => [e.kind, e.id, e.reason])
+        .sort(),
+    ).toEqual([
+      ['chat', 'c_changed', 'unresolved_drift'],
+      ['file', 'f_copy', 'served_copy_differs'],
+    ]);
+  });
+});

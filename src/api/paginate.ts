@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ErrorCode } from '../errors.js';
 import { ApiError } from './api-error.js';
 import type { JsonResult } from './fetch-json.js';
@@ -95,9 +96,27 @@ function pageError(code: ErrorCode, result: JsonResult, note: string): ApiError 
  */
 const MAX_EMPTY_RUN = 50;
 
-/** Remembers every cursor of one walk (the resumed-from one included) and the run of empty pages. */
+/**
+ * Item identities a walk remembers to tell a page that brings something new from one that only
+ * repeats (a server that resends the same items under fresh cursors). Bounded: past this many the
+ * memory starts over, which still catches any repetition shorter than the bound.
+ */
+const MAX_TRACKED_ITEMS = 100_000;
+
+/** An item's identity: its `id` (or `user_id`), else a digest of its exact text. */
+function identityOf(item: unknown, raw: string): string {
+  const record = item as { id?: unknown; user_id?: unknown } | null;
+  const id = optionalString(record?.id) ?? optionalString(record?.user_id);
+  return id ?? `#${createHash('sha256').update(raw).digest('base64').slice(0, 22)}`;
+}
+
+/**
+ * Remembers every cursor of one walk (the resumed-from one included), the items it brought, and
+ * the run of pages that brought nothing new (empty, or only items this walk already had).
+ */
 class LoopGuard {
   private readonly seen = new Set<string>();
+  private readonly items = new Set<string>();
   private emptyRun = 0;
 
   constructor(
@@ -108,8 +127,22 @@ class LoopGuard {
   }
 
   /** Before following `next` (null: the walk ends here) from the page at `index`. */
-  check(result: JsonResult, index: number, items: number, next: string | null, param: string): void {
-    this.emptyRun = items === 0 ? this.emptyRun + 1 : 0;
+  check(
+    result: JsonResult,
+    index: number,
+    page: { items: readonly unknown[]; rawItems: readonly string[] },
+    next: string | null,
+    param: string,
+  ): void {
+    let fresh = 0;
+    for (let i = 0; i < page.items.length; i += 1) {
+      const identity = identityOf(page.items[i], page.rawItems[i] ?? '');
+      if (this.items.has(identity)) continue;
+      if (this.items.size >= MAX_TRACKED_ITEMS) this.items.clear();
+      this.items.add(identity);
+      fresh += 1;
+    }
+    this.emptyRun = fresh === 0 ? this.emptyRun + 1 : 0;
     if (next === null) return;
     if (this.seen.has(next)) {
       throw pageError(
@@ -122,7 +155,7 @@ class LoopGuard {
       throw pageError(
         'pagination_loop',
         result,
-        `page ${index} is the ${this.emptyRun}th empty page in a row and still sends ${param} ${JSON.stringify(this.redact(next))}`,
+        `page ${index} is the ${this.emptyRun}th page in a row with no item this walk had not seen (empty or repeated) and still sends ${param} ${JSON.stringify(this.redact(next))}`,
       );
     }
     this.seen.add(next);
@@ -179,7 +212,7 @@ export async function* walkCursor<T>(
       next ??= itemId(backward ? items[0] : items.at(-1));
       hasMore = next !== null;
     }
-    guard.check(result, index, items.length, hasMore ? next : null, cursorParam);
+    guard.check(result, index, { items, rawItems }, hasMore ? next : null, cursorParam);
     yield {
       scheme: 'cursor',
       endpoint: result.target.path,
@@ -218,7 +251,7 @@ export async function* walkPageToken<T>(
     const result = await fetchPage(params, options.signal);
     const { items, rawItems, envelope } = splitPage<T>(result, itemsKey);
     const next = optionalString(envelope.next_page);
-    guard.check(result, index, items.length, next, 'next_page');
+    guard.check(result, index, { items, rawItems }, next, 'next_page');
     yield {
       scheme: 'page_token',
       endpoint: result.target.path,

@@ -80,6 +80,37 @@ describe('pagination loops', () => {
     expect(fixture.requests).toHaveLength(50);
   });
 
+  it('fails a page-token walk that resends the same items under fresh tokens', async () => {
+    // users A and B, over and over, each page with a new token (ends after 300 so a bug cannot hang)
+    const { client, fixture } = await setup((_u, i) => ({
+      json: {
+        data: [{ id: i % 2 === 0 ? 'user_A' : 'user_B', email: 'x@example.com' }],
+        has_more: true,
+        next_page: i < 300 ? `tok_${i}` : null,
+      },
+    }));
+    const e = await failure(client.listUsers('11111111-2222-4333-8444-555555555555', { limit: 1000 }));
+    expect(e.code).toBe('pagination_loop');
+    expect(e.message).toContain('no item this walk had not seen');
+    // two pages bring something new, then 50 in a row bring nothing
+    expect(fixture.requests).toHaveLength(52);
+  });
+
+  it('fails a cursor walk that resends the same message under fresh last_ids', async () => {
+    const { client, fixture } = await setup((_u, i) => ({
+      json: {
+        id: 'claude_chat_1',
+        chat_messages: [{ id: 'msg_same', role: 'user', content: [] }],
+        has_more: i < 300,
+        first_id: 'msg_same',
+        last_id: `cursor_${i}`,
+      },
+    }));
+    const e = await failure(client.chatMessagePages('claude_chat_1', { limit: 1 }));
+    expect(e.code).toBe('pagination_loop');
+    expect(fixture.requests).toHaveLength(51);
+  });
+
   it('accepts 49 empty pages between records (Code Artifacts, §4.1)', async () => {
     const { client, fixture } = await setup((_u, i) => ({
       json:

@@ -69,6 +69,11 @@ export class ComplianceClient {
     return this.executor.redact(text) !== text;
   }
 
+  /** The client's one redactor, for text built from server data outside it (report details). */
+  redact(text: string): string {
+    return this.executor.redact(text);
+  }
+
   // ---- plumbing -------------------------------------------------------------------------------
 
   private get(path: string, params: QueryParams = {}, opts: Opts = {}): Promise<JsonResult> {

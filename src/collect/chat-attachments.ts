@@ -33,7 +33,8 @@ const STAGE = 'files';
  */
 export function contentName(original: string | null | undefined, fallback: string): string {
   const name = safeName(original, fallback);
-  return name.toLowerCase() === 'metadata.json' ? `_${name}` : name;
+  // Upper-then-lower folds what a case-insensitive file system folds (`ſ` → `S` → `s`).
+  return name.toUpperCase().toLowerCase() === 'metadata.json' ? `_${name}` : name;
 }
 
 /** An entry that referenced a file (message `files[]`/`generated_files[]`, project attachment). */

@@ -18,6 +18,7 @@ import {
   recordFailure,
   recordNotice,
   stageDownload,
+  guardedPages,
   stageText,
   walkFailureGuard,
   type CollectContext,
@@ -198,7 +199,14 @@ async function relistRotated(
   const wanted = new Set(rotated.map((r) => r.artifactId));
   const listed = new Map<string, CodeArtifact>();
   for (const params of listParams(ctx)) {
-    for await (const page of ctx.client.listCodeArtifacts(params, { signal: ctx.signal })) {
+    const pages = ctx.client.listCodeArtifacts(params, { signal: ctx.signal });
+    for await (const page of guardedPages(
+      ctx,
+      STAGE,
+      'code_artifact',
+      `code_artifacts:p${ctx.pass}:relist`,
+      pages,
+    )) {
       for (const a of page.items) if (wanted.has(a.id)) listed.set(a.id, a);
     }
   }

@@ -313,7 +313,8 @@ export function recordNotice(
       id: target.id,
       reason,
       retryable: false,
-      detail,
+      // Built from server data (entry names, listed hashes): through the key redactor too.
+      detail: ctx.client.redact(detail),
       parent: target.parent ?? null,
       endpoint: source.endpoint ?? null,
       requestId: source.requestId ?? null,

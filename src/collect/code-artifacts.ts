@@ -191,6 +191,30 @@ async function fetchVersion(
   return outcome;
 }
 
+/**
+ * A rerun's retry of versions an earlier run could not get (a 503 "in flight" past the retries, a
+ * ZIP cut short): the stage's walks are finished by then, so they are fetched again by id; one
+ * that answers 404 goes through the same re-list as in a run.
+ */
+export async function retryVersionGaps(
+  ctx: CollectContext,
+  gaps: readonly { readonly id: string; readonly parent?: string | null }[],
+): Promise<void> {
+  if (!includes(ctx, 'code_artifacts')) return;
+  const rotated: { artifactId: string; versionId: string }[] = [];
+  for (const gap of gaps) {
+    const slash = gap.id.indexOf('/');
+    if (slash <= 0) continue;
+    const artifactId = gap.id.slice(0, slash);
+    const versionId = gap.id.slice(slash + 1);
+    const artifact = { id: artifactId, versions: [] } as unknown as CodeArtifact;
+    const version = { id: versionId, created_at: null, name: versionId };
+    if ((await fetchVersion(ctx, artifact, version, null)) === 'not_found')
+      rotated.push({ artifactId, versionId });
+  }
+  if (rotated.length > 0) await relistRotated(ctx, rotated);
+}
+
 /** List again; retry versions still listed, name the others `version_rotated` (final). */
 async function relistRotated(
   ctx: CollectContext,

@@ -2,7 +2,7 @@
  * A rerun of the same job retries the gaps that said "a rerun may help" (`retryable`). Those items
  * sit behind walk checkpoints the earlier run already passed, so they are fetched again by id:
  * chats through their messages, files, generated files, artifact versions and project documents
- * through their own endpoints; sessions by listing their kind again (a session has no fetch by id
+ * through their own endpoints, code-artifact versions by artifact and version id; sessions by listing their kind again (a session has no fetch by id
  * that returns its listed record). Success clears the gap (the store drops an exception when the
  * item is stored); a new failure records it again.
  */
@@ -10,6 +10,7 @@ import type { ArtifactRef, Chat, FileRef, ProjectAttachment } from '../api/index
 import { safeSegment } from '../archive/safe-name.js';
 import { fetchArtifactVersion, fetchFile, fetchGeneratedFile } from './chat-attachments.js';
 import { collectChat } from './chats.js';
+import { retryVersionGaps } from './code-artifacts.js';
 import type { CollectContext } from './context.js';
 import { fetchDocument } from './projects.js';
 import { retrySessionGaps } from './sessions.js';
@@ -21,6 +22,7 @@ const RETRYABLE_KINDS = new Set([
   'chat_artifact',
   'project_document',
   'session',
+  'code_artifact_version',
 ]);
 
 export async function retryGaps(ctx: CollectContext): Promise<number> {
@@ -56,6 +58,10 @@ export async function retryGaps(ctx: CollectContext): Promise<number> {
         break;
     }
   }
+  await retryVersionGaps(
+    ctx,
+    gaps.filter((g) => g.kind === 'code_artifact_version'),
+  );
   await retrySessionGaps(
     ctx,
     gaps.filter((g) => g.kind === 'session'),

@@ -3,28 +3,18 @@
  * (from a real server on loopback) becomes a `pagination_loop` gap row; users, roles and settings
  * of the same stage are still captured, and the stage returns instead of failing the run.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createComplianceClient, type ComplianceClient, type Organization } from '../../src/api/index.js';
-import { createCollectContext } from '../../src/collect/context.js';
+import type { Organization } from '../../src/api/index.js';
 import { collectDirectory } from '../../src/collect/directory.js';
-import { loadSpecFile } from '../../src/spec/index.js';
-import { openStore, type StagingStore } from '../../src/store/index.js';
 import { startFixture, type Fixture } from '../api/fixture-server.js';
-import { countingProgress } from './context-fixture.js';
+import { serverContext, type ServerContext } from './context-fixture.js';
 
 const ORG = '11111111-2222-4333-8444-555555555555';
 let fixture: Fixture | undefined;
-let store: StagingStore | undefined;
-let client: ComplianceClient | undefined;
-let dir: string | undefined;
+let sc: ServerContext | undefined;
 afterEach(async () => {
-  await store?.close();
-  await client?.close();
+  await sc?.close();
   await fixture?.close();
-  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
 
 describe('a directory listing that loops', () => {
@@ -52,27 +42,8 @@ describe('a directory listing that loops', () => {
         return { json: { data: [], has_more: false, next_page: null } };
       return { status: 404, json: { error: { type: 'not_found_error', message: 'Not found' } } };
     });
-    dir = await mkdtemp(join(tmpdir(), 'directory-loop-'));
-    const specPath = join(dir, 'job.yaml');
-    await writeFile(
-      specPath,
-      `version: 1\nname: test-job\nsource:\n  base_url: ${fixture.baseUrl}\n  api_key_env: K\n` +
-        `scope:\n  include: [directory]\ndestination:\n  uri: ${join(dir, 'out')}\nstate_dir: ${join(dir, 'state')}\n`,
-    );
-    const env = { K: 'sk-ant-api01-test' };
-    const { spec, sha256 } = await loadSpecFile(specPath, { env });
-    store = await openStore({ stateDir: join(dir, 'state'), jobName: spec.name, specSha256: sha256 });
-    client = createComplianceClient({ baseUrl: fixture.baseUrl, apiKey: env.K });
-    const ctx = createCollectContext({
-      store,
-      client,
-      spec,
-      cut: '2026-02-01T00:00:00Z',
-      concurrency: 2,
-      readAhead: 4,
-      signal: undefined,
-      progress: countingProgress(),
-    });
+    sc = await serverContext(fixture.baseUrl, { include: ['directory'] });
+    const { ctx, store } = sc;
     const org = { uuid: ORG, name: 'Org', created_at: '2026-01-01T00:00:00Z' } as unknown as Organization;
     await collectDirectory(ctx, [org], new Map([[ORG, JSON.stringify(org)]]));
     // Tokens: (none) → tok_A → tok_B_then_A → tok_A again: caught on the third page.

@@ -3,39 +3,21 @@
  * on loopback: the walk ends with a `pagination_loop` gap row naming the walk, what it listed
  * before the loop is captured, and the stage returns instead of spinning on the shared budget.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createComplianceClient, type ComplianceClient } from '../../src/api/index.js';
 import { collectChats } from '../../src/collect/chats.js';
-import { createCollectContext } from '../../src/collect/context.js';
-import { loadSpecFile } from '../../src/spec/index.js';
-import { openStore, type StagingStore } from '../../src/store/index.js';
 import { startFixture, type Fixture } from '../api/fixture-server.js';
-import { countingProgress } from './context-fixture.js';
-
-const CREATED = '2026-01-05T10:00:00Z';
-const chat = (id: string) => ({
-  id,
-  name: `chat ${id}`,
-  created_at: CREATED,
-  updated_at: CREATED,
-  deleted_at: null,
-  organization_uuid: 'org',
-  project_id: null,
-  user: { id: 'user_1', email_address: 'a@example.com' },
-});
+import {
+  emptyChatMessages,
+  listedChat as chat,
+  serverContext,
+  type ServerContext,
+} from './context-fixture.js';
 
 let fixture: Fixture | undefined;
-let store: StagingStore | undefined;
-let client: ComplianceClient | undefined;
-let dir: string | undefined;
+let sc: ServerContext | undefined;
 afterEach(async () => {
-  await store?.close();
-  await client?.close();
+  await sc?.close();
   await fixture?.close();
-  if (dir !== undefined) await rm(dir, { recursive: true, force: true });
 });
 
 describe('a chats listing that loops', () => {
@@ -50,43 +32,10 @@ describe('a chats listing that loops', () => {
           json: { data: [chat(id)], has_more: true, first_id: id, last_id: id },
         };
       }
-      const m = /^\/v1\/compliance\/apps\/chats\/([^/]+)\/messages$/u.exec(req.path);
-      if (m !== null) {
-        const id = decodeURIComponent(m[1]!);
-        return { json: { ...chat(id), chat_messages: [], has_more: false, first_id: null, last_id: null } };
-      }
-      return { status: 404, json: { error: { type: 'not_found_error', message: 'Not found' } } };
+      return emptyChatMessages(req.path);
     });
-    dir = await mkdtemp(join(tmpdir(), 'listing-loop-'));
-    const specPath = join(dir, 'job.yaml');
-    await writeFile(
-      specPath,
-      `version: 1
-name: test-job
-source:
-  base_url: ${fixture.baseUrl}
-  api_key_env: TEST_COMPLIANCE_KEY
-scope:
-  include: [chats]
-destination:
-  uri: ${join(dir, 'out')}
-state_dir: ${join(dir, 'state')}
-`,
-    );
-    const env = { TEST_COMPLIANCE_KEY: 'sk-ant-api01-test' };
-    const { spec, sha256 } = await loadSpecFile(specPath, { env });
-    store = await openStore({ stateDir: join(dir, 'state'), jobName: spec.name, specSha256: sha256 });
-    client = createComplianceClient({ baseUrl: fixture.baseUrl, apiKey: env.TEST_COMPLIANCE_KEY });
-    const ctx = createCollectContext({
-      store,
-      client,
-      spec,
-      cut: '2026-02-01T00:00:00Z',
-      concurrency: 4,
-      readAhead: 8,
-      signal: undefined,
-      progress: countingProgress(),
-    });
+    sc = await serverContext(fixture.baseUrl, { include: ['chats'], concurrency: 4 });
+    const { ctx, store } = sc;
     await collectChats(ctx);
     const listings = fixture.requests.filter((r) => r.path === '/v1/compliance/apps/chats');
     // A, B, then A's cursor again: detected on the third page, never a fourth request.

@@ -106,8 +106,8 @@ describe('resume after SIGKILL', () => {
   });
 
   it('stops cleanly on Ctrl-C (exit 130, resume command given) and the same command resumes', async () => {
-    // A slower tenant (latency on), so the interrupt lands mid-collection.
-    const slow = await harness({ scenario: { faults: { latency: { minMs: 30, maxMs: 60 } } } });
+    // A slower tenant (latency on), so the interrupt lands mid-collection even on a loaded machine.
+    const slow = await harness({ scenario: { faults: { latency: { minMs: 100, maxMs: 200 } } } });
     try {
       await interruptAndResume(slow);
     } finally {

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createComplianceClient, createVirtualClock, type LedgerEntry } from '../../src/api/index.js';
-import { startFixture, type Fixture, type Reply } from './fixture-server.js';
+import {} from '../../src/api/index.js';
+import { startFixture, type Fixture, type Reply, fixtureClient } from './fixture-server.js';
 
 const KEY = 'sk-ant-api01-download-SECRET-0123456789';
 const BYTES = Buffer.from('hello, compliance world — ünïcode\n'.repeat(200));
@@ -21,16 +21,7 @@ afterEach(async () => {
 
 async function setup(replies: (i: number) => Reply) {
   fixture = await startFixture((_r, i) => replies(i));
-  const ledger: LedgerEntry[] = [];
-  const client = createComplianceClient({
-    baseUrl: fixture.baseUrl,
-    apiKey: KEY,
-    clock: createVirtualClock(),
-    random: () => 0.5,
-    requestsPerMinute: 1e6,
-    retry: { maxAttempts: 3 },
-    ledger: (e) => ledger.push(e),
-  });
+  const { client, ledger } = fixtureClient(fixture, KEY, { retry: { maxAttempts: 3 } });
   return { client, fixture, ledger };
 }
 

@@ -5,15 +5,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createComplianceClient,
-  createVirtualClock,
-  type ComplianceClientOptions,
-  type LedgerEntry,
-} from '../../src/api/index.js';
+import { type ComplianceClientOptions } from '../../src/api/index.js';
 import { stageDownload, type CollectContext } from '../../src/collect/context.js';
 import { openStore, type StagingStore } from '../../src/store/index.js';
-import { startFixture, type Fixture, type Reply } from './fixture-server.js';
+import { startFixture, type Fixture, type Reply, fixtureClient } from './fixture-server.js';
 
 /** Downloads are bounded in bytes (listed size + slack, or a cap) and in time. */
 const KEY = 'sk-ant-api01-download-limits-SECRET-0123456789';
@@ -33,17 +28,7 @@ afterEach(async () => {
 
 async function setup(reply: (i: number) => Reply, extra: Partial<ComplianceClientOptions> = {}) {
   fixture = await startFixture((_r, i) => reply(i));
-  const ledger: LedgerEntry[] = [];
-  const client = createComplianceClient({
-    baseUrl: fixture.baseUrl,
-    apiKey: KEY,
-    clock: createVirtualClock(),
-    random: () => 0.5,
-    requestsPerMinute: 1e6,
-    retry: { maxAttempts: 3 },
-    ledger: (e) => ledger.push(e),
-    ...extra,
-  });
+  const { client, ledger } = fixtureClient(fixture, KEY, { retry: { maxAttempts: 3 }, ...extra });
   return { client, fixture, ledger };
 }
 

@@ -1,5 +1,12 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  createComplianceClient,
+  createVirtualClock,
+  type ComplianceClient,
+  type ComplianceClientOptions,
+  type LedgerEntry,
+} from '../../src/api/index.js';
 
 /**
  * A tiny node:http server for the sharp cases the sandbox may not produce on demand: exact 429 /
@@ -170,4 +177,26 @@ async function streamBody(
   }
   if (!gone) res.end();
   await closed;
+}
+
+/**
+ * A client of a fixture on a virtual clock (backoff never really sleeps), no jitter, no budget to
+ * speak of, its ledger kept in memory. `extra` overrides any of that (retry policy, limits...).
+ */
+export function fixtureClient(
+  fixture: Fixture,
+  apiKey: string,
+  extra: Partial<ComplianceClientOptions> = {},
+): { client: ComplianceClient; ledger: LedgerEntry[] } {
+  const ledger: LedgerEntry[] = [];
+  const client = createComplianceClient({
+    baseUrl: fixture.baseUrl,
+    apiKey,
+    clock: createVirtualClock(),
+    random: () => 0.5,
+    requestsPerMinute: 1e6,
+    ledger: (e) => ledger.push(e),
+    ...extra,
+  });
+  return { client, ledger };
 }

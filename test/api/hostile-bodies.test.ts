@@ -1,12 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  ApiError,
-  createComplianceClient,
-  createVirtualClock,
-  type ComplianceClientOptions,
-  type LedgerEntry,
-} from '../../src/api/index.js';
-import { startFixture, type Fixture, type Reply } from './fixture-server.js';
+import { ApiError, type ComplianceClientOptions } from '../../src/api/index.js';
+import { startFixture, type Fixture, type Reply, fixtureClient } from './fixture-server.js';
 
 /** JSON and error bodies from a server that does not stop: capped, cut off, not retried. */
 const KEY = 'sk-ant-api01-hostile-bodies-SECRET-0123456789';
@@ -21,17 +15,7 @@ afterEach(async () => {
 
 async function setup(reply: (i: number) => Reply, extra: Partial<ComplianceClientOptions> = {}) {
   fixture = await startFixture((_r, i) => reply(i));
-  const ledger: LedgerEntry[] = [];
-  const client = createComplianceClient({
-    baseUrl: fixture.baseUrl,
-    apiKey: KEY,
-    clock: createVirtualClock(),
-    random: () => 0.5,
-    requestsPerMinute: 1e6,
-    retry: { maxAttempts: 3 },
-    ledger: (e) => ledger.push(e),
-    ...extra,
-  });
+  const { client, ledger } = fixtureClient(fixture, KEY, { retry: { maxAttempts: 3 }, ...extra });
   return { client, fixture, ledger };
 }
 

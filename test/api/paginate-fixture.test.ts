@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { collectItems, createComplianceClient, createVirtualClock, type Page } from '../../src/api/index.js';
-import { errorBody, startFixture, type Fixture, type Reply } from './fixture-server.js';
+import { collectItems, type Page } from '../../src/api/index.js';
+import { errorBody, startFixture, type Fixture, type Reply, fixtureClient } from './fixture-server.js';
 
 const KEY = 'sk-ant-api01-paginate-SECRET-0123456789';
 let fixture: Fixture | undefined;
@@ -11,13 +11,7 @@ afterEach(async () => {
 
 async function setup(handler: (url: URL, i: number) => Reply) {
   fixture = await startFixture((req, i) => handler(new URL(req.url, 'http://x'), i));
-  const client = createComplianceClient({
-    baseUrl: fixture.baseUrl,
-    apiKey: KEY,
-    clock: createVirtualClock(),
-    random: () => 0.5,
-    requestsPerMinute: 1e6,
-  });
+  const { client } = fixtureClient(fixture, KEY);
   return { client, fixture };
 }
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ApiError, createComplianceClient, createVirtualClock, type Page } from '../../src/api/index.js';
-import { startFixture, type Fixture, type Reply } from './fixture-server.js';
+import { ApiError, type Page } from '../../src/api/index.js';
+import { startFixture, type Fixture, type Reply, fixtureClient } from './fixture-server.js';
 
 /** Walks that would never end (cursor cycles, endless empty pages) and full pages that claim to be last. */
 const KEY = 'sk-ant-api01-paginate-loops-SECRET-0123456789';
@@ -12,13 +12,7 @@ afterEach(async () => {
 
 async function setup(handler: (url: URL, i: number) => Reply) {
   fixture = await startFixture((req, i) => handler(new URL(req.url, 'http://x'), i));
-  const client = createComplianceClient({
-    baseUrl: fixture.baseUrl,
-    apiKey: KEY,
-    clock: createVirtualClock(),
-    random: () => 0.5,
-    requestsPerMinute: 1e6,
-  });
+  const { client } = fixtureClient(fixture, KEY);
   return { client, fixture };
 }
 

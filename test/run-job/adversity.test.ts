@@ -1,20 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runJob } from '../../src/run-job.js';
-import { loadSpecFile } from '../../src/spec/index.js';
-import { currentRecords, openStore } from '../../src/store/index.js';
+import { currentRecords } from '../../src/store/index.js';
 import { startSandbox, type SandboxStats } from '../../src/sandbox/index.js';
-import { fastClock, harness, type Harness } from './helpers.js';
+import { fastClock, harness, type Harness, openJobStore as open } from './helpers.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
   await h?.close().catch(() => undefined);
   h = undefined;
 });
-
-async function open(h: Harness) {
-  const { sha256 } = await loadSpecFile(h.specPath, { env: h.env });
-  return openStore({ stateDir: `${h.dir}/state`, jobName: 'test-job', specSha256: sha256 });
-}
 
 describe('under faults', () => {
   it('names every permanent failure in the exceptions and misses nothing else', async () => {

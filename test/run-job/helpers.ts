@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Clock } from '../../src/api/index.js';
+import { loadSpecFile } from '../../src/spec/index.js';
+import { openStore, type StagingStore } from '../../src/store/index.js';
 import { CONTENT_KINDS } from '../../src/spec/types.js';
 import {
   startSandbox,
@@ -100,3 +102,9 @@ export const fastClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) => delay(Math.min(ms, 5), undefined, signal === undefined ? undefined : { signal }),
 };
+
+/** The staging store a harness job's runs left (the default state folder, the spec's hash). */
+export async function openJobStore(h: Harness): Promise<StagingStore> {
+  const { sha256 } = await loadSpecFile(h.specPath, { env: h.env });
+  return openStore({ stateDir: `${h.dir}/state`, jobName: 'test-job', specSha256: sha256 });
+}

@@ -4,10 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { runJob } from '../../src/run-job.js';
-import { loadSpecFile } from '../../src/spec/index.js';
-import { openStore } from '../../src/store/index.js';
 import { startSandbox, type SandboxStats } from '../../src/sandbox/index.js';
-import { fastClock, harness, type Harness } from './helpers.js';
+import { fastClock, harness, type Harness, openJobStore } from './helpers.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -36,8 +34,7 @@ describe('a rerun after a code-artifact version gap', () => {
     };
     const v = faults.in_flight_versions[0]!;
     const id = `${v.artifact_id}/${v.version_id}`;
-    const { sha256 } = await loadSpecFile(h.specPath, { env: h.env });
-    const open = () => openStore({ stateDir: `${h!.dir}/state`, jobName: 'test-job', specSha256: sha256 });
+    const open = () => openJobStore(h!);
     let store = await open();
     expect(store.exceptions().map((e) => [e.kind, e.id, e.retryable])).toEqual([
       ['code_artifact_version', id, true],

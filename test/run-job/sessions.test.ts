@@ -8,21 +8,15 @@ import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runIdFromCut } from '../../src/archive/bag-input.js';
 import { runJob } from '../../src/run-job.js';
-import { loadSpecFile } from '../../src/spec/index.js';
-import { openStore, type StagingStore } from '../../src/store/index.js';
+import { type StagingStore } from '../../src/store/index.js';
 import { startSandbox, type SandboxStats } from '../../src/sandbox/index.js';
-import { fastClock, harness, type Harness } from './helpers.js';
+import { fastClock, harness, type Harness, openJobStore as open } from './helpers.js';
 
 let h: Harness | undefined;
 afterEach(async () => {
   await h?.close().catch(() => undefined);
   h = undefined;
 });
-
-async function open(h: Harness): Promise<StagingStore> {
-  const { sha256 } = await loadSpecFile(h.specPath, { env: h.env });
-  return openStore({ stateDir: `${h.dir}/state`, jobName: 'test-job', specSha256: sha256 });
-}
 
 const rows = (store: StagingStore) =>
   store

@@ -14,6 +14,7 @@ import type {
 } from '../api/index.js';
 import { ExportError } from '../errors.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
+import { endOnFailure } from './walk-checkpoint.js';
 import type {
   ExceptionInput,
   ExceptionReason,
@@ -279,19 +280,7 @@ export async function* guardedPages<P>(
   walk: string,
   pages: AsyncIterable<P>,
 ): AsyncGenerator<P, void, undefined> {
-  const guard = walkFailureGuard(ctx, stage, kind, walk);
-  const iterator = pages[Symbol.asyncIterator]();
-  for (;;) {
-    let next: IteratorResult<P>;
-    try {
-      next = await iterator.next();
-    } catch (error) {
-      if (guard(error)) return;
-      throw error;
-    }
-    if (next.done === true) return;
-    yield next.value;
-  }
+  yield* endOnFailure(pages, walkFailureGuard(ctx, stage, kind, walk));
 }
 
 /**

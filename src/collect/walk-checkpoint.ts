@@ -75,19 +75,9 @@ export async function* trackedItems<T>(
   checkpoint: WalkCheckpoint,
   onWalkFailure?: (error: unknown) => boolean,
 ): AsyncGenerator<WalkItem<T>, void, undefined> {
-  const iterator = prefetchOne(pages)[Symbol.asyncIterator]();
-  for (;;) {
-    let next: IteratorResult<Page<T>>;
-    try {
-      next = await iterator.next();
-    } catch (error) {
-      // The listing itself failed. A guard that recorded it as a gap ends this walk here (its
-      // checkpoint stays at the last stored page); anything else stops the run.
-      if (onWalkFailure?.(error) === true) return;
-      throw error;
-    }
-    if (next.done === true) return;
-    const page = next.value;
+  const walk =
+    onWalkFailure === undefined ? prefetchOne(pages) : endOnFailure(prefetchOne(pages), onWalkFailure);
+  for await (const page of walk) {
     const finishers = checkpoint.open(page);
     for (let i = 0; i < page.items.length; i += 1) {
       yield {
@@ -97,5 +87,28 @@ export async function* trackedItems<T>(
         finish: finishers[i]!,
       };
     }
+  }
+}
+
+/**
+ * The pages of a walk, ended quietly when the listing itself fails and `onFailure` says it
+ * recorded the failure as a gap (the walk's checkpoint stays at the last stored page); any other
+ * failure is rethrown and stops the run.
+ */
+export async function* endOnFailure<P>(
+  pages: AsyncIterable<P>,
+  onFailure: (error: unknown) => boolean,
+): AsyncGenerator<P, void, undefined> {
+  const iterator = pages[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<P>;
+    try {
+      next = await iterator.next();
+    } catch (error) {
+      if (onFailure(error)) return;
+      throw error;
+    }
+    if (next.done === true) return;
+    yield next.value;
   }
 }

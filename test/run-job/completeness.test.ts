@@ -2,6 +2,7 @@
  * Completeness against the documented consistency model (compliance-api.md §4.2, §3.10): what an
  * eventually consistent index or a processed copy does to an export, end to end over loopback.
  */
+import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runJob } from '../../src/run-job.js';
 import { currentRecords } from '../../src/store/index.js';
@@ -61,7 +62,6 @@ describe('re-enumeration', () => {
     for await (const r of currentRecords(store)) {
       if (r.kind === 'chat' && r.id === chatId) {
         const blob = r.files[0]!;
-        const { readFile } = await import('node:fs/promises');
         chatJson = await readFile(store.blobs.pathOf(blob.sha256), 'utf8');
       }
     }

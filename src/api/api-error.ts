@@ -72,6 +72,10 @@ export class ApiError extends ExportError {
   }
 }
 
+export function isApiError(error: unknown): error is ApiError {
+  return error instanceof ApiError;
+}
+
 function formatApiErrorMessage(d: ApiErrorDetails, note: string | undefined): string {
   const parts: string[] = [];
   if (d.status !== null) parts.push(String(d.status));

@@ -33,7 +33,7 @@
  * `retryable` says whether running again later may help. Nothing the client returns or throws
  * carries the key, even when a server echoes it (redact.ts).
  */
-export { ApiError, describeTarget, type FailureKind, type RequestTarget } from './api-error.js';
+export { ApiError, describeTarget, isApiError, type FailureKind, type RequestTarget } from './api-error.js';
 export { ComplianceClient, createComplianceClient } from './client.js';
 export type { ComplianceClientOptions } from './client-options.js';
 export type { ChatWithMessages, RecordResult, TextContentResult, TextExpectations } from './results.js';

@@ -12,7 +12,8 @@ import type {
   DownloadResult,
   DownloadSink,
 } from '../api/index.js';
-import { ExportError } from '../errors.js';
+import { isApiError } from '../api/index.js';
+import { ERROR_RULES, ExportError, isExportError } from '../errors.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import { endOnFailure } from './walk-checkpoint.js';
 import type {
@@ -110,18 +111,10 @@ export function isStored(ctx: CollectContext, kind: RecordKind, id: string): boo
   return ctx.store.current(kind, id) !== undefined;
 }
 
-/** Errors that must stop the run instead of becoming a gap. */
+/** Errors that must stop the run instead of becoming a gap (ERROR_RULES `stopsRun`; bugs always). */
 function isFatal(error: unknown, ctx: CollectContext): boolean {
   if (ctx.signal?.aborted === true) return true;
-  if (!(error instanceof ExportError)) return true;
-  return [
-    'interrupted',
-    'api_key_rejected',
-    'api_key_missing',
-    'store_corrupt',
-    'internal',
-    'usage',
-  ].includes(error.code);
+  return !isExportError(error) || ERROR_RULES[error.code].stopsRun;
 }
 
 /**
@@ -139,39 +132,24 @@ export function isTemporarilyUnavailable(error: unknown): boolean {
   return false;
 }
 
-/** Map a failed fetch to an exceptions-report reason (compliance-api.md §5). */
+/**
+ * Map a failed fetch to an exceptions-report reason (compliance-api.md §5): the code's row in
+ * ERROR_RULES, else the HTTP status decides.
+ */
 export function classify(error: ExportError): { reason: ExceptionReason; retryable: boolean } {
-  const api = error as Partial<ApiError>;
   if (isTemporarilyUnavailable(error)) return { reason: 'content_unavailable', retryable: true };
-  switch (error.code) {
-    case 'not_found':
-      return { reason: 'not_found_after_listing', retryable: false };
-    case 'scope_missing':
-      return { reason: 'scope_missing', retryable: false };
-    case 'checksum_mismatch':
-      return { reason: 'checksum_mismatch', retryable: true };
-    case 'body_truncated':
-      return { reason: 'body_truncated', retryable: true };
-    // A server that sends these would send them again: a rerun cannot help.
-    case 'response_too_large':
-      return { reason: 'response_too_large', retryable: false };
-    case 'pagination_loop':
-      return { reason: 'pagination_loop', retryable: false };
-    case 'retries_exhausted':
-    case 'timeout':
-    case 'network_error':
-    case 'rate_limited':
-      return { reason: 'retries_exhausted', retryable: true };
-    default:
-      break;
+  const rule = ERROR_RULES[error.code];
+  if (rule.gapReason !== undefined) {
+    return { reason: rule.gapReason, retryable: rule.retryable ?? error.retryable };
   }
-  if (api.status === 422 && api.detailCode === 'file_set_unavailable') {
+  const api = isApiError(error) ? error : null;
+  if (api?.status === 422 && api.detailCode === 'file_set_unavailable') {
     return { reason: 'file_set_unavailable', retryable: false };
   }
-  if (api.status !== undefined && api.status !== null && api.status >= 500) {
-    return { reason: 'permanent_server_error', retryable: error.retryable };
+  if (api?.status != null && api.status >= 500) {
+    return { reason: 'permanent_server_error', retryable: rule.retryable ?? error.retryable };
   }
-  return { reason: 'content_unavailable', retryable: error.retryable };
+  return { reason: 'content_unavailable', retryable: rule.retryable ?? error.retryable };
 }
 
 /** Record a failed fetch as a named gap, or rethrow when the whole run must stop. */

@@ -6,8 +6,9 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { ExportError, EXIT, exitCodeFor } from '../errors.js';
+import { EXIT, exitCodeFor, isExportError } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
+import { createCommandHost, type CliIo, type CommandHost } from './cli-io.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
@@ -15,7 +16,10 @@ import { registerPlanCommand } from './commands/plan.js';
 import { registerVerifyCommand } from './commands/verify.js';
 import { registerDemoCommand } from './commands/demo.js';
 
-export function buildProgram(): Command {
+export type { CliIo } from './cli-io.js';
+
+export function buildProgram(host: CommandHost): Command {
+  const { stdout, stderr } = host.io;
   const program = new Command();
   program
     .name('compliance-export')
@@ -24,33 +28,40 @@ export function buildProgram(): Command {
         'sealed into a checksummed BagIt archive in S3 or a local directory.',
     )
     .version(TOOL_VERSION, '-V, --version')
+    // Help, version and usage errors go to the given streams too; subcommands inherit all three
+    // settings, so they are set before any subcommand is added.
+    .configureOutput({ writeOut: (s) => void stdout.write(s), writeErr: (s) => void stderr.write(s) })
     .showHelpAfterError()
     .exitOverride();
   // Subcommands register here, one module each under ./commands (sandbox, validate, plan, run, verify, demo).
-  registerValidateCommand(program);
-  registerRunCommand(program);
+  registerValidateCommand(program, host);
+  registerRunCommand(program, host);
   registerSandboxCommand(program);
-  registerPlanCommand(program);
-  registerVerifyCommand(program);
+  registerPlanCommand(program, host);
+  registerVerifyCommand(program, host);
   registerDemoCommand(program);
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+/** Run the CLI on `argv` (node, script, args...) and return the exit code; never exits itself. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  const { host, exitCode } = createCommandHost(io);
+  const program = buildProgram(host);
   try {
-    await program.parseAsync(argv);
-    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+    await program.parseAsync([...argv]);
+    // `demo` and `sandbox` (moving out of this CLI) still report through process.exitCode.
+    return exitCode() ?? (typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok);
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end here with exitCode 0; usage mistakes with 1, which we map to 2.
       return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    if (error instanceof ExportError) {
-      process.stderr.write(`compliance-export: ${error.code}: ${error.message}\n`);
+    if (isExportError(error)) {
+      io.stderr.write(`compliance-export: ${error.code}: ${error.message}\n`);
       return exitCodeFor(error);
     }
-    process.stderr.write(`compliance-export: internal error\n${(error as Error).stack ?? String(error)}\n`);
+    const trace = error instanceof Error ? (error.stack ?? String(error)) : String(error);
+    io.stderr.write(`compliance-export: internal error\n${trace}\n`);
     return EXIT.failure;
   }
 }
@@ -66,7 +77,7 @@ function invokedDirectly(): boolean {
 }
 
 if (invokedDirectly()) {
-  main(process.argv).then(
+  main(process.argv, { stdout: process.stdout, stderr: process.stderr }).then(
     (code) => {
       process.exitCode = code;
     },

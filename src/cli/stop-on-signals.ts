@@ -16,14 +16,18 @@ export interface SignalStop {
   dispose(): void;
 }
 
-export function stopOnSignals(controller: AbortController, doing: string): SignalStop {
+export function stopOnSignals(
+  controller: AbortController,
+  doing: string,
+  stderr: NodeJS.WritableStream,
+): SignalStop {
   let first: StopSignal | null = null;
   const code = (): number => (first === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted);
   const handler = (got: StopSignal): void => {
     if (first !== null) process.exit(code());
     first = got;
     const again = got === 'SIGINT' ? 'Ctrl-C' : 'SIGTERM';
-    process.stderr.write(`\ncompliance-export: ${got}: ${doing} (${again} again to quit now)\n`);
+    stderr.write(`\ncompliance-export: ${got}: ${doing} (${again} again to quit now)\n`);
     controller.abort(new ExportError('interrupted', `interrupted by ${got}`));
   };
   const onInt = (): void => handler('SIGINT');

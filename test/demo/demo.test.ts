@@ -125,7 +125,8 @@ describe('compliance-export demo (CLI)', () => {
   it('rejects an unknown profile with exit 2', async () => {
     const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
-      expect(await main(['node', 'compliance-export', 'demo', '--profile', 'huge'])).toBe(2);
+      const io = { stdout: process.stdout, stderr: process.stderr };
+      expect(await main(['node', 'compliance-export', 'demo', '--profile', 'huge'], io)).toBe(2);
       expect(err.mock.calls.map((c) => String(c[0])).join('')).toContain('usage');
     } finally {
       err.mockRestore();

@@ -1,13 +1,12 @@
 /**
  * `plan` against the real sandbox over loopback: counts equal /_sandbox/truth, only listing
- * endpoints are called, nothing is written, the estimate brackets a real run's requests, and the
- * CLI exit codes (2 bad spec, 1 preflight) hold.
+ * endpoints are called, nothing is written, and the estimate brackets a real run's requests (the
+ * `plan` command's exit codes: test/cli/plan.test.ts).
  */
-import { access, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planJob } from '../../src/plan-job.js';
 import type { ExportPlan } from '../../src/plan/index.js';
 import { runJob } from '../../src/run-job.js';
@@ -183,77 +182,5 @@ describe('plan for custodians and scopes', () => {
       ].sort(),
     );
     expect(plan.totals.activities).toBeGreaterThan(0);
-  });
-});
-
-describe('compliance-export plan (CLI)', () => {
-  const out: string[] = [];
-  const err: string[] = [];
-  const saved = process.env['PLAN_TEST_KEY'];
-  afterEach(() => {
-    vi.restoreAllMocks();
-    out.length = 0;
-    err.length = 0;
-    if (saved === undefined) delete process.env['PLAN_TEST_KEY'];
-    else process.env['PLAN_TEST_KEY'] = saved;
-    process.exitCode = undefined;
-  });
-  const capture = (): void => {
-    vi.spyOn(process.stdout, 'write').mockImplementation(
-      (s: string | Uint8Array) => (out.push(String(s)), true),
-    );
-    vi.spyOn(process.stderr, 'write').mockImplementation(
-      (s: string | Uint8Array) => (err.push(String(s)), true),
-    );
-  };
-  const cli = (...args: string[]): Promise<number> => main(['node', 'compliance-export', 'plan', ...args]);
-
-  it('--json prints the plan object; exit 0', async () => {
-    process.env['PLAN_TEST_KEY'] = sandbox.keys.full;
-    const path = await writeSpec('cli-json', { include: 'chats' });
-    capture();
-    expect(await cli(path, '--json', '--state-dir', join(dir, 'elsewhere'))).toBe(0);
-    const plan = JSON.parse(out.join('')) as ExportPlan;
-    expect(plan.state).toEqual({ dir: join(dir, 'elsewhere', 'cli-json'), status: 'none' });
-    expect(plan.planVersion).toBe(1);
-    expect(plan.job.name).toBe('cli-json');
-    expect(plan.estimate.lines.map((l) => l.part)).toContain('chats.messages');
-    expect(out.join('') + err.join('')).not.toContain(sandbox.keys.full);
-  });
-
-  it('exit 2 on a bad spec, naming the path', async () => {
-    const path = join(dir, 'bad.yaml');
-    await writeFile(path, 'version: 1\nname: Bad Name\nscope: {}\n');
-    capture();
-    expect(await cli(path)).toBe(2);
-    expect(err.join('')).toContain('spec_invalid');
-    expect(err.join('')).toContain('/name');
-  });
-
-  it('exit 1 on preflight failures: key unset, key rejected, scope missing', async () => {
-    const path = await writeSpec('cli-pre');
-    delete process.env['PLAN_TEST_KEY'];
-    capture();
-    expect(await cli(path)).toBe(1);
-    expect(err.join('')).toContain('api_key_missing');
-    process.env['PLAN_TEST_KEY'] = sandbox.keys.deactivated;
-    expect(await cli(path)).toBe(1);
-    expect(err.join('')).toContain('api_key_rejected');
-    process.env['PLAN_TEST_KEY'] = sandbox.keys.activitiesOnly;
-    expect(await cli(path)).toBe(1);
-    expect(err.join('')).toContain('scope_missing');
-    expect(err.join('')).not.toContain(sandbox.keys.activitiesOnly);
-  });
-
-  it('exit 1 when the destination cannot be written', async () => {
-    process.env['PLAN_TEST_KEY'] = sandbox.keys.full;
-    const blocker = join(dir, 'a-file');
-    await writeFile(blocker, 'not a folder');
-    const path = await writeSpec('cli-dest', { include: 'chats' });
-    await writeFile(path, (await readFile(path, 'utf8')).replace(/uri: .*/, `uri: ${blocker}/sub`));
-    capture();
-    expect(await cli(path)).toBe(1);
-    expect(err.join('')).toContain('destination_unreachable');
-    await expect(access(join(blocker, 'sub'))).rejects.toThrow();
   });
 });

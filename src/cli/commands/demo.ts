@@ -46,7 +46,7 @@ export function registerDemoCommand(program: Command): void {
         );
       }
       const controller = new AbortController();
-      const stop = stopOnSignals(controller, 'stopping the demo');
+      const stop = stopOnSignals(controller, 'stopping the demo', process.stderr);
       try {
         const result = await runDemo({
           profile: flags.profile as (typeof PROFILES)[number],

@@ -7,13 +7,14 @@ import type { Command } from 'commander';
 import { EXIT } from '../../errors.js';
 import { planJob } from '../../plan-job.js';
 import { renderPlan } from '../../plan/index.js';
+import { envOption, pathArg, type CommandHost } from '../cli-io.js';
 
 interface PlanOptions {
   json?: boolean;
   stateDir?: string;
 }
 
-export function registerPlanCommand(program: Command): void {
+export function registerPlanCommand(program: Command, host: CommandHost): void {
   program
     .command('plan')
     .description(
@@ -32,12 +33,16 @@ export function registerPlanCommand(program: Command): void {
         'Nothing is written at the destination or in the state folder.\n' +
         'Exit codes: 0 planned, 1 preflight failed (key, scopes, destination), 2 bad spec or flags.',
     )
-    .action(async (job: string, opts: PlanOptions) => {
-      const { plan } = await planJob({
-        specPath: job,
-        ...(opts.stateDir !== undefined ? { stateDir: opts.stateDir } : {}),
-      });
-      process.stdout.write(opts.json === true ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));
-      process.exitCode = EXIT.ok;
-    });
+    .action(
+      host.action(async (job: string, opts: PlanOptions) => {
+        const { io } = host;
+        const { plan } = await planJob({
+          specPath: pathArg(io, job),
+          ...(opts.stateDir !== undefined ? { stateDir: pathArg(io, opts.stateDir) } : {}),
+          ...envOption(io),
+        });
+        io.stdout.write(opts.json === true ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));
+        return EXIT.ok;
+      }),
+    );
 }

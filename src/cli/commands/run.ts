@@ -10,6 +10,7 @@ import { ExportError } from '../../errors.js';
 import { runJob } from '../../run-job.js';
 import { stopOnSignals } from '../stop-on-signals.js';
 import type { RunJobResult } from '../../run-job.js';
+import { envOption, pathArg, type CommandHost } from '../cli-io.js';
 
 interface RunOptions {
   stateDir?: string;
@@ -23,7 +24,7 @@ function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/u.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-function printSummary(result: RunJobResult): void {
+function printSummary(out: NodeJS.WritableStream, result: RunJobResult): void {
   const lines = [
     `status: ${result.status}${result.resumed ? ' (resumed)' : ''}`,
     `as-of cut: ${result.asOfCut ?? '-'}`,
@@ -40,10 +41,10 @@ function printSummary(result: RunJobResult): void {
   if (result.archive !== null) {
     lines.push(`archive: ${result.archive.location}`, `sha256: ${result.archive.zipSha256}`);
   }
-  process.stdout.write(`${lines.join('\n')}\n`);
+  out.write(`${lines.join('\n')}\n`);
 }
 
-export function registerRunCommand(program: Command): void {
+export function registerRunCommand(program: Command, host: CommandHost): void {
   program
     .command('run')
     .description(
@@ -67,38 +68,43 @@ export function registerRunCommand(program: Command): void {
         'interrupted by Ctrl-C, 143 stopped by SIGTERM (both at a clean checkpoint: run the same\n' +
         'command again to resume).',
     )
-    .action(async (job: string, opts: RunOptions) => {
-      if (opts.progress !== undefined && !['tty', 'json', 'off'].includes(opts.progress)) {
-        throw new ExportError(
-          'usage',
-          `--progress must be tty, json or off (got ${JSON.stringify(opts.progress)})`,
-        );
-      }
-      const controller = new AbortController();
-      const stop = stopOnSignals(controller, 'stopping at the next checkpoint');
-      const argv = ['compliance-export', 'run', job];
-      if (opts.stateDir !== undefined) argv.push('--state-dir', opts.stateDir);
-      try {
-        const result = await runJob({
-          specPath: job,
-          ...(opts.stateDir !== undefined ? { stateDir: opts.stateDir } : {}),
-          ...(opts.force === true ? { force: true } : {}),
-          signal: controller.signal,
-          ...(opts.quiet === true
-            ? { progress: 'off' as const }
-            : opts.progress
-              ? { progress: opts.progress }
-              : {}),
-          commandLine: argv.map(shellQuote).join(' '),
-        });
-        // Stopped by SIGTERM: 143, so a supervisor sees the stop it asked for.
-        const exitCode = result.status === 'interrupted' ? stop.exitCode() : result.exitCode;
-        const final = { ...result, exitCode };
-        if (opts.json === true) process.stdout.write(`${JSON.stringify(final)}\n`);
-        else if (opts.quiet !== true) printSummary(final);
-        process.exitCode = exitCode;
-      } finally {
-        stop.dispose();
-      }
-    });
+    .action(
+      host.action(async (job: string, opts: RunOptions) => {
+        const { io } = host;
+        if (opts.progress !== undefined && !['tty', 'json', 'off'].includes(opts.progress)) {
+          throw new ExportError(
+            'usage',
+            `--progress must be tty, json or off (got ${JSON.stringify(opts.progress)})`,
+          );
+        }
+        const controller = new AbortController();
+        const stop = stopOnSignals(controller, 'stopping at the next checkpoint', io.stderr);
+        const argv = ['compliance-export', 'run', job];
+        if (opts.stateDir !== undefined) argv.push('--state-dir', opts.stateDir);
+        try {
+          const result = await runJob({
+            specPath: pathArg(io, job),
+            ...(opts.stateDir !== undefined ? { stateDir: pathArg(io, opts.stateDir) } : {}),
+            ...(opts.force === true ? { force: true } : {}),
+            ...envOption(io),
+            stderr: io.stderr,
+            signal: controller.signal,
+            ...(opts.quiet === true
+              ? { progress: 'off' as const }
+              : opts.progress
+                ? { progress: opts.progress }
+                : {}),
+            commandLine: argv.map(shellQuote).join(' '),
+          });
+          // Stopped by SIGTERM: 143, so a supervisor sees the stop it asked for.
+          const exitCode = result.status === 'interrupted' ? stop.exitCode() : result.exitCode;
+          const final = { ...result, exitCode };
+          if (opts.json === true) io.stdout.write(`${JSON.stringify(final)}\n`);
+          else if (opts.quiet !== true) printSummary(io.stdout, final);
+          return exitCode;
+        } finally {
+          stop.dispose();
+        }
+      }),
+    );
 }

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { EXIT } from '../../errors.js';
 import { formatDiagnostics, loadSpecFile, SpecError } from '../../spec/index.js';
 import type { Diagnostic } from '../../spec/index.js';
+import { envOption, pathArg, type CliIo, type CommandHost } from '../cli-io.js';
 
 interface ValidateOptions {
   json?: boolean;
@@ -17,7 +18,7 @@ export type ValidateJsonLine =
   | { ok: true; file: string; name: string; sha256: string; warnings: Diagnostic[]; spec: unknown }
   | { ok: false; file: string; diagnostics: Diagnostic[] };
 
-export function registerValidateCommand(program: Command): void {
+export function registerValidateCommand(program: Command, host: CommandHost): void {
   program
     .command('validate')
     .description('Check job spec files against the schema and the rules; no network access.')
@@ -35,19 +36,21 @@ export function registerValidateCommand(program: Command): void {
         '\nEach problem prints as <file>:<line>:<col>: <json-path>: <message> [code], then the line and a caret.\n' +
         'Exit codes: 0 valid, 2 invalid.',
     )
-    .action(async (files: string[], opts: ValidateOptions) => {
-      let failed = false;
-      for (const file of files) {
-        const ok = await validateOne(file, opts);
-        failed ||= !ok;
-      }
-      process.exitCode = failed ? EXIT.usage : EXIT.ok;
-    });
+    .action(
+      host.action(async (files: string[], opts: ValidateOptions) => {
+        let failed = false;
+        for (const file of files) {
+          const ok = await validateOne(host.io, file, opts);
+          failed ||= !ok;
+        }
+        return failed ? EXIT.usage : EXIT.ok;
+      }),
+    );
 }
 
-async function validateOne(file: string, opts: ValidateOptions): Promise<boolean> {
+async function validateOne(io: CliIo, file: string, opts: ValidateOptions): Promise<boolean> {
   try {
-    const loaded = await loadSpecFile(file);
+    const loaded = await loadSpecFile(pathArg(io, file), envOption(io));
     if (opts.json === true) {
       const line: ValidateJsonLine = {
         ok: true,
@@ -57,21 +60,21 @@ async function validateOne(file: string, opts: ValidateOptions): Promise<boolean
         warnings: loaded.warnings,
         spec: loaded.spec,
       };
-      process.stdout.write(`${JSON.stringify(line)}\n`);
+      io.stdout.write(`${JSON.stringify(line)}\n`);
     } else {
       if (loaded.warnings.length > 0)
-        process.stderr.write(`${formatDiagnostics(loaded.warnings, loaded.sourceText)}\n`);
+        io.stderr.write(`${formatDiagnostics(loaded.warnings, loaded.sourceText)}\n`);
       if (opts.quiet !== true)
-        process.stdout.write(`${file}: valid (job "${loaded.spec.name}", spec sha256 ${loaded.sha256})\n`);
+        io.stdout.write(`${file}: valid (job "${loaded.spec.name}", spec sha256 ${loaded.sha256})\n`);
     }
     return true;
   } catch (error) {
     if (!(error instanceof SpecError)) throw error;
     if (opts.json === true) {
       const line: ValidateJsonLine = { ok: false, file, diagnostics: error.diagnostics };
-      process.stdout.write(`${JSON.stringify(line)}\n`);
+      io.stdout.write(`${JSON.stringify(line)}\n`);
     } else {
-      process.stderr.write(`${error.message}\n`);
+      io.stderr.write(`${error.message}\n`);
     }
     return false;
   }

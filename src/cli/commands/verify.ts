@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { EXIT } from '../../errors.js';
 import { formatVerifyReport } from '../../verify/format-report.js';
 import { verifyArchive } from '../../verify/verify-archive.js';
+import { pathArg, type CommandHost } from '../cli-io.js';
 
 interface VerifyCliOptions {
   json?: boolean;
@@ -16,7 +17,7 @@ interface VerifyCliOptions {
   sidecar?: boolean;
 }
 
-export function registerVerifyCommand(program: Command): void {
+export function registerVerifyCommand(program: Command, host: CommandHost): void {
   program
     .command('verify')
     .description(
@@ -39,17 +40,22 @@ export function registerVerifyCommand(program: Command): void {
         '  compliance-export verify s3://vault/exports/legal-hold/20261122T101300Z/legal-hold-20261122T101300Z.zip --json\n' +
         '\nExit codes: 0 clean, 1 problems found (or the archive cannot be read), 2 usage.',
     )
-    .action(async (archive: string, opts: VerifyCliOptions) => {
-      const report = await verifyArchive(archive, {
-        ...(opts.endpoint === undefined ? {} : { endpoint: opts.endpoint }),
-        ...(opts.region === undefined ? {} : { region: opts.region }),
-        ...(opts.forcePathStyle === true ? { forcePathStyle: true } : {}),
-        sidecar: opts.sidecar !== false,
-      });
-      if (opts.json === true) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      else if (!(report.ok && opts.quiet === true)) {
-        (report.ok ? process.stdout : process.stderr).write(formatVerifyReport(report));
-      }
-      process.exitCode = report.ok ? EXIT.ok : EXIT.failure;
-    });
+    .action(
+      host.action(async (archive: string, opts: VerifyCliOptions) => {
+        const { io } = host;
+        // S3 credentials and a default region come from the AWS SDK's own chain (process env).
+        const target = archive.startsWith('s3://') ? archive : pathArg(io, archive);
+        const report = await verifyArchive(target, {
+          ...(opts.endpoint === undefined ? {} : { endpoint: opts.endpoint }),
+          ...(opts.region === undefined ? {} : { region: opts.region }),
+          ...(opts.forcePathStyle === true ? { forcePathStyle: true } : {}),
+          sidecar: opts.sidecar !== false,
+        });
+        if (opts.json === true) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        else if (!(report.ok && opts.quiet === true)) {
+          (report.ok ? io.stdout : io.stderr).write(formatVerifyReport(report));
+        }
+        return report.ok ? EXIT.ok : EXIT.failure;
+      }),
+    );
 }

@@ -1,0 +1,49 @@
+/** verify over S3 (real s3rver, ranged reads); the `verify` command: test/cli/verify.test.ts. */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { WrittenArchive } from '../../src/sink/sink.js';
+import { verifyArchive } from '../../src/verify/verify-archive.js';
+import { startS3rver, type S3rverHandle } from '../sink/s3rver-harness.js';
+import { buildArchive } from './bag-builder.js';
+
+let s3: S3rverHandle;
+let dir: string;
+let written: WrittenArchive;
+const KEY = 'exports/legal-hold/20261122T101300Z/legal-hold-20261122T101300Z.zip';
+const BAD = 'tampered/legal-hold-20261122T101300Z.zip';
+
+beforeAll(async () => {
+  s3 = await startS3rver(['archive']);
+  dir = await mkdtemp(join(tmpdir(), 'verify-s3-'));
+  written = await buildArchive(dir);
+  const zip = await readFile(written.location);
+  const sidecar = await readFile(`${written.location}.sha256`);
+  await s3.client.send(new PutObjectCommand({ Bucket: 'archive', Key: KEY, Body: zip }));
+  await s3.client.send(new PutObjectCommand({ Bucket: 'archive', Key: `${KEY}.sha256`, Body: sidecar }));
+  const bad = Buffer.from(zip);
+  bad[bad.length - 200] = bad[bad.length - 200]! ^ 0xff; // inside the central directory's last records
+  await s3.client.send(new PutObjectCommand({ Bucket: 'archive', Key: BAD, Body: bad }));
+  await s3.client.send(new PutObjectCommand({ Bucket: 'archive', Key: `${BAD}.sha256`, Body: sidecar }));
+});
+afterAll(async () => {
+  await s3.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('verify s3://', () => {
+  it('streams the archive with ranged reads and checks the sidecar', async () => {
+    const report = await verifyArchive(`s3://archive/${KEY}`, { client: s3.client });
+    expect(report.problems).toEqual([]);
+    expect(report).toMatchObject({ ok: true, kind: 's3', archiveSha256: written.sha256 });
+    expect(report.sidecar).toEqual({ location: `s3://archive/${KEY}.sha256`, sha256: written.sha256 });
+  });
+
+  it('fails a tampered object and names the sidecar mismatch', async () => {
+    const report = await verifyArchive(`s3://archive/${BAD}`, { client: s3.client });
+    expect(report.ok).toBe(false);
+    expect(report.problems.map((p) => p.code)).toContain('sidecar_mismatch');
+  });
+});

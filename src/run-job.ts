@@ -15,10 +15,15 @@ import { EXIT, ExportError } from './errors.js';
 import { applyOverrides, loadSpecFile } from './spec/index.js';
 import type { LoadedSpec, SpecOverrides } from './spec/types.js';
 import { openStore, type StagingStore } from './store/index.js';
-import { checkLocalDestination, clientOptionsFromSpec, probeScopes, readApiKey } from './run/preflight.js';
-import { Progress, type ProgressMode } from './run/progress.js';
+import {
+  checkLocalDestination,
+  clientOptionsFromSpec,
+  probeScopes,
+  readApiKey,
+} from './preflight/probe-scopes.js';
+import { Progress, type ProgressMode } from './progress/progress.js';
 import { archiveRefOf, finishRun, requestSummary, type FinishResult, type FinishStep } from './run/finish.js';
-import { shippingIntentOf } from './run/adopt-archive.js';
+import { shippingIntentOf } from './ship/adopt-archive.js';
 import { CustodyLog } from './archive/custody-log.js';
 import { createSink } from './sink/create-sink.js';
 import { LocalSink } from './sink/local-sink.js';

@@ -30,9 +30,9 @@ import {
   refusal,
   shippingIntentOf,
   type ShippingIntent,
-} from './adopt-archive.js';
-import type { Progress } from './progress.js';
-import { driftRows, exceptionRows, itemRows } from './report-sources.js';
+} from '../ship/adopt-archive.js';
+import type { Progress } from '../progress/progress.js';
+import { driftRows, exceptionRows, itemRows } from '../seal/report-sources.js';
 
 export interface FinishInput {
   readonly store: StagingStore;

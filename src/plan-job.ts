@@ -7,7 +7,7 @@ import { createComplianceClient, type ComplianceClientOptions } from './api/inde
 import type { S3Client } from '@aws-sdk/client-s3';
 import { buildPlan } from './plan/index.js';
 import type { ExportPlan } from './plan/types.js';
-import { clientOptionsFromSpec, probeScopes, readApiKey } from './run/preflight.js';
+import { clientOptionsFromSpec, probeScopes, readApiKey } from './preflight/probe-scopes.js';
 import { applyOverrides, loadSpecFile } from './spec/index.js';
 import type { LoadedSpec, SpecOverrides } from './spec/types.js';
 import { checkDestinationReadOnly } from './survey/check-destination.js';

@@ -1,31 +1,37 @@
 /**
- * The one module that knows the stage order: preflight → collect → quiesce → seal → ship → verify.
- * Each stage lives in its own folder; this file only sequences them, owns the run's resources
- * (store, client, progress) and turns the outcome into an exit code: 0 complete, 3 gaps, 130
- * interrupted after a clean checkpoint (with the command that resumes).
+ * The one module that knows the stage order. `runJob`'s body is the list of steps: preflight →
+ * collect → quiesce → seal → ship → read back → verify, each a function in its stage's folder.
+ * The run's resources (store, ledger, custody log, client, progress) live in one scope that closes
+ * them exactly once, last opened first, on success, interrupt and failure alike. The outcome is
+ * turned into a status and exit code in one place: 0 complete, 3 gaps, 130 interrupted after a
+ * clean checkpoint (with the command that resumes); a failure is rethrown after its `run_end`.
  */
-import { createWriteStream } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { createComplianceClient, jsonlLedger } from './api/index.js';
-import type { ComplianceClient, ComplianceClientOptions } from './api/index.js';
-import { createCollectContext } from './collect/context.js';
-import { resolveCustodians, resolveOrganizations } from './collect/directory.js';
-import { collectFirstPass, quiesce, type QuiescenceResult, type Sleep } from './collect/quiesce.js';
+import { resolve } from 'node:path';
+import type { ComplianceClientOptions } from './api/index.js';
+import { collect, quiesceCollected } from './collect/collect-step.js';
+import type { QuiescenceResult, Sleep } from './collect/quiesce.js';
 import { EXIT, ExportError } from './errors.js';
+import { openRun, type OpenedRun } from './preflight/open-run.js';
+import { preflight } from './preflight/preflight-step.js';
+import type { ProgressMode } from './progress/progress.js';
+import { Resources } from './resources.js';
+import { requestSummary, seal, stagePayload } from './seal/seal-step.js';
+import {
+  adoptLeftover,
+  putCustodyBeside,
+  putSummaryBeside,
+  ship,
+  type FinishStep,
+} from './ship/ship-step.js';
+import {
+  readBack,
+  recordShipped,
+  shippedBefore,
+  verifyLanded,
+  type ShippedArchive,
+} from './ship/verify-landed.js';
 import { applyOverrides, loadSpecFile } from './spec/index.js';
 import type { LoadedSpec, SpecOverrides } from './spec/types.js';
-import { openStore, type StagingStore } from './store/index.js';
-import { checkLocalDestination, clientOptionsFromSpec, probeScopes, readApiKey } from './run/preflight.js';
-import { Progress, type ProgressMode } from './run/progress.js';
-import { archiveRefOf, finishRun, requestSummary, type FinishResult, type FinishStep } from './run/finish.js';
-import { shippingIntentOf } from './run/adopt-archive.js';
-import { CustodyLog } from './archive/custody-log.js';
-import { createSink } from './sink/create-sink.js';
-import { LocalSink } from './sink/local-sink.js';
-import { PRIVATE_FILE_MODE } from './local-files.js';
-import type { Sink } from './sink/sink.js';
-import { hostname, userInfo } from 'node:os';
-import { TOOL_VERSION } from './version.js';
 
 export interface RunJobOptions {
   readonly specPath: string;
@@ -65,244 +71,128 @@ export interface RunJobResult {
   readonly requests: number;
   readonly quiescence: QuiescenceResult | null;
   readonly resumed: boolean;
-  readonly archive: FinishResult | null;
+  readonly archive: ShippedArchive | null;
   readonly resumeCommand: string | null;
 }
 
-const defaultSleep: Sleep = (ms, signal) =>
-  new Promise((res, rej) => {
-    const t = setTimeout(res, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(t);
-        rej(new ExportError('interrupted', 'interrupted while waiting between quiescence passes'));
-      },
-      { once: true },
-    );
-  });
-
-function isInterrupt(error: unknown, signal: AbortSignal | undefined): boolean {
-  return signal?.aborted === true || (error instanceof ExportError && error.code === 'interrupted');
+/** How far a run got: what the result reports even when it was interrupted. */
+interface Reached {
+  quiescence: QuiescenceResult | null;
+  archive: ShippedArchive | null;
 }
 
 export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
-  const now = options.now ?? (() => new Date());
-  const env = options.env ?? process.env;
-  const stderr = options.stderr ?? process.stderr;
-  let loaded: LoadedSpec = await loadSpecFile(options.specPath, { env });
-  if (options.overrides !== undefined) loaded = applyOverrides(loaded, options.overrides, { env });
-  const spec = loaded.spec;
-  const stateRoot = resolve(options.stateDir ?? spec.state_dir);
-
-  // ---- preflight (the state folder is bound to this spec only once preflight passed) ----
-  const apiKey = readApiKey(spec, env);
-  const sink: Sink = createSink(spec.destination, { now });
-  // A local destination folder the run creates gets the archive's folder mode, not the umask's.
-  if (sink instanceof LocalSink) await sink.createRoot();
-  await checkLocalDestination(spec);
-  // Locks the folder before anything in it is read or changed (a second run is refused here).
-  const store = await openStore({
-    stateDir: stateRoot,
-    jobName: spec.name,
-    specSha256: loaded.sha256,
-    ...(options.force !== undefined ? { force: options.force } : {}),
-    now,
-  });
-  const ledger = createWriteStream(join(store.dir, 'requests.jsonl'), {
-    flags: 'a',
-    mode: PRIVATE_FILE_MODE,
-  });
-  const custody = await CustodyLog.open(join(store.dir, 'custody.jsonl'), { now }).catch(
+  const { env = process.env, now = () => new Date(), stderr = process.stderr } = options;
+  const loaded = await loadJobSpec(options.specPath, options.overrides, env);
+  const stateRoot = resolve(options.stateDir ?? loaded.spec.state_dir);
+  const resources = new Resources();
+  const opened = await openRun(loaded, { ...options, stateRoot, env, now, stderr }, resources).catch(
     async (error: unknown) => {
-      // A custody log that cannot be extended stops the run: release the folder (and its lock).
-      ledger.end();
-      await store.close().catch(() => undefined);
+      await resources.close().catch(() => undefined);
       throw error;
     },
   );
-  const client: ComplianceClient = createComplianceClient({
-    ...options.client,
-    ...clientOptionsFromSpec(spec),
-    apiKey,
-    ledger: jsonlLedger(ledger),
-    onRetry: (event) => progress.retry(event),
+  const run = { ...opened, after: options.afterFinishStep ?? (() => undefined) };
+  const reached: Reached = { quiescence: null, archive: null };
+  const interrupted = await untilInterrupted(run, resources, options.signal, async () => {
+    const scope = await preflight(run, options.stopAfter);
+    const collected = await collect(run, scope);
+    reached.quiescence = await quiesceCollected(run, collected, options.sleep);
+    if (options.stopAfter === 'quiesce') return;
+    run.progress.enter('seal');
+    reached.archive = shippedBefore(run.store); // a rerun of a finished job ships nothing twice
+    if (reached.archive !== null) return;
+    const payload = await stagePayload(run, scope);
+    const landed =
+      (await adoptLeftover(run, payload)) ??
+      (await ship(run, payload, await seal(run, payload, reached.quiescence)));
+    await putSummaryBeside(run, landed);
+    const read = await readBack(run, landed);
+    const report = await verifyLanded(run, landed, read);
+    await putCustodyBeside(run, landed);
+    reached.archive = await recordShipped(run, landed, read, report);
   });
-  store.holdsSecret = (text) => client.holdsSecret(text);
-  const mode: ProgressMode =
-    options.progress ?? ((stderr as { isTTY?: boolean }).isTTY === true ? 'tty' : 'json');
-  const progress = new Progress({ mode, out: stderr, requests: () => client.stats().requests });
+  const result = await endRun(run, resources, reached, interrupted);
   const resumeCommand =
     options.commandLine ?? `compliance-export run ${options.specPath} --state-dir ${stateRoot}`;
-  let quiescence: QuiescenceResult | null = null;
-  let archive: FinishResult | null = null;
-  let interrupted = false;
-  const resumed = store.resumed;
+  if (!interrupted) return { ...result, resumeCommand: null };
+  stderr.write(`compliance-export: interrupted; state is saved. Resume with:\n  ${resumeCommand}\n`);
+  return { ...result, resumeCommand };
+}
+
+async function loadJobSpec(
+  specPath: string,
+  overrides: SpecOverrides | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<LoadedSpec> {
+  const loaded = await loadSpecFile(specPath, { env });
+  return overrides === undefined ? loaded : applyOverrides(loaded, overrides, { env });
+}
+
+/**
+ * Runs the steps. Returns whether they were interrupted (Ctrl-C, SIGTERM: state is at a clean
+ * checkpoint). Any other failure ends the custody log with `run_end` and its code, closes the
+ * resources and is rethrown.
+ */
+async function untilInterrupted(
+  run: OpenedRun,
+  resources: Resources,
+  signal: AbortSignal | undefined,
+  steps: () => Promise<void>,
+): Promise<boolean> {
   try {
-    progress.start();
-    progress.enter('preflight');
-    await custody.append(store.resumed ? 'run_resume' : 'run_start', {
-      tool: TOOL_VERSION,
-      operator: safeUser(),
-      host: hostname(),
-      keyFingerprint: client.keyFingerprint,
-      specSha256: loaded.sha256,
-      job: spec.name,
-    });
-    const pre = await probeScopes(client, spec, options.signal, apiKey);
-    const runSpec = { ...spec, scope: { ...spec.scope, include: pre.include } };
-    // The as-of cut is fixed once per job: a resumed run keeps judging against the same cut.
-    const fresh =
-      store.cut === null
-        ? {
-            startedAt: now().toISOString(),
-            cut: new Date(now().getTime() - spec.consistency.indexing_lag_ms).toISOString(),
-          }
-        : null;
-    const cut = store.cut ?? fresh!.cut;
-    const shipped = store.meta('shipped') !== undefined;
-    const ref = archiveRefOf(spec, cut);
-    // A run killed while shipping may have left its archive there: finishRun adopts or refuses it.
-    const shipping = shippingIntentOf(store.meta('shipping'))?.runId === ref.runId;
-    const checks =
-      shipped || options.stopAfter === 'quiesce'
-        ? []
-        : await sink.preflight(ref, { allowExisting: shipping });
-    // Preflight passed: the first journal lines of a fresh job bind the state folder to this spec.
-    if (fresh !== null) {
-      store.setMeta('run_started_at', fresh.startedAt);
-      store.setMeta('as_of_cut', fresh.cut);
-    }
-    for (const gap of pre.gaps) {
-      store.recordException(
-        {
-          kind: 'scope',
-          id: gap.kind,
-          reason: 'scope_missing',
-          retryable: false,
-          detail: `needs ${gap.scope}`,
-        },
-        1,
-      );
-    }
-    await custody.append('preflight', {
-      asOfCut: cut,
-      include: pre.include,
-      scopeGaps: pre.gaps.map((g) => g.kind),
-      destination: sink.root,
-      checks: checks.map((c) => ({ check: c.check, ok: c.ok })),
-    });
-    const ctx = createCollectContext({
-      store,
-      client,
-      spec: runSpec,
-      cut,
-      concurrency: spec.source.max_concurrency,
-      readAhead: spec.source.max_concurrency * 2,
-      signal: options.signal,
-      progress,
-    });
-    progress.enter('collect');
-    const canListOrgs = !pre.gaps.some((g) => g.kind === 'directory') || pre.include.includes('directory');
-    const { orgs, raw } = canListOrgs
-      ? await resolveOrganizations(ctx).catch((error: unknown) => {
-          if ((error as ExportError).code === 'scope_missing' && spec.scope.organizations === 'all') {
-            return { orgs: [], raw: new Map<string, string>() };
-          }
-          throw error;
-        })
-      : { orgs: [], raw: new Map<string, string>() };
-    ctx.scope = await resolveCustodians(ctx, orgs);
-    await custody.append('stage_start', { stage: 'collect', pass: 1 });
-    await collectFirstPass(ctx, orgs, raw, now);
-    await custody.append('stage_end', { stage: 'collect', counts: Object.fromEntries(store.countsByKind()) });
-    progress.enter('quiesce');
-    quiescence = await quiesce(ctx, options.sleep ?? defaultSleep, now);
-    await store.flush();
-    await custody.append('stage_end', {
-      stage: 'quiesce',
-      ...quiescence,
-      counts: Object.fromEntries(store.countsByKind()),
-      exceptions: store.exceptions().length,
-      drift: store.drift().length,
-      duplicates: store.stats.duplicates,
-    });
-    if (options.stopAfter !== 'quiesce') {
-      progress.enter('seal');
-      archive = await finishRun({
-        store,
-        loaded,
-        client,
-        progress,
-        now,
-        runSpec,
-        quiescence,
-        custody,
-        sink,
-        ...(options.afterFinishStep !== undefined ? { afterStep: options.afterFinishStep } : {}),
-      });
-    }
+    await steps();
+    return false;
   } catch (error) {
-    if (!isInterrupt(error, options.signal)) {
-      progress.stop();
-      await custody
-        .append('run_end', { status: 'failed', code: (error as ExportError).code ?? 'internal' })
-        .catch(() => undefined);
-      await custody.close().catch(() => undefined);
-      await store.close().catch(() => undefined);
-      await client.close().catch(() => undefined);
-      ledger.end();
-      throw error;
-    }
-    interrupted = true;
-  } finally {
-    progress.stop();
+    if (signal?.aborted === true || (error instanceof ExportError && error.code === 'interrupted'))
+      return true;
+    await run.custody.append('run_end', { status: 'failed', code: codeOf(error) }).catch(() => undefined);
+    await resources.close().catch(() => undefined);
+    throw error;
   }
-  // Every record and checkpoint appended so far becomes durable before we report anything.
-  const counts = Object.fromEntries(store.countsByKind());
+}
+
+/** The code a failure is recorded under: its own (an ExportError's, a system error's), else `internal`. */
+function codeOf(error: unknown): unknown {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return code ?? 'internal';
+}
+
+const EXIT_CODES: Record<RunJobResult['status'], number> = {
+  complete: EXIT.ok,
+  gaps: EXIT.gaps,
+  interrupted: EXIT.interrupted,
+};
+
+/** Status and exit code, decided once; the closing `run_end` entry; then every resource closed. */
+async function endRun(
+  run: OpenedRun,
+  resources: Resources,
+  reached: Reached,
+  interrupted: boolean,
+): Promise<Omit<RunJobResult, 'resumeCommand'>> {
+  const { store, client } = run;
   const exceptions = store.exceptions().length;
   const drift = store.drift().length;
-  const duplicates = store.stats.duplicates;
-  const asOfCut = store.cut;
-  await custody.append('run_end', {
-    status: interrupted ? 'interrupted' : exceptions > 0 ? 'gaps' : 'complete',
-    exceptions,
-    drift,
-    requests: requestSummary(client, spec.source.requests_per_minute),
-  });
-  await custody.close();
-  await store.close();
-  const requests = client.stats().requests;
-  await client.close();
-  await new Promise<void>((r) => ledger.end(r));
-  if (interrupted) {
-    stderr.write(`compliance-export: interrupted; state is saved. Resume with:\n  ${resumeCommand}\n`);
-  }
-  const status = interrupted ? 'interrupted' : exceptions > 0 ? 'gaps' : 'complete';
-  return {
-    exitCode: interrupted ? EXIT.interrupted : exceptions > 0 ? EXIT.gaps : EXIT.ok,
+  const status: RunJobResult['status'] = interrupted ? 'interrupted' : exceptions > 0 ? 'gaps' : 'complete';
+  const result = {
+    exitCode: EXIT_CODES[status],
     status,
-    asOfCut,
+    asOfCut: store.cut,
     stateDir: store.dir,
-    counts,
+    counts: Object.fromEntries(store.countsByKind()),
     exceptions,
     drift,
-    duplicates,
-    requests,
-    quiescence,
-    resumed,
-    archive,
-    resumeCommand: interrupted ? resumeCommand : null,
+    duplicates: store.stats.duplicates,
+    requests: client.stats().requests,
+    resumed: store.resumed,
+    ...reached,
   };
-}
-
-/** The OS user running the export, for the custody log (never fails the run). */
-function safeUser(): string {
   try {
-    return userInfo().username;
-  } catch {
-    return 'unknown';
+    const requests = requestSummary(client, run.loaded.spec.source.requests_per_minute);
+    await run.custody.append('run_end', { status, exceptions, drift, requests });
+  } finally {
+    await resources.close();
   }
+  return result;
 }
-
-export type { StagingStore };

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Sleep } from '../collect/quiesce.js';
 import { ExportError } from '../errors.js';
-import type { ProgressMode } from '../run/progress.js';
+import type { ProgressMode } from '../progress/progress.js';
 import { runJob, type RunJobResult } from '../run-job.js';
 import { startSandbox, type RunningSandbox, type SandboxStats } from '../sandbox/index.js';
 import { loadSpecFile, parseDestinationUri } from '../spec/index.js';

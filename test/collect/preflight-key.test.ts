@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createComplianceClient, type ComplianceClient } from '../../src/api/index.js';
-import { describeKeyType, probeScopes } from '../../src/run/preflight.js';
+import { describeKeyType, probeScopes } from '../../src/preflight/probe-scopes.js';
 import { runJob } from '../../src/run-job.js';
 import { loadSpecFile } from '../../src/spec/index.js';
 import type { ResolvedJobSpec } from '../../src/spec/types.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ComplianceClient, Page } from '../../src/api/index.js';
 import { ExportError } from '../../src/errors.js';
-import { probeScopes } from '../../src/run/preflight.js';
+import { probeScopes } from '../../src/preflight/probe-scopes.js';
 import type { ResolvedJobSpec } from '../../src/spec/types.js';
 
 const tick = () => new Promise<void>((r) => setImmediate(r));

@@ -16,7 +16,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withS3rverCredentials } from '../../src/demo/local-s3.js';
 import { runJob, type RunJobOptions } from '../../src/run-job.js';
-import type { FinishStep } from '../../src/run/finish.js';
+import type { FinishStep } from '../../src/ship/ship-step.js';
 import { verifyArchive } from '../../src/verify/verify-archive.js';
 import { startS3rver, type S3rverHandle } from '../sink/s3rver-harness.js';
 import { harness, instantSleep, type Harness } from './helpers.js';

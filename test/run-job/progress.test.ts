@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RetryEvent } from '../../src/api/index.js';
-import { Progress } from '../../src/run/progress.js';
+import { Progress } from '../../src/progress/progress.js';
 
 function sink() {
   const out: string[] = [];

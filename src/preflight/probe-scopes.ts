@@ -1,20 +1,15 @@
 /**
  * Preflight, before any work: the key is set (from the env var the spec names) and
  * accepted; one cheap probe per content kind shows which kinds the key's scopes reach
- * (compliance-api.md §1.3, §5.4: a missing scope answers 403); the destination is reachable.
+ * (compliance-api.md §1.3, §5.4: a missing scope answers 403).
  * A missing scope stops the run with a clear error, or, when the spec says `on_missing_scope:
  * record_gap`, drops the kind and names the gap in the exceptions report.
  */
-import { access, mkdir, stat } from 'node:fs/promises';
-import { constants } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import type { ComplianceClient, ComplianceClientOptions, Page } from '../api/index.js';
 import { ExportError } from '../errors.js';
-import { parseDestinationUri } from '../spec/index.js';
 import { redactKeys } from '../spec/finding.js';
 import type { ContentKind, ResolvedJobSpec } from '../spec/types.js';
 
-/** Read the key from the environment; never echo it. */
 /** The client settings a spec decides (base URL, budget, concurrency, timeouts); the key is separate. */
 export function clientOptionsFromSpec(
   spec: ResolvedJobSpec,
@@ -31,6 +26,7 @@ export function clientOptionsFromSpec(
   };
 }
 
+/** Read the key from the environment; never echo it. */
 export function readApiKey(spec: ResolvedJobSpec, env: NodeJS.ProcessEnv): string {
   const name = spec.source.api_key_env;
   const key = env[name];
@@ -207,24 +203,4 @@ function unrecognisedKeyMessage(spec: ResolvedJobSpec, apiKey: string | undefine
     : 'use a Compliance Access Key (sk-ant-api01-…, created in claude.ai > Organization settings > API): ' +
       'Claude API keys (sk-ant-api03-…) from the Console are not accepted';
   return `${head}; ${hint}`;
-}
-
-/** A local destination must be (or be creatable as) a writable folder. S3 is checked by the sink. */
-export async function checkLocalDestination(spec: ResolvedJobSpec): Promise<string | null> {
-  const target = parseDestinationUri(spec.destination.uri);
-  if (target.kind !== 'local') return null;
-  const dir = resolve(target.path);
-  try {
-    await mkdir(dir, { recursive: true });
-    const st = await stat(dir);
-    if (!st.isDirectory()) throw new Error('not a directory');
-    await access(dir, constants.W_OK);
-  } catch (error) {
-    throw new ExportError(
-      'destination_unreachable',
-      `destination ${spec.destination.uri}: cannot write to ${dir} (${(error as Error).message})`,
-      { cause: error },
-    );
-  }
-  return dirname(dir);
 }

@@ -8,8 +8,6 @@
  * payload manifest is the comparison that means "same evidence".
  */
 import { createHash } from 'node:crypto';
-import type { PayloadFile } from '../archive/bag-input.js';
-import { manifestLine } from '../archive/bag-text.js';
 import type { CustodyLog } from '../archive/custody-log.js';
 import { ExportError } from '../errors.js';
 import { createS3Client } from '../sink/s3-sink.js';
@@ -27,7 +25,7 @@ import { openLocalZip, openS3Zip } from '../verify/zip-source.js';
 export interface ShippingIntent {
   readonly runId: string;
   readonly location: string;
-  /** SHA-256 of the payload manifest the store seals (`SealResult.manifestSha256`). */
+  /** SHA-256 of the payload manifest the store seals (`payloadManifestSha256` in src/seal/). */
   readonly manifestSha256: string;
   readonly at: string;
 }
@@ -36,22 +34,6 @@ export interface DestinationAccess {
   readonly region?: string;
   readonly endpoint?: string;
   readonly force_path_style?: boolean;
-}
-
-const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
-
-/**
- * SHA-256 of the `manifest-sha256.txt` that `sealBag` would write for this payload: the same
- * lines in the same byte order, computed from the hashes the store already holds (no payload
- * bytes are read).
- */
-export async function payloadManifestSha256(payload: () => AsyncIterable<PayloadFile>): Promise<string> {
-  const lines: { path: string; sha256: string }[] = [];
-  for await (const f of payload()) lines.push({ path: f.path, sha256: f.sha256 });
-  lines.sort((a, b) => byteOrder(a.path, b.path));
-  const hash = createHash('sha256');
-  for (const l of lines) hash.update(manifestLine(l.sha256, `data/${l.path}`));
-  return hash.digest('hex');
 }
 
 export function shippingIntentOf(value: unknown): ShippingIntent | null {

@@ -1,0 +1,165 @@
+/**
+ * The seal step: the bag's payload taken from the store (the blobs, never copied), the reports
+ * rendered from it, and the deterministic zip set up to stream straight into the sink. The payload
+ * manifest hash is known before any byte is sealed: it is what a shipping intent records and what
+ * an archive left by a killed run must match to be adopted (src/ship/adopt-archive.ts).
+ */
+import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ComplianceClient } from '../api/index.js';
+import type { PayloadFile } from '../archive/bag-input.js';
+import { manifestLine } from '../archive/bag-text.js';
+import type { CustodyLog } from '../archive/custody-log.js';
+import { renderReports } from '../archive/render-reports.js';
+import type { RequestLedgerSummary } from '../archive/report-rows.js';
+import { sealBag, type SealedBag } from '../archive/seal-bag.js';
+import { ACTIVITIES_AGGREGATE } from '../collect/activities.js';
+import { DIRECTORY_AGGREGATES } from '../collect/directory.js';
+import type { QuiescenceResult } from '../collect/quiesce.js';
+import { archiveRefOf } from '../preflight/preflight-step.js';
+import type { ArchiveRef } from '../sink/sink.js';
+import type { LoadedSpec, ResolvedJobSpec } from '../spec/types.js';
+import { buildBagPayload, type BagPayload, type StagingStore } from '../store/index.js';
+import { TOOL_VERSION } from '../version.js';
+import { driftRows, exceptionRows, itemRows } from './report-sources.js';
+
+export interface SealRun {
+  readonly loaded: LoadedSpec;
+  readonly store: StagingStore;
+  readonly client: ComplianceClient;
+  readonly custody: CustodyLog;
+  readonly progress: { enter(stage: string): void };
+  readonly now: () => Date;
+}
+
+/** What the archive of this run will hold, before it is sealed. */
+export interface StagedPayload {
+  /** The spec as this run exports it (`scope.include` narrowed by preflight). */
+  readonly spec: ResolvedJobSpec;
+  readonly cut: string;
+  readonly ref: ArchiveRef;
+  readonly bag: BagPayload;
+  /** SHA-256 of the `manifest-sha256.txt` the seal will write. */
+  readonly manifestSha256: string;
+  readonly requests: RequestLedgerSummary;
+}
+
+export interface SealedArchive {
+  readonly bag: SealedBag;
+  /** `reports/summary.json` as sealed (it also goes beside the zip). */
+  readonly summary: string;
+}
+
+/** The payload from the store, its manifest hash, and the requests so far in the custody log. */
+export async function stagePayload(
+  run: SealRun,
+  scope: { spec: ResolvedJobSpec; cut: string },
+): Promise<StagedPayload> {
+  const { spec, cut } = scope;
+  const include = spec.scope.include;
+  const required = [
+    ...(include.includes('directory') ? DIRECTORY_AGGREGATES : []),
+    ...(include.includes('activities') ? [ACTIVITIES_AGGREGATE] : []),
+  ];
+  const bag = await buildBagPayload(run.store, required);
+  const manifestSha256 = await payloadManifestSha256(bag.payload);
+  const requests = requestSummary(run.client, spec.source.requests_per_minute);
+  await run.custody.append('requests', { ...requests });
+  return { spec, cut, ref: archiveRefOf(spec, cut), bag, manifestSha256, requests };
+}
+
+/** Renders the reports and sets up the zip; nothing is sealed until the ship step reads it. */
+export async function seal(
+  run: SealRun,
+  payload: StagedPayload,
+  quiescence: QuiescenceResult,
+): Promise<SealedArchive> {
+  const { spec, cut, ref, bag } = payload;
+  await run.custody.append('seal', {
+    runId: ref.runId,
+    payloadFiles: bag.fileCount,
+    payloadBytes: bag.totalBytes,
+  });
+  const rendered = await render(run, payload, quiescence);
+  const bagInfo: [string, string][] = [
+    ['As-Of-Cut', cut],
+    ['Tool-Version', TOOL_VERSION],
+    ['Job-Spec-SHA256', run.loaded.sha256],
+  ];
+  if (spec.matter !== undefined) bagInfo.push(['Matter', spec.matter]);
+  run.progress.enter('ship');
+  const sealed = sealBag({
+    name: spec.name,
+    asOfCut: cut,
+    payload: bag.payload,
+    tagFiles: rendered.tagFiles,
+    bagInfo,
+  });
+  return { bag: sealed, summary: `${JSON.stringify(rendered.summary, null, 2)}\n` };
+}
+
+/** The reports (items, exceptions, drift, summary, job, custody so far) spooled for the seal. */
+async function render(
+  run: SealRun,
+  payload: StagedPayload,
+  quiescence: QuiescenceResult,
+): ReturnType<typeof renderReports> {
+  const { store, loaded, custody } = run;
+  const { spec, cut } = payload;
+  const spoolDir = join(store.dir, 'reports');
+  await rm(spoolDir, { recursive: true, force: true });
+  const started = store.meta('run_started_at');
+  return renderReports({
+    spoolDir,
+    items: itemRows(store),
+    exceptions: exceptionRows(store),
+    drift: driftRows(store),
+    summary: {
+      name: spec.name,
+      runId: payload.ref.runId,
+      asOfCut: cut,
+      matter: spec.matter ?? null,
+      toolVersion: TOOL_VERSION,
+      specSha256: loaded.sha256,
+      startedAt: typeof started === 'string' ? started : cut,
+      finishedAt: run.now().toISOString(),
+      duplicates: store.stats.duplicates,
+      quiescence,
+      requests: payload.requests,
+    },
+    jobYaml: loaded.sourceText,
+    jobResolved: loaded.spec,
+    custodyLogPath: custody.path,
+  });
+}
+
+export function requestSummary(client: ComplianceClient, budgetRpm: number): RequestLedgerSummary {
+  const s = client.stats();
+  const minutes =
+    s.firstRequestAt !== null && s.lastRequestAt !== null ? (s.lastRequestAt - s.firstRequestAt) / 60_000 : 0;
+  return {
+    total: s.requests,
+    byStatus: s.byStatus,
+    retried: s.retries,
+    rateLimited: s.rateLimited,
+    budgetRpm,
+    ...(minutes > 0 ? { achievedRpm: Math.round((s.requests / minutes) * 10) / 10 } : {}),
+  };
+}
+
+const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/**
+ * SHA-256 of the `manifest-sha256.txt` that `sealBag` would write for this payload: the same
+ * lines in the same byte order, computed from the hashes the store already holds (no payload
+ * bytes are read).
+ */
+export async function payloadManifestSha256(payload: () => AsyncIterable<PayloadFile>): Promise<string> {
+  const lines: { path: string; sha256: string }[] = [];
+  for await (const f of payload()) lines.push({ path: f.path, sha256: f.sha256 });
+  lines.sort((a, b) => byteOrder(a.path, b.path));
+  const hash = createHash('sha256');
+  for (const l of lines) hash.update(manifestLine(l.sha256, `data/${l.path}`));
+  return hash.digest('hex');
+}

@@ -1,0 +1,118 @@
+/**
+ * The ship step: the sealed zip streamed straight into the sink (never buffered or written twice)
+ * after a shipping intent is durable, or, when a run killed while shipping left this run's
+ * archive at the destination, that archive adopted instead (adopt-archive.ts). The summary and
+ * custody log go beside the zip. Every step is in the hash-chained custody log.
+ */
+import { readFile } from 'node:fs/promises';
+import type { CustodyLog } from '../archive/custody-log.js';
+import { ExportError } from '../errors.js';
+import type { SealedArchive, StagedPayload } from '../seal/seal-step.js';
+import { shipArchive } from '../sink/ship-archive.js';
+import type { Sink, WrittenArchive } from '../sink/sink.js';
+import type { StagingStore } from '../store/index.js';
+import { adoptArchive, putBesideIfAbsent, shippingIntentOf, type ShippingIntent } from './adopt-archive.js';
+
+/** The finish steps after which a test may simulate a kill (`afterFinishStep`). */
+export type FinishStep = 'intent' | 'upload' | 'summary' | 'readback' | 'verify' | 'custody';
+
+export interface ShipRun {
+  readonly store: StagingStore;
+  readonly sink: Sink;
+  readonly custody: CustodyLog;
+  readonly progress: { enter(stage: string): void };
+  readonly now: () => Date;
+  /** Called after each finish step has completed (tests simulate a kill by throwing). */
+  readonly after: (step: FinishStep) => Promise<void> | void;
+}
+
+/** The archive at the destination: uploaded by this run, or adopted from a killed one. */
+export interface Landed {
+  readonly payload: StagedPayload;
+  readonly written: WrittenArchive;
+  readonly adopted: boolean;
+  /** What goes beside the zip as `summary.json`; null when an adopted zip seals none. */
+  readonly summary: string | Buffer | null;
+}
+
+/**
+ * Killed after (part of) the upload last time: adopt what is there if it is this run's evidence,
+ * refuse it (`destination_exists`) if it is not; null when there is nothing to adopt.
+ */
+export async function adoptLeftover(run: ShipRun, payload: StagedPayload): Promise<Landed | null> {
+  const intent = shippingIntentOf(run.store.meta('shipping'));
+  if (intent === null || intent.runId !== payload.ref.runId) return null;
+  const { sink, custody } = run;
+  const dest = payload.spec.destination;
+  const adopted = await adoptArchive({
+    sink,
+    ref: payload.ref,
+    intent,
+    manifestSha256: payload.manifestSha256,
+    dest,
+    custody,
+  });
+  if (adopted === null) return null;
+  run.progress.enter('ship');
+  await run.after('upload');
+  return { payload, written: adopted.written, adopted: true, summary: adopted.sealedSummary };
+}
+
+/** Records the shipping intent, then streams the sealed zip into the sink. */
+export async function ship(run: ShipRun, payload: StagedPayload, sealed: SealedArchive): Promise<Landed> {
+  const { store, sink } = run;
+  const { ref, manifestSha256 } = payload;
+  // Durable before the first byte goes out: a rerun after a kill must know whose archive it finds.
+  const intent: ShippingIntent = {
+    runId: ref.runId,
+    location: sink.locationOf(ref),
+    manifestSha256,
+    at: run.now().toISOString(),
+  };
+  store.setMeta('shipping', intent);
+  await store.flush();
+  await run.after('intent');
+  const shipped = await shipArchive(sink, ref, sealed.bag);
+  if (shipped.seal.manifestSha256 !== manifestSha256) {
+    throw new ExportError(
+      'internal',
+      `${shipped.written.location}: sealed payload manifest ${shipped.seal.manifestSha256} differs from the one computed before sealing (${manifestSha256})`,
+    );
+  }
+  const { written } = shipped;
+  await run.custody.append('upload', {
+    location: written.location,
+    bytes: written.bytes,
+    sha256: written.sha256,
+    crc32: written.crc32,
+    manifestSha256: shipped.seal.manifestSha256,
+  });
+  await run.after('upload');
+  return { payload, written, adopted: false, summary: sealed.summary };
+}
+
+export async function putSummaryBeside(run: ShipRun, landed: Landed): Promise<void> {
+  if (landed.summary !== null)
+    await putBeside(run, landed, 'summary.json', landed.summary, 'application/json');
+  await run.after('summary');
+}
+
+/** The custody log so far (read-back and verify included) beside the zip. */
+export async function putCustodyBeside(run: ShipRun, landed: Landed): Promise<void> {
+  const log = await readFile(run.custody.path);
+  await putBeside(run, landed, 'custody.jsonl', log, 'application/x-ndjson');
+  await run.after('custody');
+}
+
+/** After adoption a beside file may already be there from the killed run: keep it (never overwrite). */
+async function putBeside(
+  run: ShipRun,
+  landed: Landed,
+  fileName: string,
+  bytes: Uint8Array | string,
+  type: string,
+): Promise<void> {
+  const { ref } = landed.payload;
+  if (landed.adopted) await putBesideIfAbsent(run.sink, ref, fileName, bytes, type);
+  else await run.sink.putBeside(ref, fileName, bytes, type);
+}

@@ -6,7 +6,7 @@
  * record_gap`, drops the kind and names the gap in the exceptions report.
  */
 import type { ComplianceClient, ComplianceClientOptions, Page } from '../api/index.js';
-import { ExportError } from '../errors.js';
+import { ExportError, isExportError } from '../errors.js';
 import { redactKeys } from '../spec/finding.js';
 import type { ContentKind, ResolvedJobSpec } from '../spec/types.js';
 
@@ -109,7 +109,7 @@ export async function probeScopes(
     }),
   );
   const codeOf = (o: PromiseSettledResult<void>): string | undefined =>
-    o.status === 'rejected' ? (o.reason as ExportError).code : undefined;
+    o.status === 'rejected' && isExportError(o.reason) ? o.reason.code : undefined;
   // §5.5: no key, or a key of another type, answers 404 "Not found" on every endpoint, lists
   // included; so does a base URL that is not the Compliance API. A list endpoint that exists
   // answers nothing else, so 404 on every probe means the key or the URL, not a missing item.
@@ -124,7 +124,7 @@ export async function probeScopes(
     if (outcome.status === 'fulfilled') continue;
     const { probe, kinds } = planned[i]!;
     const error: unknown = outcome.reason;
-    const code = (error as ExportError).code;
+    const code = isExportError(error) ? error.code : undefined;
     if (code === 'scope_missing') {
       for (const kind of kinds) gaps.push({ kind, scope: probe.scope, detail: (error as Error).message });
       continue;

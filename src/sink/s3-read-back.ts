@@ -73,7 +73,7 @@ export async function readBackS3(
 }
 
 /** What HeadObject reports against what was asked: lock mode, retain-until, legal hold, KMS. */
-export function retentionProblems(head: HeadObjectCommandOutput, o: ReadBackOptions): string[] {
+function retentionProblems(head: HeadObjectCommandOutput, o: ReadBackOptions): string[] {
   const problems: string[] = [];
   const lock = o.objectLock;
   if (lock !== undefined) {

@@ -57,7 +57,7 @@ export interface S3SinkOptions {
   readonly readBackBytes?: boolean;
 }
 
-export const DEFAULT_PART_SIZE = 16 * 1024 * 1024;
+const DEFAULT_PART_SIZE = 16 * 1024 * 1024;
 
 export function createS3Client(
   options: { region?: string; endpoint?: string; forcePathStyle?: boolean } = {},

@@ -11,6 +11,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 const S3_E2E = [
   'test/sink/s3-e2e.test.ts',
   'test/sink/s3-sink-contract.test.ts',
+  'test/survey/check-destination.test.ts',
   'test/verify/verify-s3-cli.test.ts',
   'test/run-job/crash-finish.test.ts',
   'test/demo/**/*.test.ts',

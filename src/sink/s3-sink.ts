@@ -121,7 +121,67 @@ export class S3Sink implements Sink {
     };
   }
 
+  async inspect(): Promise<readonly PreflightCheck[]> {
+    return this.checkBucket();
+  }
+
   async preflight(ref: ArchiveRef, options: PreflightOptions = {}): Promise<readonly PreflightCheck[]> {
+    const { client, bucket } = this.options;
+    const checks = [...(await this.checkBucket())];
+    const key = this.key(archiveRelativePath(ref));
+    const existing = await this.head(key);
+    if (existing === 'exists' && options.allowExisting !== true) {
+      throw new ExportError(
+        'destination_exists',
+        `${this.locationOf(ref)} already exists; refusing to overwrite an archive`,
+      );
+    }
+    checks.push({
+      check: 'not_exists',
+      ok: existing !== 'exists',
+      detail:
+        existing === 'exists'
+          ? `${key} exists (left by the interrupted run; adopted only if it matches)`
+          : existing === 'missing'
+            ? key
+            : `${key} (cannot tell: 403; If-None-Match still guards the write)`,
+    });
+    // A multipart upload that is created and aborted proves s3:PutObject (and, with SSE-KMS,
+    // kms:GenerateDataKey) without leaving an object behind, even in a bucket with default retention.
+    try {
+      const created = await client.send(
+        new CreateMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          ChecksumAlgorithm: 'CRC32',
+          ChecksumType: 'FULL_OBJECT',
+          ...this.objectParams(),
+        }),
+      );
+      let detail = 'created and aborted a multipart upload';
+      try {
+        await client.send(
+          new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: created.UploadId }),
+        );
+      } catch (error) {
+        // Some S3-compatible stores (s3rver) lack AbortMultipartUpload; the write right is proven.
+        const code = status(error);
+        if (code !== 405 && code !== 501) throw error;
+        detail = `created a multipart upload (this store cannot abort it: ${describe(error)})`;
+      }
+      checks.push({ check: 'can_write', ok: true, detail });
+      if (this.options.kmsKeyId !== undefined)
+        checks.push({ check: 'kms', ok: true, detail: 'the key accepted the upload' });
+    } catch (error) {
+      throw new ExportError('destination_unreachable', `cannot write to ${this.root}: ${describe(error)}`, {
+        cause: error,
+      });
+    }
+    return checks;
+  }
+
+  /** HeadBucket, then versioning and Object Lock when the job asks for retention or a hold. */
+  private async checkBucket(): Promise<PreflightCheck[]> {
     const { client, bucket } = this.options;
     const checks: PreflightCheck[] = [];
     try {
@@ -176,55 +236,6 @@ export class S3Sink implements Sink {
         );
       }
       checks.push({ check: 'object_lock', ok: true, detail: 'Enabled' });
-    }
-    const key = this.key(archiveRelativePath(ref));
-    const existing = await this.head(key);
-    if (existing === 'exists' && options.allowExisting !== true) {
-      throw new ExportError(
-        'destination_exists',
-        `${this.locationOf(ref)} already exists; refusing to overwrite an archive`,
-      );
-    }
-    checks.push({
-      check: 'not_exists',
-      ok: existing !== 'exists',
-      detail:
-        existing === 'exists'
-          ? `${key} exists (left by the interrupted run; adopted only if it matches)`
-          : existing === 'missing'
-            ? key
-            : `${key} (cannot tell: 403; If-None-Match still guards the write)`,
-    });
-    // A multipart upload that is created and aborted proves s3:PutObject (and, with SSE-KMS,
-    // kms:GenerateDataKey) without leaving an object behind, even in a bucket with default retention.
-    try {
-      const created = await client.send(
-        new CreateMultipartUploadCommand({
-          Bucket: bucket,
-          Key: key,
-          ChecksumAlgorithm: 'CRC32',
-          ChecksumType: 'FULL_OBJECT',
-          ...this.objectParams(),
-        }),
-      );
-      let detail = 'created and aborted a multipart upload';
-      try {
-        await client.send(
-          new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: created.UploadId }),
-        );
-      } catch (error) {
-        // Some S3-compatible stores (s3rver) lack AbortMultipartUpload; the write right is proven.
-        const code = status(error);
-        if (code !== 405 && code !== 501) throw error;
-        detail = `created a multipart upload (this store cannot abort it: ${describe(error)})`;
-      }
-      checks.push({ check: 'can_write', ok: true, detail });
-      if (this.options.kmsKeyId !== undefined)
-        checks.push({ check: 'kms', ok: true, detail: 'the key accepted the upload' });
-    } catch (error) {
-      throw new ExportError('destination_unreachable', `cannot write to ${this.root}: ${describe(error)}`, {
-        cause: error,
-      });
     }
     return checks;
   }

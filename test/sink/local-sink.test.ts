@@ -17,6 +17,14 @@ afterEach(async () => {
 const ref = { name: 'legal-hold', runId: '20261122T101300Z' };
 
 describe('LocalSink', () => {
+  it('inspect creates nothing and names the nearest folder that exists', async () => {
+    const sink = new LocalSink(join(root, 'exports', 'legal'));
+    expect((await sink.inspect()).map((c) => c.detail)).toEqual([
+      `${root} is writable (${join(root, 'exports', 'legal')} would be created)`,
+    ]);
+    expect(await readdir(root)).toEqual([]);
+  });
+
   it('preflight removes dead writers’ temp files and empty earlier run folders of the job, nothing else', async () => {
     const dead = Number(
       spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout,

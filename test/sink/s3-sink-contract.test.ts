@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe } from 'vitest';
 import { createSink } from '../../src/sink/create-sink.js';
 import { S3Sink } from '../../src/sink/s3-sink.js';
 import { startS3rver, type S3rverHandle } from './s3rver-harness.js';
-import { sinkContract } from './sink-contract.js';
+import type { Sink } from '../../src/sink/sink.js';
+import { sinkContract, type SinkUnderTest } from './sink-contract.js';
 
 let s3: S3rverHandle;
 beforeAll(async () => {
@@ -22,7 +23,17 @@ const keyOf = (location: string): string => {
 
 describe('S3Sink contract (s3rver)', () => {
   let tests = 0;
-  sinkContract(async () => {
+  sinkContract({ open, openUnreachable });
+
+  async function openUnreachable(): Promise<{ sink: Sink; close(): Promise<void> }> {
+    const sink = createSink(
+      { uri: 's3://no-such-bucket/exports', endpoint: s3.endpoint, force_path_style: true },
+      { client: s3.client },
+    );
+    return { sink, close: async () => undefined };
+  }
+
+  async function open(): Promise<SinkUnderTest> {
     tests += 1;
     const prefix = `exports-${tests}`;
     const sink = createSink(
@@ -48,5 +59,5 @@ describe('S3Sink contract (s3rver)', () => {
       },
       close: async () => undefined,
     };
-  });
+  }
 });

@@ -36,7 +36,14 @@ const crc32Base64 = (bytes: Buffer): string => {
   return out.toString('base64');
 };
 
-export function sinkContract(open: () => Promise<SinkUnderTest>): void {
+export interface SinkFactories {
+  /** A sink over a fresh, empty destination. */
+  readonly open: () => Promise<SinkUnderTest>;
+  /** A sink whose destination cannot be used (no such bucket; a file where the folder would be). */
+  readonly openUnreachable: () => Promise<{ sink: Sink; close(): Promise<void> }>;
+}
+
+export function sinkContract({ open, openUnreachable }: SinkFactories): void {
   let t: SinkUnderTest;
   beforeEach(async () => {
     t = await open();
@@ -59,6 +66,23 @@ export function sinkContract(open: () => Promise<SinkUnderTest>): void {
       ]);
       expect(await t.list(ref)).toEqual([]);
       expect(await t.sink.digestStored(ref)).toBeNull();
+    });
+
+    it('inspects a fresh destination without writing anything', async () => {
+      const checks = await t.sink.inspect();
+      expect(checks.map((c) => [c.check, c.ok])).toEqual([['destination', true]]);
+      expect(await t.list(ref)).toEqual([]);
+      await t.sink.preflight(ref);
+    });
+
+    it('names an unusable destination destination_unreachable, in inspect and in preflight', async () => {
+      const bad = await openUnreachable();
+      try {
+        await expect(bad.sink.inspect()).rejects.toMatchObject({ code: 'destination_unreachable' });
+        await expect(bad.sink.preflight(ref)).rejects.toMatchObject({ code: 'destination_unreachable' });
+      } finally {
+        await bad.close();
+      }
     });
 
     it('refuses an existing archive at preflight, or records it when a resumed run asks', async () => {

@@ -110,14 +110,14 @@ export class S3Sink implements Sink {
 
   /** Parameters every object we write carries: encryption, retention, hold, class. */
   private objectParams(): Record<string, unknown> {
-    const o = this.options;
+    const { kmsKeyId, objectLock, legalHold, storageClass } = this.options;
     return {
-      ...(o.kmsKeyId === undefined ? {} : { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: o.kmsKeyId }),
-      ...(o.objectLock === undefined
+      ...(kmsKeyId === undefined ? {} : { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: kmsKeyId }),
+      ...(objectLock === undefined
         ? {}
-        : { ObjectLockMode: o.objectLock.mode, ObjectLockRetainUntilDate: o.objectLock.retainUntil }),
-      ...(o.legalHold === true ? { ObjectLockLegalHoldStatus: 'ON' } : {}),
-      ...(o.storageClass === undefined ? {} : { StorageClass: o.storageClass }),
+        : { ObjectLockMode: objectLock.mode, ObjectLockRetainUntilDate: objectLock.retainUntil }),
+      ...(legalHold === true ? { ObjectLockLegalHoldStatus: 'ON' } : {}),
+      ...(storageClass === undefined ? {} : { StorageClass: storageClass }),
     };
   }
 

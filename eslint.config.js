@@ -1,6 +1,32 @@
-// ESLint flat config: typescript-eslint typed rules over src/, test/ and bench/.
+// ESLint flat config: typescript-eslint typed rules over src/, test/ and bench/, and the layer
+// boundaries of src/ (which folder may import which).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+/*
+ * Layer boundaries, as `no-restricted-imports` regexes over the import string. The folders they
+ * guard are flat, so a relative import that starts with `../` leaves the folder.
+ *
+ * - Shared leaves anyone may import: src/errors.ts, src/local-files.ts, src/version.ts.
+ * - Low layers (api, archive, sink) and the standalone verifier (verify) import only their own
+ *   folder, node/npm packages and the leaves. The verifier reads archives (zip, folder, S3) with
+ *   its own code and the AWS SDK, never the writer's, so an auditor can trust it on its own.
+ * - Middle layers (spec, store) may also import the low layers and each other, never a stage.
+ * - Nothing in src/ imports the sandbox, wherever it lives (src/sandbox today, packages/sandbox
+ *   as the workspace package `@compliance-export/sandbox`).
+ */
+const LEAVES = '(errors|local-files|version)\\.js$';
+const leavesFolder = (message) => ({ regex: `^\\.\\./(?!${LEAVES})`, message });
+const SANDBOX = [
+  {
+    regex: '(^|/)sandbox(/|$)|^@compliance-export/sandbox|(^|/)packages/',
+    message: 'the product never imports the sandbox (it is a dev/demo dependency only)',
+  },
+];
+const boundary = (files, patterns) => ({
+  files,
+  rules: { 'no-restricted-imports': ['error', { patterns: [...patterns, ...SANDBOX] }] },
+});
 
 export default tseslint.config(
   { ignores: ['dist/**', 'dist-typecheck/**', 'node_modules/**', 'coverage/**', '.state/**', 'out/**'] },
@@ -21,6 +47,34 @@ export default tseslint.config(
       ],
     },
   },
+  boundary(['src/**/*.ts'], []),
+  boundary(
+    ['src/api/**/*.ts', 'src/archive/**/*.ts', 'src/sink/**/*.ts'],
+    [
+      leavesFolder(
+        'a low layer (api, archive, sink) imports only its own folder and src/errors, local-files, version',
+      ),
+    ],
+  ),
+  boundary(
+    ['src/verify/**/*.ts'],
+    [
+      leavesFolder(
+        'the verifier stands alone: it imports nothing of the writer, only src/errors, local-files, version',
+      ),
+    ],
+  ),
+  boundary(
+    ['src/spec/**/*.ts', 'src/store/**/*.ts'],
+    [
+      {
+        regex: `^\\.\\./(?!${LEAVES}|(api|archive|sink|spec|store)/)`,
+        message:
+          'a middle layer (spec, store) imports no stage, only api, archive, sink, spec, store and the leaves',
+      },
+    ],
+  ),
+  { files: ['src/sandbox/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,

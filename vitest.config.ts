@@ -1,11 +1,61 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * Three projects, chosen by file: `npm test` runs them all; `npm run test:unit`,
+ * `test:integration` and `test:e2e` run one (`vitest run --project <name>`).
+ * - s3-e2e: an S3 destination end to end against s3rver on loopback.
+ * - sandbox-integration: tests that start the sandbox over loopback (in-process or the CLI).
+ * - unit: everything else; in-process, no sandbox, no S3 server (a test may still start its own
+ *   small misbehaving HTTP server on loopback, test/api/fixture-server.ts).
+ */
+const S3_E2E = [
+  'test/sink/s3-e2e.test.ts',
+  'test/sink/s3-sink-contract.test.ts',
+  'test/survey/check-destination.test.ts',
+  'test/verify/verify-s3-cli.test.ts',
+  'test/run-job/crash-finish.test.ts',
+  'test/demo/**/*.test.ts',
+];
+const SANDBOX_INTEGRATION = [
+  'test/sandbox/**/*.test.ts',
+  'packages/sandbox/test/**/*.test.ts',
+  'test/run-job/**/*.test.ts',
+  'test/api/client-sandbox*.test.ts',
+  'test/plan/plan-sandbox.test.ts',
+  'test/archive/bagit-python.test.ts',
+  'test/collect/chat-attachments.test.ts',
+  'test/collect/code-artifacts.test.ts',
+  'test/collect/hostile-zip.test.ts',
+  'test/collect/preflight-key.test.ts',
+];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
     reporters: ['default'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 's3-e2e', include: S3_E2E },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'sandbox-integration',
+          include: SANDBOX_INTEGRATION,
+          exclude: [...configDefaults.exclude, ...S3_E2E],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...S3_E2E, ...SANDBOX_INTEGRATION],
+        },
+      },
+    ],
   },
 });

@@ -33,17 +33,17 @@
  * `retryable` says whether running again later may help. Nothing the client returns or throws
  * carries the key, even when a server echoes it (redact.ts).
  */
-export { ApiError, describeTarget, isApiError, type FailureKind, type RequestTarget } from './api-error.js';
+export { ApiError, isApiError, type FailureKind, type RequestTarget } from './api-error.js';
 export { ComplianceClient, createComplianceClient } from './client.js';
 export type { ComplianceClientOptions } from './client-options.js';
 export type { ChatWithMessages, RecordResult, TextContentResult, TextExpectations } from './results.js';
-export { createVirtualClock, systemClock, type Clock, type VirtualClock } from './clock.js';
+export { createVirtualClock, type Clock, type VirtualClock } from './clock.js';
 export { decodeRfc5987, parseContentDisposition, safeBaseName } from './content-disposition.js';
 export type { ChunkSink, DownloadExpectations, DownloadResult, DownloadSink } from './download.js';
 export type * from './endpoint-params.js';
 export { fingerprintKey } from './fingerprint.js';
 export { jsonlLedger, type LedgerEntry, type LedgerSink } from './ledger.js';
-export { collectItems, itemsOf, type CursorWalkOptions, type Page, type WalkOptions } from './paginate.js';
+export { collectItems, type CursorWalkOptions, type Page, type WalkOptions } from './paginate.js';
 export { RateBudget, type RateBudgetOptions, type RateBudgetSnapshot } from './rate-budget.js';
 export type { ClientStats, RetryEvent } from './request-executor.js';
 export {
@@ -54,5 +54,5 @@ export {
   retryDelay,
 } from './retry-timing.js';
 export type { RetryInput, RetryPolicy } from './retry-timing.js';
-export { checkBaseUrl, DEFAULT_TIMEOUTS, type TransportTimeouts } from './transport.js';
+export type { TransportTimeouts } from './transport.js';
 export type * from './types.js';

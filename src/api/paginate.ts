@@ -271,11 +271,6 @@ export async function* walkPageToken<T>(
   }
 }
 
-/** Flatten a page walk into records (when no checkpointing is needed). */
-export async function* itemsOf<T>(pages: AsyncIterable<Page<T>>): AsyncGenerator<T, void, undefined> {
-  for await (const page of pages) yield* page.items;
-}
-
 /** Collect a whole (small) walk: directory lists, roles, a project's collaborators. */
 export async function collectItems<T>(pages: AsyncIterable<Page<T>>): Promise<T[]> {
   const out: T[] = [];

@@ -29,7 +29,7 @@ export interface TransportTimeouts {
   downloadTotalMs: number;
 }
 
-export const DEFAULT_TIMEOUTS: TransportTimeouts = {
+const DEFAULT_TIMEOUTS: TransportTimeouts = {
   connectMs: 10_000,
   headersMs: 60_000,
   bodyIdleMs: 60_000,
@@ -53,7 +53,7 @@ function isLoopback(hostname: string): boolean {
  * Parse and vet the base URL: https anywhere, http only to loopback (the sandbox). The key would
  * otherwise travel in clear text.
  */
-export function checkBaseUrl(baseUrl: string): URL {
+function checkBaseUrl(baseUrl: string): URL {
   let url: URL;
   try {
     url = new URL(baseUrl);

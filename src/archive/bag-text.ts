@@ -20,12 +20,8 @@ export const SEALER_TAG_FILES = [
  * decodes only `%0D`/`%0A` and would miss a file listed as `%25`; for our bags this is the
  * identity, kept so a manifest line is correct whatever path it is given.
  */
-export function encodeManifestPath(path: string): string {
+function encodeManifestPath(path: string): string {
   return path.replace(/%/gu, '%25').replace(/\n/gu, '%0A').replace(/\r/gu, '%0D');
-}
-
-export function decodeManifestPath(path: string): string {
-  return path.replace(/%0A/giu, '\n').replace(/%0D/giu, '\r').replace(/%25/gu, '%');
 }
 
 export function manifestLine(hex: string, bagPath: string): string {
@@ -33,7 +29,7 @@ export function manifestLine(hex: string, bagPath: string): string {
 }
 
 /** `1.2 GB`-style size for `Bag-Size` (decimal units, as bagit tools print). */
-export function humanSize(bytes: number): string {
+function humanSize(bytes: number): string {
   const units = ['bytes', 'KB', 'MB', 'GB', 'TB', 'PB'];
   let value = bytes;
   let unit = 0;
@@ -48,7 +44,7 @@ export function humanSize(bytes: number): string {
  * One `Label: value` line. Labels may not hold `:` or line breaks; values are folded onto one
  * line (line breaks become spaces) so every reader parses them the same way.
  */
-export function bagInfoLine(label: string, value: string): string {
+function bagInfoLine(label: string, value: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9 _.-]*$/u.test(label)) {
     throw new Error(`bag-info label ${JSON.stringify(label)} must be letters, digits, space, _ . -`);
   }

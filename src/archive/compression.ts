@@ -52,7 +52,7 @@ function matches(head: Uint8Array, magic: readonly Magic[]): boolean {
 }
 
 /** The name of the compressed format the bytes start with, or null. */
-export function compressedFormat(head: Uint8Array): string | null {
+function compressedFormat(head: Uint8Array): string | null {
   for (const [name, magic] of COMPRESSED_MAGIC) if (matches(head, magic)) return name;
   return null;
 }

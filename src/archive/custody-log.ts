@@ -51,7 +51,7 @@ export function fingerprint(secret: string): string {
 }
 
 /** The exact line (without newline) for an entry: fixed key order so the hash is reproducible. */
-export function formatCustodyEntry(entry: CustodyEntry): string {
+function formatCustodyEntry(entry: CustodyEntry): string {
   return JSON.stringify({
     seq: entry.seq,
     at: entry.at,
@@ -138,7 +138,7 @@ export function verifyCustodyChain(lines: Iterable<string>): CustodyChainResult 
 }
 
 /** Splits a log's text into lines, noting a torn (unterminated) last line. */
-export function splitCustodyText(text: string): { lines: string[]; torn: string | null } {
+function splitCustodyText(text: string): { lines: string[]; torn: string | null } {
   if (text === '') return { lines: [], torn: null };
   const parts = text.split('\n');
   const last = parts.pop() ?? '';

@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import { ExportError } from '../errors.js';
 import { PROBE_BYTES, chooseCompression, type Compression } from './compression.js';
 
-export const SMALL_FILE = 1024 * 1024;
+const SMALL_FILE = 1024 * 1024;
 const AHEAD_FILES = 16;
 const AHEAD_BYTES = 32 * 1024 * 1024;
 

@@ -26,7 +26,7 @@ import type {
   Summary,
 } from './report-rows.js';
 
-export const ITEMS_COLUMNS = [
+const ITEMS_COLUMNS = [
   'kind',
   'id',
   'path',
@@ -42,7 +42,7 @@ export const ITEMS_COLUMNS = [
   'request_id',
 ] as const;
 
-export const EXCEPTIONS_COLUMNS = [
+const EXCEPTIONS_COLUMNS = [
   'kind',
   'id',
   'reason',
@@ -56,7 +56,7 @@ export const EXCEPTIONS_COLUMNS = [
   'at',
 ] as const;
 
-export const DRIFT_COLUMNS = [
+const DRIFT_COLUMNS = [
   'kind',
   'id',
   'change',
@@ -68,13 +68,13 @@ export const DRIFT_COLUMNS = [
   'custodian',
 ] as const;
 
-export const COUNTS_COLUMNS = ['custodian', 'kind', 'items', 'bytes', 'exceptions', 'drift'] as const;
+const COUNTS_COLUMNS = ['custodian', 'kind', 'items', 'bytes', 'exceptions', 'drift'] as const;
 
 type Cell = string;
 const cell = (value: string | number | boolean | null | undefined): Cell =>
   value === null || value === undefined ? '' : String(value);
 
-export function itemCells(row: ItemRow): Cell[] {
+function itemCells(row: ItemRow): Cell[] {
   return [
     row.kind,
     row.id,
@@ -92,7 +92,7 @@ export function itemCells(row: ItemRow): Cell[] {
   ];
 }
 
-export function exceptionCells(row: ExceptionRow): Cell[] {
+function exceptionCells(row: ExceptionRow): Cell[] {
   return [
     row.kind,
     row.id,
@@ -108,7 +108,7 @@ export function exceptionCells(row: ExceptionRow): Cell[] {
   ];
 }
 
-export function driftCells(row: DriftRow): Cell[] {
+function driftCells(row: DriftRow): Cell[] {
   return [
     row.kind,
     row.id,
@@ -122,12 +122,12 @@ export function driftCells(row: DriftRow): Cell[] {
   ];
 }
 
-export function countCells(row: CountRow): Cell[] {
+function countCells(row: CountRow): Cell[] {
   return [row.custodian, row.kind, cell(row.items), cell(row.bytes), cell(row.exceptions), cell(row.drift)];
 }
 
 /** Streams rows through fast-csv (RFC 4180) into `file`. Returns the number of data rows. */
-export async function writeCsv<T>(
+async function writeCsv<T>(
   file: string,
   headers: readonly string[],
   rows: AsyncIterable<T> | Iterable<T>,
@@ -156,7 +156,7 @@ export async function writeCsv<T>(
 }
 
 /** A tag file backed by a file on disk (size read once; `open` streams it afresh). */
-export async function fileTagFile(bagPath: string, fsPath: string): Promise<TagFile> {
+async function fileTagFile(bagPath: string, fsPath: string): Promise<TagFile> {
   const { size } = await stat(fsPath);
   return { path: bagPath, size, open: () => createReadStream(fsPath) };
 }

@@ -75,26 +75,6 @@ export type ExceptionReason =
   /** A remote session still `pending`: listed, but no transcript yet (404 until it starts). */
   | 'session_pending';
 
-export const EXCEPTION_REASONS: readonly ExceptionReason[] = [
-  'not_found_after_listing',
-  'deleted_during_export',
-  'permanent_server_error',
-  'checksum_mismatch',
-  'body_truncated',
-  'version_rotated',
-  'content_unavailable',
-  'file_set_unavailable',
-  'scope_missing',
-  'custodian_not_found',
-  'retries_exhausted',
-  'unresolved_drift',
-  'served_copy_differs',
-  'response_too_large',
-  'pagination_loop',
-  'unsafe_zip_entries',
-  'session_pending',
-];
-
 /**
  * Reasons that describe an item the archive DOES hold, as served, but that a reviewer must not
  * take at face value. They stay in `exceptions.csv` until the item is captured again without them.

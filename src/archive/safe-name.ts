@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 /** Longest safe name in UTF-8 bytes: under the 255-byte limit of common file systems, with room. */
 export const MAX_NAME_BYTES = 200;
 const MAX_EXTENSION_BYTES = 24;
-export const FALLBACK_NAME = 'file';
+const FALLBACK_NAME = 'file';
 
 // C0, DEL, C1 controls; bidi overrides/isolates and zero-width marks that disguise extensions.
 // eslint-disable-next-line no-control-regex
@@ -30,7 +30,7 @@ function utf8Length(text: string): number {
 }
 
 /** Cuts `text` to at most `maxBytes` UTF-8 bytes without splitting a code point. */
-export function truncateUtf8(text: string, maxBytes: number): string {
+function truncateUtf8(text: string, maxBytes: number): string {
   if (utf8Length(text) <= maxBytes) return text;
   let out = '';
   let used = 0;

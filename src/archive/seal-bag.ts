@@ -101,7 +101,7 @@ export function sealBag(input: BagInput, options: SealOptions = {}): SealedBag {
     forceZip64: false,
     statConcurrency: 1,
   });
-  const done = drive(input, archive, names, options);
+  const done = writeBag(input, archive, names, options);
   // A seal failure must reach whoever reads `stream` (the sink then aborts its upload); and the
   // caller may only await `stream`, so keep the rejection from going unhandled.
   done.catch((error: unknown) => {
@@ -110,7 +110,7 @@ export function sealBag(input: BagInput, options: SealOptions = {}): SealedBag {
   return { ...names, stream: archive, done };
 }
 
-async function drive(
+async function writeBag(
   input: BagInput,
   archive: Archiver,
   names: { runId: string; folder: string; zipName: string },

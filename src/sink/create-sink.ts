@@ -10,6 +10,9 @@ import { LocalSink } from './local-sink.js';
 import { S3Sink, createS3Client } from './s3-sink.js';
 import type { Sink } from './sink.js';
 
+/** The sink folder's front door: build a sink, or an S3 client the way a sink builds one. */
+export { createS3Client };
+
 export interface DestinationConfig {
   readonly uri: string;
   readonly region?: string;

@@ -8,9 +8,9 @@
  * matching x bits). Temp files name their owner (host, pid), so a later run's preflight removes
  * the ones a killed run left (never a live writer's) and the empty run folders of earlier runs.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { constants, createReadStream, createWriteStream } from 'node:fs';
 import type { Dirent } from 'node:fs';
-import { access, link, open, readdir, readFile, rmdir, unlink, writeFile } from 'node:fs/promises';
+import { access, link, open, readdir, readFile, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -71,6 +71,32 @@ export class LocalSink implements Sink {
 
   locationOf(ref: ArchiveRef): string {
     return join(this.root, archiveRelativePath(ref));
+  }
+
+  async inspect(): Promise<readonly PreflightCheck[]> {
+    // Walk up to the nearest folder that exists: preflight would create the rest.
+    let dir = this.root;
+    for (;;) {
+      let isDirectory: boolean;
+      try {
+        isDirectory = (await stat(dir)).isDirectory();
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(dir) === dir)
+          throw unreachable(`cannot read ${dir}`, error);
+        dir = dirname(dir);
+        continue;
+      }
+      if (!isDirectory) throw new ExportError('destination_unreachable', `${dir} is not a directory`);
+      break;
+    }
+    try {
+      await access(dir, constants.W_OK);
+    } catch (error) {
+      throw unreachable(`${dir} is not writable`, error);
+    }
+    const detail =
+      dir === this.root ? `${dir} is writable` : `${dir} is writable (${this.root} would be created)`;
+    return [{ check: 'destination', ok: true, detail }];
   }
 
   async preflight(ref: ArchiveRef, options: PreflightOptions = {}): Promise<readonly PreflightCheck[]> {

@@ -25,12 +25,12 @@ export interface ReadBackOptions {
 }
 
 export async function readBackS3(
-  o: ReadBackOptions,
+  options: ReadBackOptions,
   key: string,
   zipName: string,
   written: WrittenArchive,
 ): Promise<ReadBackResult> {
-  const { client, bucket } = o;
+  const { client, bucket } = options;
   const problems: string[] = [];
   const head: HeadObjectCommandOutput = await client.send(
     new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }),
@@ -39,13 +39,13 @@ export async function readBackS3(
   if (head.ContentLength !== undefined && head.ContentLength !== written.bytes) {
     problems.push(`size: stored ${head.ContentLength} bytes, wrote ${written.bytes}`);
   }
-  problems.push(...retentionProblems(head, o));
+  problems.push(...retentionProblems(head, options));
   const fullObjectCrc =
     head.ChecksumCRC32 !== undefined &&
     (head.ChecksumType === 'FULL_OBJECT' || !head.ChecksumCRC32.includes('-'));
   let method: ReadBackResult['method'];
   let actual: ReadBackResult['actual'];
-  if (fullObjectCrc && o.readBackBytes !== true) {
+  if (fullObjectCrc && options.readBackBytes !== true) {
     method = 'checksum';
     actual = { bytes: head.ContentLength ?? -1, crc32: head.ChecksumCRC32 ?? '' };
     if (head.ChecksumCRC32 !== written.crc32) {
@@ -73,9 +73,9 @@ export async function readBackS3(
 }
 
 /** What HeadObject reports against what was asked: lock mode, retain-until, legal hold, KMS. */
-export function retentionProblems(head: HeadObjectCommandOutput, o: ReadBackOptions): string[] {
+function retentionProblems(head: HeadObjectCommandOutput, options: ReadBackOptions): string[] {
   const problems: string[] = [];
-  const lock = o.objectLock;
+  const lock = options.objectLock;
   if (lock !== undefined) {
     if (head.ObjectLockMode !== lock.mode) {
       problems.push(`object lock: mode is ${head.ObjectLockMode ?? 'none'}, asked ${lock.mode}`);
@@ -87,10 +87,10 @@ export function retentionProblems(head: HeadObjectCommandOutput, o: ReadBackOpti
       );
     }
   }
-  if (o.legalHold === true && head.ObjectLockLegalHoldStatus !== 'ON') {
+  if (options.legalHold === true && head.ObjectLockLegalHoldStatus !== 'ON') {
     problems.push(`legal hold: ${head.ObjectLockLegalHoldStatus ?? 'OFF'}, asked ON`);
   }
-  const kms = o.kmsKeyId;
+  const kms = options.kmsKeyId;
   // S3 reports the key ARN; an alias cannot be matched against it, only the encryption type.
   const keyMatches = kms === undefined || kms.includes('alias/') || (head.SSEKMSKeyId ?? '').endsWith(kms);
   if (kms !== undefined && (head.ServerSideEncryption !== 'aws:kms' || !keyMatches)) {

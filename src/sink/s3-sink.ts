@@ -57,7 +57,7 @@ export interface S3SinkOptions {
   readonly readBackBytes?: boolean;
 }
 
-export const DEFAULT_PART_SIZE = 16 * 1024 * 1024;
+const DEFAULT_PART_SIZE = 16 * 1024 * 1024;
 
 export function createS3Client(
   options: { region?: string; endpoint?: string; forcePathStyle?: boolean } = {},
@@ -87,96 +87,47 @@ const describe = (error: unknown): string => {
 
 export class S3Sink implements Sink {
   readonly root: string;
-  private readonly o: S3SinkOptions;
+  private readonly options: S3SinkOptions;
 
   constructor(options: S3SinkOptions) {
-    this.o = options;
+    this.options = options;
     this.root = `s3://${options.bucket}${options.prefix === '' ? '' : `/${options.prefix}`}`;
   }
 
   /** The options in force (for logs and the custody record; holds no secret). */
   get settings(): Omit<S3SinkOptions, 'client'> {
-    const { client: _client, ...rest } = this.o;
+    const { client: _client, ...rest } = this.options;
     return rest;
   }
 
   key(relative: string): string {
-    return this.o.prefix === '' ? relative : `${this.o.prefix}/${relative}`;
+    return this.options.prefix === '' ? relative : `${this.options.prefix}/${relative}`;
   }
 
   locationOf(ref: ArchiveRef): string {
-    return `s3://${this.o.bucket}/${this.key(archiveRelativePath(ref))}`;
+    return `s3://${this.options.bucket}/${this.key(archiveRelativePath(ref))}`;
   }
 
   /** Parameters every object we write carries: encryption, retention, hold, class. */
   private objectParams(): Record<string, unknown> {
-    const o = this.o;
+    const { kmsKeyId, objectLock, legalHold, storageClass } = this.options;
     return {
-      ...(o.kmsKeyId === undefined ? {} : { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: o.kmsKeyId }),
-      ...(o.objectLock === undefined
+      ...(kmsKeyId === undefined ? {} : { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: kmsKeyId }),
+      ...(objectLock === undefined
         ? {}
-        : { ObjectLockMode: o.objectLock.mode, ObjectLockRetainUntilDate: o.objectLock.retainUntil }),
-      ...(o.legalHold === true ? { ObjectLockLegalHoldStatus: 'ON' } : {}),
-      ...(o.storageClass === undefined ? {} : { StorageClass: o.storageClass }),
+        : { ObjectLockMode: objectLock.mode, ObjectLockRetainUntilDate: objectLock.retainUntil }),
+      ...(legalHold === true ? { ObjectLockLegalHoldStatus: 'ON' } : {}),
+      ...(storageClass === undefined ? {} : { StorageClass: storageClass }),
     };
   }
 
+  async inspect(): Promise<readonly PreflightCheck[]> {
+    return this.checkBucket();
+  }
+
   async preflight(ref: ArchiveRef, options: PreflightOptions = {}): Promise<readonly PreflightCheck[]> {
-    const { client, bucket } = this.o;
-    const checks: PreflightCheck[] = [];
-    try {
-      await client.send(new HeadBucketCommand({ Bucket: bucket }));
-      checks.push({ check: 'destination', ok: true, detail: `bucket ${bucket} exists` });
-    } catch (error) {
-      const code = status(error);
-      const why =
-        code === 404
-          ? 'does not exist'
-          : code === 403
-            ? 'is not accessible with these credentials'
-            : 'cannot be reached';
-      throw new ExportError('destination_unreachable', `bucket ${bucket} ${why}: ${describe(error)}`, {
-        cause: error,
-      });
-    }
-    if (this.o.objectLock !== undefined || this.o.legalHold === true) {
-      const versioning = await client
-        .send(new GetBucketVersioningCommand({ Bucket: bucket }))
-        .catch((error: unknown) => {
-          throw new ExportError(
-            'destination_unreachable',
-            `bucket ${bucket}: cannot read versioning: ${describe(error)}`,
-            { cause: error },
-          );
-        });
-      if (versioning.Status !== 'Enabled') {
-        throw new ExportError(
-          'destination_unreachable',
-          `bucket ${bucket}: versioning is ${versioning.Status ?? 'off'}; Object Lock retention needs it Enabled`,
-        );
-      }
-      checks.push({ check: 'versioning', ok: true, detail: 'Enabled' });
-      let lockEnabled: string | undefined;
-      try {
-        const lock = await client.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }));
-        lockEnabled = lock.ObjectLockConfiguration?.ObjectLockEnabled;
-      } catch (error) {
-        if ((error as AwsErrorLike).name !== 'ObjectLockConfigurationNotFoundError') {
-          throw new ExportError(
-            'destination_unreachable',
-            `bucket ${bucket}: cannot read Object Lock configuration: ${describe(error)}`,
-            { cause: error },
-          );
-        }
-      }
-      if (lockEnabled !== 'Enabled') {
-        throw new ExportError(
-          'destination_unreachable',
-          `bucket ${bucket}: Object Lock is not enabled; the job asks for retention or a legal hold`,
-        );
-      }
-      checks.push({ check: 'object_lock', ok: true, detail: 'Enabled' });
-    }
+    const { client, bucket } = this.options;
+    const checks = [...(await this.checkBucket())];
     const key = this.key(archiveRelativePath(ref));
     const existing = await this.head(key);
     if (existing === 'exists' && options.allowExisting !== true) {
@@ -219,7 +170,7 @@ export class S3Sink implements Sink {
         detail = `created a multipart upload (this store cannot abort it: ${describe(error)})`;
       }
       checks.push({ check: 'can_write', ok: true, detail });
-      if (this.o.kmsKeyId !== undefined)
+      if (this.options.kmsKeyId !== undefined)
         checks.push({ check: 'kms', ok: true, detail: 'the key accepted the upload' });
     } catch (error) {
       throw new ExportError('destination_unreachable', `cannot write to ${this.root}: ${describe(error)}`, {
@@ -229,11 +180,71 @@ export class S3Sink implements Sink {
     return checks;
   }
 
+  /** HeadBucket, then versioning and Object Lock when the job asks for retention or a hold. */
+  private async checkBucket(): Promise<PreflightCheck[]> {
+    const { client, bucket } = this.options;
+    const checks: PreflightCheck[] = [];
+    try {
+      await client.send(new HeadBucketCommand({ Bucket: bucket }));
+      checks.push({ check: 'destination', ok: true, detail: `bucket ${bucket} exists` });
+    } catch (error) {
+      const code = status(error);
+      const why =
+        code === 404
+          ? 'does not exist'
+          : code === 403
+            ? 'is not accessible with these credentials'
+            : 'cannot be reached';
+      throw new ExportError('destination_unreachable', `bucket ${bucket} ${why}: ${describe(error)}`, {
+        cause: error,
+      });
+    }
+    if (this.options.objectLock !== undefined || this.options.legalHold === true) {
+      const versioning = await client
+        .send(new GetBucketVersioningCommand({ Bucket: bucket }))
+        .catch((error: unknown) => {
+          throw new ExportError(
+            'destination_unreachable',
+            `bucket ${bucket}: cannot read versioning: ${describe(error)}`,
+            { cause: error },
+          );
+        });
+      if (versioning.Status !== 'Enabled') {
+        throw new ExportError(
+          'destination_unreachable',
+          `bucket ${bucket}: versioning is ${versioning.Status ?? 'off'}; Object Lock retention needs it Enabled`,
+        );
+      }
+      checks.push({ check: 'versioning', ok: true, detail: 'Enabled' });
+      let lockEnabled: string | undefined;
+      try {
+        const lock = await client.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }));
+        lockEnabled = lock.ObjectLockConfiguration?.ObjectLockEnabled;
+      } catch (error) {
+        if ((error as AwsErrorLike).name !== 'ObjectLockConfigurationNotFoundError') {
+          throw new ExportError(
+            'destination_unreachable',
+            `bucket ${bucket}: cannot read Object Lock configuration: ${describe(error)}`,
+            { cause: error },
+          );
+        }
+      }
+      if (lockEnabled !== 'Enabled') {
+        throw new ExportError(
+          'destination_unreachable',
+          `bucket ${bucket}: Object Lock is not enabled; the job asks for retention or a legal hold`,
+        );
+      }
+      checks.push({ check: 'object_lock', ok: true, detail: 'Enabled' });
+    }
+    return checks;
+  }
+
   private async head(key: string, checksum = false): Promise<'exists' | 'missing' | 'unknown'> {
     try {
-      await this.o.client.send(
+      await this.options.client.send(
         new HeadObjectCommand({
-          Bucket: this.o.bucket,
+          Bucket: this.options.bucket,
           Key: key,
           ...(checksum ? { ChecksumMode: 'ENABLED' } : {}),
         }),
@@ -265,12 +276,12 @@ export class S3Sink implements Sink {
       if (error !== null && error !== undefined) sourceError = error;
     });
     const upload = new Upload({
-      client: this.o.client,
-      partSize: this.o.partSize ?? DEFAULT_PART_SIZE,
-      queueSize: this.o.queueSize ?? 2,
+      client: this.options.client,
+      partSize: this.options.partSize ?? DEFAULT_PART_SIZE,
+      queueSize: this.options.queueSize ?? 2,
       leavePartsOnError: false,
       params: {
-        Bucket: this.o.bucket,
+        Bucket: this.options.bucket,
         Key: key,
         Body: hasher,
         ContentType: 'application/zip',
@@ -303,28 +314,32 @@ export class S3Sink implements Sink {
     }
     const digest = hasher.digest();
     const sidecarKey = `${key}.sha256`;
-    await this.put(sidecarKey, sidecarText(digest.sha256, archiveFileName(ref)), 'text/plain; charset=utf-8');
+    await this.putIfAbsent(
+      sidecarKey,
+      sidecarText(digest.sha256, archiveFileName(ref)),
+      'text/plain; charset=utf-8',
+    );
     return {
-      location: `s3://${this.o.bucket}/${key}`,
-      sidecarLocation: `s3://${this.o.bucket}/${sidecarKey}`,
+      location: `s3://${this.options.bucket}/${key}`,
+      sidecarLocation: `s3://${this.options.bucket}/${sidecarKey}`,
       ...digest,
       ...(versionId === undefined ? {} : { versionId }),
       parts: Math.max(parts, 1),
     };
   }
 
-  private async put(key: string, bytes: Uint8Array | string, contentType: string): Promise<void> {
+  private async putIfAbsent(key: string, bytes: Uint8Array | string, contentType: string): Promise<void> {
     // HeadObject too: not every S3-compatible store honours If-None-Match on PUT.
     if ((await this.head(key)) === 'exists') {
       throw new ExportError(
         'destination_exists',
-        `s3://${this.o.bucket}/${key} already exists; refusing to overwrite`,
+        `s3://${this.options.bucket}/${key} already exists; refusing to overwrite`,
       );
     }
     try {
-      await this.o.client.send(
+      await this.options.client.send(
         new PutObjectCommand({
-          Bucket: this.o.bucket,
+          Bucket: this.options.bucket,
           Key: key,
           Body: bytes,
           ContentType: contentType,
@@ -337,7 +352,7 @@ export class S3Sink implements Sink {
       const exists = status(error) === 412;
       throw new ExportError(
         exists ? 'destination_exists' : 'upload_failed',
-        `PutObject s3://${this.o.bucket}/${key}: ${describe(error)}`,
+        `PutObject s3://${this.options.bucket}/${key}: ${describe(error)}`,
         { cause: error, retryable: !exists },
       );
     }
@@ -350,19 +365,21 @@ export class S3Sink implements Sink {
     contentType: string,
   ): Promise<string> {
     const key = this.key(beside(ref, fileName));
-    await this.put(key, bytes, contentType);
-    return `s3://${this.o.bucket}/${key}`;
+    await this.putIfAbsent(key, bytes, contentType);
+    return `s3://${this.options.bucket}/${key}`;
   }
 
   async readBack(ref: ArchiveRef, written: WrittenArchive): Promise<ReadBackResult> {
-    return readBackS3(this.o, this.key(archiveRelativePath(ref)), archiveFileName(ref), written);
+    return readBackS3(this.options, this.key(archiveRelativePath(ref)), archiveFileName(ref), written);
   }
 
   async digestStored(ref: ArchiveRef): Promise<WrittenArchive | null> {
     const key = this.key(archiveRelativePath(ref));
     let object;
     try {
-      object = await this.o.client.send(new GetObjectCommand({ Bucket: this.o.bucket, Key: key }));
+      object = await this.options.client.send(
+        new GetObjectCommand({ Bucket: this.options.bucket, Key: key }),
+      );
     } catch (error) {
       if (status(error) === 404 || (error as AwsErrorLike).name === 'NoSuchKey') return null;
       throw new ExportError('destination_unreachable', `GetObject ${key}: ${describe(error)}`, {
@@ -372,8 +389,8 @@ export class S3Sink implements Sink {
     const hasher = new HashStream();
     for await (const chunk of (object.Body as Readable).pipe(hasher)) void chunk;
     return {
-      location: `s3://${this.o.bucket}/${key}`,
-      sidecarLocation: `s3://${this.o.bucket}/${key}.sha256`,
+      location: `s3://${this.options.bucket}/${key}`,
+      sidecarLocation: `s3://${this.options.bucket}/${key}.sha256`,
       ...hasher.digest(),
       ...(object.VersionId === undefined ? {} : { versionId: object.VersionId }),
     };

@@ -67,6 +67,13 @@ export interface Sink {
    */
   preflight(ref: ArchiveRef, options?: PreflightOptions): Promise<readonly PreflightCheck[]>;
   /**
+   * The part of `preflight` that needs no write, for `plan`, which must leave the destination as
+   * it found it: the destination is there (S3: the bucket answers and, when retention is asked,
+   * versioning and Object Lock are on; local: the folder, or the nearest one above it that
+   * exists, is a writable directory). Writes nothing. Throws `destination_unreachable`.
+   */
+  inspect(): Promise<readonly PreflightCheck[]>;
+  /**
    * Streams `body` (the zip) to the destination, hashing it on the way, then writes the
    * `.sha256` sidecar. On failure the partial upload is aborted and `body` destroyed.
    */

@@ -7,9 +7,9 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { verifyCustodyChain } from '../archive/custody-log.js';
 import { ExportError } from '../errors.js';
 import type { BagSource, VerifyProblem } from './bag-source.js';
+import { checkCustodyChain } from './custody-chain.js';
 import { openDirSource } from './dir-source.js';
 import { verifyBag, type BagFacts } from './verify-bag.js';
 import { openLocalZip, openS3Zip } from './zip-source.js';
@@ -198,7 +198,7 @@ function checkCustodyBeside(
   inBag: string | null,
   problems: VerifyProblem[],
 ): { location: string; entries: number } {
-  const chain = verifyCustodyChain(text.split('\n'));
+  const chain = checkCustodyChain(text);
   for (const p of chain.problems)
     problems.push({ code: 'custody_beside', path: location, message: p.message });
   if (inBag !== null && !text.startsWith(inBag)) {

@@ -7,8 +7,8 @@
  * first.
  */
 import { createHash } from 'node:crypto';
-import { verifyCustodyChain } from '../archive/custody-log.js';
 import type { BagSource, SourceFile, VerifyProblem } from './bag-source.js';
+import { checkCustodyChain } from './custody-chain.js';
 
 const SUPPORTED = new Set(['md5', 'sha1', 'sha256', 'sha512']);
 const REQUIRED_INFO = ['Payload-Oxum', 'Bagging-Date', 'Bag-Size', 'External-Identifier'];
@@ -273,7 +273,7 @@ export async function verifyBag(source: BagSource): Promise<BagCheck> {
   if (custody === undefined) {
     if (!names.has(CUSTODY)) problems.push({ code: 'custody_missing', path: CUSTODY, message: 'missing' });
   } else {
-    const chain = verifyCustodyChain(custody.split('\n'));
+    const chain = checkCustodyChain(custody);
     custodyEntries = chain.entries;
     if (!custody.endsWith('\n') && custody !== '') {
       problems.push({

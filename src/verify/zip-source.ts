@@ -47,7 +47,7 @@ class CrcCheck extends Transform {
   }
 }
 
-export async function openZipSource(
+async function openZipSource(
   blocks: BlockReader,
   kind: 'zip' | 's3',
   onClose: () => Promise<void>,

@@ -32,7 +32,7 @@ export const HOST_TAG = createHash('sha256').update(hostname()).digest('hex').sl
 const PROCESS_TAG = randomBytes(4).toString('hex');
 
 /** `<host>-<pid>-<process>`: who wrote a temp file. */
-export const OWNER_TAG = `${HOST_TAG}-${process.pid}-${PROCESS_TAG}`;
+const OWNER_TAG = `${HOST_TAG}-${process.pid}-${PROCESS_TAG}`;
 
 /** A temp file name naming its owner: `.<label>.<owner>-<random>.partial`. */
 export function ownedTempName(label: string): string {

@@ -100,7 +100,7 @@ function endStream(stream: WriteStream): Promise<void> {
 }
 
 /** A local destination must be (or be creatable as) a writable folder. S3 is checked by the sink. */
-export async function checkLocalDestination(spec: ResolvedJobSpec): Promise<string | null> {
+async function checkLocalDestination(spec: ResolvedJobSpec): Promise<string | null> {
   const target = parseDestinationUri(spec.destination.uri);
   if (target.kind !== 'local') return null;
   const dir = resolve(target.path);

@@ -155,7 +155,7 @@ const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a
  * lines in the same byte order, computed from the hashes the store already holds (no payload
  * bytes are read).
  */
-export async function payloadManifestSha256(payload: () => AsyncIterable<PayloadFile>): Promise<string> {
+async function payloadManifestSha256(payload: () => AsyncIterable<PayloadFile>): Promise<string> {
   const lines: { path: string; sha256: string }[] = [];
   for await (const f of payload()) lines.push({ path: f.path, sha256: f.sha256 });
   lines.sort((a, b) => byteOrder(a.path, b.path));

@@ -13,7 +13,7 @@ import { closest } from './suggest.js';
 import type { DiagnosticCode } from './types.js';
 
 /** The schema file, read once. Works from src/spec (tsx, vitest) and dist/spec (built). */
-export const JOB_SCHEMA_URL = new URL('../../schemas/job.schema.json', import.meta.url);
+const JOB_SCHEMA_URL = new URL('../../schemas/job.schema.json', import.meta.url);
 export const JOB_SCHEMA = JSON.parse(readFileSync(JOB_SCHEMA_URL, 'utf8')) as SchemaNode;
 
 export interface SchemaNode {

@@ -67,7 +67,7 @@ function firstLine(message: string): string {
 }
 
 /** Split a JSON Pointer into unescaped segments ('' and '/' are the root). */
-export function pointerSegments(pointer: string): string[] {
+function pointerSegments(pointer: string): string[] {
   if (pointer === '' || pointer === '/') return [];
   return pointer
     .slice(1)

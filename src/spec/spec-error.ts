@@ -31,7 +31,7 @@ export class SpecError extends ExportError {
   }
 }
 
-export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
+function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
   return [...diagnostics].sort(
     (a, b) =>
       a.line - b.line ||
@@ -42,7 +42,7 @@ export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
 }
 
 /** One diagnostic's header line: `<file>:<line>:<col>: <json-path>: <message> [code]`. */
-export function formatHeader(d: Diagnostic): string {
+function formatHeader(d: Diagnostic): string {
   // No position (unreadable file): there is no path worth naming either.
   const where = d.line > 0 ? `${d.file}:${d.line}:${d.col}: ${d.path}` : d.file;
   const level = d.severity === 'warning' ? 'warning: ' : '';

@@ -10,10 +10,8 @@ import { ExportError, EXIT, exitCodeFor } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { registerRunCommand } from './commands/run.js';
-import { registerSandboxCommand } from './commands/sandbox.js';
 import { registerPlanCommand } from './commands/plan.js';
 import { registerVerifyCommand } from './commands/verify.js';
-import { registerDemoCommand } from './commands/demo.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -26,13 +24,11 @@ export function buildProgram(): Command {
     .version(TOOL_VERSION, '-V, --version')
     .showHelpAfterError()
     .exitOverride();
-  // Subcommands register here, one module each under ./commands (sandbox, validate, plan, run, verify, demo).
+  // Subcommands register here, one module each under ./commands (validate, plan, run, verify).
   registerValidateCommand(program);
   registerRunCommand(program);
-  registerSandboxCommand(program);
   registerPlanCommand(program);
   registerVerifyCommand(program);
-  registerDemoCommand(program);
   return program;
 }
 

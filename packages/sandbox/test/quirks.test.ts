@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import type { Scenario } from '../../src/sandbox/index.js';
-import { checkScenario } from '../../src/sandbox/scenario.js';
+import type { Scenario } from '../src/index.js';
+import { checkScenario } from '../src/scenario.js';
 import { V1, errorOf, openApi, type Api } from './helpers.js';
 
 const T0 = Date.UTC(2026, 10, 1, 12, 0, 0, 400);
@@ -197,7 +197,7 @@ describe('scenario validation of the quirks', () => {
 
 describe('README "Sandbox adversity" block', () => {
   it('is a valid scenario that shows every quirk and the backlog', () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
     const section = readme.slice(readme.indexOf('### Sandbox adversity'));
     const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
     const scenario = parseYaml(yaml) as Scenario;

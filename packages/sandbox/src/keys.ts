@@ -1,5 +1,5 @@
 /**
- * The sandbox's API keys, derived from the seed so `compliance-export sandbox --seed N` prints the
+ * The sandbox's API keys, derived from the seed so `compliance-sandbox --seed N` prints the
  * same keys every time. Key types and scopes follow §1.2/§1.3.
  */
 import type { ApiKeyRecord, Org, User } from './model.js';

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import yauzl from 'yauzl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SandboxTruth } from '../../src/sandbox/truth.js';
+import type { SandboxTruth } from '../src/truth.js';
 import { V1, errorOf, openApi, walkCursor, walkPages, type Api } from './helpers.js';
 
 const ids = (pages: any[]) => pages.flatMap((p) => p.data.map((x: any) => x.id ?? x.uuid ?? x.user_id));

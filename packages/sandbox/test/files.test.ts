@@ -2,8 +2,8 @@
 import { createHash } from 'node:crypto';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SandboxTruth } from '../../src/sandbox/truth.js';
-import { HOSTILE_NAMES } from '../../src/sandbox/names.js';
+import type { SandboxTruth } from '../src/truth.js';
+import { HOSTILE_NAMES } from '../src/names.js';
 import { V1, errorOf, openApi, type Api } from './helpers.js';
 
 function decodeFilenameStar(header: string | null): string {

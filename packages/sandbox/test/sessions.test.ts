@@ -5,7 +5,7 @@
  * available, the retention-override 503, a pending remote session, an expired Admin key.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkScenario } from '../../src/sandbox/scenario.js';
+import { checkScenario } from '../src/scenario.js';
 import { V1, errorOf, openApi, walkPages, type Api } from './helpers.js';
 
 const RETENTION_503 =

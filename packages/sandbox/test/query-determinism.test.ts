@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- tests read untyped JSON bodies */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDatetime, suggest } from '../../src/sandbox/http/query.js';
+import { parseDatetime, suggest } from '../src/http/query.js';
 import { V1, errorOf, openApi, type Api } from './helpers.js';
 
 describe('sandbox query validation (§2, §5.2)', () => {
@@ -117,7 +117,7 @@ describe('sandbox determinism', () => {
 
 describe('sandbox profiles', () => {
   it('makes medium about ten times small, with messages generated on demand', async () => {
-    const { buildWorld } = await import('../../src/sandbox/world.js');
+    const { buildWorld } = await import('../src/world.js');
     const small = buildWorld(1, 'small').world;
     const medium = buildWorld(1, 'medium').world;
     expect(medium.chats.length).toBe(10 * small.chats.length);

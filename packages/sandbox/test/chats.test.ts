@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- tests read untyped JSON bodies */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SandboxTruth } from '../../src/sandbox/truth.js';
+import type { SandboxTruth } from '../src/truth.js';
 import { V1, errorOf, openApi, walkCursor, type Api } from './helpers.js';
 
 describe('sandbox chats (§2.2, §3.8, §3.9)', () => {

@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { main } from '../src/cli.js';
 
-const MAIN = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+const CLI = new URL('../src/cli.ts', import.meta.url).pathname;
 
-/** Start `compliance-export sandbox` as a real process and collect what it prints up to "Ctrl-C". */
+/** Start `compliance-sandbox` as a real process and collect what it prints up to "Ctrl-C". */
 async function runCli(args: string[]): Promise<{ lines: string[]; stop: () => Promise<number | null> }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', MAIN, 'sandbox', ...args], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
@@ -28,7 +29,7 @@ async function runCli(args: string[]): Promise<{ lines: string[]; stop: () => Pr
   };
 }
 
-describe('compliance-export sandbox', () => {
+describe('compliance-sandbox', () => {
   it('prints its base URL and seed-determined keys, answers a curl-style request, stops on Ctrl-C', async () => {
     const a = await runCli(['--seed', '7', '--rpm', '50']);
     const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(a.lines.join('\n'))?.[1];
@@ -52,5 +53,21 @@ describe('compliance-export sandbox', () => {
     expect(key('full', b.lines)).toBe(full);
     expect(key('admin', b.lines)).toMatch(/^sk-ant-admin01-/);
     await b.stop();
+  });
+
+  it.each([
+    [['--profile', 'huge'], "--profile: expected one of small, medium, large, got 'huge'"],
+    [['--port', '70000'], "--port: expected an integer from 0 to 65535, got '70000'"],
+    [['--scenario', 'no-such-scenario'], "--scenario: 'no-such-scenario' is neither a named scenario"],
+  ])('rejects %j with exit 2 and says which flag', async (args, message) => {
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(await main(['node', 'compliance-sandbox', ...args])).toBe(2);
+      expect(err.mock.calls.map((c) => String(c[0])).join('')).toContain(
+        `compliance-sandbox: usage: ${message}`,
+      );
+    } finally {
+      err.mockRestore();
+    }
   });
 });

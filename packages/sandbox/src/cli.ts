@@ -1,13 +1,18 @@
+#!/usr/bin/env node
 /**
- * `compliance-export sandbox`: run the local Compliance API sandbox until Ctrl-C, printing its base
- * URL and API keys (deterministic per seed). No business logic here: see src/sandbox.
+ * `compliance-sandbox`: run the local Compliance API sandbox until Ctrl-C, printing its base URL and
+ * API keys (deterministic per seed). Exit codes: 0 stopped by Ctrl-C/SIGTERM, 1 internal error,
+ * 2 usage (a bad flag or scenario). The sandbox itself is ./index.ts.
  */
-import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { ExportError } from '../../errors.js';
-import { SCENARIOS, startSandbox, type SandboxOptions, type Scenario } from '../../sandbox/index.js';
-import { checkScenario } from '../../sandbox/scenario.js';
+import { SCENARIOS, startSandbox, type SandboxOptions, type Scenario } from './index.js';
+import { checkScenario } from './scenario.js';
+
+/** A bad flag or scenario: printed as `compliance-sandbox: usage: …`, exit 2. */
+class UsageError extends Error {}
 
 const PROFILES = ['small', 'medium', 'large'] as const;
 
@@ -15,7 +20,7 @@ function intOption(name: string, min: number, max: number): (raw: string) => num
   return (raw) => {
     const n = Number(raw);
     if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-      throw new ExportError('usage', `--${name}: expected an integer from ${min} to ${max}, got '${raw}'`);
+      throw new UsageError(`--${name}: expected an integer from ${min} to ${max}, got '${raw}'`);
     }
     return n;
   };
@@ -31,15 +36,14 @@ interface SandboxFlags {
 }
 
 /** A named scenario, or a JSON/YAML file holding one; problems are reported with their path. */
-export function loadScenario(nameOrFile: string): Scenario {
+function loadScenario(nameOrFile: string): Scenario {
   const named = SCENARIOS[nameOrFile];
   if (named !== undefined) return named;
   let text: string;
   try {
     text = readFileSync(nameOrFile, 'utf8');
   } catch {
-    throw new ExportError(
-      'usage',
+    throw new UsageError(
       `--scenario: '${nameOrFile}' is neither a named scenario (${Object.keys(SCENARIOS).join(', ')}) nor a readable file`,
     );
   }
@@ -47,20 +51,21 @@ export function loadScenario(nameOrFile: string): Scenario {
   try {
     value = parseYaml(text);
   } catch (error) {
-    throw new ExportError('usage', `${nameOrFile}: ${(error as Error).message}`);
+    throw new UsageError(`${nameOrFile}: ${(error as Error).message}`);
   }
   const problems = checkScenario(value);
-  if (problems.length > 0)
-    throw new ExportError('usage', problems.map((p) => `${nameOrFile}:${p}`).join('\n'));
+  if (problems.length > 0) throw new UsageError(problems.map((p) => `${nameOrFile}:${p}`).join('\n'));
   return value as Scenario;
 }
 
-export function registerSandboxCommand(program: Command): void {
-  program
-    .command('sandbox')
+function buildProgram(): Command {
+  return new Command()
+    .name('compliance-sandbox')
     .description(
       'Run the local Compliance API sandbox (deterministic data, documented behaviour) until Ctrl-C',
     )
+    .showHelpAfterError()
+    .exitOverride()
     .option('--port <n>', 'TCP port (0 = any free port)', intOption('port', 0, 65535), 0)
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option(
@@ -85,17 +90,14 @@ export function registerSandboxCommand(program: Command): void {
       'after',
       `
 Example:
-  $ compliance-export sandbox --seed 7 --port 8787
+  $ compliance-sandbox --seed 7 --port 8787
   $ curl -s -H "x-api-key: <full key printed above>" -H "anthropic-version: 2023-06-01" \\
       http://127.0.0.1:8787/v1/compliance/organizations
   $ curl -s http://127.0.0.1:8787/_sandbox/truth     # what a complete export must contain`,
     )
     .action(async (flags: SandboxFlags) => {
       if (!(PROFILES as readonly string[]).includes(flags.profile)) {
-        throw new ExportError(
-          'usage',
-          `--profile: expected one of ${PROFILES.join(', ')}, got '${flags.profile}'`,
-        );
+        throw new UsageError(`--profile: expected one of ${PROFILES.join(', ')}, got '${flags.profile}'`);
       }
       const options: SandboxOptions = {
         port: flags.port,
@@ -134,4 +136,36 @@ Example:
         process.on('SIGTERM', stop);
       });
     });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (error) {
+    // --help ends here with exitCode 0; commander's own usage mistakes with 1, which we map to 2.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof UsageError) {
+      process.stderr.write(`compliance-sandbox: usage: ${error.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`compliance-sandbox: internal error\n${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+  }
+}
+
+function invokedDirectly(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) {
+  void main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
 }

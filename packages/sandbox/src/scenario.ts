@@ -1,7 +1,7 @@
 /**
  * Adversity scenarios: latency, transient and permanent failures, eventual consistency
  * and live mutations. Every knob is off by default. A scenario is plain data, so it can come from
- * a named preset, a JSON/YAML file (`compliance-export sandbox --scenario file.yaml`) or a test.
+ * a named preset, a JSON/YAML file (`compliance-sandbox --scenario file.yaml`) or a test.
  */
 
 /**

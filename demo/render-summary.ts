@@ -2,7 +2,7 @@
  * DemoResult → the summary table `npm start` prints, and the machine summary for `--json`
  * (pure). Never includes the API key: the result does not hold it.
  */
-import { formatDuration, table } from '../plan/render-plan.js';
+import { formatDuration, table } from '../src/plan/render-plan.js';
 import type { DemoResult } from './run-demo.js';
 
 export interface DemoSummary {

@@ -1,5 +1,6 @@
 /**
- * The `npm start` demo, wired end to end on loopback: the Compliance API sandbox (port 0, limit
+ * The `npm start` demo (not part of the product: it imports the product from ../src and the
+ * sandbox package), wired end to end on loopback: the Compliance API sandbox (port 0, limit
  * scaled to 6,000 rpm as jobs/demo.yaml expects) and an S3-protocol server (s3rver, port 0, a temp
  * folder, the bucket the demo job names), both in this process; jobs/demo.yaml with the real
  * ports, a fresh state folder and the sandbox's full key (env only, never printed); the job run by
@@ -10,17 +11,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Sleep } from '../collect/quiesce.js';
-import { ExportError } from '../errors.js';
-import type { ProgressMode } from '../run/progress.js';
-import { runJob, type RunJobResult } from '../run-job.js';
-import { startSandbox, type RunningSandbox, type SandboxStats } from '../sandbox/index.js';
-import { loadSpecFile, parseDestinationUri } from '../spec/index.js';
-import { verifyArchive, type VerifyReport } from '../verify/verify-archive.js';
+import { startSandbox, type RunningSandbox, type SandboxStats } from '@compliance-export/sandbox';
+import type { Sleep } from '../src/collect/quiesce.js';
+import { ExportError } from '../src/errors.js';
+import type { ProgressMode } from '../src/run/progress.js';
+import { runJob, type RunJobResult } from '../src/run-job.js';
+import { loadSpecFile, parseDestinationUri } from '../src/spec/index.js';
+import { verifyArchive, type VerifyReport } from '../src/verify/verify-archive.js';
 import { startLocalS3, withS3rverCredentials, type LocalS3 } from './local-s3.js';
 
-/** jobs/demo.yaml, found from this module in src/demo (tsx) and in dist/demo (the build) alike. */
-export const DEMO_SPEC_PATH = fileURLToPath(new URL('../../jobs/demo.yaml', import.meta.url));
+/** jobs/demo.yaml, next to this folder. */
+export const DEMO_SPEC_PATH = fileURLToPath(new URL('../jobs/demo.yaml', import.meta.url));
 
 /** The sandbox limit the demo job's budget (5,400 rpm) is 90 % of. */
 export const DEMO_SANDBOX_RPM = 6000;

@@ -3,14 +3,9 @@
  * reference tree, axt-verify's worked example) and against the independent verifier.
  */
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../../src/sandbox/transparency/jcs.js';
-import { leafEntry } from '../../src/sandbox/transparency/leaf.js';
-import {
-  consistencyProof,
-  inclusionProof,
-  leafHash,
-  rootHash,
-} from '../../src/sandbox/transparency/merkle.js';
+import { canonicalJson } from '../src/transparency/jcs.js';
+import { leafEntry } from '../src/transparency/leaf.js';
+import { consistencyProof, inclusionProof, leafHash, rootHash } from '../src/transparency/merkle.js';
 import { jcs, rootOf, verifyConsistency, verifyInclusion } from './transparency-verifier.js';
 
 describe('canonicalJson (RFC 8785)', () => {

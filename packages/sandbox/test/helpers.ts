@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- tests read untyped JSON bodies */
 /** Shared helpers for sandbox tests: real HTTP against a sandbox on port 0. */
-import { startSandbox, type RunningSandbox, type SandboxOptions } from '../../src/sandbox/index.js';
-import type { SandboxTruth } from '../../src/sandbox/truth.js';
+import { startSandbox, type RunningSandbox, type SandboxOptions } from '../src/index.js';
+import type { SandboxTruth } from '../src/truth.js';
 
 export const V1 = '/v1/compliance';
 

@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- tests read untyped JSON bodies */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALL_ROUTES } from '../../src/sandbox/index.js';
+import { ALL_ROUTES } from '../src/index.js';
 import { openApi, type Api } from './helpers.js';
 
 const JUNK_IDS = ['x', '%00', '..%2F..%2Fetc', 'a'.repeat(300)];

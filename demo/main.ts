@@ -1,13 +1,16 @@
 /**
- * `compliance-export demo [--keep] [--json] [--profile P]` (what `npm start` runs): sandbox and
- * local S3 in this process, jobs/demo.yaml end to end, then verify and a summary. The wiring is
- * src/demo/run-demo.ts; this file only maps flags, signals and the exit code.
+ * The `npm start` demo: `npm start -- [--keep] [--json] [--profile P]`. The sandbox and a local S3
+ * server start in this process, jobs/demo.yaml runs end to end, then verify and a summary. The
+ * wiring is ./run-demo.ts; this file only maps flags, signals and the exit code. Not part of the
+ * published product: it imports the product from ../src and runs under tsx.
  */
-import type { Command } from 'commander';
-import { runDemo } from '../../demo/run-demo.js';
-import { demoSummary, renderDemoSummary } from '../../demo/render-summary.js';
-import { ExportError } from '../../errors.js';
-import { stopOnSignals } from '../stop-on-signals.js';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { EXIT, ExportError, exitCodeFor } from '../src/errors.js';
+import { stopOnSignals } from '../src/cli/stop-on-signals.js';
+import { demoSummary, renderDemoSummary } from './render-summary.js';
+import { runDemo } from './run-demo.js';
 
 const PROFILES = ['small', 'medium', 'large'] as const;
 
@@ -17,24 +20,26 @@ interface DemoFlags {
   profile: string;
 }
 
-export function registerDemoCommand(program: Command): void {
-  program
-    .command('demo')
+function buildProgram(): Command {
+  return new Command()
+    .name('npm start --')
     .description(
       'Run the demo export end to end on this machine: the Compliance API sandbox and a local\n' +
         'S3-protocol server start in-process on loopback, jobs/demo.yaml runs against them, the\n' +
         'archive is verified, and a summary is printed. Nothing leaves the computer.',
     )
+    .showHelpAfterError()
+    .exitOverride()
     .option('--keep', 'leave the servers running for inspection (Ctrl-C stops them) and the files in place')
     .option('--json', 'print the summary as one JSON object on stdout')
     .option('--profile <name>', `sandbox data size: ${PROFILES.join(' | ')}`, 'medium')
     .addHelpText(
       'after',
       '\nExamples:\n' +
-        '  npm start                                   # the same as: compliance-export demo\n' +
-        '  compliance-export demo --profile small      # a few seconds\n' +
-        '  compliance-export demo --keep               # then browse the sandbox and the bucket\n' +
-        '  compliance-export demo --json > demo-summary.json\n' +
+        '  npm start                                   # medium profile, about a minute\n' +
+        '  npm start -- --profile small                # a few seconds\n' +
+        '  npm start -- --keep                         # then browse the sandbox and the bucket\n' +
+        '  npx tsx demo/main.ts --json > out.json      # after npm run build; no npm banner\n' +
         '\nExit codes: 0 complete, 1 failure (including an archive that does not verify),\n' +
         '3 finished with gaps, 130 interrupted by Ctrl-C, 143 stopped by SIGTERM.',
     )
@@ -72,11 +77,43 @@ export function registerDemoCommand(program: Command): void {
           });
           await result.close({ keepFiles: true });
           process.stderr.write(
-            `\ncompliance-export: servers stopped; files kept in ${result.s3.directory} and ${result.stateDir}\n`,
+            `\ndemo: servers stopped; files kept in ${result.s3.directory} and ${result.stateDir}\n`,
           );
         }
       } finally {
         stop.dispose();
       }
     });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (error) {
+    // --help ends here with exitCode 0; commander's own usage mistakes with 1, which we map to 2.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (error instanceof ExportError) {
+      process.stderr.write(`demo: ${error.code}: ${error.message}\n`);
+      return exitCodeFor(error);
+    }
+    process.stderr.write(`demo: internal error\n${(error as Error).stack ?? String(error)}\n`);
+    return EXIT.failure;
+  }
+}
+
+function invokedDirectly(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === fileURLToPath(import.meta.url);
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) {
+  void main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
 }

@@ -4,7 +4,7 @@
  * the process's RSS in MB, so the parent measures memory in a process of its own.
  */
 import { createInterface } from 'node:readline';
-import { startSandbox } from '../src/sandbox/index.js';
+import { startSandbox } from '../src/index.js';
 
 const profile = (process.argv[2] ?? 'small') as 'small' | 'medium' | 'large';
 const t0 = Date.now();

@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- tests read untyped JSON bodies */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { Scenario } from '../../src/sandbox/index.js';
+import type { Scenario } from '../src/index.js';
 import { V1, errorOf, openApi, walkPages, type Api } from './helpers.js';
 
 async function withApi(

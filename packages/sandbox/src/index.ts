@@ -1,6 +1,7 @@
 /**
  * The Compliance API sandbox: a local `node:http` server that behaves like
- * `/v1/compliance/*` as described in ../shared/compliance-api.md, over deterministic data.
+ * `/v1/compliance/*` as described in compliance-api.md, over deterministic data. This module is
+ * the package's public entry (`@compliance-export/sandbox`); `cli.ts` is the `compliance-sandbox` bin.
  * Sandbox-only routes (unauthenticated, never rate limited, never counted):
  *   GET /_sandbox/truth[?as_of=T]  → SandboxTruth (see truth.ts)
  *   GET /_sandbox/stats            → SandboxStats (requests by route template and status)
@@ -35,7 +36,10 @@ export type { SandboxKeys } from './keys.js';
 export type { SandboxTruth } from './truth.js';
 export type { SandboxStats } from './http/context.js';
 export type { Scenario } from './scenario.js';
-export { SCENARIOS } from './scenario.js';
+export { SCENARIOS, checkScenario } from './scenario.js';
+export { PROFILES, type ProfileSpec } from './profiles.js';
+export { HOSTILE_NAMES } from './names.js';
+export { ACTIVITY_TYPES } from './activity-types.js';
 
 export interface SandboxOptions {
   /** Default 0 (ephemeral). */

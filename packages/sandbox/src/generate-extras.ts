@@ -1,7 +1,15 @@
 /** Code artifacts, sessions and the activity feed of a generated world. */
 import type { Content } from './generate-content.js';
 import type { Directory } from './generate-directory.js';
-import type { Activity, CodeArtifact, CodeVersion, LocalSession, RemoteSession, User } from './model.js';
+import type {
+  Activity,
+  Actor,
+  CodeArtifact,
+  CodeVersion,
+  LocalSession,
+  RemoteSession,
+  User,
+} from './model.js';
 import { DAY, WORLD_END, WORLD_START, type ProfileSpec } from './profiles.js';
 import { Rng, idFromUuid } from './random.js';
 
@@ -145,7 +153,7 @@ export function generateSessions(
   return { local, remote };
 }
 
-function userActor(u: User, rng: Rng): Record<string, unknown> {
+function userActor(u: User, rng: Rng): Actor {
   return {
     type: 'user_actor',
     email_address: u.email,

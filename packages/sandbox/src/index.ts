@@ -40,6 +40,7 @@ export { SCENARIOS, checkScenario } from './scenario.js';
 export { PROFILES, type ProfileSpec } from './profiles.js';
 export { HOSTILE_NAMES } from './names.js';
 export { ACTIVITY_TYPES } from './activity-types.js';
+export type * from './wire.js';
 
 export interface SandboxOptions {
   /** Default 0 (ephemeral). */

@@ -6,7 +6,7 @@
  */
 import { blobDigest } from './content.js';
 import { messageTotal } from './messages.js';
-import type { Blob, Change, Chat, CodeArtifact, Project, User, World } from './model.js';
+import type { Actor, Blob, Change, Chat, CodeArtifact, Project, User, World } from './model.js';
 import { addActivity, hardDeleteChat } from './mutate.js';
 import { Rng, idFromUuid, iso } from './random.js';
 import { lastSessionMessageAt } from './session-messages.js';
@@ -129,7 +129,7 @@ export class LiveMutator {
     return this.world.users.filter((u) => u.leftAt === null || u.leftAt > at);
   }
 
-  private userActor(u: User): Record<string, unknown> {
+  private userActor(u: User): Actor {
     return {
       type: 'user_actor',
       email_address: u.email,

@@ -11,10 +11,10 @@
 
 export type Profile = 'small' | 'medium' | 'large';
 
-export interface UserRef {
+export type UserRef = {
   id: string;
   email_address: string;
-}
+};
 
 export interface Org {
   uuid: string;
@@ -258,12 +258,15 @@ export interface RemoteSession extends SessionBase {
   projectId: string | null;
 }
 
+/** An Activity Feed actor (§3.7): `type` names its kind, the other fields depend on it. */
+export type Actor = { type: string; [field: string]: unknown };
+
 export interface Activity {
   id: string;
   type: string;
   createdAt: number;
   orgUuid: string | null;
-  actor: Record<string, unknown>;
+  actor: Actor;
   fields: Record<string, unknown>;
 }
 

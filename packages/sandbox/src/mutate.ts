@@ -4,7 +4,7 @@
  * mutations (live.ts) use these.
  */
 import { compareActivity } from './generate-extras.js';
-import type { Activity, Change, Chat, Project, World } from './model.js';
+import type { Activity, Actor, Change, Chat, Project, World } from './model.js';
 import { Rng, idFromUuid, iso } from './random.js';
 
 /** Append to the mutation log (truth `changes_after`). */
@@ -31,7 +31,7 @@ export function addActivity(world: World, a: Omit<Activity, 'id'>): Activity {
   return act;
 }
 
-export function apiActor(keyId: string): Record<string, unknown> {
+export function apiActor(keyId: string): Actor {
   return { type: 'api_actor', api_key_id: keyId, ip_address: '127.0.0.1', user_agent: 'compliance-export' };
 }
 

@@ -21,7 +21,7 @@ export function userRef(world: World, userId: string | null, now: number): UserR
   return { id: u.id, email_address: u.email };
 }
 
-export function chatJson(world: World, c: Chat, now: number): Record<string, unknown> {
+export function chatJson(world: World, c: Chat, now: number) {
   const deleted = c.deletedAt !== null && c.deletedAt <= now;
   return {
     id: c.id,
@@ -39,7 +39,7 @@ export function chatJson(world: World, c: Chat, now: number): Record<string, unk
   };
 }
 
-export function projectJson(world: World, p: Project, now: number): Record<string, unknown> {
+export function projectJson(world: World, p: Project, now: number) {
   return {
     id: p.id,
     name: p.name,

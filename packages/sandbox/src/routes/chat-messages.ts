@@ -50,7 +50,7 @@ function liveBlob(world: World, ref: number, now: number): Blob | null {
   return b !== undefined && (b.removedAt === null || b.removedAt > now) ? b : null;
 }
 
-function messageJson(ctx: RequestContext, chat: Chat, m: Message, useMax: number, resultMax: number) {
+export function messageJson(ctx: RequestContext, chat: Chat, m: Message, useMax: number, resultMax: number) {
   const world = ctx.state.world;
   const base = { id: m.id, role: m.role, created_at: iso(m.createdAt) };
   // §4.3 newest: a soft-deleted chat's messages keep their ids but lose content and attachments.

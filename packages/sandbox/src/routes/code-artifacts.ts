@@ -31,7 +31,7 @@ function artifactOr404(ctx: RequestContext): CodeArtifact {
   return a;
 }
 
-function artifactJson(ctx: RequestContext, a: CodeArtifact) {
+export function artifactJson(ctx: RequestContext, a: CodeArtifact) {
   const kept = retainedVersions(a);
   const latest = kept[kept.length - 1];
   return {

@@ -40,7 +40,7 @@ function groupOr404(ctx: RequestContext) {
   return group;
 }
 
-const roleJson = (r: {
+export const roleJson = (r: {
   id: string;
   name: string;
   description: string;
@@ -250,7 +250,7 @@ export const directoryRoutes: Route[] = [
   },
 ];
 
-function groupJson(g: {
+export function groupJson(g: {
   id: string;
   name: string;
   description: string;

@@ -19,13 +19,12 @@ const PAGE_BYTE_BUDGET = 48 * 1024;
 const SERVER_MAX_BYTES = 1024 * 1024;
 const CURSOR_TTL_MS = 24 * 3_600_000;
 
-function userJson(ctx: RequestContext, id: string | null, withEmail: boolean) {
-  if (id === null) return null;
+function userJson(ctx: RequestContext, id: string, withEmail: boolean) {
   const u = ctx.state.world.index.userById.get(id);
   return { id, email_address: withEmail ? (u?.email ?? null) : null };
 }
 
-function localJson(ctx: RequestContext, s: LocalSession, envelope = false) {
+export function localJson(ctx: RequestContext, s: LocalSession, envelope = false) {
   return {
     type: 'compliance_local_session',
     id: s.id,
@@ -38,13 +37,13 @@ function localJson(ctx: RequestContext, s: LocalSession, envelope = false) {
   };
 }
 
-function remoteJson(ctx: RequestContext, s: RemoteSession, envelope = false) {
+export function remoteJson(ctx: RequestContext, s: RemoteSession, envelope = false) {
   return {
     id: s.id,
     organization_uuid: s.orgUuid,
     user: s.userId === null ? null : userJson(ctx, s.userId, !envelope),
     agent_id: s.agentId,
-    started_by_user: envelope ? null : userJson(ctx, s.startedByUserId, true),
+    started_by_user: envelope || s.startedByUserId === null ? null : userJson(ctx, s.startedByUserId, true),
     status: s.status,
     created_at: iso(s.createdAt),
     updated_at: iso(s.updatedAt),

@@ -29,7 +29,7 @@ const boundary = (files, patterns) => ({
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-typecheck/**', 'node_modules/**', 'coverage/**', '.state/**', 'out/**'] },
+  { ignores: ['**/dist/**', 'dist-typecheck/**', 'node_modules/**', 'coverage/**', '.state/**', 'out/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -80,7 +80,7 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
-    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'packages/*/test/**/*.ts', 'packages/*/bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

@@ -12,7 +12,7 @@
 import { createServer, request, Agent, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createComplianceClient, type ComplianceClient, type LedgerEntry } from '../src/api/index.js';
-import { startSandbox } from '../src/sandbox/index.js';
+import { startSandbox } from '@compliance-export/sandbox';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const BUDGET = 540;

@@ -17,7 +17,7 @@
  * too small for a minute at 5,400 rpm or, `large`, an hour long).
  * Env: BENCH_PROFILE (default medium), BENCH_SCALE (2.5), BENCH_CONCURRENCY (default 32).
  */
-import { SCENARIOS } from '../src/sandbox/index.js';
+import { SCENARIOS } from '@compliance-export/sandbox';
 import { finished, runExporter } from './lib/exporter.js';
 import { ALL_KINDS, writeJob } from './lib/job-spec.js';
 import { info, runBench, tempDir } from './lib/run-bench.js';

@@ -12,7 +12,7 @@ import { finished, runExporter } from './lib/exporter.js';
 import { ALL_KINDS, writeJob } from './lib/job-spec.js';
 import { info, runBench, tempDir } from './lib/run-bench.js';
 import { hostSandbox } from './lib/sandbox-host.js';
-import { PROFILES as PROFILE_SPECS } from '../src/sandbox/profiles.js';
+import { PROFILES as PROFILE_SPECS } from '@compliance-export/sandbox';
 
 const PROFILES = ['small', 'medium'] as const;
 

@@ -9,7 +9,7 @@
  *   injected_permanent=<permanent failures the sandbox injected>
  * Target: lost=0 and gaps = injected_permanent.
  */
-import { SCENARIOS } from '../src/sandbox/index.js';
+import { SCENARIOS } from '@compliance-export/sandbox';
 import { verifyArchive } from '../src/verify/verify-archive.js';
 import { openArchive } from './lib/archive.js';
 import { checkCoverage } from './lib/coverage.js';

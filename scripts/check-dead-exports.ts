@@ -1,6 +1,6 @@
 /**
  * Dead-export check (`npm run lint`): fails listing every exported value (function, class,
- * constant) of src/**\/*.ts that no other file in src/, test/ or bench/ imports. An export nobody
+ * constant) of src/**\/*.ts that no other file in src/, test/, bench/, demo/ or scripts/ imports. An export nobody
  * imports is either dead code or a private helper that should not be exported; either way a
  * reader cannot tell, so we say it. Exported types are left alone: a type exported beside the
  * function whose parameter or result it names is part of that function's contract, not code.
@@ -41,7 +41,7 @@ export function findDeadExports(program: ts.Program, root: string): string[] {
       !ENTRY_POINTS.has(path)
     );
   };
-  const isImporter = (file: string): boolean => /^(src|test|bench)\//u.test(posix(file));
+  const isImporter = (file: string): boolean => /^(src|test|bench|demo|scripts)\//u.test(posix(file));
 
   const checker = program.getTypeChecker();
   /** Interfaces and type aliases (also through a re-export): no runtime code to be dead. */
@@ -109,7 +109,9 @@ export function findDeadExports(program: ts.Program, root: string): string[] {
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
   const dead = findDeadExports(loadProgram(ROOT), ROOT);
   if (dead.length > 0) {
-    console.error(`${dead.length} export(s) nothing in src/, test/ or bench/ imports (un-export or remove):`);
+    console.error(
+      `${dead.length} export(s) nothing in src/, test/, bench/, demo/ or scripts/ imports (un-export or remove):`,
+    );
     for (const line of dead) console.error(`  ${line}`);
     process.exitCode = 1;
   } else console.log('dead exports: none');

@@ -4,7 +4,7 @@
  * in `reports/exceptions.csv`. What is in neither is lost.
  */
 import { parseString } from 'fast-csv';
-import type { SandboxTruth } from '../../src/sandbox/index.js';
+import type { SandboxTruth } from '@compliance-export/sandbox';
 import type { OpenArchive } from './archive.js';
 
 export interface ExceptionRow {

@@ -4,12 +4,13 @@
  * injected faults come from the sandbox-only routes (never rate limited, never counted).
  */
 import {
+  PROFILES,
   startSandbox,
+  type ProfileSpec,
   type SandboxOptions,
   type SandboxStats,
   type SandboxTruth,
-} from '../../src/sandbox/index.js';
-import { PROFILES, type ProfileSpec } from '../../src/sandbox/profiles.js';
+} from '@compliance-export/sandbox';
 import { cleanup, info } from './run-bench.js';
 
 export interface FaultReport {

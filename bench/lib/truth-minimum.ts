@@ -14,7 +14,7 @@
  *   exist only in the metadata (§3.12, §3.14) and a download cannot be checked without them.
  * Not counted: preflight scope probes, retries, 429s, quiescence passes (the tool's own costs).
  */
-import type { SandboxTruth } from '../../src/sandbox/index.js';
+import type { SandboxTruth } from '@compliance-export/sandbox';
 
 export interface MinimumLine {
   readonly part: string;

@@ -11,10 +11,8 @@ import { TOOL_VERSION } from '../version.js';
 import { createCommandHost, type CliIo, type CommandHost } from './cli-io.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { registerRunCommand } from './commands/run.js';
-import { registerSandboxCommand } from './commands/sandbox.js';
 import { registerPlanCommand } from './commands/plan.js';
 import { registerVerifyCommand } from './commands/verify.js';
-import { registerDemoCommand } from './commands/demo.js';
 
 export type { CliIo } from './cli-io.js';
 
@@ -33,13 +31,11 @@ export function buildProgram(host: CommandHost): Command {
     .configureOutput({ writeOut: (s) => void stdout.write(s), writeErr: (s) => void stderr.write(s) })
     .showHelpAfterError()
     .exitOverride();
-  // Subcommands register here, one module each under ./commands (sandbox, validate, plan, run, verify, demo).
+  // Subcommands register here, one module each under ./commands (validate, plan, run, verify).
   registerValidateCommand(program, host);
   registerRunCommand(program, host);
-  registerSandboxCommand(program);
   registerPlanCommand(program, host);
   registerVerifyCommand(program, host);
-  registerDemoCommand(program);
   return program;
 }
 
@@ -49,8 +45,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   const program = buildProgram(host);
   try {
     await program.parseAsync([...argv]);
-    // `demo` and `sandbox` (moving out of this CLI) still report through process.exitCode.
-    return exitCode() ?? (typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok);
+    return exitCode() ?? EXIT.ok;
   } catch (error) {
     if (error instanceof CommanderError) {
       // --help and --version end here with exitCode 0; usage mistakes with 1, which we map to 2.

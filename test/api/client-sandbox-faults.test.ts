@@ -7,7 +7,7 @@ import {
   createVirtualClock,
   type LedgerEntry,
 } from '../../src/api/index.js';
-import { startSandbox, type SandboxTruth } from '../../src/sandbox/index.js';
+import { startSandbox, type SandboxTruth } from '@compliance-export/sandbox';
 
 /**
  * The client against the sandbox's adversity scenarios (issue 3) over real HTTP. The client runs on

@@ -7,7 +7,7 @@ import {
   RateBudget,
   type LedgerEntry,
 } from '../../src/api/index.js';
-import { startSandbox } from '../../src/sandbox/index.js';
+import { startSandbox } from '@compliance-export/sandbox';
 
 /**
  * The sandbox's real rate limiter (sliding 60 s window) driven by the same virtual clock as the

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createComplianceClient, createVirtualClock, type LedgerEntry } from '../../src/api/index.js';
-import { startSandbox, type Scenario } from '../../src/sandbox/index.js';
+import { startSandbox, type Scenario } from '@compliance-export/sandbox';
 
 /**
  * The client against the sandbox's quirk knobs (§7.3), client and sandbox on one virtual clock:

@@ -11,7 +11,7 @@ import {
   type LedgerEntry,
   type Page,
 } from '../../src/api/index.js';
-import { startSandbox, type RunningSandbox, type SandboxTruth } from '../../src/sandbox/index.js';
+import { startSandbox, type RunningSandbox, type SandboxTruth } from '@compliance-export/sandbox';
 
 /**
  * Every read endpoint of compliance-api.md §2.1 over real HTTP against the sandbox, checked

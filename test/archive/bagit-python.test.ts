@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJob, type RunJobResult } from '../../src/run-job.js';
-import type { SandboxTruth } from '../../src/sandbox/index.js';
+import type { SandboxTruth } from '@compliance-export/sandbox';
 import { ALL_KINDS, harness, instantSleep, type Harness } from '../run-job/helpers.js';
 import { python } from './fixtures.js';
 

@@ -7,7 +7,7 @@ import { join, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sealBag } from '../../src/archive/seal-bag.js';
 import { safeName } from '../../src/archive/safe-name.js';
-import { HOSTILE_NAMES } from '../../src/sandbox/names.js';
+import { HOSTILE_NAMES } from '@compliance-export/sandbox';
 import { verifyArchive } from '../../src/verify/verify-archive.js';
 import { CUT, PY_EXTRACT, PY_LIST, bagInput, collect, payloadFile, python, sampleFiles } from './fixtures.js';
 

@@ -3,14 +3,15 @@
  * real s3rver under `<prefix>/<name>/<run-id>/<name>-<run-id>.zip`, verify passes, the counts equal
  * the sandbox truth, the key never shows, and closing removes servers, files and credentials.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { access } from 'node:fs/promises';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import { demoSummary, renderDemoSummary } from '../../src/demo/render-summary.js';
-import { runDemo, type DemoResult } from '../../src/demo/run-demo.js';
-import type { SandboxTruth } from '../../src/sandbox/index.js';
+import { startSandbox, type SandboxTruth } from '@compliance-export/sandbox';
+import { main } from '../../demo/main.js';
+import { demoSummary, renderDemoSummary } from '../../demo/render-summary.js';
+import { runDemo, type DemoResult } from '../../demo/run-demo.js';
 
 let demo: DemoResult;
 let s3: S3Client;
@@ -37,7 +38,6 @@ beforeAll(async () => {
     await fetch(`${demo.sandbox.baseUrl}/_sandbox/truth?as_of=${encodeURIComponent(demo.run.asOfCut!)}`)
   ).json()) as SandboxTruth;
   // the key the demo used: derived from the sandbox seed, so a fresh sandbox reports the same one
-  const { startSandbox } = await import('../../src/sandbox/index.js');
   const twin = await startSandbox({ port: 0, seed: 1, profile: 'small', rpm: 0 });
   fullKey = twin.keys.full;
   await twin.close();
@@ -121,15 +121,29 @@ describe('demo (small profile, unlimited rate)', () => {
   });
 });
 
-describe('compliance-export demo (CLI)', () => {
+describe('demo entry (npm start)', () => {
   it('rejects an unknown profile with exit 2', async () => {
     const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     try {
-      const io = { stdout: process.stdout, stderr: process.stderr };
-      expect(await main(['node', 'compliance-export', 'demo', '--profile', 'huge'], io)).toBe(2);
-      expect(err.mock.calls.map((c) => String(c[0])).join('')).toContain('usage');
+      expect(await main(['node', 'demo/main.ts', '--profile', 'huge'])).toBe(2);
+      expect(err.mock.calls.map((c) => String(c[0])).join('')).toContain(
+        "demo: usage: --profile: expected one of small, medium, large, got 'huge'",
+      );
     } finally {
       err.mockRestore();
     }
+  });
+
+  it('runs as its own script (what `npm start` runs): a bad flag exits 2 before any server starts', () => {
+    const entry = new URL('../../demo/main.ts', import.meta.url).pathname;
+    const res = spawnSync(
+      process.execPath,
+      ['--conditions=development', '--import', 'tsx', entry, '--profile', 'huge'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(res.status).toBe(2);
+    expect(res.stderr).toContain("demo: usage: --profile: expected one of small, medium, large, got 'huge'");
   });
 });

@@ -15,7 +15,7 @@ import {
   type RunningSandbox,
   type SandboxStats,
   type SandboxTruth,
-} from '../../src/sandbox/index.js';
+} from '@compliance-export/sandbox';
 
 let sandbox: RunningSandbox;
 let dir: string;

@@ -8,7 +8,7 @@ import { runJob, type RunJobResult } from '../../src/run-job.js';
 import { verifyArchive } from '../../src/verify/verify-archive.js';
 import { loadSpecFile } from '../../src/spec/index.js';
 import { currentRecords, openStore, type StoredRecord, type StagingStore } from '../../src/store/index.js';
-import type { SandboxTruth } from '../../src/sandbox/index.js';
+import type { SandboxTruth } from '@compliance-export/sandbox';
 import { ALL_KINDS, harness, instantSleep, type Harness } from './helpers.js';
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');

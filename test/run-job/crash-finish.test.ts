@@ -14,7 +14,7 @@ import {
   ListObjectsV2Command,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withS3rverCredentials } from '../../src/demo/local-s3.js';
+import { withS3rverCredentials } from '../../demo/local-s3.js';
 import { runJob, type RunJobOptions } from '../../src/run-job.js';
 import type { FinishStep } from '../../src/ship/ship-step.js';
 import { verifyArchive } from '../../src/verify/verify-archive.js';

@@ -13,7 +13,7 @@ import {
   type SandboxStats,
   type SandboxTruth,
   type Scenario,
-} from '../../src/sandbox/index.js';
+} from '@compliance-export/sandbox';
 
 export interface Harness {
   readonly sandbox: RunningSandbox;

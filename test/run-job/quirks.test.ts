@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createVirtualClock, type LedgerEntry } from '../../src/api/index.js';
 import { runJob } from '../../src/run-job.js';
-import { startSandbox, type Scenario } from '../../src/sandbox/index.js';
+import { startSandbox, type Scenario } from '@compliance-export/sandbox';
 import { loadSpecFile } from '../../src/spec/index.js';
 import { currentRecords, openStore } from '../../src/store/index.js';
 import { harness, type Harness } from './helpers.js';

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { runJob } from '../../src/run-job.js';
-import { startSandbox, type SandboxStats } from '../../src/sandbox/index.js';
+import { startSandbox, type SandboxStats } from '@compliance-export/sandbox';
 import { fastClock, harness, type Harness, openJobStore } from './helpers.js';
 
 let h: Harness | undefined;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJob } from '../../src/run-job.js';
 import { loadSpecFile } from '../../src/spec/index.js';
 import { currentRecords, openStore } from '../../src/store/index.js';
-import type { SandboxStats } from '../../src/sandbox/index.js';
+import type { SandboxStats } from '@compliance-export/sandbox';
 import { harness, instantSleep, type Harness } from './helpers.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));

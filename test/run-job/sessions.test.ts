@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runIdFromCut } from '../../src/archive/bag-input.js';
 import { runJob } from '../../src/run-job.js';
 import { type StagingStore } from '../../src/store/index.js';
-import { startSandbox, type SandboxStats } from '../../src/sandbox/index.js';
+import { startSandbox, type SandboxStats } from '@compliance-export/sandbox';
 import { fastClock, harness, type Harness, openJobStore as open } from './helpers.js';
 
 let h: Harness | undefined;

@@ -162,7 +162,7 @@ export async function collectChats(ctx: CollectContext): Promise<void> {
 /** Fetch one listed chat unless the store already holds this state of it. */
 export async function collectChat(ctx: CollectContext, listed: Chat, rawListed: string): Promise<void> {
   const counters = ctx.progress.stage(STAGE);
-  const current = ctx.store.current('chat', listed.id);
+  const held = ctx.store.status('chat', listed.id);
   const signals = listingSignals(listed, CHAT_SIGNALS);
   if (holdsListedState(ctx, 'chat', listed.id, listed.updated_at, signals)) {
     counters.skipped += 1;
@@ -170,7 +170,7 @@ export async function collectChat(ctx: CollectContext, listed: Chat, rawListed: 
   }
   const custodian = listed.user?.email_address ?? listed.user?.id ?? null;
   // Created after the cut and never captured: left out, listed as drift, no content fetched.
-  if ((current === undefined || current.off < 0) && Date.parse(listed.created_at) > Date.parse(ctx.cut)) {
+  if (held.state !== 'stored' && Date.parse(listed.created_at) > Date.parse(ctx.cut)) {
     put(
       ctx,
       {
@@ -226,13 +226,13 @@ export async function collectChat(ctx: CollectContext, listed: Chat, rawListed: 
   try {
     blob = await ctx.store.blobs.putStream(document());
   } catch (error) {
-    if (current !== undefined && current.off >= 0 && (error as { code?: string }).code === 'not_found') {
+    if (held.state === 'stored' && (error as { code?: string }).code === 'not_found') {
       // Hard-deleted after we captured it: keep what we have, and say so.
       ctx.store.recordDrift({
         kind: 'chat',
         id: listed.id,
         change: 'deleted_after_cut',
-        beforeSha256: current.h,
+        beforeSha256: held.hash,
         afterSha256: null,
         updatedAt: null,
         pass: ctx.pass,
@@ -246,8 +246,7 @@ export async function collectChat(ctx: CollectContext, listed: Chat, rawListed: 
   // Soft-deleted after the cut (§4.3: content emptied, files gone): the state at the cut is the
   // evidence, so the captured version stays in the archive and the deletion is listed as drift.
   if (
-    current !== undefined &&
-    current.off >= 0 &&
+    held.state === 'stored' &&
     typeof meta.deleted_at === 'string' &&
     Date.parse(meta.deleted_at) > Date.parse(ctx.cut)
   ) {
@@ -256,7 +255,7 @@ export async function collectChat(ctx: CollectContext, listed: Chat, rawListed: 
         kind: 'chat',
         id: listed.id,
         change: 'deleted_after_cut',
-        beforeSha256: current.h,
+        beforeSha256: held.hash,
         afterSha256: blob.sha256,
         updatedAt: meta.deleted_at,
         pass: ctx.pass,

@@ -88,7 +88,7 @@ async function collectArtifact(
   rotated: { artifactId: string; versionId: string }[],
 ): Promise<void> {
   const created = firstCreated(a);
-  const current = ctx.store.current('code_artifact', a.id);
+  const held = ctx.store.status('code_artifact', a.id);
   const custodian = a.user?.email_address ?? a.owner_user_id ?? null;
   const record = {
     kind: 'code_artifact' as const,
@@ -98,11 +98,7 @@ async function collectArtifact(
     custodian,
     source: { endpoint: '/v1/compliance/apps/code/artifacts' },
   };
-  if (
-    (current === undefined || current.off < 0) &&
-    created !== null &&
-    Date.parse(created) > Date.parse(ctx.cut)
-  ) {
+  if (held.state !== 'stored' && created !== null && Date.parse(created) > Date.parse(ctx.cut)) {
     put(ctx, { ...record, row: { aggregate: '-', json: raw } }, STAGE);
     return;
   }

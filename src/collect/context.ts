@@ -107,7 +107,7 @@ export function put(ctx: CollectContext, input: RecordInput, stage: string): Put
 
 /** Whether an item is already stored (or deliberately left out): a resumed run skips it. */
 export function isStored(ctx: CollectContext, kind: RecordKind, id: string): boolean {
-  return ctx.store.current(kind, id) !== undefined;
+  return ctx.store.status(kind, id).state !== 'absent';
 }
 
 /** Errors that must stop the run instead of becoming a gap. */
@@ -225,9 +225,9 @@ export function holdsListedState(
   updatedAt: string | null,
   signals: string,
 ): boolean {
-  const current = ctx.store.current(kind, id);
-  if (current === undefined || current.u !== updatedAt) return false;
-  return current.s === undefined || current.s === signals;
+  const held = ctx.store.status(kind, id);
+  if (held.state === 'absent' || held.updatedAt !== updatedAt) return false;
+  return held.signals === null || held.signals === signals;
 }
 
 /** Listing failures a rerun would meet again the same way: the walk becomes a gap, the run goes on. */

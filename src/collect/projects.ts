@@ -77,14 +77,14 @@ export async function collectProjects(ctx: CollectContext): Promise<void> {
 }
 
 async function collectProject(ctx: CollectContext, listed: Project, rawListed: string): Promise<void> {
-  const current = ctx.store.current('project', listed.id);
+  const held = ctx.store.status('project', listed.id);
   const signals = listingSignals(listed, PROJECT_SIGNALS);
   if (holdsListedState(ctx, 'project', listed.id, listed.updated_at, signals)) {
     ctx.progress.stage(STAGE).skipped += 1;
     return;
   }
   const custodian = listed.user?.email_address ?? listed.user?.id ?? null;
-  if ((current === undefined || current.off < 0) && Date.parse(listed.created_at) > Date.parse(ctx.cut)) {
+  if (held.state !== 'stored' && Date.parse(listed.created_at) > Date.parse(ctx.cut)) {
     put(
       ctx,
       {

@@ -173,8 +173,7 @@ export async function quiesce(ctx: CollectContext, sleep: Sleep, now: () => Date
  */
 export function nameUnresolvedDrift(ctx: CollectContext, maxPasses: number): void {
   for (const [kind, id] of ctx.changedKeys) {
-    const current = ctx.store.current(kind, id);
-    if (current === undefined || current.off < 0) continue;
+    if (ctx.store.status(kind, id).state !== 'stored') continue;
     const existing = ctx.store.exception(kind, id);
     if (existing !== undefined && NOTICE_REASONS.has(existing.reason)) continue;
     ctx.store.recordException(

@@ -196,15 +196,15 @@ async function collectSession(ctx: CollectContext, kind: Kind, s: SessionLike, r
   // Failed earlier in this run (a retention override, a pending session): next run, not next pass.
   if (ctx.failed.has(`session\t${id}`)) return;
   const updatedAt = typeof s.updated_at === 'string' ? s.updated_at : s.created_at;
-  const current = ctx.store.current('session', id);
-  if (current !== undefined && current.u === updatedAt) {
+  const held = ctx.store.status('session', id);
+  if (held.state !== 'absent' && held.updatedAt === updatedAt) {
     counters.skipped += 1;
     return;
   }
-  if (current === undefined && Date.parse(s.created_at) > Date.parse(ctx.cut)) return;
+  if (held.state === 'absent' && Date.parse(s.created_at) > Date.parse(ctx.cut)) return;
   if (kind === 'remote' && s.status === 'pending') {
     // Not started: its transcript answers 404 until it does (§5.5). No request spent on it.
-    if (current === undefined) {
+    if (held.state === 'absent') {
       ctx.store.recordException(
         {
           kind: 'session',
@@ -254,15 +254,15 @@ async function fetchSession(
   try {
     ref = await ctx.store.blobs.putStream(document());
   } catch (error) {
-    const current = ctx.store.current('session', id);
+    const held = ctx.store.status('session', id);
     const gone = (error as { code?: string }).code === 'not_found' && !isTemporarilyUnavailable(error);
-    if (current !== undefined && current.off >= 0 && gone) {
+    if (held.state === 'stored' && gone) {
       // Gone after we captured it (deleted, or aged out): keep what we have, and say so.
       ctx.store.recordDrift({
         kind: 'session',
         id,
         change: 'deleted_after_cut',
-        beforeSha256: current.h,
+        beforeSha256: held.hash,
         afterSha256: null,
         updatedAt: null,
         pass: ctx.pass,

@@ -8,9 +8,15 @@ import { createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createComplianceClient, jsonlLedger } from './api/index.js';
 import type { ComplianceClient, ComplianceClientOptions } from './api/index.js';
-import { createCollectContext } from './collect/context.js';
-import { resolveCustodians, resolveOrganizations } from './collect/directory.js';
-import { collectFirstPass, quiesce, type QuiescenceResult, type Sleep } from './collect/quiesce.js';
+import {
+  collectFirstPass,
+  createCollectContext,
+  quiesce,
+  resolveCustodians,
+  resolveOrganizations,
+  type QuiescenceResult,
+  type Sleep,
+} from './collect/index.js';
 import { EXIT, ExportError } from './errors.js';
 import { applyOverrides, loadSpecFile } from './spec/index.js';
 import type { LoadedSpec, SpecOverrides } from './spec/types.js';
@@ -192,7 +198,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
       destination: sink.root,
       checks: checks.map((c) => ({ check: c.check, ok: c.ok })),
     });
-    const ctx = createCollectContext({
+    const deps = {
       store,
       client,
       spec: runSpec,
@@ -201,23 +207,23 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
       readAhead: spec.source.max_concurrency * 2,
       signal: options.signal,
       progress,
-    });
+    };
     progress.enter('collect');
     const canListOrgs = !pre.gaps.some((g) => g.kind === 'directory') || pre.include.includes('directory');
     const { orgs, raw } = canListOrgs
-      ? await resolveOrganizations(ctx).catch((error: unknown) => {
+      ? await resolveOrganizations(deps).catch((error: unknown) => {
           if ((error as ExportError).code === 'scope_missing' && spec.scope.organizations === 'all') {
             return { orgs: [], raw: new Map<string, string>() };
           }
           throw error;
         })
       : { orgs: [], raw: new Map<string, string>() };
-    ctx.scope = await resolveCustodians(ctx, orgs);
+    const ctx = createCollectContext({ ...deps, scope: await resolveCustodians(deps, orgs) });
     await custody.append('stage_start', { stage: 'collect', pass: 1 });
-    await collectFirstPass(ctx, orgs, raw, now);
+    const firstPass = await collectFirstPass(ctx, orgs, raw, now);
     await custody.append('stage_end', { stage: 'collect', counts: Object.fromEntries(store.countsByKind()) });
     progress.enter('quiesce');
-    quiescence = await quiesce(ctx, options.sleep ?? defaultSleep, now);
+    quiescence = await quiesce(ctx, options.sleep ?? defaultSleep, now, firstPass);
     await store.flush();
     await custody.append('stage_end', {
       stage: 'quiesce',

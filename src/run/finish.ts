@@ -13,8 +13,7 @@ import type { CustodyLog } from '../archive/custody-log.js';
 import { renderReports } from '../archive/render-reports.js';
 import type { RequestLedgerSummary } from '../archive/report-rows.js';
 import { archiveNames, sealBag } from '../archive/seal-bag.js';
-import { ACTIVITIES_AGGREGATE } from '../collect/activities.js';
-import { DIRECTORY_AGGREGATES } from '../collect/directory.js';
+import { requiredAggregates } from '../collect/index.js';
 import type { QuiescenceResult } from '../collect/quiesce.js';
 import { ExportError } from '../errors.js';
 import { shipArchive } from '../sink/ship-archive.js';
@@ -90,11 +89,7 @@ export async function finishRun(input: FinishInput): Promise<FinishResult> {
   const cut = store.cut!;
   const ref = archiveRefOf(runSpec, cut);
   const include = runSpec.scope.include;
-  const required = [
-    ...(include.includes('directory') ? DIRECTORY_AGGREGATES : []),
-    ...(include.includes('activities') ? [ACTIVITIES_AGGREGATE] : []),
-  ];
-  const bag = await buildBagPayload(store, required);
+  const bag = await buildBagPayload(store, requiredAggregates(include));
   const manifestSha256 = await payloadManifestSha256(bag.payload);
   const requests = requestSummary(input.client, runSpec.source.requests_per_minute);
   await custody.append('requests', { ...requests });

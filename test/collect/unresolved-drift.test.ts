@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ComplianceClient } from '../../src/api/index.js';
-import { createCollectContext } from '../../src/collect/context.js';
 import { nameUnresolvedDrift } from '../../src/collect/quiesce.js';
 import { openStore, type StagingStore } from '../../src/store/index.js';
 import type { ResolvedJobSpec } from '../../src/spec/types.js';
-import { countingProgress } from './context-fixture.js';
+import { startPass } from '../../src/collect/context.js';
+import { countingProgress, firstPass } from './context-fixture.js';
 
 let dir: string;
 let store: StagingStore;
@@ -51,7 +51,7 @@ describe('naming what still changed after the last pass', () => {
       3,
     );
     expect(await put('chat', 'c_new', '2026-03-01T00:00:00Z')).toBe('excluded');
-    const ctx = createCollectContext({
+    const ctx = firstPass({
       store,
       client: {} as ComplianceClient,
       spec: {} as ResolvedJobSpec,
@@ -61,13 +61,11 @@ describe('naming what still changed after the last pass', () => {
       signal: undefined,
       progress: countingProgress(),
     });
-    ctx.pass = 3;
-    ctx.changedKeys = [
-      ['chat', 'c_changed'],
-      ['file', 'f_copy'],
-      ['chat', 'c_new'],
-    ];
-    nameUnresolvedDrift(ctx, 2);
+    const last = startPass(ctx, 3);
+    last.changes.note({ kind: 'chat', id: 'c_changed' });
+    last.changes.note({ kind: 'file', id: 'f_copy' });
+    last.changes.note({ kind: 'chat', id: 'c_new' });
+    nameUnresolvedDrift(last, 2);
     expect(
       store
         .exceptions()

@@ -128,7 +128,7 @@ export function stageRecord(ctx: PassContext, input: RecordInput, stage: string)
 }
 
 /** Whether an item is already stored (or deliberately left out): a resumed run skips it. */
-export function isStored(ctx: CollectContext, kind: RecordKind, id: string): boolean {
+function isStored(ctx: CollectContext, kind: RecordKind, id: string): boolean {
   return ctx.store.status(kind, id).state !== 'absent';
 }
 

@@ -12,7 +12,7 @@ import { userListing } from './kinds/directory.js';
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What resolving custodians needs: it lists users, and names an unknown custodian as a gap. */
-export type ScopeResolution = Pick<CollectContext, 'client' | 'spec' | 'signal' | 'store' | 'progress'>;
+type ScopeResolution = Pick<CollectContext, 'client' | 'spec' | 'signal' | 'store' | 'progress'>;
 
 /** List the orgs and pick the selected ones (`all`, or uuids from the spec). */
 export async function resolveOrganizations(

@@ -1,11 +1,44 @@
 /**
- * Reading journal lines back into `JournalLine`s: the readable form this version writes
- * (`{"type":"record","kind":…}`) and the short form earlier versions wrote (`{"t":"r","k":…}`),
- * so a state folder left by an earlier version resumes. A line that is neither is corruption.
+ * Journal lines: the record line this version writes (`{"type":"record","kind":…}`), and reading
+ * lines back into `JournalLine`s, both that readable form and the short form earlier versions
+ * wrote (`{"t":"r","k":…}`), so a state folder left by an earlier version resumes. A line that is
+ * neither is corruption.
  */
 import { ExportError } from '../errors.js';
 import type { DriftChange, ExceptionReason } from '../archive/report-rows.js';
-import type { ExceptionInput, JournalLine, JournalRecord, RecordKind, StagedFile } from './types.js';
+import type {
+  ExceptionInput,
+  JournalLine,
+  JournalRecord,
+  RecordInput,
+  RecordKind,
+  StagedFile,
+} from './types.js';
+
+/** The journal line of a stored version (fields the input leaves out are left out of the line). */
+export function recordLine(input: RecordInput, hash: string, pass: number, at: string): JournalRecord {
+  return {
+    type: 'record',
+    kind: input.kind,
+    id: input.id,
+    updatedAt: input.updatedAt,
+    hash,
+    ...(input.createdAt != null ? { createdAt: input.createdAt } : {}),
+    ...(input.deletedAt != null ? { deletedAt: input.deletedAt } : {}),
+    ...(input.custodian != null ? { custodian: input.custodian } : {}),
+    ...(input.originalName != null ? { originalName: input.originalName } : {}),
+    ...(input.signals !== undefined ? { signals: input.signals } : {}),
+    ...(input.files !== undefined && input.files.length > 0
+      ? { files: input.files.map((f) => ({ path: f.path, sha256: f.sha256, md5: f.md5, size: f.size })) }
+      : {}),
+    ...(input.row !== undefined ? { row: { aggregate: input.row.aggregate, json: input.row.json } } : {}),
+    endpoint: input.source.endpoint,
+    ...(input.source.query !== undefined ? { query: input.source.query } : {}),
+    ...(input.source.requestId != null ? { requestId: input.source.requestId } : {}),
+    pass,
+    at,
+  };
+}
 
 type Fields = Readonly<Record<string, unknown>>;
 

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { ExportError } from '../errors.js';
 import { BlobStore } from './blob-store.js';
 import { JournalWriter } from './journal.js';
-import { parseJournalLine } from './journal-lines.js';
+import { parseJournalLine, recordLine } from './journal-lines.js';
 import type { StateLock } from './lock.js';
 import { NOTICE_REASONS } from '../archive/report-rows.js';
 import { recordHash } from './record-hash.js';
@@ -26,7 +26,6 @@ import type {
   IndexEntry,
   ItemStatus,
   JournalLine,
-  JournalRecord,
   OpenStoreOptions,
   PutOutcome,
   RecordInput,
@@ -206,27 +205,7 @@ export class StagingStore {
       this.#index.set(k, { offset: -1, updatedAt: input.updatedAt, hash });
       return 'excluded';
     }
-    const line: JournalRecord = {
-      type: 'record',
-      kind: input.kind,
-      id: input.id,
-      updatedAt: input.updatedAt,
-      hash,
-      ...(input.createdAt != null ? { createdAt: input.createdAt } : {}),
-      ...(input.deletedAt != null ? { deletedAt: input.deletedAt } : {}),
-      ...(input.custodian != null ? { custodian: input.custodian } : {}),
-      ...(input.originalName != null ? { originalName: input.originalName } : {}),
-      ...(input.signals !== undefined ? { signals: input.signals } : {}),
-      ...(input.files !== undefined && input.files.length > 0
-        ? { files: input.files.map((f) => ({ path: f.path, sha256: f.sha256, md5: f.md5, size: f.size })) }
-        : {}),
-      ...(input.row !== undefined ? { row: { aggregate: input.row.aggregate, json: input.row.json } } : {}),
-      endpoint: input.source.endpoint,
-      ...(input.source.query !== undefined ? { query: input.source.query } : {}),
-      ...(input.source.requestId != null ? { requestId: input.source.requestId } : {}),
-      pass,
-      at: this.#now().toISOString(),
-    };
+    const line = recordLine(input, hash, pass, this.#now().toISOString());
     const pos = this.#append(line);
     this.#index.set(k, {
       offset: pos.offset,

@@ -11,7 +11,7 @@ import { trackedItems, WalkCheckpoint } from '../walk-checkpoint.js';
 import type { Estimator, RelistedKind, Listing, ListingScope, Surveyor } from './kind-module.js';
 
 const STAGE = 'activities';
-export const ACTIVITIES_AGGREGATE = 'activities/activities.jsonl';
+const ACTIVITIES_AGGREGATE = 'activities/activities.jsonl';
 /** The documented maximum (§2 endpoint table): a fifth of the pages of 1,000. */
 const ACTIVITY_PAGE = 5000;
 

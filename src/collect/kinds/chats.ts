@@ -68,7 +68,7 @@ function chatListing(key: string, params: ChatListParams): Listing<Chat> {
  * next to the message fetches) and judges every chat by what its listing shows; the spec's
  * windows are applied locally (`wanted`).
  */
-export function chatListings(ctx: ListingScope, pass: number): Listing<Chat>[] {
+function chatListings(ctx: ListingScope, pass: number): Listing<Chat>[] {
   const { created_at: created, updated_at: updated } = ctx.spec.scope;
   const relist = pass > 1;
   const orgs = ctx.scope.orgUuids === null ? {} : { organization_ids: ctx.scope.orgUuids };

@@ -21,4 +21,3 @@ export const KINDS: readonly KindModule[] = [directory, chats, projects, codeArt
 export const RELISTED_KINDS: readonly RelistedKind[] = [chats, codeArtifacts, projects, activities, sessions];
 
 export type * from './kind-module.js';
-export { custodianOf } from './kind-module.js';

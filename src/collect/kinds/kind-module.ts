@@ -11,8 +11,6 @@ import type { ResolvedJobSpec, ContentKind as IncludeValue } from '../../spec/ty
 import type { ExceptionEntry } from '../../store/index.js';
 import type { CollectContext, PassContext } from '../context.js';
 
-export type { IncludeValue };
-
 /** What a listing walk is built from: fixed for the run (spec, cut, resolved scope). */
 export type ListingScope = Pick<CollectContext, 'spec' | 'cut' | 'scope'>;
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSandbox, type RunningSandbox, type SandboxStats } from '@compliance-export/sandbox';
-import type { Sleep } from '../src/collect/quiesce.js';
+import type { Sleep } from '../src/collect/index.js';
 import { ExportError } from '../src/errors.js';
 import type { ProgressMode } from '../src/progress/progress.js';
 import { runJob, type RunJobResult } from '../src/run-job.js';

@@ -8,8 +8,7 @@
  */
 import { resolve } from 'node:path';
 import type { ComplianceClientOptions } from './api/index.js';
-import { collect, quiesceCollected } from './collect/collect-step.js';
-import type { QuiescenceResult, Sleep } from './collect/quiesce.js';
+import { collect, quiesceCollected, type QuiescenceResult, type Sleep } from './collect/index.js';
 import { EXIT, ExportError } from './errors.js';
 import { openRun, type OpenedRun } from './preflight/open-run.js';
 import { preflight } from './preflight/preflight-step.js';

@@ -9,9 +9,14 @@ import { ExportError } from '../errors.js';
 import type { ScopeGap } from '../preflight/probe-scopes.js';
 import type { ContentKind, ResolvedJobSpec } from '../spec/types.js';
 import type { StagingStore } from '../store/index.js';
-import { createCollectContext, type CollectContext, type CollectContextInput } from './context.js';
-import { resolveCustodians, resolveOrganizations } from './directory.js';
+import {
+  createCollectContext,
+  type CollectContext,
+  type CollectContextInput,
+  type PassContext,
+} from './context.js';
 import { collectFirstPass, quiesce, type QuiescenceResult, type Sleep } from './quiesce.js';
+import { resolveCustodians, resolveOrganizations } from './scope.js';
 
 export interface CollectRun {
   readonly store: StagingStore;
@@ -30,11 +35,17 @@ export interface CollectScope {
   readonly cut: string;
 }
 
+/** The run's collect context and its first pass: what quiescence continues from. */
+export interface Collected {
+  readonly ctx: CollectContext;
+  readonly firstPass: PassContext;
+}
+
 /** Pass 1: resolve who and what is in scope, then collect every included kind once. */
-export async function collect(run: CollectRun, scope: CollectScope): Promise<CollectContext> {
+export async function collect(run: CollectRun, scope: CollectScope): Promise<Collected> {
   const { store, custody, progress } = run;
   const { max_concurrency: concurrency } = scope.spec.source;
-  const ctx = createCollectContext({
+  const deps = {
     store,
     client: run.client,
     spec: scope.spec,
@@ -43,14 +54,14 @@ export async function collect(run: CollectRun, scope: CollectScope): Promise<Col
     readAhead: concurrency * 2,
     signal: run.signal,
     progress,
-  });
+  };
   progress.enter('collect');
-  const { orgs, raw } = await organizationsInScope(ctx, scope);
-  ctx.scope = await resolveCustodians(ctx, orgs);
+  const { orgs, raw } = await organizationsInScope(deps, scope);
+  const ctx = createCollectContext({ ...deps, scope: await resolveCustodians(deps, orgs) });
   await custody.append('stage_start', { stage: 'collect', pass: 1 });
-  await collectFirstPass(ctx, orgs, raw, run.now);
+  const firstPass = await collectFirstPass(ctx, orgs, raw, run.now);
   await custody.append('stage_end', { stage: 'collect', counts: Object.fromEntries(store.countsByKind()) });
-  return ctx;
+  return { ctx, firstPass };
 }
 
 /**
@@ -59,13 +70,13 @@ export async function collect(run: CollectRun, scope: CollectScope): Promise<Col
  * preflight); a list of organizations it cannot check is an error.
  */
 async function organizationsInScope(
-  ctx: CollectContext,
+  deps: Omit<CollectContextInput, 'scope'>,
   scope: CollectScope,
 ): Promise<{ orgs: Organization[]; raw: Map<string, string> }> {
   const none = { orgs: [], raw: new Map<string, string>() };
   const canListOrgs = !scope.gaps.some((g) => g.kind === 'directory') || scope.include.includes('directory');
   if (!canListOrgs) return none;
-  return resolveOrganizations(ctx).catch((error: unknown) => {
+  return resolveOrganizations(deps).catch((error: unknown) => {
     if (
       error instanceof ExportError &&
       error.code === 'scope_missing' &&
@@ -93,12 +104,12 @@ const defaultSleep: Sleep = (ms, signal) =>
 /** Re-enumerate until a pass stores nothing new (or `max_passes`), then record where it ended. */
 export async function quiesceCollected(
   run: CollectRun,
-  ctx: CollectContext,
+  { ctx, firstPass }: Collected,
   sleep: Sleep = defaultSleep,
 ): Promise<QuiescenceResult> {
   const { store } = run;
   run.progress.enter('quiesce');
-  const quiescence = await quiesce(ctx, sleep, run.now);
+  const quiescence = await quiesce(ctx, sleep, run.now, firstPass);
   await store.flush();
   await run.custody.append('stage_end', {
     stage: 'quiesce',

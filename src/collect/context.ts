@@ -1,7 +1,9 @@
 /**
- * What every collection stage shares: the store, the ONE client (one rate budget for the job),
- * the resolved scope, the pass number, and the helpers that turn a failed fetch into a named gap
- * (compliance-api.md §5.10) and make sure each id is fetched once per run.
+ * What every content kind's collection shares. `CollectContext`: what a run fixes before pass 1
+ * and never changes (the store, the ONE client with one rate budget for the job, the spec, the
+ * cut, the resolved scope). `PassContext`: one pass over the kinds (its number and what it
+ * changed), created per pass and never overwritten. And the helpers that turn a failed fetch into
+ * a named gap (compliance-api.md §5.10) and make sure each id is fetched once per run.
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -49,6 +51,7 @@ export interface ScopeTargets {
   readonly emails: ReadonlyMap<string, string>;
 }
 
+/** A run's fixed dependencies: set once, before pass 1, from the resolved scope. */
 export interface CollectContext {
   readonly store: StagingStore;
   readonly client: ComplianceClient;
@@ -58,57 +61,76 @@ export interface CollectContext {
   readonly readAhead: number;
   readonly signal: AbortSignal | undefined;
   readonly progress: ProgressSink;
-  scope: ScopeTargets;
-  pass: number;
-  /** Items stored as new or changed in the current pass (quiescence stops when a pass adds none). */
-  changed: number;
-  /** kind+id of items changed in the current pass, capped (named as unresolved drift at max_passes). */
-  changedKeys: [RecordKind, string][];
+  readonly scope: ScopeTargets;
   /** Fetches in flight, so an id shared by many messages is fetched once. */
   readonly inflight: Map<string, Promise<void>>;
   /** Items that failed in this run: not retried again until the next run. */
   readonly failed: Set<string>;
 }
 
-/** What a run decides; the per-run state (scope targets, pass, change tracking) starts empty. */
-export type CollectContextInput = Pick<
-  CollectContext,
-  'store' | 'client' | 'spec' | 'cut' | 'concurrency' | 'readAhead' | 'signal' | 'progress'
->;
+/** What a run decides before collecting: everything but the run's fetch memos. */
+export type CollectContextInput = Omit<CollectContext, 'inflight' | 'failed'>;
 
 export function createCollectContext(input: CollectContextInput): CollectContext {
-  return {
-    ...input,
-    scope: { orgUuids: null, custodianIds: null, emails: new Map() },
-    pass: 1,
-    changed: 0,
-    changedKeys: [],
-    inflight: new Map(),
-    failed: new Set(),
-  };
+  return { ...input, inflight: new Map(), failed: new Set() };
 }
 
 const MAX_CHANGED_KEYS = 10_000;
+
+/** What one pass stored as new or changed: quiescence stops after a pass that changed nothing. */
+class PassChanges {
+  #count = 0;
+  readonly #keys: [RecordKind, string][] = [];
+
+  /** Changes in the pass (some, like a deletion seen after the cut, name no stored item). */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** kind+id of the items changed, capped (named as unresolved drift at max_passes). */
+  get keys(): readonly (readonly [RecordKind, string])[] {
+    return this.#keys;
+  }
+
+  note(item?: { kind: RecordKind; id: string }): void {
+    this.#count += 1;
+    if (item !== undefined && this.#keys.length < MAX_CHANGED_KEYS) this.#keys.push([item.kind, item.id]);
+  }
+}
+
+/**
+ * One pass over the content kinds: the run's context, the pass number and what it changed. A
+ * concurrent pass hands its stages a copy with their own `signal` and `concurrency`
+ * (`runConcurrently`); the copies share `changes`.
+ */
+export interface PassContext extends CollectContext {
+  readonly pass: number;
+  readonly changes: PassChanges;
+}
+
+export function startPass(ctx: CollectContext, pass: number): PassContext {
+  return { ...ctx, pass, changes: new PassChanges() };
+}
 
 export function includes(ctx: CollectContext, kind: ResolvedJobSpec['scope']['include'][number]): boolean {
   return ctx.spec.scope.include.includes(kind);
 }
 
-export function put(ctx: CollectContext, input: RecordInput, stage: string): PutOutcome {
+/** Stage one record in the store, counting it for progress and for the pass's changes. */
+export function stageRecord(ctx: PassContext, input: RecordInput, stage: string): PutOutcome {
   const outcome = ctx.store.putRecord(input, ctx.pass);
   const counters = ctx.progress.stage(stage);
   // A first sighting of an item created after the cut also means publishing has not gone quiet.
   if (outcome === 'new' || outcome === 'version' || outcome === 'excluded') {
     counters.fetched += 1;
-    ctx.changed += 1;
-    if (ctx.changedKeys.length < MAX_CHANGED_KEYS) ctx.changedKeys.push([input.kind, input.id]);
+    ctx.changes.note(input);
   } else counters.skipped += 1;
   return outcome;
 }
 
 /** Whether an item is already stored (or deliberately left out): a resumed run skips it. */
-export function isStored(ctx: CollectContext, kind: RecordKind, id: string): boolean {
-  return ctx.store.current(kind, id) !== undefined;
+function isStored(ctx: CollectContext, kind: RecordKind, id: string): boolean {
+  return ctx.store.status(kind, id).state !== 'absent';
 }
 
 /** Errors that must stop the run instead of becoming a gap (ERROR_RULES `stopsRun`; bugs always). */
@@ -124,11 +146,10 @@ function isFatal(error: unknown, ctx: CollectContext): boolean {
  * skip the item, come back on a later run). They share status and type with other answers and are
  * told apart by the documented message alone (§5.1).
  */
-export function isTemporarilyUnavailable(error: unknown): boolean {
-  if (!(error instanceof ExportError)) return false;
-  const api = error as Partial<ApiError>;
-  if (api.status === 404) return /Local sessions are not available\./.test(error.message);
-  if (api.status === 503) return /cannot currently evaluate retention overrides/.test(error.message);
+export function isTemporarilyUnavailable(error: unknown): error is ApiError {
+  if (!isApiError(error)) return false;
+  if (error.status === 404) return /Local sessions are not available\./.test(error.message);
+  if (error.status === 503) return /cannot currently evaluate retention overrides/.test(error.message);
   return false;
 }
 
@@ -154,15 +175,15 @@ export function classify(error: ExportError): { reason: ExceptionReason; retryab
 
 /** Record a failed fetch as a named gap, or rethrow when the whole run must stop. */
 export function recordFailure(
-  ctx: CollectContext,
+  ctx: PassContext,
   stage: string,
   target: Pick<ExceptionInput, 'kind' | 'id'> & { parent?: string | null },
   error: unknown,
 ): void {
-  if (isFatal(error, ctx)) throw error;
-  const e = error as ExportError;
+  if (isFatal(error, ctx) || !isExportError(error)) throw error;
+  const e = error;
   const { reason, retryable } = classify(e);
-  const api = e as Partial<ApiError>;
+  const api = isApiError(e) ? e : null;
   ctx.store.recordException(
     {
       kind: target.kind,
@@ -171,9 +192,9 @@ export function recordFailure(
       retryable,
       detail: e.message,
       parent: target.parent ?? null,
-      endpoint: api.target?.path ?? null,
-      requestId: api.requestId ?? null,
-      ...(api.status != null ? { httpStatus: api.status } : {}),
+      endpoint: api?.target.path ?? null,
+      requestId: api?.requestId ?? null,
+      ...(api?.status != null ? { httpStatus: api.status } : {}),
     },
     ctx.pass,
   );
@@ -203,9 +224,9 @@ export function holdsListedState(
   updatedAt: string | null,
   signals: string,
 ): boolean {
-  const current = ctx.store.current(kind, id);
-  if (current === undefined || current.u !== updatedAt) return false;
-  return current.s === undefined || current.s === signals;
+  const held = ctx.store.status(kind, id);
+  if (held.state === 'absent' || held.updatedAt !== updatedAt) return false;
+  return held.signals === null || held.signals === signals;
 }
 
 /** Listing failures a rerun would meet again the same way: the walk becomes a gap, the run goes on. */
@@ -221,7 +242,7 @@ const HOPELESS_WALK_CODES: ReadonlySet<string> = new Set([
  * org's shared budget or stopping every other stage. Other failures are left to stop the run.
  */
 export function walkFailureGuard(
-  ctx: CollectContext,
+  ctx: PassContext,
   stage: string,
   kind: RecordKind,
   walk: string,
@@ -229,7 +250,7 @@ export function walkFailureGuard(
   return (error) => {
     if (ctx.signal?.aborted === true) return false;
     if (!(error instanceof ExportError) || !HOPELESS_WALK_CODES.has(error.code)) return false;
-    const api = error as Partial<ApiError>;
+    const api = isApiError(error) ? error : null;
     ctx.store.recordException(
       {
         kind,
@@ -237,8 +258,8 @@ export function walkFailureGuard(
         reason: error.code === 'invalid_response' ? 'content_unavailable' : classify(error).reason,
         retryable: false,
         detail: `${error.message}; items this listing had not reached are not captured`,
-        endpoint: api.target?.path ?? null,
-        requestId: api.requestId ?? null,
+        endpoint: api?.target.path ?? null,
+        requestId: api?.requestId ?? null,
       },
       ctx.pass,
     );
@@ -252,7 +273,7 @@ export function walkFailureGuard(
  * by `walkFailureGuard` rules: a walk that loops or never ends becomes a gap row, not a failed run.
  */
 export async function* guardedPages<P>(
-  ctx: CollectContext,
+  ctx: PassContext,
   stage: string,
   kind: RecordKind,
   walk: string,
@@ -267,7 +288,7 @@ export async function* guardedPages<P>(
  * item is stored, so storing it does not clear the row.
  */
 export function recordNotice(
-  ctx: CollectContext,
+  ctx: PassContext,
   stage: string,
   target: Pick<ExceptionInput, 'kind' | 'id'> & { parent?: string | null },
   reason: Extract<ExceptionReason, 'served_copy_differs' | 'unsafe_zip_entries'>,
@@ -311,7 +332,11 @@ export async function fetchOnce(
 }
 
 /** Stage a small JSON/text document as a blob and describe it as a payload file. */
-export async function stageText(ctx: CollectContext, path: string, text: string): Promise<StagedFile> {
+export async function stageText(
+  ctx: Pick<CollectContext, 'store'>,
+  path: string,
+  text: string,
+): Promise<StagedFile> {
   const ref = await ctx.store.blobs.putBytes(text);
   return { path, ...ref };
 }
@@ -321,7 +346,7 @@ export async function stageText(ctx: CollectContext, path: string, text: string)
  * never held in memory. Returns the client's result and the payload file.
  */
 export async function stageDownload(
-  ctx: CollectContext,
+  ctx: Pick<CollectContext, 'store' | 'signal'>,
   path: string,
   download: (sink: DownloadSink, expect: DownloadExpectations) => Promise<DownloadResult>,
   expect: DownloadExpectations = {},

@@ -12,14 +12,9 @@
  */
 import type { Organization } from '../api/index.js';
 import { NOTICE_REASONS } from '../archive/report-rows.js';
-import { collectActivities } from './activities.js';
-import { collectChats } from './chats.js';
-import { collectCodeArtifacts } from './code-artifacts.js';
-import type { CollectContext } from './context.js';
-import { collectDirectory } from './directory.js';
-import { collectProjects } from './projects.js';
+import { includes, startPass, type CollectContext, type PassContext } from './context.js';
+import { KINDS, RELISTED_KINDS, type FirstPassInput } from './kinds/index.js';
 import { retryGaps } from './retry-gaps.js';
-import { collectSessions } from './sessions.js';
 
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
@@ -38,42 +33,40 @@ function passDoneKey(pass: number): string {
 }
 
 /**
- * Pass 1: every included kind, all stages at once. They share the ONE client, so its budget and
- * its in-flight cap (`max_concurrency`) bound the whole pass, not each stage; each stage keeps its
- * own bounded fan-out and read-ahead, so memory stays bounded too. Run one after another, the
- * budget drained to zero at every stage boundary.
+ * Pass 1: every included kind, all at once. They share the ONE client, so its budget and its
+ * in-flight cap (`max_concurrency`) bound the whole pass, not each kind; each keeps its own
+ * bounded fan-out and read-ahead, so memory stays bounded too. Run one after another, the budget
+ * drained to zero at every boundary.
  *
- * Ordering: what the stages need from the directory (selected org uuids, custodian ids) is
- * resolved before this is called (`resolveOrganizations` / `resolveCustodians` in run-job), and no
- * stage reads the directory stage's rows, so the directory stage runs alongside the others.
+ * Ordering: what the kinds need from the directory (selected org uuids, custodian ids) is
+ * resolved before this is called (../scope.ts, fixed in `ctx.scope`), and no kind reads the
+ * directory's rows, so the directory runs alongside the others.
+ *
+ * Returns the pass: what it changed is where quiescence starts from.
  */
 export async function collectFirstPass(
   ctx: CollectContext,
   orgs: readonly Organization[],
   rawOrgs: ReadonlyMap<string, string>,
   now: () => Date,
-): Promise<void> {
-  ctx.pass = 1;
+): Promise<PassContext> {
+  const pass = startPass(ctx, 1);
   // A rerun first retries what an earlier run could not get but said a rerun may help with.
-  if (ctx.store.resumed) await retryGaps(ctx);
+  if (ctx.store.resumed) await retryGaps(pass);
   if (ctx.store.meta(passStartKey(1)) === undefined) ctx.store.setMeta(passStartKey(1), now().toISOString());
-  if (ctx.store.meta(passDoneKey(1)) !== undefined) return;
-  await runStages(
-    ctx,
-    [
-      () => collectDirectory(ctx, orgs, rawOrgs),
-      () => collectChats(ctx),
-      () => collectProjects(ctx),
-      () => collectCodeArtifacts(ctx),
-      () => collectActivities(ctx),
-      () => collectSessions(ctx),
-    ],
+  if (ctx.store.meta(passDoneKey(1)) !== undefined) return pass;
+  const first: FirstPassInput = { orgs, rawOrgs };
+  await runConcurrently(
+    pass,
+    KINDS.filter((kind) => includes(ctx, kind.include)).map(
+      (kind) => (stage: PassContext) => (kind.relisted ? kind.collect(stage) : kind.collect(stage, first)),
+    ),
     { widen: STAGE_FAN_OUT_FACTOR },
   );
-  ctx.store.setMeta(passDoneKey(1), ctx.changed);
+  ctx.store.setMeta(passDoneKey(1), pass.changes.count);
   await ctx.store.flush();
+  return pass;
 }
-
 /**
  * How much wider than `max_concurrency` a stage's fan-out runs during the concurrent first pass.
  * The client's cap still bounds the requests in flight for the whole job at `max_concurrency`; the
@@ -83,56 +76,63 @@ export async function collectFirstPass(
  */
 const STAGE_FAN_OUT_FACTOR = 2;
 
-export interface RunStagesOptions {
+export interface RunConcurrentlyOptions {
   /**
-   * Multiply `ctx.concurrency` by this while the stages run (default 1). Read-ahead is not widened:
-   * finished results waiting are what costs memory (bench:memory medium went 249 → 275 MB with it).
+   * Multiply the pass's `concurrency` by this for its stages (default 1). Read-ahead is not
+   * widened: finished results waiting are what costs memory (bench:memory medium went 249 → 275 MB
+   * with it).
    */
   readonly widen?: number;
 }
 
 /**
- * Run stages concurrently and return only when every one of them has settled, so nothing writes
- * to the store after the caller moves on (closing it, or reporting an interrupt). The first stage
- * to fail stops its siblings: for the duration, `ctx.signal` is replaced by one that also aborts
- * on that failure, so their in-flight requests end and their errors count as fatal (no gap is
- * recorded for work cut short, no checkpoint advances). The first failure is what is thrown.
- * `ctx.concurrency` may be widened for the duration too (see STAGE_FAN_OUT_FACTOR).
+ * Run stages of one pass concurrently and return only when every one of them has settled, so
+ * nothing writes to the store after the caller moves on (closing it, or reporting an interrupt).
+ * Each stage gets a copy of the pass whose `signal` also aborts when a sibling fails, so their
+ * in-flight requests end and their errors count as fatal (no gap is recorded for work cut short,
+ * no checkpoint advances), and whose `concurrency` may be widened (see STAGE_FAN_OUT_FACTOR). The
+ * copies share the pass's changes. The first failure is what is thrown.
  */
-export async function runStages(
-  ctx: CollectContext,
-  stages: readonly (() => Promise<void>)[],
-  options: RunStagesOptions = {},
+export async function runConcurrently(
+  pass: PassContext,
+  stages: readonly ((stage: PassContext) => Promise<void>)[],
+  options: RunConcurrentlyOptions = {},
 ): Promise<void> {
-  const outer = { signal: ctx.signal, concurrency: ctx.concurrency };
   const stop = new AbortController();
   const widen = Math.max(1, Math.floor(options.widen ?? 1));
-  // The overrides last exactly as long as the stages (restored in `finally`).
-  const mutable = ctx as { signal: AbortSignal | undefined; concurrency: number };
-  mutable.signal = outer.signal === undefined ? stop.signal : AbortSignal.any([outer.signal, stop.signal]);
-  mutable.concurrency = outer.concurrency * widen;
+  const stage: PassContext = {
+    ...pass,
+    signal: pass.signal === undefined ? stop.signal : AbortSignal.any([pass.signal, stop.signal]),
+    concurrency: pass.concurrency * widen,
+  };
   let first: { error: unknown } | null = null;
-  try {
-    await Promise.all(
-      stages.map(async (stage) => {
-        try {
-          await stage();
-        } catch (error) {
-          if (first === null) {
-            first = { error };
-            stop.abort(error);
-          }
+  await Promise.all(
+    stages.map(async (run) => {
+      try {
+        await run(stage);
+      } catch (error) {
+        if (first === null) {
+          first = { error };
+          stop.abort(error);
         }
-      }),
-    );
-  } finally {
-    Object.assign(mutable, outer);
-  }
+      }
+    }),
+  );
   if (first !== null) throw (first as { error: unknown }).error;
 }
 
-/** Re-enumerate until nothing new shows up, or `max_passes`. */
-export async function quiesce(ctx: CollectContext, sleep: Sleep, now: () => Date): Promise<QuiescenceResult> {
+/**
+ * Re-enumerate until nothing new shows up, or `max_passes`. `previous` is the pass before the
+ * first one this runs (pass 1): when the passes were all run by an earlier run, its changes are
+ * the ones named as unresolved drift.
+ */
+export async function quiesce(
+  ctx: CollectContext,
+  sleep: Sleep,
+  now: () => Date,
+  previous: PassContext,
+): Promise<QuiescenceResult> {
+  let last = previous;
   const { interval_ms: interval, max_passes: maxPasses } = ctx.spec.consistency.quiescence;
   for (let pass = 2; pass <= maxPasses + 1; pass += 1) {
     const finished = ctx.store.meta(passDoneKey(pass));
@@ -146,22 +146,16 @@ export async function quiesce(ctx: CollectContext, sleep: Sleep, now: () => Date
       await sleep(interval, ctx.signal);
       ctx.store.setMeta(passStartKey(pass), now().toISOString());
     }
-    ctx.pass = pass;
-    ctx.changed = 0;
-    ctx.changedKeys = [];
+    last = startPass(ctx, pass);
     // Every kind is listed again in full: no re-enumeration depends on a time filter (§4.2).
-    await collectChats(ctx);
-    await collectCodeArtifacts(ctx);
-    await collectProjects(ctx);
-    await collectActivities(ctx);
-    await collectSessions(ctx);
+    for (const kind of RELISTED_KINDS) if (includes(ctx, kind.include)) await kind.collect(last);
     // A pass resumed after a crash may have stored changes before the crash: never call it settled.
-    const changed = ctx.changed + (resumed ? 1 : 0);
+    const changed = last.changes.count + (resumed ? 1 : 0);
     ctx.store.setMeta(passDoneKey(pass), changed);
     await ctx.store.flush();
     if (changed === 0) return { passes: pass - 1, settled: true };
   }
-  nameUnresolvedDrift(ctx, maxPasses);
+  nameUnresolvedDrift(last, maxPasses);
   await ctx.store.flush();
   return { passes: maxPasses, settled: false };
 }
@@ -171,10 +165,9 @@ export async function quiesce(ctx: CollectContext, sleep: Sleep, now: () => Date
  * not in the archive (drift.csv names them); a notice about the archived bytes (a served copy,
  * an unsafe ZIP) is the row that matters more, and drift.csv names the change anyway.
  */
-export function nameUnresolvedDrift(ctx: CollectContext, maxPasses: number): void {
-  for (const [kind, id] of ctx.changedKeys) {
-    const current = ctx.store.current(kind, id);
-    if (current === undefined || current.off < 0) continue;
+export function nameUnresolvedDrift(ctx: PassContext, maxPasses: number): void {
+  for (const [kind, id] of ctx.changes.keys) {
+    if (ctx.store.status(kind, id).state !== 'stored') continue;
     const existing = ctx.store.exception(kind, id);
     if (existing !== undefined && NOTICE_REASONS.has(existing.reason)) continue;
     ctx.store.recordException(

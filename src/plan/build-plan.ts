@@ -22,7 +22,7 @@ export interface BuildPlanInput {
 }
 
 /** Where a run's archive lands: `<uri>/<name>/<run-id>/<name>-<run-id>.zip`. */
-export function archiveLocation(uri: string, name: string, runId: string): string {
+function archiveLocation(uri: string, name: string, runId: string): string {
   return `${uri.replace(/\/+$/, '')}/${name}/${runId}/${name}-${runId}.zip`;
 }
 

@@ -1,10 +1,12 @@
 /**
- * Requests and duration a run would need, derived from listing counts only (pure). Each line
- * mirrors what the collection stages send (src/collect): listing pages at the run's page size,
- * then one call per item where the stage fetches per item. What no listing shows (files and
- * artifacts referenced inside messages, generated files) comes from activity-feed hints or is
- * named as an assumption; the total is then a floor, and `lowerBound` says so.
+ * Requests and duration a run would need, derived from listing counts only (pure). Scope
+ * resolution (organizations, users) is estimated here; every content kind adds its own lines
+ * (`estimate` of its module in src/collect/kinds, next to what it sends): listing pages at the
+ * run's page size, then one call per item where the kind fetches per item. What no listing shows
+ * (files and artifacts referenced inside messages, generated files) comes from activity-feed
+ * hints or is named as an assumption; the total is then a floor, and `lowerBound` says so.
  */
+import { KINDS, type Estimator } from '../collect/kinds/index.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
 import type { EstimateLine, KindCounts, ListingSurvey, PlanEstimate, SurveyWalk } from './types.js';
 
@@ -44,7 +46,18 @@ export function estimateRequests(
   const add = (part: string, requests: number, basis: string, assumed = false): void => {
     if (requests > 0 || assumed) lines.push({ part, requests, basis, assumed });
   };
-  const n = (k: keyof KindCounts): number => totals[k] ?? 0;
+  const estimator: Estimator = {
+    spec,
+    include,
+    hints: survey.hints,
+    count: (k) => totals[k] ?? 0,
+    pages: (kind) => pagesOf(survey, kind),
+    add,
+    assume: (text) => assumptions.push(text),
+    lowerBound: () => {
+      lowerBound = true;
+    },
+  };
 
   add('preflight.probes', survey.probes, 'one probe per reachable content kind (first page only)');
   const orgs = pagesOf(survey, 'organizations');
@@ -61,109 +74,12 @@ export function estimateRequests(
         (userLists > 1 ? ' × 2 (directory and custodian resolution)' : ''),
     );
   }
-  if (include.has('directory')) {
-    const roles = pagesOf(survey, 'roles');
-    add('list.roles', roles.pages, plural(roles.pages, 'page'));
-    add('directory.role_permissions', n('roles'), `${plural(n('roles'), 'role')} × 1 permissions page`, true);
-    add('directory.settings', n('organizations'), `${plural(n('organizations'), 'organization')} × 1`);
-    const groups = pagesOf(survey, 'groups');
-    add('list.groups', groups.pages, plural(groups.pages, 'page'));
-    add('directory.group_members', n('groups'), `${plural(n('groups'), 'group')} × 1 members page`, true);
-    assumptions.push('at most 1,000 permissions per role and 1,000 members per group (one page each)');
-  }
-
-  if (include.has('chats')) {
-    const chats = pagesOf(survey, 'chats');
-    add('list.chats', chats.pages, `${plural(chats.pages, 'page')} over ${plural(chats.walks, 'walk')}`);
-    add('chats.messages', n('chats'), `${plural(n('chats'), 'chat')} × 1 messages call`, true);
-    assumptions.push('at most 1,000 messages per chat (one messages page each)');
-    const hints = survey.hints;
-    if (include.has('files')) {
-      if (hints !== null) {
-        add(
-          'files.chat',
-          hints.chatFiles,
-          `${plural(hints.chatFiles, 'uploaded file')} (activity feed) × 1 content download (md5/size come with the message)`,
-          true,
-        );
-      } else lowerBound = true;
-    }
-    if (include.has('chat_artifacts')) {
-      if (hints !== null) {
-        add(
-          'chat_artifacts.versions',
-          hints.chatArtifacts * 2,
-          `${plural(hints.chatArtifacts, 'artifact')} (activity feed) × 1 version × 2 (metadata, content)`,
-          true,
-        );
-        assumptions.push('one version per chat artifact (later versions are not in the feed)');
-      }
-      lowerBound = true;
-    }
-    if (include.has('generated_files')) {
-      add('generated_files', 0, 'not countable without reading messages; counted as 0', true);
-      lowerBound = true;
-    }
-  }
-
-  if (include.has('projects')) {
-    const projects = pagesOf(survey, 'projects');
-    add('list.projects', projects.pages, plural(projects.pages, 'page'));
-    add(
-      'projects.detail',
-      n('projects') * 3,
-      `${plural(n('projects'), 'project')} × 3 (detail, attachments page, collaborators page)`,
-    );
-    if (survey.hints !== null) {
-      add(
-        'projects.files',
-        survey.hints.projectFiles,
-        `${plural(survey.hints.projectFiles, 'project file')} (activity feed) × 1 content download (md5/size come with the attachment)`,
-        true,
-      );
-      add(
-        'projects.documents',
-        survey.hints.projectDocuments * 2,
-        `${plural(survey.hints.projectDocuments, 'document')} (activity feed) × 2 (metadata, content)`,
-        true,
-      );
-    } else lowerBound = true;
-  }
-
-  if (include.has('code_artifacts')) {
-    const arts = pagesOf(survey, 'code_artifacts');
-    add('list.code_artifacts', arts.pages, plural(arts.pages, 'page'));
-    add(
-      'code_artifacts.versions',
-      n('code_artifact_versions'),
-      `${plural(n('code_artifact_versions'), 'listed version')} × 1 download`,
-    );
-  }
-
-  if (include.has('activities')) {
-    const acts = pagesOf(survey, 'activities');
-    add(
-      'list.activities',
-      acts.pages,
-      `${plural(n('activities'), 'activity', 'activities')} in pages of 1,000`,
-    );
-  }
-
-  if (include.has('sessions')) {
-    const local = pagesOf(survey, 'local_sessions');
-    const remote = pagesOf(survey, 'remote_sessions');
-    add('list.sessions', local.pages + remote.pages, plural(local.pages + remote.pages, 'page'));
-    const sessions = n('local_sessions') + n('remote_sessions');
-    add('sessions.messages', sessions, `${plural(sessions, 'session')} × 1 transcript page`, true);
-  }
+  const included = KINDS.filter((kind) => include.has(kind.include));
+  for (const kind of included) kind.estimate(estimator);
 
   // Quiescence: at least one more pass re-lists what can change behind a cursor (collect/quiesce.ts).
   let requery = 0;
-  // Chats are listed in full again (no time filter): at least the pages pass 1 listed.
-  if (include.has('chats')) requery += Math.max(1, pagesOf(survey, 'chats').pages);
-  if (include.has('code_artifacts')) requery += pagesOf(survey, 'code_artifacts').pages;
-  if (include.has('projects')) requery += pagesOf(survey, 'projects').pages;
-  if (include.has('activities')) requery += pagesOf(survey, 'activities').pages;
+  for (const kind of included) if (kind.relisted) requery += kind.relistEstimate?.(estimator) ?? 0;
   const quiescencePasses = requery > 0 ? 1 : 0;
   if (requery > 0) {
     add(

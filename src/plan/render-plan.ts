@@ -25,7 +25,7 @@ const STATE_TEXT: Record<ExportPlan['state']['status'], string> = {
 };
 
 /** At most this many custodian rows in text; `--json` has them all. */
-export const MAX_CUSTODIAN_ROWS = 25;
+const MAX_CUSTODIAN_ROWS = 25;
 
 export function formatDuration(seconds: number): string {
   const s = Math.max(0, Math.round(seconds));

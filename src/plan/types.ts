@@ -11,19 +11,9 @@
  */
 import type { ContentKind } from '../spec/types.js';
 
-/** Kinds the plan counts from listings (never from content fetches). */
-export type CountKind =
-  | 'organizations'
-  | 'users'
-  | 'roles'
-  | 'groups'
-  | 'chats'
-  | 'projects'
-  | 'code_artifacts'
-  | 'code_artifact_versions'
-  | 'activities'
-  | 'local_sessions'
-  | 'remote_sessions';
+/** What the plan counts and the activity-feed hints are the content kinds' own vocabulary. */
+export type { ActivityHints, CountKind } from '../collect/kinds/index.js';
+import type { ActivityHints, CountKind } from '../collect/kinds/index.js';
 
 export const COUNT_KINDS: readonly CountKind[] = [
   'organizations',
@@ -61,22 +51,6 @@ export interface SurveyWalk {
   readonly runLimit: number;
   readonly pages: number;
   readonly items: number;
-}
-
-/**
- * Distinct ids seen in the activity feed, as hints for what only message bodies or detail
- * records reveal (no listing endpoint returns files or artifacts, compliance-api.md §2.1).
- * Null when the key cannot read the feed.
- */
-export interface ActivityHints {
-  /** `claude_file_uploaded` with a chat. */
-  readonly chatFiles: number;
-  /** `claude_project_file_uploaded`. */
-  readonly projectFiles: number;
-  /** `claude_project_document_uploaded`. */
-  readonly projectDocuments: number;
-  /** `claude_artifact_created` (artifacts, not versions). */
-  readonly chatArtifacts: number;
 }
 
 export interface ScopeGapInfo {

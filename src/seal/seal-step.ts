@@ -14,9 +14,7 @@ import type { CustodyLog } from '../archive/custody-log.js';
 import { renderReports } from '../archive/render-reports.js';
 import type { RequestLedgerSummary } from '../archive/report-rows.js';
 import { sealBag, type SealedBag } from '../archive/seal-bag.js';
-import { ACTIVITIES_AGGREGATE } from '../collect/activities.js';
-import { DIRECTORY_AGGREGATES } from '../collect/directory.js';
-import type { QuiescenceResult } from '../collect/quiesce.js';
+import { requiredAggregates, type QuiescenceResult } from '../collect/index.js';
 import { archiveRefOf } from '../preflight/preflight-step.js';
 import type { ArchiveRef } from '../sink/sink.js';
 import type { LoadedSpec, ResolvedJobSpec } from '../spec/types.js';
@@ -57,12 +55,7 @@ export async function stagePayload(
   scope: { spec: ResolvedJobSpec; cut: string },
 ): Promise<StagedPayload> {
   const { spec, cut } = scope;
-  const include = spec.scope.include;
-  const required = [
-    ...(include.includes('directory') ? DIRECTORY_AGGREGATES : []),
-    ...(include.includes('activities') ? [ACTIVITIES_AGGREGATE] : []),
-  ];
-  const bag = await buildBagPayload(run.store, required);
+  const bag = await buildBagPayload(run.store, requiredAggregates(spec.scope.include));
   const manifestSha256 = await payloadManifestSha256(bag.payload);
   const requests = requestSummary(run.client, spec.source.requests_per_minute);
   await run.custody.append('requests', { ...requests });

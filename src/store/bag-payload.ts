@@ -8,40 +8,46 @@ import type { PayloadFile } from '../archive/bag-input.js';
 import { ExportError } from '../errors.js';
 import type { BlobRef } from './blob-store.js';
 import { journalLines, readLineAt } from './journal.js';
+import { parseJournalLine } from './journal-lines.js';
 import type { StagingStore } from './staging-store.js';
-import type { RecordLine, StoredRecord } from './types.js';
+import type { JournalRecord, StoredRecord } from './types.js';
 
-function toStored(line: RecordLine): StoredRecord {
+function toStored(line: JournalRecord): StoredRecord {
   return {
-    kind: line.k,
+    kind: line.kind,
     id: line.id,
-    updatedAt: line.u,
-    createdAt: line.c ?? null,
-    deletedAt: line.d ?? null,
-    custodian: line.cu ?? null,
-    originalName: line.on ?? null,
-    hash: line.h,
-    files: (line.f ?? []).map(([path, sha256, md5, size]) => ({ path, sha256, md5, size })),
-    aggregate: line.row?.a ?? null,
-    rowJson: line.row?.j ?? null,
-    endpoint: line.ep,
-    query: line.q ?? null,
-    requestId: line.rid ?? null,
-    pass: line.p,
+    updatedAt: line.updatedAt,
+    createdAt: line.createdAt ?? null,
+    deletedAt: line.deletedAt ?? null,
+    custodian: line.custodian ?? null,
+    originalName: line.originalName ?? null,
+    hash: line.hash,
+    files: line.files ?? [],
+    aggregate: line.row?.aggregate ?? null,
+    rowJson: line.row?.json ?? null,
+    endpoint: line.endpoint,
+    query: line.query ?? null,
+    requestId: line.requestId ?? null,
+    pass: line.pass,
     fetchedAt: line.at,
   };
 }
 
+/** The current version's record lines of every item, in journal order, with their positions. */
+async function* currentLines(
+  store: StagingStore,
+): AsyncGenerator<{ line: JournalRecord; offset: number; length: number }> {
+  await store.flush();
+  for await (const { offset, length, value } of journalLines(store.journalPath)) {
+    const line = parseJournalLine(value, `${store.journalPath} at byte ${offset}`);
+    if (line.type !== 'record' || !store.isCurrentLine(line.kind, line.id, offset)) continue;
+    yield { line, offset, length };
+  }
+}
+
 /** Every current (sealable) record, in journal order, streamed from disk. */
 export async function* currentRecords(store: StagingStore): AsyncGenerator<StoredRecord> {
-  await store.flush();
-  for await (const { offset, value } of journalLines(store.journalPath)) {
-    const line = value as RecordLine;
-    if (line.t !== 'r') continue;
-    const entry = store.current(line.k, line.id);
-    if (entry === undefined || entry.off !== offset) continue;
-    yield toStored(line);
-  }
+  for await (const { line } of currentLines(store)) yield toStored(line);
 }
 
 export interface BagPayload {
@@ -63,24 +69,19 @@ export async function buildBagPayload(
   store: StagingStore,
   requiredAggregates: readonly string[] = [],
 ): Promise<BagPayload> {
-  await store.flush();
   // Pass 1: positions of the current aggregate rows, and totals.
   const rows = new Map<string, [string, number, number][]>();
   for (const a of requiredAggregates) rows.set(a, []);
   let fileCount = 0;
   let totalBytes = 0;
-  for await (const { offset, length, value } of journalLines(store.journalPath)) {
-    const line = value as RecordLine;
-    if (line.t !== 'r') continue;
-    const entry = store.current(line.k, line.id);
-    if (entry === undefined || entry.off !== offset) continue;
-    for (const f of line.f ?? []) {
+  for await (const { line, offset, length } of currentLines(store)) {
+    for (const f of line.files ?? []) {
       fileCount += 1;
-      totalBytes += f[3];
+      totalBytes += f.size;
     }
     if (line.row !== undefined) {
-      let list = rows.get(line.row.a);
-      if (list === undefined) rows.set(line.row.a, (list = []));
+      let list = rows.get(line.row.aggregate);
+      if (list === undefined) rows.set(line.row.aggregate, (list = []));
       list.push([line.id, offset, length]);
     }
   }
@@ -92,10 +93,13 @@ export async function buildBagPayload(
       list.sort((a, b) => byteOrder(a[0], b[0]) || a[1] - b[1]);
       async function* lines(): AsyncGenerator<Buffer> {
         for (const [, off, len] of list) {
-          const line = (await readLineAt(fh, off, len)) as RecordLine;
-          if (line.row === undefined)
+          const line = parseJournalLine(
+            await readLineAt(fh, off, len),
+            `${store.journalPath} at byte ${off}`,
+          );
+          if (line.type !== 'record' || line.row === undefined)
             throw new ExportError('store_corrupt', `journal row at byte ${off} moved`);
-          yield Buffer.from(`${line.row.j}\n`, 'utf8');
+          yield Buffer.from(`${line.row.json}\n`, 'utf8');
         }
       }
       const ref = await store.blobs.putStream(lines());

@@ -1,5 +1,4 @@
 /** Public surface of the staging store. */
-export { BlobStore } from './blob-store.js';
 export type { BlobRef } from './blob-store.js';
 export { openStore } from './open-store.js';
 export { StagingStore } from './staging-store.js';

@@ -25,7 +25,7 @@ export interface ScanResult {
 }
 
 /** Every newline-terminated line of a file with its byte offset; `tail` is what follows the last newline. */
-export async function* rawLines(
+async function* rawLines(
   path: string,
 ): AsyncGenerator<{ offset: number; buf: Buffer }, { tailBytes: number }, undefined> {
   let offset = 0;

@@ -73,12 +73,9 @@ async function openLocked(
   }
   await store.blobs.init();
   let lines = 0;
-  const scan = await scanJournal(store.journalPath, ({ offset, length, value }) => {
+  const scan = await scanJournal(store.journalPath, ({ offset, value }) => {
     lines += 1;
-    if (typeof value !== 'object' || value === null) {
-      throw new ExportError('store_corrupt', `${store.journalPath}: bad journal line at byte ${offset}`);
-    }
-    store.replay(offset, length, value as Record<string, unknown>);
+    store.replay(offset, value);
   });
   store.tornBytes = scan.tornBytes;
   store.resumed = lines > 0;

@@ -5,13 +5,16 @@
  * checkpoints, run metadata), `blobs/` (content-addressed payload bytes) and `tmp/`.
  *
  * Everything in memory is rebuilt from the journal on open, so a resumed run knows every stored
- * item and never refetches it. The in-memory index maps `kind + id` to a small tuple (journal
- * position of the current version, updated_at, hash); content is never held.
+ * item and never refetches it. The in-memory index maps `kind + id` to a small entry (journal
+ * position of the current version, updated_at, hash, listing signals); content is never held.
+ * Journal lines are `JournalLine`s (types.ts); `parseJournalLine` also reads the short form
+ * earlier versions wrote.
  */
 import { join } from 'node:path';
 import { ExportError } from '../errors.js';
 import { BlobStore } from './blob-store.js';
 import { JournalWriter } from './journal.js';
+import { parseJournalLine, recordLine } from './journal-lines.js';
 import type { StateLock } from './lock.js';
 import { NOTICE_REASONS } from '../archive/report-rows.js';
 import { recordHash } from './record-hash.js';
@@ -21,15 +24,18 @@ import type {
   ExceptionEntry,
   ExceptionInput,
   IndexEntry,
+  ItemStatus,
+  JournalLine,
   OpenStoreOptions,
   PutOutcome,
   RecordInput,
   RecordKind,
-  RecordLine,
   StoreStats,
 } from './types.js';
 
 const key = (kind: string, id: string): string => `${kind}\t${id}`;
+
+const ABSENT: ItemStatus = { state: 'absent', updatedAt: null, hash: null, signals: null };
 
 /** A gap that names a listing walk (`listing:<walk>`), not an item: only `clearException` drops it. */
 const isListingGap = (entry: ExceptionEntry): boolean => entry.id.startsWith('listing:');
@@ -79,9 +85,21 @@ export class StagingStore {
     return this.#meta.get(name);
   }
 
-  /** The current version of an item, if any (`off === -1`: seen but left out as created after the cut). */
-  current(kind: RecordKind, id: string): IndexEntry | undefined {
-    return this.#index.get(key(kind, id));
+  /** What the store holds of an item: absent, stored, or left out as created after the cut. */
+  status(kind: RecordKind, id: string): ItemStatus {
+    const entry = this.#index.get(key(kind, id));
+    if (entry === undefined) return ABSENT;
+    return {
+      state: entry.offset < 0 ? 'excluded' : 'stored',
+      updatedAt: entry.updatedAt,
+      hash: entry.hash,
+      signals: entry.signals ?? null,
+    };
+  }
+
+  /** Whether the journal line at `offset` is the current version of the item (seal-time readers). */
+  isCurrentLine(kind: RecordKind, id: string, offset: number): boolean {
+    return this.#index.get(key(kind, id))?.offset === offset;
   }
 
   checkpointOf(walk: string): Checkpoint | undefined {
@@ -108,7 +126,7 @@ export class StagingStore {
   countsByKind(): Map<string, number> {
     const counts = new Map<string, number>();
     for (const [k, e] of this.#index) {
-      if (e.off < 0) continue;
+      if (e.offset < 0) continue;
       const kind = k.slice(0, k.indexOf('\t'));
       counts.set(kind, (counts.get(kind) ?? 0) + 1);
     }
@@ -120,20 +138,15 @@ export class StagingStore {
     const prefix = `${kind}\t`;
     const ids: string[] = [];
     for (const [k, e] of this.#index)
-      if (e.off >= 0 && k.startsWith(prefix)) ids.push(k.slice(prefix.length));
+      if (e.offset >= 0 && k.startsWith(prefix)) ids.push(k.slice(prefix.length));
     return ids;
-  }
-
-  /** Every index entry, for the seal-time readers in this folder. */
-  indexEntries(): IterableIterator<[string, IndexEntry]> {
-    return this.#index.entries();
   }
 
   // ---- writing -------------------------------------------------------------------------------
 
   setMeta(name: string, value: unknown): void {
     this.#meta.set(name, value);
-    this.#writer().append({ t: 'm', key: name, value });
+    this.#append({ type: 'meta', name, value });
   }
 
   /**
@@ -147,26 +160,30 @@ export class StagingStore {
     const hash = recordHash(input);
     const prev = this.#index.get(k);
     const cut = this.cut;
-    if (prev !== undefined && prev.off >= 0) {
+    if (prev !== undefined && prev.offset >= 0) {
       if (
-        prev.u === input.updatedAt &&
-        prev.h === hash &&
-        (input.signals === undefined || input.signals === prev.s)
+        prev.updatedAt === input.updatedAt &&
+        prev.hash === hash &&
+        (input.signals === undefined || input.signals === prev.signals)
       ) {
         this.stats.duplicates += 1;
         // The same bytes again: a notice about them (served copy, unsafe ZIP) still holds.
         this.#clearException(k, { keepNotices: true });
         return 'duplicate';
       }
-      if (prev.u !== null && input.updatedAt !== null && Date.parse(input.updatedAt) < Date.parse(prev.u)) {
+      if (
+        prev.updatedAt !== null &&
+        input.updatedAt !== null &&
+        Date.parse(input.updatedAt) < Date.parse(prev.updatedAt)
+      ) {
         // An older state than the one stored (a lagging listing or index): keep the newer one.
         this.stats.stale += 1;
         return 'stale';
       }
     }
-    if ((prev === undefined || prev.off < 0) && isAfter(input.createdAt, cut)) {
+    if ((prev === undefined || prev.offset < 0) && isAfter(input.createdAt, cut)) {
       // Seen again, unchanged: nothing new to say about it.
-      if (prev !== undefined && prev.h === hash && prev.u === input.updatedAt) return 'duplicate';
+      if (prev !== undefined && prev.hash === hash && prev.updatedAt === input.updatedAt) return 'duplicate';
       if (prev === undefined) this.stats.excluded += 1;
       this.#appendDrift({
         kind: input.kind,
@@ -177,62 +194,47 @@ export class StagingStore {
         updatedAt: input.updatedAt,
         pass,
       });
-      const line = { t: 'e', k: input.kind, id: input.id, u: input.updatedAt, h: hash, p: pass };
-      this.#writer().append(line);
-      this.#index.set(k, { off: -1, len: 0, u: input.updatedAt, h: hash });
+      this.#append({
+        type: 'excluded',
+        kind: input.kind,
+        id: input.id,
+        updatedAt: input.updatedAt,
+        hash,
+        pass,
+      });
+      this.#index.set(k, { offset: -1, updatedAt: input.updatedAt, hash });
       return 'excluded';
     }
-    const line: RecordLine = {
-      t: 'r',
-      k: input.kind,
-      id: input.id,
-      u: input.updatedAt,
-      h: hash,
-      ...(input.createdAt != null ? { c: input.createdAt } : {}),
-      ...(input.deletedAt != null ? { d: input.deletedAt } : {}),
-      ...(input.custodian != null ? { cu: input.custodian } : {}),
-      ...(input.originalName != null ? { on: input.originalName } : {}),
-      ...(input.signals !== undefined ? { sg: input.signals } : {}),
-      ...(input.files !== undefined && input.files.length > 0
-        ? { f: input.files.map((f) => [f.path, f.sha256, f.md5, f.size] as const) }
-        : {}),
-      ...(input.row !== undefined ? { row: { a: input.row.aggregate, j: input.row.json } } : {}),
-      ep: input.source.endpoint,
-      ...(input.source.query !== undefined ? { q: input.source.query } : {}),
-      ...(input.source.requestId != null ? { rid: input.source.requestId } : {}),
-      p: pass,
-      at: this.#now().toISOString(),
-    };
-    const pos = this.#writer().append(line);
+    const line = recordLine(input, hash, pass, this.#now().toISOString());
+    const pos = this.#append(line);
     this.#index.set(k, {
-      off: pos.offset,
-      len: pos.length,
-      u: input.updatedAt,
-      h: hash,
-      ...(input.signals !== undefined ? { s: input.signals } : {}),
+      offset: pos.offset,
+      updatedAt: input.updatedAt,
+      hash,
+      ...(input.signals !== undefined ? { signals: input.signals } : {}),
     });
     this.#clearException(k);
-    if (prev === undefined || prev.off < 0) this.stats.records += 1;
+    if (prev === undefined || prev.offset < 0) this.stats.records += 1;
     else this.stats.versions += 1;
     if (isAfter(input.updatedAt, cut)) {
       this.#appendDrift({
         kind: input.kind,
         id: input.id,
         change: 'updated_after_cut',
-        beforeSha256: prev !== undefined && prev.off >= 0 ? prev.h : null,
+        beforeSha256: prev !== undefined && prev.offset >= 0 ? prev.hash : null,
         afterSha256: hash,
         updatedAt: input.updatedAt,
         pass,
       });
     }
-    return prev === undefined || prev.off < 0 ? 'new' : 'version';
+    return prev === undefined || prev.offset < 0 ? 'new' : 'version';
   }
 
   /** Name an item not captured. A later successful `putRecord` of the same kind+id clears it. */
   recordException(input: ExceptionInput, pass: number): void {
     const entry: ExceptionEntry = { ...input, pass, at: this.#now().toISOString() };
     this.#exceptions.set(key(input.kind, input.id), entry);
-    this.#writer().append({ t: 'x', ...entry });
+    this.#append({ type: 'exception', ...entry });
   }
 
   /** Drop a gap that names no item (a listing walk that has since completed). */
@@ -254,7 +256,7 @@ export class StagingStore {
     // echoing the key into it) is never written to disk: the walk restarts from its start on resume.
     const kept = cursor !== null && this.holdsSecret?.(cursor) === true ? null : cursor;
     this.#checkpoints.set(walk, { cursor: kept, done });
-    this.#writer().append({ t: 'c', w: walk, cur: kept, done });
+    this.#append({ type: 'checkpoint', walk, cursor: kept, done });
   }
 
   async flush(): Promise<void> {
@@ -265,7 +267,7 @@ export class StagingStore {
     if (this.#journal === null) return;
     // A store opened only to read (reports, tests) leaves the journal untouched.
     if (this.#journal.size !== this.#openedSize)
-      this.#writer().append({ t: 'm', key: 'stats', value: this.stats });
+      this.#append({ type: 'meta', name: 'stats', value: this.stats });
     await this.#journal.close();
     this.#journal = null;
     await this.#lock?.release();
@@ -279,6 +281,10 @@ export class StagingStore {
     return this.#journal;
   }
 
+  #append(line: JournalLine): { offset: number; length: number } {
+    return this.#writer().append(line);
+  }
+
   #clearException(k: string, options: { keepNotices?: boolean; listing?: boolean } = {}): void {
     const entry = this.#exceptions.get(k);
     if (entry === undefined) return;
@@ -286,12 +292,12 @@ export class StagingStore {
     // Storing an item never clears a listing's gap, even one a server lists under the gap's id.
     if (options.listing !== true && isListingGap(entry)) return;
     this.#exceptions.delete(k);
-    this.#writer().append({ t: 'xr', key: k });
+    this.#append({ type: 'exception_cleared', kind: entry.kind, id: entry.id });
   }
 
   #appendDrift(entry: DriftEntry): void {
     this.#applyDrift(entry);
-    this.#writer().append({ t: 'd', ...entry });
+    this.#append({ type: 'drift', ...entry });
   }
 
   #applyDrift(entry: DriftEntry): void {
@@ -301,61 +307,54 @@ export class StagingStore {
     this.#drift.set(k, prev === undefined ? entry : { ...entry, beforeSha256: prev.beforeSha256 });
   }
 
-  /** Rebuild every in-memory structure from one journal line (replay on open). */
-  replay(offset: number, length: number, v: Record<string, unknown>): void {
-    switch (v['t']) {
-      case 'r': {
-        const line = v as unknown as RecordLine;
-        const k = key(line.k, line.id);
+  /** Rebuild every in-memory structure from one journal line (replay on open), either form. */
+  replay(offset: number, value: unknown): void {
+    const line = parseJournalLine(value, `${this.journalPath} at byte ${offset}`);
+    switch (line.type) {
+      case 'record': {
+        const k = key(line.kind, line.id);
         const prev = this.#index.get(k);
-        if (prev === undefined || prev.off < 0) this.stats.records += 1;
+        if (prev === undefined || prev.offset < 0) this.stats.records += 1;
         else this.stats.versions += 1;
         this.#index.set(k, {
-          off: offset,
-          len: length,
-          u: line.u,
-          h: line.h,
-          ...(line.sg !== undefined ? { s: line.sg } : {}),
+          offset,
+          updatedAt: line.updatedAt,
+          hash: line.hash,
+          ...(line.signals !== undefined ? { signals: line.signals } : {}),
         });
         const gap = this.#exceptions.get(k);
         if (gap !== undefined && !isListingGap(gap)) this.#exceptions.delete(k);
         break;
       }
-      case 'e': {
-        const k = key(String(v['k']), String(v['id']));
+      case 'excluded': {
+        const k = key(line.kind, line.id);
         if (!this.#index.has(k)) this.stats.excluded += 1;
-        this.#index.set(k, { off: -1, len: 0, u: (v['u'] as string | null) ?? null, h: String(v['h']) });
+        this.#index.set(k, { offset: -1, updatedAt: line.updatedAt, hash: line.hash });
         break;
       }
-      case 'x': {
-        const { t: _t, ...entry } = v;
-        const e = entry as unknown as ExceptionEntry;
-        this.#exceptions.set(key(e.kind, e.id), e);
+      case 'exception': {
+        const { type: _type, ...entry } = line;
+        this.#exceptions.set(key(entry.kind, entry.id), entry);
         break;
       }
-      case 'xr':
-        this.#exceptions.delete(String(v['key']));
+      case 'exception_cleared':
+        this.#exceptions.delete(key(line.kind, line.id));
         break;
-      case 'd': {
-        const { t: _t, ...entry } = v;
-        this.#applyDrift(entry as unknown as DriftEntry);
+      case 'drift': {
+        const { type: _type, ...entry } = line;
+        this.#applyDrift(entry);
         break;
       }
-      case 'c':
-        this.#checkpoints.set(String(v['w']), {
-          cursor: (v['cur'] as string | null) ?? null,
-          done: v['done'] === true,
-        });
+      case 'checkpoint':
+        this.#checkpoints.set(line.walk, { cursor: line.cursor, done: line.done });
         break;
-      case 'm':
-        if (v['key'] === 'stats') {
-          const s = v['value'] as Partial<StoreStats>;
+      case 'meta':
+        if (line.name === 'stats') {
+          const s = (line.value ?? {}) as Partial<StoreStats>;
           this.stats.duplicates = s.duplicates ?? this.stats.duplicates;
           this.stats.stale = s.stale ?? this.stats.stale;
-        } else this.#meta.set(String(v['key']), v['value']);
+        } else this.#meta.set(line.name, line.value);
         break;
-      default:
-        throw new ExportError('store_corrupt', `${this.journalPath}: unknown journal line at byte ${offset}`);
     }
   }
 

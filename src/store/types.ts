@@ -76,25 +76,77 @@ export interface ExceptionEntry extends ExceptionInput {
   readonly at: string;
 }
 
-/** A record line as stored in the journal (short keys: the journal can hold millions). */
-export interface RecordLine {
-  readonly t: 'r';
-  readonly k: RecordKind;
+/**
+ * One journal line (`journal.jsonl`), by `type`. Earlier versions wrote short keys (`t`, `k`, `u`,
+ * `h`, `w`, `cur`…); `parseJournalLine` (journal-lines.ts) still reads those, so their state
+ * folders resume.
+ */
+export type JournalLine =
+  | JournalRecord
+  | JournalExclusion
+  | JournalException
+  | JournalExceptionCleared
+  | JournalDrift
+  | JournalCheckpoint
+  | JournalMeta;
+
+/** A stored version of an item: what the item's payload files and report rows come from. */
+export interface JournalRecord {
+  readonly type: 'record';
+  readonly kind: RecordKind;
   readonly id: string;
-  readonly u: string | null;
-  readonly h: string;
-  readonly c?: string | null;
-  readonly d?: string | null;
-  readonly cu?: string | null;
-  readonly on?: string | null;
-  readonly sg?: string;
-  readonly f?: readonly (readonly [string, string, string, number])[];
-  readonly row?: { readonly a: string; readonly j: string };
-  readonly ep: string;
-  readonly q?: string;
-  readonly rid?: string | null;
-  readonly p: number;
+  readonly updatedAt: string | null;
+  /** `recordHash` of the content: what dedupe compares. */
+  readonly hash: string;
+  readonly createdAt?: string | null;
+  readonly deletedAt?: string | null;
+  readonly custodian?: string | null;
+  readonly originalName?: string | null;
+  readonly signals?: string;
+  readonly files?: readonly StagedFile[];
+  readonly row?: { readonly aggregate: string; readonly json: string };
+  readonly endpoint: string;
+  readonly query?: string;
+  readonly requestId?: string | null;
+  readonly pass: number;
   readonly at: string;
+}
+
+/** An item seen for the first time after the as-of cut: left out of the archive, listed as drift. */
+export interface JournalExclusion {
+  readonly type: 'excluded';
+  readonly kind: RecordKind;
+  readonly id: string;
+  readonly updatedAt: string | null;
+  readonly hash: string;
+  readonly pass: number;
+}
+
+export interface JournalException extends ExceptionEntry {
+  readonly type: 'exception';
+}
+
+export interface JournalExceptionCleared {
+  readonly type: 'exception_cleared';
+  readonly kind: string;
+  readonly id: string;
+}
+
+export interface JournalDrift extends DriftEntry {
+  readonly type: 'drift';
+}
+
+export interface JournalCheckpoint {
+  readonly type: 'checkpoint';
+  readonly walk: string;
+  readonly cursor: string | null;
+  readonly done: boolean;
+}
+
+export interface JournalMeta {
+  readonly type: 'meta';
+  readonly name: string;
+  readonly value: unknown;
 }
 
 /** A current record as seen by report builders at seal time. */
@@ -132,12 +184,23 @@ export interface OpenStoreOptions {
 /** Position of the current version of one item in the journal, plus what dedupe compares. */
 export interface IndexEntry {
   /** Byte offset of the record line; -1 when the item was left out (created after the cut). */
-  readonly off: number;
-  readonly len: number;
-  readonly u: string | null;
-  readonly h: string;
+  readonly offset: number;
+  readonly updatedAt: string | null;
+  readonly hash: string;
   /** The listing's change signals when this version was fetched (RecordInput.signals). */
-  readonly s?: string;
+  readonly signals?: string;
+}
+
+/**
+ * What the store holds of one item: nothing, a stored version, or a sighting left out as created
+ * after the cut. `updatedAt`, `hash` and `signals` describe the held state (null when absent, or
+ * when that version recorded no listing signals): what a re-enumeration compares a listing with.
+ */
+export interface ItemStatus {
+  readonly state: 'absent' | 'stored' | 'excluded';
+  readonly updatedAt: string | null;
+  readonly hash: string | null;
+  readonly signals: string | null;
 }
 
 export interface StoreStats {

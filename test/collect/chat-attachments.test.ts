@@ -2,12 +2,16 @@ import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createComplianceClient, type ComplianceClient, type FileRef } from '../../src/api/index.js';
 import { rawArrayItems } from '../../src/api/raw-json.js';
-import { fetchFile, fetchGeneratedFile, type FileReference } from '../../src/collect/chat-attachments.js';
-import { createCollectContext, type CollectContext } from '../../src/collect/context.js';
+import {
+  fetchFile,
+  fetchGeneratedFile,
+  type FileReference,
+} from '../../src/collect/kinds/chat-attachments.js';
+import type { PassContext } from '../../src/collect/context.js';
 import { loadSpecFile } from '../../src/spec/index.js';
 import { currentRecords, openStore, type StagingStore, type StoredRecord } from '../../src/store/index.js';
 import { harness, type Harness } from '../run-job/helpers.js';
-import { countingProgress } from './context-fixture.js';
+import { countingProgress, firstPass } from './context-fixture.js';
 
 const META = '/v1/compliance/apps/chats/files/{claude_file_id}';
 const CONTENT = '/v1/compliance/apps/chats/files/{claude_file_id}/content';
@@ -32,9 +36,9 @@ afterEach(async () => {
   await h.close();
 });
 
-async function context(): Promise<CollectContext> {
+async function context(): Promise<PassContext> {
   const { spec } = await loadSpecFile(h.specPath, { env: h.env });
-  return createCollectContext({
+  return firstPass({
     store,
     client,
     spec,
@@ -105,7 +109,7 @@ describe('files named by a message entry with md5 and size', () => {
     expect(gens.length).toBeGreaterThan(0);
     const ctx = await context();
     const before = await calls(GEN_META);
-    for (const g of gens) await fetchGeneratedFile(ctx, g.record as FileRef, null, 'chat', g);
+    for (const g of gens) await fetchGeneratedFile(ctx, g.record, null, 'chat', g);
     expect(await calls(GEN_META)).toBe(before);
     expect(store.exceptions()).toEqual([]);
     for (const g of gens) expect((await stored('generated_file', g.record.id))?.files).toHaveLength(2);

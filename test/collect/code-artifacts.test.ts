@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createComplianceClient, type ComplianceClient } from '../../src/api/index.js';
-import { collectCodeArtifacts } from '../../src/collect/code-artifacts.js';
-import { createCollectContext, type CollectContext } from '../../src/collect/context.js';
+import { codeArtifacts } from '../../src/collect/kinds/code-artifacts.js';
+import type { PassContext } from '../../src/collect/context.js';
 import { loadSpecFile } from '../../src/spec/index.js';
 import { openStore, type StagingStore } from '../../src/store/index.js';
 import { harness, type Harness } from '../run-job/helpers.js';
-import { countingProgress } from './context-fixture.js';
+import { countingProgress, firstPass } from './context-fixture.js';
 
 let h: Harness;
 let store: StagingStore;
@@ -26,9 +26,7 @@ afterEach(async () => {
   await h.close();
 });
 
-async function context(
-  downloads: (artifactId: string, versionId: string) => string,
-): Promise<CollectContext> {
+async function context(downloads: (artifactId: string, versionId: string) => string): Promise<PassContext> {
   const { spec } = await loadSpecFile(h.specPath, { env: h.env });
   // The real client, except that chosen version downloads ask for a version id the API does not
   // have, so the sandbox answers a real 404 (as for a version rotated out of the ~20 kept).
@@ -46,7 +44,7 @@ async function context(
       return Reflect.get(target, prop, receiver) as unknown;
     },
   });
-  return createCollectContext({
+  return firstPass({
     store,
     client: proxied,
     spec,
@@ -70,8 +68,8 @@ describe('code artifact versions answering 404', () => {
       }
       return v;
     });
-    await collectCodeArtifacts(ctx);
-    expect(store.current('code_artifact_version', target)).toBeDefined();
+    await codeArtifacts.collect(ctx);
+    expect(store.status('code_artifact_version', target).state).not.toBe('absent');
     expect(store.exceptions().map((e) => [e.id, e.reason, e.detail])).toEqual([]);
   });
 
@@ -84,8 +82,8 @@ describe('code artifact versions answering 404', () => {
       }
       return v;
     });
-    await collectCodeArtifacts(ctx);
-    expect(store.current('code_artifact_version', target)).toBeUndefined();
+    await codeArtifacts.collect(ctx);
+    expect(store.status('code_artifact_version', target).state).toBe('absent');
     expect(store.exceptions().map((e) => [e.kind, e.id, e.reason, e.retryable, e.parent])).toEqual([
       ['code_artifact_version', target, 'version_rotated', false, target.split('/')[0]],
     ]);

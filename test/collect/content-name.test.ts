@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { contentName } from '../../src/collect/chat-attachments.js';
+import { contentName } from '../../src/collect/kinds/chat-attachments.js';
 
 describe('contentName', () => {
   it('never lets a file take the metadata file name, in any case', () => {

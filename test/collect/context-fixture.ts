@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { createComplianceClient, type ComplianceClient } from '../../src/api/index.js';
 import {
   createCollectContext,
-  type CollectContext,
+  startPass,
+  type CollectContextInput,
+  type PassContext,
   type ProgressSink,
   type StageCounters,
 } from '../../src/collect/context.js';
@@ -24,12 +26,18 @@ export function countingProgress(counters = new Map<string, StageCounters>()): P
   };
 }
 
+/** Pass 1 of a run that covers every organization and user the key reaches. */
+export function firstPass(input: Omit<CollectContextInput, 'scope'>): PassContext {
+  const scope = { orgUuids: null, custodianIds: null, emails: new Map<string, string>() };
+  return startPass(createCollectContext({ ...input, scope }), 1);
+}
+
 /**
  * A collect context against a server on loopback (a fixture or the sandbox): a job spec naming it,
  * its staging store and a real client. `close` releases all three and the temp folder.
  */
 export interface ServerContext {
-  readonly ctx: CollectContext;
+  readonly ctx: PassContext;
   readonly store: StagingStore;
   readonly client: ComplianceClient;
   close(): Promise<void>;
@@ -52,7 +60,7 @@ export async function serverContext(
   const store = await openStore({ stateDir: join(dir, 'state'), jobName: spec.name, specSha256: sha256 });
   const client = createComplianceClient({ baseUrl, apiKey });
   const concurrency = options.concurrency ?? 2;
-  const ctx = createCollectContext({
+  const ctx = firstPass({
     store,
     client,
     spec,

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Organization } from '../../src/api/index.js';
-import { collectDirectory } from '../../src/collect/directory.js';
+import { directory } from '../../src/collect/kinds/directory.js';
 import { startFixture, type Fixture } from '../api/fixture-server.js';
 import { serverContext, type ServerContext } from './context-fixture.js';
 
@@ -45,7 +45,7 @@ describe('a directory listing that loops', () => {
     sc = await serverContext(fixture.baseUrl, { include: ['directory'] });
     const { ctx, store } = sc;
     const org = { uuid: ORG, name: 'Org', created_at: '2026-01-01T00:00:00Z' } as unknown as Organization;
-    await collectDirectory(ctx, [org], new Map([[ORG, JSON.stringify(org)]]));
+    await directory.collect(ctx, { orgs: [org], rawOrgs: new Map([[ORG, JSON.stringify(org)]]) });
     // Tokens: (none) → tok_A → tok_B_then_A → tok_A again: caught on the third page.
     const groupPages = fixture.requests.filter((r) => r.path === '/v1/compliance/groups');
     expect(groupPages.map((r) => r.query.get('page'))).toEqual([null, 'tok_A', 'tok_B_then_A']);

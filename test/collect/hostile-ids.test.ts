@@ -12,13 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createComplianceClient, type Chat, type ComplianceClient } from '../../src/api/index.js';
 import { sealBag } from '../../src/archive/seal-bag.js';
 import { unsafePathReason } from '../../src/archive/safe-name.js';
-import { collectChat } from '../../src/collect/chats.js';
-import { createCollectContext } from '../../src/collect/context.js';
+import { collectChat } from '../../src/collect/kinds/chat-fetch.js';
 import { loadSpecFile } from '../../src/spec/index.js';
 import { buildBagPayload, currentRecords, openStore, type StagingStore } from '../../src/store/index.js';
 import { startFixture, type Fixture } from '../api/fixture-server.js';
 import { collect } from '../archive/fixtures.js';
-import { countingProgress } from './context-fixture.js';
+import { countingProgress, firstPass } from './context-fixture.js';
 
 // `.` and `..` are left to the unit tests: as URL path segments they are resolved away before the
 // request is sent, so they never reach this server. `.x`, `-x` and `_x` all cleaned to `_x` before.
@@ -114,7 +113,7 @@ state_dir: ${join(dir, 'state')}
     const { spec, sha256 } = await loadSpecFile(specPath, { env });
     store = await openStore({ stateDir: join(dir, 'state'), jobName: spec.name, specSha256: sha256 });
     client = createComplianceClient({ baseUrl: fixture.baseUrl, apiKey: env.TEST_COMPLIANCE_KEY });
-    const ctx = createCollectContext({
+    const ctx = firstPass({
       store,
       client,
       spec,

@@ -5,13 +5,12 @@
 import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createComplianceClient } from '../../src/api/index.js';
-import { collectCodeArtifacts } from '../../src/collect/code-artifacts.js';
-import { createCollectContext } from '../../src/collect/context.js';
+import { codeArtifacts } from '../../src/collect/kinds/code-artifacts.js';
 import { unsafeEntryReason } from '../../src/collect/zip-check.js';
 import { loadSpecFile } from '../../src/spec/index.js';
 import { openStore, currentRecords, type StagingStore } from '../../src/store/index.js';
 import { harness, type Harness } from '../run-job/helpers.js';
-import { countingProgress } from './context-fixture.js';
+import { countingProgress, firstPass } from './context-fixture.js';
 
 let h: Harness | undefined;
 let store: StagingStore | undefined;
@@ -53,7 +52,7 @@ describe('unsafe ZIP entry names', () => {
     const [id] = faults.unsafe_zip_versions;
     expect(id).toBeDefined();
     try {
-      const ctx = createCollectContext({
+      const ctx = firstPass({
         store,
         client,
         spec,
@@ -63,7 +62,7 @@ describe('unsafe ZIP entry names', () => {
         signal: undefined,
         progress: countingProgress(),
       });
-      await collectCodeArtifacts(ctx);
+      await codeArtifacts.collect(ctx);
     } finally {
       await client.close();
     }

@@ -4,7 +4,7 @@
  * before the loop is captured, and the stage returns instead of spinning on the shared budget.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { collectChats } from '../../src/collect/chats.js';
+import { chats } from '../../src/collect/kinds/chats.js';
 import { startFixture, type Fixture } from '../api/fixture-server.js';
 import {
   emptyChatMessages,
@@ -36,7 +36,7 @@ describe('a chats listing that loops', () => {
     });
     sc = await serverContext(fixture.baseUrl, { include: ['chats'], concurrency: 4 });
     const { ctx, store } = sc;
-    await collectChats(ctx);
+    await chats.collect(ctx);
     const listings = fixture.requests.filter((r) => r.path === '/v1/compliance/apps/chats');
     // A, B, then A's cursor again: detected on the third page, never a fourth request.
     expect(listings.map((r) => r.query.get('after_id'))).toEqual([null, 'claude_chat_A', 'claude_chat_B']);

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createComplianceClient } from '../../src/api/index.js';
-import { createCollectContext, recordNotice } from '../../src/collect/context.js';
+import { recordNotice } from '../../src/collect/context.js';
 import type { ResolvedJobSpec } from '../../src/spec/types.js';
 import { openStore, type StagingStore } from '../../src/store/index.js';
-import { countingProgress } from './context-fixture.js';
+import { countingProgress, firstPass } from './context-fixture.js';
 
 const KEY = 'sk-ant-api01-NoticeDetailSecret-0123456789abcdef';
 let dir: string | undefined;
@@ -22,7 +22,7 @@ describe('a notice built from server data', () => {
     store = await openStore({ stateDir: dir, jobName: 'job', specSha256: 'd'.repeat(64) });
     const client = createComplianceClient({ baseUrl: 'http://127.0.0.1:9', apiKey: KEY });
     try {
-      const ctx = createCollectContext({
+      const ctx = firstPass({
         store,
         client,
         spec: {} as ResolvedJobSpec,

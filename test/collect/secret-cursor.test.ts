@@ -5,7 +5,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { collectChats } from '../../src/collect/chats.js';
+import { chats } from '../../src/collect/kinds/chats.js';
 import { startFixture, type Fixture } from '../api/fixture-server.js';
 import {
   emptyChatMessages,
@@ -39,7 +39,7 @@ describe('a cursor that carries the key', () => {
     sc = await serverContext(fixture.baseUrl, { include: ['chats'], apiKey: KEY });
     const { ctx, store, client } = sc;
     store.holdsSecret = (text) => client.holdsSecret(text);
-    await collectChats(ctx);
+    await chats.collect(ctx);
     // The walk followed the echoed cursor to its second page.
     expect(store.idsOf('chat').sort()).toEqual(['claude_chat_A', 'claude_chat_B']);
     expect(fixture.requests.filter((r) => r.path === '/v1/compliance/apps/chats').length).toBe(2);

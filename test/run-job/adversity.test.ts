@@ -135,12 +135,12 @@ describe('with live mutations', () => {
     const chatDrift = drift.get(`chat\t${bumped}`)!;
     expect(chatDrift.change).toBe('updated_after_cut');
     expect(chatDrift.beforeSha256).not.toBeNull();
-    expect(chatDrift.afterSha256).toBe(store.current('chat', bumped)!.h);
+    expect(chatDrift.afterSha256).toBe(store.status('chat', bumped).hash);
     expect(chatDrift.beforeSha256).not.toBe(chatDrift.afterSha256);
     // Soft-deleted after the cut: the captured state (with content) stays; the deletion is drift.
     const deleted = published.find((c) => c.change === 'soft_deleted')!.id;
     expect(drift.get(`chat\t${deleted}`)?.change).toBe('deleted_after_cut');
-    expect(drift.get(`chat\t${deleted}`)?.beforeSha256).toBe(store.current('chat', deleted)!.h);
+    expect(drift.get(`chat\t${deleted}`)?.beforeSha256).toBe(store.status('chat', deleted).hash);
     // Left out of the archive (created after the cut), and everything that existed at the cut is held.
     expect(store.idsOf('code_artifact')).not.toContain(behind.id);
     const truth = await h.truth(result.asOfCut!);
@@ -181,7 +181,7 @@ describe('a rerun of a job with gaps', () => {
       const second = await runJob(opts);
       expect([second.exitCode, second.exceptions]).toEqual([0, 0]);
       store = await open(h);
-      expect(store.current('file', bad)).toBeDefined();
+      expect(store.status('file', bad).state).not.toBe('absent');
       expect(store.exceptions()).toEqual([]);
       await store.close();
       const stats = (await (await fetch(`${healed.baseUrl}/_sandbox/stats`)).json()) as SandboxStats;
@@ -222,7 +222,7 @@ describe('a tenant that never goes quiet', () => {
     expect(store.exceptions().map((e) => [e.kind, e.id, e.reason, e.retryable])).toEqual([
       ['chat', bumped[1], 'unresolved_drift', true],
     ]);
-    expect(store.current('chat', bumped[1]!)!.off).toBeGreaterThan(0);
+    expect(store.status('chat', bumped[1]!).state).toBe('stored');
     await store.close();
   });
 });

@@ -71,7 +71,7 @@ export function spawnCli(args: readonly string[], options: SpawnCliOptions): Cli
 export async function chatsJournaled(journal: string, count: number): Promise<void> {
   for (;;) {
     const text = await readFile(journal, 'utf8').catch(() => '');
-    if ((text.match(/"t":"r","k":"chat"/gu) ?? []).length >= count) return;
+    if ((text.match(/"type":"record","kind":"chat"/gu) ?? []).length >= count) return;
     await new Promise((r) => setTimeout(r, 10));
   }
 }

@@ -35,7 +35,7 @@ function runAndKill(
     const timer = setInterval(() => {
       readFile(journal, 'utf8').then(
         (text) => {
-          if ((text.match(/"t":"r","k":"chat"/g) ?? []).length >= chats && !sent) {
+          if ((text.match(/"type":"record","kind":"chat"/g) ?? []).length >= chats && !sent) {
             sent = true;
             child.kill('SIGKILL');
           }
@@ -124,7 +124,7 @@ async function interruptAndResume(h: Harness): Promise<void> {
     const watch = setInterval(() => {
       readFile(journal, 'utf8').then(
         (text) => {
-          if ((text.match(/"t":"r","k":"chat"/g) ?? []).length >= 10) controller.abort();
+          if ((text.match(/"type":"record","kind":"chat"/g) ?? []).length >= 10) controller.abort();
         },
         () => undefined,
       );

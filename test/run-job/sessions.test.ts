@@ -90,11 +90,11 @@ describe('a local session that gains messages during the export', () => {
     expect(doc.messages.map((m) => m.id)).toEqual(now.message_ids);
 
     const store = await open(h);
-    expect(store.current('session', `local/${id}`)!.u).toBe(at);
+    expect(store.status('session', `local/${id}`).updatedAt).toBe(at);
     const drift = store.driftOf('session', `local/${id}`)!;
     expect([drift.change, drift.afterSha256]).toEqual([
       'updated_after_cut',
-      store.current('session', `local/${id}`)!.h,
+      store.status('session', `local/${id}`).hash,
     ]);
     expect(drift.beforeSha256).not.toBe(drift.afterSha256);
     // The pending remote session is the one gap; no request was spent on its transcript.

@@ -72,10 +72,10 @@ describe('listing signals', () => {
     expect(await file(store, 'f3', 'bytes', 'sig-a')).toBe('new');
     expect(await file(store, 'f3', 'bytes', 'sig-a')).toBe('duplicate');
     expect(await file(store, 'f3', 'bytes', 'sig-b')).toBe('version');
-    expect(store.current('file', 'f3')?.s).toBe('sig-b');
+    expect(store.status('file', 'f3').signals).toBe('sig-b');
     await store.close();
     store = await open();
-    expect(store.current('file', 'f3')?.s).toBe('sig-b');
+    expect(store.status('file', 'f3').signals).toBe('sig-b');
     expect(await file(store, 'f3', 'bytes', 'sig-b')).toBe('duplicate');
     await store.close();
   });

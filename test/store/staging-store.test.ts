@@ -50,12 +50,12 @@ describe('staging store', () => {
     expect(await chat(store, 'c1', 'v0', '2025-12-31T00:00:00Z')).toBe('stale');
     expect(await chat(store, 'c1', 'v3', '2026-01-02T00:00:00Z')).toBe('version'); // same time, new hash
     expect(store.stats).toMatchObject({ records: 1, versions: 2, duplicates: 1, stale: 1 });
-    expect(store.current('chat', 'c1')?.h).toBe(sha('v3'));
+    expect(store.status('chat', 'c1').hash).toBe(sha('v3'));
     await store.close();
 
     const again = await open();
     expect(again.resumed).toBe(true);
-    expect(again.current('chat', 'c1')?.h).toBe(sha('v3'));
+    expect(again.status('chat', 'c1').hash).toBe(sha('v3'));
     expect(again.stats).toMatchObject({ records: 1, versions: 2, duplicates: 1 });
     const recs = [];
     for await (const r of currentRecords(again)) recs.push(r);
@@ -228,8 +228,8 @@ describe('staging store under SIGKILL', () => {
     const ids = new Set(store.idsOf('chat'));
     for (let i = 0; i < covered; i += 1) expect(ids.has(`c${i}`)).toBe(true);
     for (const rec of [`c0`, `c${covered - 1}`]) {
-      const entry = store.current('chat', rec)!;
-      expect(await store.blobs.has(entry.h)).toBe(true);
+      const { hash } = store.status('chat', rec);
+      expect(hash !== null && (await store.blobs.has(hash))).toBe(true);
     }
     await store.close();
   });

@@ -1,115 +1,52 @@
 /**
- * Directory stage (compliance-api.md §3.2-3.6, recipe §4.5 step 1): organizations, users, roles
- * with their permissions, groups with members, effective settings; and custodian resolution
- * (emails → user ids across the selected orgs). An unknown custodian is a named gap
- * (`custodian_not_found`), never a silent drop.
+ * Directory kind (compliance-api.md §3.2-3.6, recipe §4.5 step 1): organizations, users, roles
+ * with their permissions, groups with members, effective settings. Which organizations and
+ * custodians a run covers is resolved before pass 1 (../scope.ts).
  *
  * Rows land in `data/directory/*.jsonl` (one API record per line, sorted by id at seal time).
  * Users and roles are per org, so their row ids carry the org; the row text stays verbatim.
  */
 
-import type { Organization } from '../api/index.js';
-import { ExportError } from '../errors.js';
-import { safeSegment } from '../archive/safe-name.js';
+import type { Group, Organization, Role, User } from '../../api/index.js';
+import { safeSegment } from '../../archive/safe-name.js';
 import {
   composeJson,
   guardedPages,
   includes,
-  put,
+  stageRecord,
   recordFailure,
   stageText,
-  type CollectContext,
-  type ScopeTargets,
-} from './context.js';
-import { forEachBounded } from './fan-out.js';
+  type PassContext,
+} from '../context.js';
+import { forEachBounded } from '../fan-out.js';
+import type { Estimator, FirstPassKind, Listing, Surveyor } from './kind-module.js';
 
 const STAGE = 'directory';
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Users, roles, permissions, groups and members a page holds (the documented maximum, §2). */
+const DIRECTORY_PAGE = 1000;
 
-/** List the orgs and pick the selected ones (`all`, or uuids from the spec). */
-export async function resolveOrganizations(
-  ctx: CollectContext,
-): Promise<{ orgs: Organization[]; raw: Map<string, string> }> {
-  const raw = new Map<string, string>();
-  const orgs: Organization[] = [];
-  for await (const page of ctx.client.listOrganizations({}, { signal: ctx.signal })) {
-    page.items.forEach((org, i) => {
-      orgs.push(org);
-      raw.set(org.uuid, page.rawItems[i] ?? JSON.stringify(org));
-    });
-  }
-  const wanted = ctx.spec.scope.organizations;
-  if (wanted === 'all') return { orgs, raw };
-  const byUuid = new Map(orgs.map((o) => [o.uuid.toLowerCase(), o]));
-  const picked: Organization[] = [];
-  const unknown: string[] = [];
-  for (const id of wanted) {
-    const org = byUuid.get(id.toLowerCase());
-    if (org !== undefined) picked.push(org);
-    else unknown.push(id);
-  }
-  if (unknown.length > 0) {
-    const hint = unknown.some((u) => !UUID_RE.test(u)) ? ' (list organizations by their UUID)' : '';
-    throw new ExportError(
-      'usage',
-      `scope.organizations: ${unknown.join(', ')} not among the ${orgs.length} organizations this key reaches${hint}`,
-    );
-  }
-  return { orgs: picked, raw };
-}
+const directoryListing = <T>(key: string, survey: string, list: Listing<T>['pages']): Listing<T> => ({
+  key,
+  survey,
+  limit: DIRECTORY_PAGE,
+  pages: list,
+});
 
-/**
- * Resolve custodians: `user_…` ids are taken as given (a departed user's chats keep the id);
- * emails are matched case-insensitively against the users of every selected org, and may map
- * to several ids (one person in several orgs).
- */
-export async function resolveCustodians(
-  ctx: CollectContext,
-  orgs: readonly Organization[],
-): Promise<ScopeTargets> {
-  const orgUuids = ctx.spec.scope.organizations === 'all' ? null : orgs.map((o) => o.uuid);
-  const wanted = ctx.spec.scope.custodians;
-  if (wanted === 'all') return { orgUuids, custodianIds: null, emails: new Map() };
-  const emailsWanted = new Map<string, string>();
-  const ids = new Set<string>();
-  for (const c of wanted) {
-    if (c.startsWith('user_')) ids.add(c);
-    else emailsWanted.set(c.toLowerCase(), c);
-  }
-  const emails = new Map<string, string>();
-  const found = new Set<string>();
-  for (const org of orgs) {
-    for await (const page of ctx.client.listUsers(org.uuid, { limit: 1000 }, { signal: ctx.signal })) {
-      for (const user of page.items) {
-        const e = user.email.toLowerCase();
-        if (emailsWanted.has(e) || ids.has(user.id)) {
-          ids.add(user.id);
-          emails.set(user.id, user.email);
-          found.add(e);
-        }
-      }
-    }
-  }
-  for (const [lower, original] of emailsWanted) {
-    if (found.has(lower)) continue;
-    ctx.store.recordException(
-      {
-        kind: 'custodian',
-        id: original,
-        reason: 'custodian_not_found',
-        retryable: false,
-        detail: `no user with this email in the ${orgs.length} selected organization(s)`,
-      },
-      ctx.pass,
-    );
-    ctx.progress.stage(STAGE).gaps += 1;
-  }
-  return { orgUuids, custodianIds: [...ids].sort(), emails };
-}
+/** An organization's users (also read to resolve custodians, ../scope.ts). */
+export const userListing = (org: string): Listing<User> =>
+  directoryListing(`users:${org}`, 'users', (client, o) =>
+    client.listUsers(org, { limit: DIRECTORY_PAGE }, o),
+  );
+const roleListing = (org: string): Listing<Role> =>
+  directoryListing(`roles:${org}`, 'roles', (client, o) =>
+    client.listRoles(org, { limit: DIRECTORY_PAGE }, o),
+  );
+const groupListing = (): Listing<Group> =>
+  directoryListing('groups', 'groups', (client, o) => client.listGroups({ limit: DIRECTORY_PAGE }, o));
 
 /** Stage the directory records of the selected orgs. */
-export async function collectDirectory(
-  ctx: CollectContext,
+async function collectDirectory(
+  ctx: PassContext,
   orgs: readonly Organization[],
   rawOrgs: ReadonlyMap<string, string>,
 ): Promise<void> {
@@ -117,7 +54,7 @@ export async function collectDirectory(
   const counters = ctx.progress.stage(STAGE);
   const signal = ctx.signal;
   for (const org of orgs) {
-    put(
+    stageRecord(
       ctx,
       {
         kind: 'organization',
@@ -136,16 +73,17 @@ export async function collectDirectory(
   await forEachBounded(
     orgs,
     async (org) => {
+      const users = userListing(org.uuid);
       for await (const page of guardedPages(
         ctx,
         STAGE,
         'user',
-        `users:${org.uuid}`,
-        ctx.client.listUsers(org.uuid, { limit: 1000 }, { signal }),
+        users.key,
+        users.pages(ctx.client, { signal }),
       )) {
         counters.listed += page.items.length;
         page.items.forEach((user, i) => {
-          put(
+          stageRecord(
             ctx,
             {
               kind: 'user',
@@ -160,12 +98,13 @@ export async function collectDirectory(
           );
         });
       }
+      const roles = roleListing(org.uuid);
       for await (const page of guardedPages(
         ctx,
         STAGE,
         'role',
-        `roles:${org.uuid}`,
-        ctx.client.listRoles(org.uuid, { limit: 1000 }, { signal }),
+        roles.key,
+        roles.pages(ctx.client, { signal }),
       )) {
         counters.listed += page.items.length;
         for (let i = 0; i < page.items.length; i += 1) {
@@ -176,10 +115,10 @@ export async function collectDirectory(
               STAGE,
               'role',
               `role_permissions:${role.id}@${org.uuid}`,
-              ctx.client.listRolePermissions(org.uuid, role.id, { limit: 1000 }, { signal }),
+              ctx.client.listRolePermissions(org.uuid, role.id, { limit: DIRECTORY_PAGE }, { signal }),
             ),
           );
-          put(
+          stageRecord(
             ctx,
             {
               kind: 'role',
@@ -202,7 +141,7 @@ export async function collectDirectory(
       }
       try {
         const settings = await ctx.client.getSettings(org.uuid, { signal });
-        put(
+        stageRecord(
           ctx,
           {
             kind: 'setting',
@@ -220,12 +159,13 @@ export async function collectDirectory(
     { concurrency: Math.min(ctx.concurrency, 4), ...(signal ? { signal } : {}) },
   );
   const groups: { id: string; raw: string; endpoint: string; query: string; requestId: string | null }[] = [];
+  const groupWalk = groupListing();
   for await (const page of guardedPages(
     ctx,
     STAGE,
     'group',
-    'groups',
-    ctx.client.listGroups({ limit: 1000 }, { signal }),
+    groupWalk.key,
+    groupWalk.pages(ctx.client, { signal }),
   )) {
     counters.listed += page.items.length;
     page.items.forEach((g, i) =>
@@ -241,7 +181,7 @@ export async function collectDirectory(
   await forEachBounded(
     groups,
     async (g) => {
-      put(
+      stageRecord(
         ctx,
         {
           kind: 'group',
@@ -257,10 +197,10 @@ export async function collectDirectory(
         STAGE,
         'group_member',
         `group_members:${g.id}`,
-        ctx.client.listGroupMembers(g.id, { limit: 1000 }, { signal }),
+        ctx.client.listGroupMembers(g.id, { limit: DIRECTORY_PAGE }, { signal }),
       )) {
         page.items.forEach((m, i) => {
-          put(
+          stageRecord(
             ctx,
             {
               kind: 'group_member',
@@ -292,10 +232,42 @@ async function collectItemsRaw(pages: AsyncIterable<{ rawItems: string[] }>): Pr
 }
 
 /** JSONL files the bag always has when the directory is included (even if empty). */
-export const DIRECTORY_AGGREGATES = [
+const DIRECTORY_AGGREGATES = [
   'directory/organizations.jsonl',
   'directory/users.jsonl',
   'directory/roles.jsonl',
   'directory/groups.jsonl',
   'directory/group_members.jsonl',
 ] as const;
+
+/** Plan: roles per organization and groups (users are walked with custodian resolution). */
+async function surveyDirectory(s: Surveyor): Promise<void> {
+  for (const org of s.orgs) await s.walk(roleListing(org.uuid), () => s.tally('roles', org.uuid, null));
+  await s.walk(groupListing(), () => s.tally('groups', null, null));
+}
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** Plan: role and group pages, one permissions page per role, one members page per group, settings. */
+function estimateDirectory(e: Estimator): void {
+  const roles = e.pages('roles');
+  const groups = e.pages('groups');
+  const [nRoles, nOrgs, nGroups] = [e.count('roles'), e.count('organizations'), e.count('groups')];
+  e.add('list.roles', roles.pages, plural(roles.pages, 'page'));
+  e.add('directory.role_permissions', nRoles, `${plural(nRoles, 'role')} × 1 permissions page`, true);
+  e.add('directory.settings', nOrgs, `${plural(nOrgs, 'organization')} × 1`);
+  e.add('list.groups', groups.pages, plural(groups.pages, 'page'));
+  e.add('directory.group_members', nGroups, `${plural(nGroups, 'group')} × 1 members page`, true);
+  e.assume('at most 1,000 permissions per role and 1,000 members per group (one page each)');
+}
+
+/** The directory of the selected organizations, collected in pass 1 only. */
+export const directory: FirstPassKind = {
+  name: 'directory',
+  include: 'directory',
+  aggregates: DIRECTORY_AGGREGATES,
+  relisted: false,
+  collect: (ctx, first) => collectDirectory(ctx, first.orgs, first.rawOrgs),
+  survey: surveyDirectory,
+  estimate: estimateDirectory,
+};

@@ -1,27 +1,38 @@
 /**
- * Projects stage (compliance-api.md §3.13-3.14, recipe §4.5 step 4): list, then per project its
+ * Projects kind (compliance-api.md §3.13-3.14, recipe §4.5 step 4): list, then per project its
  * detail, attachments and collaborators (`data/projects/<id>/project.json`, `attachments.jsonl`,
  * `collaborators.jsonl`), every document with its metadata, and every project file (through the
  * files endpoints, stored once under `data/files/` like chat uploads).
  */
-import type { Project, ProjectAttachment, ProjectListParams } from '../api/index.js';
-import { safeSegment } from '../archive/safe-name.js';
+import type { Project, ProjectAttachment, ProjectListParams } from '../../api/index.js';
+import { safeSegment } from '../../archive/safe-name.js';
 import { contentName, fetchFile } from './chat-attachments.js';
 import {
   fetchOnce,
   holdsListedState,
-  includes,
   listingSignals,
-  put,
+  stageRecord,
   recordFailure,
   stageText,
   walkFailureGuard,
-  type CollectContext,
-} from './context.js';
-import { forEachBounded } from './fan-out.js';
-import { trackedItems, WalkCheckpoint, type WalkItem } from './walk-checkpoint.js';
+  type PassContext,
+} from '../context.js';
+import { forEachBounded } from '../fan-out.js';
+import {
+  custodianOf,
+  type Estimator,
+  type RelistedKind,
+  type Listing,
+  type ListingScope,
+  type Surveyor,
+} from './kind-module.js';
+import { trackedItems, WalkCheckpoint, type WalkItem } from '../walk-checkpoint.js';
 
 const STAGE = 'projects';
+/** Projects a listing page holds; attachments and collaborators a page of theirs holds. */
+const PROJECT_PAGE = 100;
+const DETAIL_PAGE = 100;
+const MAX_USER_IDS = 10;
 /** Listing fields that can change without `updated_at` moving. */
 const PROJECT_SIGNALS = ['name', 'deleted_at', 'is_private', 'user'] as const;
 
@@ -37,26 +48,40 @@ async function rawList(
   return { raw, items };
 }
 
-export async function collectProjects(ctx: CollectContext): Promise<void> {
-  if (!includes(ctx, 'projects')) return;
-  const counters = ctx.progress.stage(STAGE);
+function projectListing(key: string, params: ProjectListParams): Listing<Project> {
+  return {
+    key,
+    survey: 'projects',
+    limit: PROJECT_PAGE,
+    pages: (client, options) => client.listProjects({ ...params, limit: PROJECT_PAGE }, options),
+  };
+}
+
+/** The walks of one pass: org-wide, or per 10 custodians. Every pass lists in full (no time filter). */
+function projectListings(ctx: ListingScope, pass: number): Listing<Project>[] {
   const orgs = ctx.scope.orgUuids === null ? {} : { organization_ids: ctx.scope.orgUuids };
-  const walks: { key: string; params: ProjectListParams }[] = [];
   const ids = ctx.scope.custodianIds;
-  if (ids === null) walks.push({ key: `projects:p${ctx.pass}`, params: { ...orgs, limit: 100 } });
-  else {
-    for (let i = 0; i < ids.length; i += 10) {
-      walks.push({
-        key: `projects:p${ctx.pass}:users:${i / 10}`,
-        params: { ...orgs, user_ids: ids.slice(i, i + 10), limit: 100 },
-      });
-    }
+  if (ids === null) return [projectListing(`projects:p${pass}`, orgs)];
+  const walks: Listing<Project>[] = [];
+  for (let i = 0; i < ids.length; i += MAX_USER_IDS) {
+    walks.push(
+      projectListing(`projects:p${pass}:users:${i / MAX_USER_IDS}`, {
+        ...orgs,
+        user_ids: ids.slice(i, i + MAX_USER_IDS),
+      }),
+    );
   }
+  return walks;
+}
+
+async function collectProjects(ctx: PassContext): Promise<void> {
+  const counters = ctx.progress.stage(STAGE);
+  const walks = projectListings(ctx, ctx.pass);
   for (const walk of walks) {
     const checkpoint = new WalkCheckpoint(ctx.store, walk.key);
     const resume = checkpoint.resume;
     if (resume.done) continue;
-    const pages = ctx.client.listProjects(walk.params, {
+    const pages = walk.pages(ctx.client, {
       ...(resume.from !== undefined ? { resumeFrom: resume.from } : {}),
       signal: ctx.signal,
     });
@@ -76,16 +101,16 @@ export async function collectProjects(ctx: CollectContext): Promise<void> {
   }
 }
 
-async function collectProject(ctx: CollectContext, listed: Project, rawListed: string): Promise<void> {
-  const current = ctx.store.current('project', listed.id);
+async function collectProject(ctx: PassContext, listed: Project, rawListed: string): Promise<void> {
+  const held = ctx.store.status('project', listed.id);
   const signals = listingSignals(listed, PROJECT_SIGNALS);
   if (holdsListedState(ctx, 'project', listed.id, listed.updated_at, signals)) {
     ctx.progress.stage(STAGE).skipped += 1;
     return;
   }
-  const custodian = listed.user?.email_address ?? listed.user?.id ?? null;
-  if ((current === undefined || current.off < 0) && Date.parse(listed.created_at) > Date.parse(ctx.cut)) {
-    put(
+  const custodian = custodianOf(listed.user);
+  if (held.state !== 'stored' && Date.parse(listed.created_at) > Date.parse(ctx.cut)) {
+    stageRecord(
       ctx,
       {
         kind: 'project',
@@ -104,10 +129,10 @@ async function collectProject(ctx: CollectContext, listed: Project, rawListed: s
   try {
     const detail = await ctx.client.getProject(listed.id, { signal });
     const attachments = await rawList(
-      ctx.client.listProjectAttachments(listed.id, { limit: 100 }, { signal }),
+      ctx.client.listProjectAttachments(listed.id, { limit: DETAIL_PAGE }, { signal }),
     );
     const collaborators = await rawList(
-      ctx.client.listProjectCollaborators(listed.id, { limit: 100 }, { signal }),
+      ctx.client.listProjectCollaborators(listed.id, { limit: DETAIL_PAGE }, { signal }),
     );
     const jsonl = (raw: string[]): string => raw.map((r) => `${r}\n`).join('');
     // The attachment entry carries md5/size (§3.14): with both, it is the file's metadata.json.
@@ -125,7 +150,7 @@ async function collectProject(ctx: CollectContext, listed: Project, rawListed: s
       },
       { concurrency: 4, ...(signal ? { signal } : {}) },
     );
-    put(
+    stageRecord(
       ctx,
       {
         kind: 'project',
@@ -150,9 +175,9 @@ async function collectProject(ctx: CollectContext, listed: Project, rawListed: s
   }
 }
 
-export function fetchDocument(
-  ctx: CollectContext,
-  a: ProjectAttachment,
+function fetchDocument(
+  ctx: PassContext,
+  a: Pick<ProjectAttachment, 'id' | 'filename'>,
   projectId: string,
   projectDir: string,
   custodian: string | null,
@@ -167,7 +192,7 @@ export function fetchDocument(
       });
       const dir = `${projectDir}/documents/${safeSegment(a.id)}`;
       const original = meta.record.filename ?? a.filename;
-      put(
+      stageRecord(
         ctx,
         {
           kind: 'project_document',
@@ -189,3 +214,71 @@ export function fetchDocument(
     }
   });
 }
+
+/** Plan: the projects pass 1 lists that exist at the cut, per organization and custodian. */
+async function surveyProjects(s: Surveyor): Promise<void> {
+  for (const walk of projectListings(s.scope, 1)) {
+    await s.walk(walk, (p) => {
+      if (Date.parse(p.created_at) > Date.parse(s.scope.cut)) return;
+      s.tally('projects', p.organization_uuid, custodianOf(p.user));
+    });
+  }
+}
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+function estimateProjects(e: Estimator): void {
+  const projects = e.pages('projects');
+  const n = e.count('projects');
+  e.add('list.projects', projects.pages, plural(projects.pages, 'page'));
+  e.add(
+    'projects.detail',
+    n * 3,
+    `${plural(n, 'project')} × 3 (detail, attachments page, collaborators page)`,
+  );
+  const hints = e.hints;
+  if (hints === null) {
+    e.lowerBound();
+    return;
+  }
+  e.add(
+    'projects.files',
+    hints.projectFiles,
+    `${plural(hints.projectFiles, 'project file')} (activity feed) × 1 content download (md5/size come with the attachment)`,
+    true,
+  );
+  e.add(
+    'projects.documents',
+    hints.projectDocuments * 2,
+    `${plural(hints.projectDocuments, 'document')} (activity feed) × 2 (metadata, content)`,
+    true,
+  );
+}
+
+/** Projects with their detail, attachments, collaborators, documents and files. */
+export const projects: RelistedKind = {
+  name: 'projects',
+  include: 'projects',
+  relisted: true,
+  collect: collectProjects,
+  retry: {
+    // Project files are retried with the chats kind's files (one fetch by id for both).
+    kinds: ['project_document'],
+    mode: 'each',
+    run: async (ctx, gaps) => {
+      for (const gap of gaps) {
+        const parent = gap.parent ?? '';
+        await fetchDocument(
+          ctx,
+          { id: gap.id, filename: '' },
+          parent,
+          `projects/${safeSegment(parent)}`,
+          null,
+        );
+      }
+    },
+  },
+  survey: surveyProjects,
+  estimate: estimateProjects,
+  relistEstimate: (e) => e.pages('projects').pages,
+};

@@ -11,19 +11,19 @@
  * becomes the item's `metadata.json` as `{"source":"listing_entry","entry":…}`. Entries without them (old
  * uploads, expired generated files, retried gaps) still go through the metadata endpoint.
  */
-import type { ArtifactRef, DownloadResult, FileRef, ProjectAttachment } from '../api/index.js';
-import { rawArrayItems } from '../api/raw-json.js';
-import { safeName, safeSegment } from '../archive/safe-name.js';
+import type { DownloadResult, FileRef, ProjectAttachment } from '../../api/index.js';
+import { rawArrayItems } from '../../api/raw-json.js';
+import { safeName, safeSegment } from '../../archive/safe-name.js';
 import {
   composeJson,
   fetchOnce,
-  put,
+  stageRecord,
   recordFailure,
   recordNotice,
   stageDownload,
   stageText,
-  type CollectContext,
-} from './context.js';
+  type PassContext,
+} from '../context.js';
 
 const STAGE = 'files';
 
@@ -128,7 +128,7 @@ async function describe(
  * bytes are kept (they are all there is); the row says so, with both sides.
  */
 function noteServedCopy(
-  ctx: CollectContext,
+  ctx: PassContext,
   target: { kind: 'file' | 'generated_file'; id: string; parent: string | null },
   listed: Described,
   result: DownloadResult,
@@ -146,7 +146,7 @@ function noteServedCopy(
 
 /** Uploaded chat or project file (also `claude_file_…` generated files). */
 export function fetchFile(
-  ctx: CollectContext,
+  ctx: PassContext,
   id: string,
   hint: {
     filename?: string | null;
@@ -166,7 +166,7 @@ export function fetchFile(
         (sink, expect) => ctx.client.downloadFile(id, sink, expect),
         { expectedMd5: d.md5, expectedSize: d.size },
       );
-      put(
+      stageRecord(
         ctx,
         {
           kind: 'file',
@@ -188,8 +188,8 @@ export function fetchFile(
 }
 
 export function fetchGeneratedFile(
-  ctx: CollectContext,
-  ref: FileRef,
+  ctx: PassContext,
+  ref: Pick<FileRef, 'id' | 'filename'>,
   custodian: string | null,
   chatId: string,
   reference?: FileReference,
@@ -216,7 +216,7 @@ export function fetchGeneratedFile(
         (sink, expect) => ctx.client.downloadGeneratedFile(id, sink, expect),
         { expectedMd5: d.md5, expectedSize: d.size },
       );
-      put(
+      stageRecord(
         ctx,
         {
           kind: 'generated_file',
@@ -239,12 +239,11 @@ export function fetchGeneratedFile(
 
 /** One chat-artifact version: metadata + content (`{content,…}`), md5/size checked over the text. */
 export function fetchArtifactVersion(
-  ctx: CollectContext,
-  ref: ArtifactRef,
+  ctx: PassContext,
+  vid: string,
   custodian: string | null,
   chatId: string,
 ): Promise<void> {
-  const vid = ref.version_id;
   return fetchOnce(ctx, 'chat_artifact', vid, async () => {
     try {
       const meta = await ctx.client.getArtifactVersion(vid, { signal: ctx.signal });
@@ -257,7 +256,7 @@ export function fetchArtifactVersion(
         ['metadata', meta.raw],
         ['content', content.raw],
       ])}\n`;
-      put(
+      stageRecord(
         ctx,
         {
           kind: 'chat_artifact',

@@ -1,41 +1,60 @@
 /**
- * Code Artifacts stage (compliance-api.md §3.15, §4.2, recipe §4.5 step 5): a full enumeration
+ * Code artifacts kind (compliance-api.md §3.15, §4.2, recipe §4.5 step 5): a full enumeration
  * with no time filter (the updated_at index is eventually consistent and old artifacts never
  * match it), every listed version downloaded once. 503 "in flight" is retried by the client. A 404
  * on a version usually means it rotated out of the ~20 kept: the artifact is listed again and the
  * version retried if still listed, else it is a `version_rotated` gap. The provisional gap is
  * recorded at once, so a crash before the re-list cannot lose it.
  */
-import type { CodeArtifact, CodeArtifactListParams } from '../api/index.js';
-import { safeSegment } from '../archive/safe-name.js';
-import { ExportError } from '../errors.js';
+import type { CodeArtifact, CodeArtifactListParams } from '../../api/index.js';
+import { safeSegment } from '../../archive/safe-name.js';
+import { ExportError, isExportError } from '../../errors.js';
 import { contentName } from './chat-attachments.js';
-import { checkArtifactZip } from './zip-check.js';
+import { checkArtifactZip } from '../zip-check.js';
 import {
   fetchOnce,
   includes,
-  put,
+  stageRecord,
   recordFailure,
   recordNotice,
   stageDownload,
   guardedPages,
   stageText,
   walkFailureGuard,
-  type CollectContext,
-} from './context.js';
-import { forEachBounded } from './fan-out.js';
-import { trackedItems, WalkCheckpoint, type WalkItem } from './walk-checkpoint.js';
+  type PassContext,
+} from '../context.js';
+import { forEachBounded } from '../fan-out.js';
+import type { Estimator, RelistedKind, Listing, ListingScope, Surveyor } from './kind-module.js';
+import { trackedItems, WalkCheckpoint, type WalkItem } from '../walk-checkpoint.js';
 
 const STAGE = 'code_artifacts';
+/** Artifacts a listing page holds; custodians one listing request may name. */
+const ARTIFACT_PAGE = 100;
+const MAX_USER_IDS = 200;
 
-function listParams(ctx: CollectContext): CodeArtifactListParams[] {
+/**
+ * The walks of one pass, every one a full enumeration: org-wide, or per 200 custodians. `suffix`
+ * names the walk in its checkpoint key (its index, or `relist` for a re-list of rotated versions).
+ */
+function artifactListings(ctx: ListingScope, pass: number): Listing<CodeArtifact>[] {
   const orgs = ctx.scope.orgUuids === null ? {} : { organization_ids: ctx.scope.orgUuids };
   const ids = ctx.scope.custodianIds;
-  if (ids === null) return [{ ...orgs, limit: 100 }];
-  const out: CodeArtifactListParams[] = [];
-  for (let i = 0; i < ids.length; i += 200)
-    out.push({ ...orgs, user_ids: ids.slice(i, i + 200), limit: 100 });
-  return out;
+  const all: CodeArtifactListParams[] = [];
+  if (ids === null) all.push(orgs);
+  else
+    for (let i = 0; i < ids.length; i += MAX_USER_IDS)
+      all.push({ ...orgs, user_ids: ids.slice(i, i + MAX_USER_IDS) });
+  return all.map((params, w) => ({
+    key: `code_artifacts:p${pass}:${w}`,
+    survey: 'code_artifacts',
+    limit: ARTIFACT_PAGE,
+    pages: (client, options) => client.listCodeArtifacts({ ...params, limit: ARTIFACT_PAGE }, options),
+  }));
+}
+
+/** The artifact's owner: the listed user's email, else the owner's user id. */
+function artifactCustodian(a: CodeArtifact): string | null {
+  return a.user?.email_address ?? a.owner_user_id ?? null;
 }
 
 function firstCreated(a: CodeArtifact): string | null {
@@ -47,25 +66,19 @@ function firstCreated(a: CodeArtifact): string | null {
   return min;
 }
 
-export async function collectCodeArtifacts(ctx: CollectContext): Promise<void> {
-  if (!includes(ctx, 'code_artifacts')) return;
+async function collectCodeArtifacts(ctx: PassContext): Promise<void> {
   const counters = ctx.progress.stage(STAGE);
   const rotated: { artifactId: string; versionId: string }[] = [];
-  const all = listParams(ctx);
-  for (let w = 0; w < all.length; w += 1) {
-    const checkpoint = new WalkCheckpoint(ctx.store, `code_artifacts:p${ctx.pass}:${w}`);
+  for (const walk of artifactListings(ctx, ctx.pass)) {
+    const checkpoint = new WalkCheckpoint(ctx.store, walk.key);
     const resume = checkpoint.resume;
     if (resume.done) continue;
-    const pages = ctx.client.listCodeArtifacts(all[w], {
+    const pages = walk.pages(ctx.client, {
       ...(resume.from !== undefined ? { resumeFrom: resume.from } : {}),
       signal: ctx.signal,
     });
     await forEachBounded(
-      trackedItems(
-        pages,
-        checkpoint,
-        walkFailureGuard(ctx, STAGE, 'code_artifact', `code_artifacts:p${ctx.pass}:${w}`),
-      ),
+      trackedItems(pages, checkpoint, walkFailureGuard(ctx, STAGE, 'code_artifact', walk.key)),
       async (item: WalkItem<CodeArtifact>) => {
         counters.listed += 1;
         await collectArtifact(ctx, item.item, item.raw, rotated);
@@ -82,14 +95,14 @@ export async function collectCodeArtifacts(ctx: CollectContext): Promise<void> {
 }
 
 async function collectArtifact(
-  ctx: CollectContext,
+  ctx: PassContext,
   a: CodeArtifact,
   raw: string,
   rotated: { artifactId: string; versionId: string }[],
 ): Promise<void> {
   const created = firstCreated(a);
-  const current = ctx.store.current('code_artifact', a.id);
-  const custodian = a.user?.email_address ?? a.owner_user_id ?? null;
+  const held = ctx.store.status('code_artifact', a.id);
+  const custodian = artifactCustodian(a);
   const record = {
     kind: 'code_artifact' as const,
     id: a.id,
@@ -98,39 +111,35 @@ async function collectArtifact(
     custodian,
     source: { endpoint: '/v1/compliance/apps/code/artifacts' },
   };
-  if (
-    (current === undefined || current.off < 0) &&
-    created !== null &&
-    Date.parse(created) > Date.parse(ctx.cut)
-  ) {
-    put(ctx, { ...record, row: { aggregate: '-', json: raw } }, STAGE);
+  if (held.state !== 'stored' && created !== null && Date.parse(created) > Date.parse(ctx.cut)) {
+    stageRecord(ctx, { ...record, row: { aggregate: '-', json: raw } }, STAGE);
     return;
   }
   await forEachBounded(
     a.versions ?? [],
     async (v) => {
-      const ok = await fetchVersion(ctx, a, v, custodian);
+      const ok = await fetchVersion(ctx, a.id, v, custodian);
       if (ok === 'not_found') rotated.push({ artifactId: a.id, versionId: v.id });
     },
     { concurrency: 4, ...(ctx.signal ? { signal: ctx.signal } : {}) },
   );
   const dir = `code_artifacts/${safeSegment(a.id)}`;
-  put(ctx, { ...record, files: [await stageText(ctx, `${dir}/artifact.json`, `${raw}\n`)] }, STAGE);
+  stageRecord(ctx, { ...record, files: [await stageText(ctx, `${dir}/artifact.json`, `${raw}\n`)] }, STAGE);
 }
 
 async function fetchVersion(
-  ctx: CollectContext,
-  a: CodeArtifact,
-  v: CodeArtifact['versions'][number],
+  ctx: PassContext,
+  artifactId: string,
+  v: Pick<CodeArtifact['versions'][number], 'id' | 'created_at' | 'name'>,
   custodian: string | null,
 ): Promise<'ok' | 'not_found' | 'failed'> {
-  const id = `${a.id}/${v.id}`;
+  const id = `${artifactId}/${v.id}`;
   let outcome: 'ok' | 'not_found' | 'failed' = 'ok';
   await fetchOnce(ctx, 'code_artifact_version', id, async () => {
     try {
       // Always ask for multi-file versions as a ZIP (422 multi_file_unavailable otherwise).
       const { result, file } = await stageDownload(ctx, '', (sink, expect) =>
-        ctx.client.downloadCodeArtifactVersion(a.id, v.id, sink, { multi_file_format: 'zip' }, expect),
+        ctx.client.downloadCodeArtifactVersion(artifactId, v.id, sink, { multi_file_format: 'zip' }, expect),
       );
       let unsafeEntries: readonly string[] = [];
       if (result.contentType?.startsWith('application/zip') === true) {
@@ -142,8 +151,8 @@ async function fetchVersion(
         }
         unsafeEntries = check.unsafeEntries;
       }
-      const dir = `code_artifacts/${safeSegment(a.id)}/versions/${safeSegment(v.id)}`;
-      put(
+      const dir = `code_artifacts/${safeSegment(artifactId)}/versions/${safeSegment(v.id)}`;
+      stageRecord(
         ctx,
         {
           kind: 'code_artifact_version',
@@ -162,14 +171,14 @@ async function fetchVersion(
         recordNotice(
           ctx,
           STAGE,
-          { kind: 'code_artifact_version', id, parent: a.id },
+          { kind: 'code_artifact_version', id, parent: artifactId },
           'unsafe_zip_entries',
           `ZIP entries that escape their folder: ${unsafeEntries.join(', ')}; kept as served, not extracted`,
           { endpoint: result.endpoint, requestId: result.requestId },
         );
       }
     } catch (error) {
-      if ((error as { code?: string }).code === 'not_found') {
+      if (isExportError(error) && error.code === 'not_found') {
         outcome = 'not_found';
         ctx.store.recordException(
           {
@@ -178,14 +187,14 @@ async function fetchVersion(
             reason: 'version_rotated',
             retryable: true,
             detail: 'version answered 404; pending a re-list of the artifact',
-            parent: a.id,
+            parent: artifactId,
           },
           ctx.pass,
         );
         return;
       }
       outcome = 'failed';
-      recordFailure(ctx, STAGE, { kind: 'code_artifact_version', id, parent: a.id }, error);
+      recordFailure(ctx, STAGE, { kind: 'code_artifact_version', id, parent: artifactId }, error);
     }
   });
   return outcome;
@@ -196,8 +205,8 @@ async function fetchVersion(
  * ZIP cut short): the stage's walks are finished by then, so they are fetched again by id; one
  * that answers 404 goes through the same re-list as in a run.
  */
-export async function retryVersionGaps(
-  ctx: CollectContext,
+async function retryVersionGaps(
+  ctx: PassContext,
   gaps: readonly { readonly id: string; readonly parent?: string | null }[],
 ): Promise<void> {
   if (!includes(ctx, 'code_artifacts')) return;
@@ -207,9 +216,8 @@ export async function retryVersionGaps(
     if (slash <= 0) continue;
     const artifactId = gap.id.slice(0, slash);
     const versionId = gap.id.slice(slash + 1);
-    const artifact = { id: artifactId, versions: [] } as unknown as CodeArtifact;
     const version = { id: versionId, created_at: null, name: versionId };
-    if ((await fetchVersion(ctx, artifact, version, null)) === 'not_found')
+    if ((await fetchVersion(ctx, artifactId, version, null)) === 'not_found')
       rotated.push({ artifactId, versionId });
   }
   if (rotated.length > 0) await relistRotated(ctx, rotated);
@@ -217,13 +225,13 @@ export async function retryVersionGaps(
 
 /** List again; retry versions still listed, name the others `version_rotated` (final). */
 async function relistRotated(
-  ctx: CollectContext,
+  ctx: PassContext,
   rotated: readonly { artifactId: string; versionId: string }[],
 ): Promise<void> {
   const wanted = new Set(rotated.map((r) => r.artifactId));
   const listed = new Map<string, CodeArtifact>();
-  for (const params of listParams(ctx)) {
-    const pages = ctx.client.listCodeArtifacts(params, { signal: ctx.signal });
+  for (const walk of artifactListings(ctx, ctx.pass)) {
+    const pages = walk.pages(ctx.client, { signal: ctx.signal });
     for await (const page of guardedPages(
       ctx,
       STAGE,
@@ -240,7 +248,7 @@ async function relistRotated(
     const id = `${r.artifactId}/${r.versionId}`;
     if (a !== undefined && v !== undefined) {
       ctx.failed.delete(`code_artifact_version\t${id}`);
-      const outcome = await fetchVersion(ctx, a, v, a.user?.email_address ?? a.owner_user_id ?? null);
+      const outcome = await fetchVersion(ctx, a.id, v, artifactCustodian(a));
       if (outcome !== 'not_found') continue;
     }
     ctx.store.recordException(
@@ -258,3 +266,34 @@ async function relistRotated(
     ctx.progress.stage(STAGE).gaps += 1;
   }
 }
+
+async function surveyArtifacts(s: Surveyor): Promise<void> {
+  for (const walk of artifactListings(s.scope, 1)) {
+    await s.walk(walk, (a) => {
+      const who = artifactCustodian(a);
+      s.tally('code_artifacts', a.organization_uuid, who);
+      s.tally('code_artifact_versions', a.organization_uuid, who, (a.versions ?? []).length);
+    });
+  }
+}
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+function estimateArtifacts(e: Estimator): void {
+  const arts = e.pages('code_artifacts');
+  const versions = e.count('code_artifact_versions');
+  e.add('list.code_artifacts', arts.pages, plural(arts.pages, 'page'));
+  e.add('code_artifacts.versions', versions, `${plural(versions, 'listed version')} × 1 download`);
+}
+
+/** Code artifacts and every listed version. */
+export const codeArtifacts: RelistedKind = {
+  name: 'code_artifacts',
+  include: 'code_artifacts',
+  relisted: true,
+  collect: collectCodeArtifacts,
+  retry: { kinds: ['code_artifact_version'], mode: 'all', run: retryVersionGaps },
+  survey: surveyArtifacts,
+  estimate: estimateArtifacts,
+  relistEstimate: (e) => e.pages('code_artifacts').pages,
+};

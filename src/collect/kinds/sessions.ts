@@ -1,5 +1,5 @@
 /**
- * Sessions stage (compliance-api.md §3.16, §4.1-4.2, §5.5, §5.9), only when `sessions` is included:
+ * Sessions kind (compliance-api.md §3.16, §4.1-4.2, §5.5, §5.9), only when `sessions` is included:
  * local and remote session lists (page tokens, no `has_more`), each transcript stored as
  * `data/sessions/{local,remote}/<id>.json` = `{"session":…,"messages":[…]}` with the records
  * verbatim.
@@ -16,22 +16,33 @@
  * a session whose retention overrides cannot be evaluated (503 that says not to retry, §5.9: skip
  * it, come back on a later run), a remote session still `pending` (its transcript answers 404).
  */
-import type { ApiError, Page } from '../api/index.js';
-import { safeSegment } from '../archive/safe-name.js';
-import { inWindow } from '../spec/time-window.js';
+import { isExportError } from '../../errors.js';
+import { safeSegment } from '../../archive/safe-name.js';
+import { inWindow } from '../../spec/time-window.js';
 import {
   classify,
   includes,
   isTemporarilyUnavailable,
-  put,
+  stageRecord,
   recordFailure,
   walkFailureGuard,
-  type CollectContext,
-} from './context.js';
-import { forEachBounded } from './fan-out.js';
-import { trackedItems, WalkCheckpoint, type WalkItem } from './walk-checkpoint.js';
+  type PassContext,
+} from '../context.js';
+import { forEachBounded } from '../fan-out.js';
+import {
+  custodianOf,
+  type Estimator,
+  type RelistedKind,
+  type Listing,
+  type ListingScope,
+  type Surveyor,
+} from './kind-module.js';
+import { trackedItems, WalkCheckpoint, type WalkItem } from '../walk-checkpoint.js';
 
 const STAGE = 'sessions';
+/** Sessions a listing page holds; messages a transcript page holds. */
+const SESSION_PAGE = 500;
+const MESSAGE_PAGE = 1000;
 const KINDS = ['local', 'remote'] as const;
 
 type Kind = (typeof KINDS)[number];
@@ -47,8 +58,7 @@ interface SessionLike {
 /** The gap id of a session listing (the one `walkFailureGuard` gives it too). */
 const listingId = (kind: Kind): string => `listing:sessions:${kind}`;
 
-export async function collectSessions(ctx: CollectContext): Promise<void> {
-  if (!includes(ctx, 'sessions')) return;
+async function collectSessions(ctx: PassContext): Promise<void> {
   for (const kind of KINDS) {
     // Pass 1 keeps the walk key of earlier versions, so their state resumes.
     const walk = ctx.pass === 1 ? `sessions:${kind}` : `sessions:${kind}:p${ctx.pass}`;
@@ -62,8 +72,8 @@ export async function collectSessions(ctx: CollectContext): Promise<void> {
  * listing that was unavailable). A gap whose session a complete re-listing no longer shows is
  * final: it is gone.
  */
-export async function retrySessionGaps(
-  ctx: CollectContext,
+async function retrySessionGaps(
+  ctx: PassContext,
   gaps: readonly { readonly id: string; readonly at: string }[],
 ): Promise<void> {
   if (!includes(ctx, 'sessions')) return;
@@ -94,36 +104,33 @@ export async function retrySessionGaps(
   }
 }
 
-function listSessions(
-  ctx: CollectContext,
-  kind: Kind,
-  filtered: boolean,
-  from: string | undefined,
-): AsyncIterable<Page<SessionLike>> {
+/**
+ * One session listing. `filtered`: with the spec's created_at window (pass 1), else in full. The
+ * local list takes created_at.gte and .lt only (§2.1 #24); `wanted` applies the rest.
+ */
+function sessionListing(ctx: ListingScope, kind: Kind, key: string, filtered: boolean): Listing<SessionLike> {
   const w = filtered ? ctx.spec.scope.created_at : undefined;
-  const opts = { ...(from !== undefined ? { resumeFrom: from } : {}), signal: ctx.signal };
+  const listing = { key, survey: `${kind}_sessions`, limit: SESSION_PAGE };
   if (kind === 'local') {
-    // The local list takes created_at.gte and .lt only (§2.1 #24); `wanted` applies the rest.
     const created = {
       ...(w?.gte !== undefined ? { gte: w.gte } : {}),
       ...(w?.lt !== undefined ? { lt: w.lt } : {}),
     };
-    return ctx.client.listLocalSessions(
-      { ...(Object.keys(created).length > 0 ? { created_at: created } : {}), limit: 500 },
-      opts,
-    );
+    const params = {
+      ...(Object.keys(created).length > 0 ? { created_at: created } : {}),
+      limit: SESSION_PAGE,
+    };
+    return { ...listing, pages: (client, options) => client.listLocalSessions(params, options) };
   }
-  return ctx.client.listRemoteSessions(
-    {
-      ...(ctx.scope.orgUuids !== null ? { organization_ids: ctx.scope.orgUuids } : {}),
-      ...(w !== undefined ? { created_at: { ...w } } : {}),
-      limit: 500,
-    },
-    opts,
-  );
+  const params = {
+    ...(ctx.scope.orgUuids !== null ? { organization_ids: ctx.scope.orgUuids } : {}),
+    ...(w !== undefined ? { created_at: { ...w } } : {}),
+    limit: SESSION_PAGE,
+  };
+  return { ...listing, pages: (client, options) => client.listRemoteSessions(params, options) };
 }
 
-function wanted(ctx: CollectContext, s: SessionLike): boolean {
+function wanted(ctx: PassContext, s: SessionLike): boolean {
   const ids = ctx.scope.custodianIds;
   if (ids !== null && (s.user == null || !ids.includes(s.user.id))) return false;
   // The local list has no organization filter.
@@ -136,7 +143,7 @@ function wanted(ctx: CollectContext, s: SessionLike): boolean {
 
 /** Walk one listing; true when it went through to its end (`listed` collects the ids it showed). */
 async function walkSessions(
-  ctx: CollectContext,
+  ctx: PassContext,
   kind: Kind,
   walk: string,
   filtered: boolean,
@@ -151,7 +158,7 @@ async function walkSessions(
   const guard = (error: unknown): boolean => {
     if (ctx.signal?.aborted !== true && isTemporarilyUnavailable(error)) {
       // Not available now (§5.5, §5.9): the listing is a gap a rerun lists again; the run goes on.
-      const e = error as ApiError;
+      const e = error;
       ctx.store.recordException(
         {
           kind: 'session',
@@ -172,7 +179,14 @@ async function walkSessions(
     return failed;
   };
   await forEachBounded(
-    trackedItems(listSessions(ctx, kind, filtered, resume.from), checkpoint, guard),
+    trackedItems(
+      sessionListing(ctx, kind, walk, filtered).pages(ctx.client, {
+        ...(resume.from !== undefined ? { resumeFrom: resume.from } : {}),
+        signal: ctx.signal,
+      }),
+      checkpoint,
+      guard,
+    ),
     async (item: WalkItem<SessionLike>) => {
       counters.listed += 1;
       listed?.add(`${kind}/${item.item.id}`);
@@ -190,21 +204,21 @@ async function walkSessions(
 }
 
 /** Fetch one listed session unless the store holds this state of it already. */
-async function collectSession(ctx: CollectContext, kind: Kind, s: SessionLike, raw: string): Promise<void> {
+async function collectSession(ctx: PassContext, kind: Kind, s: SessionLike, raw: string): Promise<void> {
   const counters = ctx.progress.stage(STAGE);
   const id = `${kind}/${s.id}`;
   // Failed earlier in this run (a retention override, a pending session): next run, not next pass.
   if (ctx.failed.has(`session\t${id}`)) return;
   const updatedAt = typeof s.updated_at === 'string' ? s.updated_at : s.created_at;
-  const current = ctx.store.current('session', id);
-  if (current !== undefined && current.u === updatedAt) {
+  const held = ctx.store.status('session', id);
+  if (held.state !== 'absent' && held.updatedAt === updatedAt) {
     counters.skipped += 1;
     return;
   }
-  if (current === undefined && Date.parse(s.created_at) > Date.parse(ctx.cut)) return;
+  if (held.state === 'absent' && Date.parse(s.created_at) > Date.parse(ctx.cut)) return;
   if (kind === 'remote' && s.status === 'pending') {
     // Not started: its transcript answers 404 until it does (§5.5). No request spent on it.
-    if (current === undefined) {
+    if (held.state === 'absent') {
       ctx.store.recordException(
         {
           kind: 'session',
@@ -225,14 +239,14 @@ async function collectSession(ctx: CollectContext, kind: Kind, s: SessionLike, r
 }
 
 async function fetchSession(
-  ctx: CollectContext,
+  ctx: PassContext,
   kind: Kind,
   s: SessionLike,
   raw: string,
   updatedAt: string,
 ): Promise<void> {
   const id = `${kind}/${s.id}`;
-  const params = { limit: 1000, tool_use_input_max_bytes: -1, tool_result_max_bytes: -1 };
+  const params = { limit: MESSAGE_PAGE, tool_use_input_max_bytes: -1, tool_result_max_bytes: -1 };
   const pages =
     kind === 'local'
       ? ctx.client.listLocalSessionMessages(s.id, params, { signal: ctx.signal })
@@ -254,15 +268,15 @@ async function fetchSession(
   try {
     ref = await ctx.store.blobs.putStream(document());
   } catch (error) {
-    const current = ctx.store.current('session', id);
-    const gone = (error as { code?: string }).code === 'not_found' && !isTemporarilyUnavailable(error);
-    if (current !== undefined && current.off >= 0 && gone) {
+    const held = ctx.store.status('session', id);
+    const gone = isExportError(error) && error.code === 'not_found' && !isTemporarilyUnavailable(error);
+    if (held.state === 'stored' && gone) {
       // Gone after we captured it (deleted, or aged out): keep what we have, and say so.
       ctx.store.recordDrift({
         kind: 'session',
         id,
         change: 'deleted_after_cut',
-        beforeSha256: current.h,
+        beforeSha256: held.hash,
         afterSha256: null,
         updatedAt: null,
         pass: ctx.pass,
@@ -277,7 +291,7 @@ async function fetchSession(
     query: '',
     requestId: null,
   }) as { endpoint: string; query: string; requestId: string | null };
-  put(
+  stageRecord(
     ctx,
     {
       kind: 'session',
@@ -291,3 +305,32 @@ async function fetchSession(
     STAGE,
   );
 }
+
+/** Plan: the sessions pass 1 lists, of the custodians, that exist at the cut. */
+async function surveySessions(s: Surveyor): Promise<void> {
+  for (const kind of KINDS) {
+    await s.walk(sessionListing(s.scope, kind, `sessions:${kind}`, true), (item) => {
+      if (!s.isCustodian(item.user?.id) || Date.parse(item.created_at) > Date.parse(s.scope.cut)) return;
+      s.tally(`${kind}_sessions`, item.organization_uuid ?? null, custodianOf(item.user));
+    });
+  }
+}
+
+function estimateSessions(e: Estimator): void {
+  const pages = e.pages('local_sessions').pages + e.pages('remote_sessions').pages;
+  const n = e.count('local_sessions') + e.count('remote_sessions');
+  const plural = (k: number, one: string): string => `${k} ${k === 1 ? one : `${one}s`}`;
+  e.add('list.sessions', pages, plural(pages, 'page'));
+  e.add('sessions.messages', n, `${plural(n, 'session')} × 1 transcript page`, true);
+}
+
+/** Local and remote sessions with their transcripts. */
+export const sessions: RelistedKind = {
+  name: 'sessions',
+  include: 'sessions',
+  relisted: true,
+  collect: collectSessions,
+  retry: { kinds: ['session'], mode: 'all', run: retrySessionGaps },
+  survey: surveySessions,
+  estimate: estimateSessions,
+};

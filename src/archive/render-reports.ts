@@ -194,62 +194,100 @@ export interface RenderedReports {
   readonly counts: readonly CountRow[];
 }
 
+/** Every file of `reports/`, in byte order of name (the spool files of the same names). */
+const REPORT_FILES = [
+  'counts.csv',
+  'custody.jsonl',
+  'drift.csv',
+  'exceptions.csv',
+  'items.csv',
+  'job.resolved.json',
+  'job.yaml',
+  'summary.json',
+] as const;
+
 /** Renders every file of `reports/`. Iterates each row source exactly once. */
 export async function renderReports(inputs: ReportInputs): Promise<RenderedReports> {
   const dir = inputs.spoolDir;
   await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
-  const cells = new Map<
-    string,
-    { custodian: string; kind: ItemKind; items: number; bytes: number; exceptions: number; drift: number }
-  >();
-  const bump = (
-    custodian: string,
-    kind: ItemKind,
-    field: 'items' | 'exceptions' | 'drift',
-    bytes = 0,
-  ): void => {
-    const key = `${custodian}\u0000${kind}`;
-    let c = cells.get(key);
-    if (c === undefined) {
-      c = { custodian, kind, items: 0, bytes: 0, exceptions: 0, drift: 0 };
-      cells.set(key, c);
-    }
-    c[field] += 1;
-    c.bytes += bytes;
-  };
-  const byKind: Partial<Record<ItemKind, number>> = {};
-  const byReason: Partial<Record<ExceptionReason, number>> = {};
-  let bytes = 0;
-  let retryable = 0;
-
-  const items = await writeCsv(join(dir, 'items.csv'), ITEMS_COLUMNS, inputs.items, itemCells, (row) => {
-    bump(row.custodian, row.kind, 'items', row.size);
-    byKind[row.kind] = (byKind[row.kind] ?? 0) + 1;
-    bytes += row.size;
-  });
+  const tally = new Tally();
+  const items = await writeCsv(join(dir, 'items.csv'), ITEMS_COLUMNS, inputs.items, itemCells, (row) =>
+    tally.item(row),
+  );
   const exceptions = await writeCsv(
     join(dir, 'exceptions.csv'),
     EXCEPTIONS_COLUMNS,
     inputs.exceptions,
     exceptionCells,
-    (row) => {
-      // Scope and custodian gaps are not items of one kind; they count under the summary only.
-      if (row.kind !== 'scope' && row.kind !== 'custodian') bump(row.custodian ?? '', row.kind, 'exceptions');
-      byReason[row.reason] = (byReason[row.reason] ?? 0) + 1;
-      if (row.retryable) retryable += 1;
-    },
+    (row) => tally.exception(row),
   );
   const drift = await writeCsv(join(dir, 'drift.csv'), DRIFT_COLUMNS, inputs.drift, driftCells, (row) =>
-    bump(row.custodian ?? '', row.kind, 'drift'),
+    tally.drift(row),
   );
-  // Byte order of "custodian NUL kind" keeps counts.csv stable whatever order rows came in.
-  const counts: CountRow[] = [...cells.entries()]
-    .sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
-    .map(([, c]) => c);
+  const counts = tally.countRows();
   await writeCsv(join(dir, 'counts.csv'), COUNTS_COLUMNS, counts, countCells);
+  const summary = summarize(inputs.summary, tally, { items, exceptions, drift });
+  await writeRunFiles(dir, inputs, summary);
+  const tagFiles = await Promise.all(REPORT_FILES.map((n) => fileTagFile(`reports/${n}`, join(dir, n))));
+  return { tagFiles, summary, counts };
+}
 
-  const base = inputs.summary;
-  const summary: Summary = {
+/** Counts accumulated while the rows stream past: per custodian and kind, and for the summary. */
+class Tally {
+  /** A counts.csv row in the making, keyed by "custodian NUL kind". */
+  private readonly cells = new Map<
+    string,
+    { custodian: string; kind: ItemKind; items: number; bytes: number; exceptions: number; drift: number }
+  >();
+  readonly byKind: Partial<Record<ItemKind, number>> = {};
+  readonly byReason: Partial<Record<ExceptionReason, number>> = {};
+  bytes = 0;
+  retryable = 0;
+
+  item(row: ItemRow): void {
+    this.bump(row.custodian, row.kind, 'items', row.size);
+    this.byKind[row.kind] = (this.byKind[row.kind] ?? 0) + 1;
+    this.bytes += row.size;
+  }
+
+  exception(row: ExceptionRow): void {
+    // Scope and custodian gaps are not items of one kind; they count under the summary only.
+    if (row.kind !== 'scope' && row.kind !== 'custodian')
+      this.bump(row.custodian ?? '', row.kind, 'exceptions');
+    this.byReason[row.reason] = (this.byReason[row.reason] ?? 0) + 1;
+    if (row.retryable) this.retryable += 1;
+  }
+
+  drift(row: DriftRow): void {
+    this.bump(row.custodian ?? '', row.kind, 'drift');
+  }
+
+  /** The counts.csv rows, in byte order of "custodian NUL kind": stable whatever order rows came in. */
+  countRows(): CountRow[] {
+    return [...this.cells.entries()]
+      .sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
+      .map(([, c]) => c);
+  }
+
+  private bump(custodian: string, kind: ItemKind, field: 'items' | 'exceptions' | 'drift', bytes = 0): void {
+    const key = `${custodian}\u0000${kind}`;
+    let c = this.cells.get(key);
+    if (c === undefined) {
+      c = { custodian, kind, items: 0, bytes: 0, exceptions: 0, drift: 0 };
+      this.cells.set(key, c);
+    }
+    c[field] += 1;
+    c.bytes += bytes;
+  }
+}
+
+/** The run's summary: what the pipeline knew, plus counts and status from the rows. */
+function summarize(
+  base: SummaryBase,
+  tally: Tally,
+  rows: { items: number; exceptions: number; drift: number },
+): Summary {
+  return {
     name: base.name,
     runId: base.runId,
     asOfCut: base.asOfCut,
@@ -259,19 +297,23 @@ export async function renderReports(inputs: ReportInputs): Promise<RenderedRepor
     startedAt: base.startedAt,
     finishedAt: base.finishedAt,
     counts: {
-      items,
-      bytes,
-      byKind: sortKeys(byKind),
-      exceptions,
-      retryableExceptions: retryable,
-      exceptionsByReason: sortKeys(byReason),
-      drift,
+      items: rows.items,
+      bytes: tally.bytes,
+      byKind: sortKeys(tally.byKind),
+      exceptions: rows.exceptions,
+      retryableExceptions: tally.retryable,
+      exceptionsByReason: sortKeys(tally.byReason),
+      drift: rows.drift,
       duplicates: base.duplicates ?? 0,
     },
     ...(base.quiescence === undefined ? {} : { quiescence: base.quiescence }),
     ...(base.requests === undefined ? {} : { requests: base.requests }),
-    status: exceptions > 0 ? 'gaps' : 'complete',
+    status: rows.exceptions > 0 ? 'gaps' : 'complete',
   };
+}
+
+/** summary.json, the job spec as given and resolved, and a snapshot of the custody log. */
+async function writeRunFiles(dir: string, inputs: ReportInputs, summary: Summary): Promise<void> {
   // The spool lives in the private state folder: every file 0600 like the rest of it.
   const spool = { mode: PRIVATE_FILE_MODE };
   await writeFile(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`, spool);
@@ -279,19 +321,6 @@ export async function renderReports(inputs: ReportInputs): Promise<RenderedRepor
   await writeFile(join(dir, 'job.resolved.json'), `${JSON.stringify(inputs.jobResolved, null, 2)}\n`, spool);
   await copyFile(inputs.custodyLogPath, join(dir, 'custody.jsonl'));
   await chmod(join(dir, 'custody.jsonl'), PRIVATE_FILE_MODE);
-
-  const names = [
-    'counts.csv',
-    'custody.jsonl',
-    'drift.csv',
-    'exceptions.csv',
-    'items.csv',
-    'job.resolved.json',
-    'job.yaml',
-    'summary.json',
-  ];
-  const tagFiles = await Promise.all(names.map((n) => fileTagFile(`reports/${n}`, join(dir, n))));
-  return { tagFiles, summary, counts };
 }
 
 function sortKeys<T extends Record<string, number | undefined>>(record: T): T {

@@ -116,6 +116,35 @@ async function writeBag(
   names: { runId: string; folder: string; zipName: string },
   options: SealOptions,
 ): Promise<SealResult> {
+  const failed = failureOf(archive);
+  const payload = await collectPayload(input.payload());
+  const payloadBytes = payload.reduce((sum, f) => sum + f.size, 0);
+  checkTagFiles(input.tagFiles);
+  const entries = bagEntries(input, payload, payloadBytes, options);
+  const zip = new EntryAppender(archive, names.folder, new Date(input.asOfCut), failed);
+  for await (const prepared of prepareAhead(entries)) await zip.add(prepared);
+  const tagSha = await addTagManifests(zip);
+  await Promise.race([archive.finalize(), failed]);
+
+  const manifestSha256 = zip.tagHashes.find((t) => t.path === 'manifest-sha256.txt')?.sha256 ?? '';
+  return {
+    name: input.name,
+    ...names,
+    payloadFiles: payload.length,
+    payloadBytes,
+    payloadOxum: `${payloadBytes}.${payload.length}`,
+    tagFiles: zip.tagHashes.length + 2,
+    entries: entries.length + 2,
+    stored: zip.stored,
+    deflated: zip.deflated,
+    zipBytes: archive.pointer(),
+    manifestSha256,
+    tagManifestSha256: createHash('sha256').update(tagSha).digest('hex'),
+  };
+}
+
+/** Rejects on the zip stream's first error or warning, or when it closes before the seal ends. */
+function failureOf(archive: Archiver): Promise<never> {
   const failed = new Promise<never>((_, reject) => {
     archive.on('error', reject);
     archive.on('warning', reject);
@@ -124,10 +153,16 @@ async function writeBag(
     );
   });
   failed.catch(() => undefined);
+  return failed;
+}
 
-  const payload = await collectPayload(input.payload());
-  const payloadBytes = payload.reduce((sum, f) => sum + f.size, 0);
-  checkTagFiles(input.tagFiles);
+/** Every entry of the bag but the tag manifests, in byte order of path. */
+function bagEntries(
+  input: BagInput,
+  payload: readonly PayloadFile[],
+  payloadBytes: number,
+  options: SealOptions,
+): Entry[] {
   const bagInfo = renderBagInfo({
     name: input.name,
     asOfCut: input.asOfCut,
@@ -136,20 +171,9 @@ async function writeBag(
     toolAgent: `${TOOL_NAME} ${TOOL_VERSION}`,
     extra: input.bagInfo,
   });
-  const text = (path: string, body: string): Entry => ({
-    path,
-    tag: true,
-    open: () => Readable.from([Buffer.from(body)]),
-  });
-  const manifest = (algo: 'sha256' | 'md5'): Entry => ({
-    path: `manifest-${algo}.txt`,
-    tag: true,
-    open: () => Readable.from(manifestChunks(payload, algo)),
-  });
-
-  const entries: Entry[] = [
-    text('bagit.txt', BAGIT_TXT),
-    text('bag-info.txt', bagInfo),
+  return [
+    textEntry('bagit.txt', BAGIT_TXT),
+    textEntry('bag-info.txt', bagInfo),
     ...payload.map((f): Entry => ({
       path: `data/${f.path}`,
       size: f.size,
@@ -157,64 +181,77 @@ async function writeBag(
       open: () => f.open(),
       ...(options.verifyPayloadHashes === true ? { expected: { sha256: f.sha256, md5: f.md5 } } : {}),
     })),
-    manifest('sha256'),
-    manifest('md5'),
+    manifestEntry(payload, 'sha256'),
+    manifestEntry(payload, 'md5'),
     ...input.tagFiles.map((t): Entry => ({ path: t.path, size: t.size, tag: true, open: () => t.open() })),
   ].sort((a, b) => byteOrder(a.path, b.path));
+}
 
-  const tagHashes: { path: string; sha256: string; md5: string }[] = [];
-  let stored = 0;
-  let deflated = 0;
-  const date = new Date(input.asOfCut);
-  const add = async (prepared: Prepared): Promise<void> => {
+function textEntry(path: string, body: string): Entry {
+  return { path, tag: true, open: () => Readable.from([Buffer.from(body)]) };
+}
+
+function manifestEntry(payload: readonly PayloadFile[], algo: 'sha256' | 'md5'): Entry {
+  return {
+    path: `manifest-${algo}.txt`,
+    tag: true,
+    open: () => Readable.from(manifestChunks(payload, algo)),
+  };
+}
+
+/**
+ * Tag manifests list every tag file but themselves; they sort last ("t" after "r", "m", "d",
+ * "b"), so they go in after everything else. Returns the text of `tagmanifest-sha256.txt`.
+ */
+async function addTagManifests(zip: EntryAppender): Promise<string> {
+  const tagSorted = [...zip.tagHashes].sort((a, b) => byteOrder(a.path, b.path));
+  const tagMd5 = tagSorted.map((t) => manifestLine(t.md5, t.path)).join('');
+  const tagSha = tagSorted.map((t) => manifestLine(t.sha256, t.path)).join('');
+  await zip.add(await prepareEntry(textEntry('tagmanifest-md5.txt', tagMd5)));
+  await zip.add(await prepareEntry(textEntry('tagmanifest-sha256.txt', tagSha)));
+  return tagSha;
+}
+
+/**
+ * Appends prepared entries to the zip one at a time, under the bag's folder with the cut as
+ * date and a fixed mode, counting compression methods and keeping each tag file's digests.
+ */
+class EntryAppender {
+  stored = 0;
+  deflated = 0;
+  readonly tagHashes: { path: string; sha256: string; md5: string }[] = [];
+
+  constructor(
+    private readonly archive: Archiver,
+    private readonly folder: string,
+    private readonly date: Date,
+    private readonly failed: Promise<never>,
+  ) {}
+
+  async add(prepared: Prepared): Promise<void> {
     const { entry, source, method, digests } = prepared;
-    if (method === 'store') stored += 1;
-    else deflated += 1;
+    if (method === 'store') this.stored += 1;
+    else this.deflated += 1;
     const written = new Promise<void>((resolve, reject) => {
-      archive.once('entry', () => resolve());
+      this.archive.once('entry', () => resolve());
       // archiver pipes the source without forwarding its errors: fail the seal and the zip stream.
       if (source instanceof Readable) {
         source.once('error', (error) => {
           reject(error);
-          archive.destroy(error);
+          this.archive.destroy(error);
         });
       }
     });
-    archive.append(source, {
-      name: `${names.folder}/${entry.path}`,
-      date,
+    this.archive.append(source, {
+      name: `${this.folder}/${entry.path}`,
+      date: this.date,
       mode: FILE_MODE,
       store: method === 'store',
     });
-    await Promise.race([written, failed]);
+    await Promise.race([written, this.failed]);
     const d = digests();
-    if (entry.tag && d !== null) tagHashes.push({ path: entry.path, ...d });
-  };
-
-  for await (const prepared of prepareAhead(entries)) await add(prepared);
-  // Tag manifests list every tag file but themselves; they sort last ("t" after "r", "m", "d", "b").
-  const tagSorted = [...tagHashes].sort((a, b) => byteOrder(a.path, b.path));
-  const tagMd5 = tagSorted.map((t) => manifestLine(t.md5, t.path)).join('');
-  const tagSha = tagSorted.map((t) => manifestLine(t.sha256, t.path)).join('');
-  await add(await prepareEntry(text('tagmanifest-md5.txt', tagMd5)));
-  await add(await prepareEntry(text('tagmanifest-sha256.txt', tagSha)));
-  await Promise.race([archive.finalize(), failed]);
-
-  const manifestSha256 = tagHashes.find((t) => t.path === 'manifest-sha256.txt')?.sha256 ?? '';
-  return {
-    name: input.name,
-    ...names,
-    payloadFiles: payload.length,
-    payloadBytes,
-    payloadOxum: `${payloadBytes}.${payload.length}`,
-    tagFiles: tagHashes.length + 2,
-    entries: entries.length + 2,
-    stored,
-    deflated,
-    zipBytes: archive.pointer(),
-    manifestSha256,
-    tagManifestSha256: createHash('sha256').update(tagSha).digest('hex'),
-  };
+    if (entry.tag && d !== null) this.tagHashes.push({ path: entry.path, ...d });
+  }
 }
 
 /**

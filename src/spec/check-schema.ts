@@ -185,12 +185,20 @@ const HOMES: Map<string, string[]> = (() => {
   return homes;
 })();
 
+/**
+ * One ajv error as findings. Key errors (unknown, missing) come first, then a friendly message
+ * for the schema location, then a generic one per keyword.
+ */
 function toFinding(e: ErrorObject): Finding[] {
+  if (e.keyword === 'if') return []; // a summary of the then/else errors reported on their own
   const path = e.instancePath === '' ? '/' : e.instancePath;
+  return [keyFinding(e, path) ?? locatedFinding(e, path) ?? keywordFinding(e, path)];
+}
+
+/** An unknown key (with a "did you mean" or where it belongs) or a missing required key. */
+function keyFinding(e: ErrorObject, path: string): Finding | undefined {
   const params = e.params as Record<string, unknown>;
   switch (e.keyword) {
-    case 'if':
-      return []; // a summary of the then/else errors reported on their own
     case 'additionalProperty':
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
@@ -201,77 +209,77 @@ function toFinding(e: ErrorObject): Finding[] {
       if (guess !== undefined) hint = `; did you mean "${guess}"?`;
       else if (homes.length > 0) hint = `; "${key}" belongs under ${homes.join(' or ')}`;
       else hint = allowed.length > 0 ? ` (allowed here: ${allowed.join(', ')})` : '';
-      return [
-        withSuggestion(
-          error(joinPointer(path, key), 'unknown_key', `unknown key "${key}"${hint}`, 'key'),
-          guess,
-        ),
-      ];
+      return withSuggestion(
+        error(joinPointer(path, key), 'unknown_key', `unknown key "${key}"${hint}`, 'key'),
+        guess,
+      );
     }
     case 'required': {
       const key = String(params.missingProperty);
-      return [error(joinPointer(path, key), 'required', `missing required key "${key}"`)];
+      return error(joinPointer(path, key), 'required', `missing required key "${key}"`);
     }
+    default:
+      return undefined;
   }
+}
+
+/** The code and message BY_LOCATION gives the failing schema location, if it names one. */
+function locatedFinding(e: ErrorObject, path: string): Finding | undefined {
   const located = BY_LOCATION.find(([prefix]) => e.schemaPath.startsWith(prefix));
-  if (located !== undefined) {
-    const [, code, message] = located;
-    if (e.data === 'all' && /\/\d+$/.test(path))
-      return [
-        error(path, code, '"all" cannot be an item of a list: write `all` on its own, without brackets'),
-      ];
-    const found = e.keyword === 'type' || e.keyword === 'const' ? ` (found ${describe(e.data)})` : '';
-    return [error(path, code, `${message}${found}`)];
-  }
+  if (located === undefined) return undefined;
+  const [, code, message] = located;
+  if (e.data === 'all' && /\/\d+$/.test(path))
+    return error(path, code, '"all" cannot be an item of a list: write `all` on its own, without brackets');
+  const found = e.keyword === 'type' || e.keyword === 'const' ? ` (found ${describe(e.data)})` : '';
+  return error(path, code, `${message}${found}`);
+}
+
+/** A generic message per ajv keyword, for schema locations BY_LOCATION does not name. */
+function keywordFinding(e: ErrorObject, path: string): Finding {
+  const params = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'type': {
       const expected = ([] as string[]).concat(params.type as string | string[]);
       const words = expected.map((t) => TYPE_WORDS[t] ?? t).join(' or ');
-      return [error(path, 'type', `must be ${words} (found ${describe(e.data)})`)];
+      return error(path, 'type', `must be ${words} (found ${describe(e.data)})`);
     }
     case 'enum': {
       const allowed = (params.allowedValues as unknown[]).map(String);
       const guess = typeof e.data === 'string' ? closest(e.data, allowed) : undefined;
       const hint = guess !== undefined ? `; did you mean "${guess}"?` : '';
-      return [
-        withSuggestion(
-          error(path, 'enum', `must be one of: ${allowed.join(', ')} (found ${describe(e.data)})${hint}`),
-          guess,
-        ),
-      ];
+      return withSuggestion(
+        error(path, 'enum', `must be one of: ${allowed.join(', ')} (found ${describe(e.data)})${hint}`),
+        guess,
+      );
     }
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum':
-      return [error(path, 'range', `must be ${e.message ?? 'in range'} (found ${describe(e.data)})`)];
+      return error(path, 'range', `must be ${e.message ?? 'in range'} (found ${describe(e.data)})`);
     case 'minItems':
-      return [error(path, 'empty', 'must not be an empty list (leave the key out, or write `all`, instead)')];
+      return error(path, 'empty', 'must not be an empty list (leave the key out, or write `all`, instead)');
     case 'minProperties':
-      return [
-        error(
-          path,
-          'empty',
-          'must not be empty: give a lower bound (gte or gt) and/or an upper bound (lt or lte)',
-        ),
-      ];
+      return error(
+        path,
+        'empty',
+        'must not be empty: give a lower bound (gte or gt) and/or an upper bound (lt or lte)',
+      );
     case 'minLength':
-      return [error(path, 'empty', 'must not be empty')];
+      return error(path, 'empty', 'must not be empty');
     case 'maxLength':
-      return [error(path, 'length', `must be at most ${String(params.limit)} characters`)];
+      return error(path, 'length', `must be at most ${String(params.limit)} characters`);
     case 'uniqueItems':
-      return [
-        error(
-          joinPointer(path, String(params.i)),
-          'duplicate_item',
-          `duplicate list item (the same as item ${String(params.j)})`,
-        ),
-      ];
+      return error(
+        joinPointer(path, String(params.i)),
+        'duplicate_item',
+        `duplicate list item (the same as item ${String(params.j)})`,
+      );
     case 'pattern':
-      return [error(path, 'pattern', `must match ${String(params.pattern)}`)];
+      return error(path, 'pattern', `must match ${String(params.pattern)}`);
     case 'format':
-      return [error(path, 'pattern', `must be a valid ${String(params.format)}`)];
+      return error(path, 'pattern', `must be a valid ${String(params.format)}`);
     default:
-      return [error(path, 'schema', e.message ?? `fails the schema (${e.keyword})`)];
+      return error(path, 'schema', e.message ?? `fails the schema (${e.keyword})`);
   }
 }

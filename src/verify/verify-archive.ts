@@ -62,120 +62,37 @@ function parseSidecarText(text: string): { sha256: string; fileName: string } | 
   return match === null ? null : { sha256: (match[1] ?? '').toLowerCase(), fileName: match[2] ?? '' };
 }
 
+/** A file found, or not, beside the archive. */
+interface Beside {
+  readonly location: string;
+  readonly text: string | null;
+}
+
+/** An opened target: the bag, and for a zip the way to the files kept beside it. */
+interface OpenedTarget {
+  readonly source: BagSource;
+  readonly zipName: string;
+  /** The `.sha256` sidecar; null for a directory. */
+  readonly readSidecar: (() => Promise<Beside>) | null;
+  /** A file in the archive's folder; null for a directory. */
+  readonly readBeside: ((name: string) => Promise<Beside>) | null;
+}
+
 export async function verifyArchive(target: string, options: VerifyOptions = {}): Promise<VerifyReport> {
-  let source: BagSource;
-  let readSidecar: (() => Promise<{ location: string; text: string | null }>) | null = null;
-  let readBeside: ((name: string) => Promise<{ location: string; text: string | null }>) | null = null;
-  let zipName = basename(target);
-  if (target.startsWith('s3://')) {
-    const { bucket, key } = parseS3(target);
-    const client = s3Client(options);
-    source = await openS3Zip(client, bucket, key);
-    zipName = basename(key);
-    const folder = key.includes('/') ? key.slice(0, key.lastIndexOf('/') + 1) : '';
-    readBeside = async (name) => {
-      const location = `s3://${bucket}/${folder}${name}`;
-      try {
-        const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `${folder}${name}` }));
-        return { location, text: (await object.Body?.transformToString('utf8')) ?? '' };
-      } catch (error) {
-        const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-        if (status === 404 || status === 403) return { location, text: null };
-        throw error;
-      }
-    };
-    readSidecar = async () => {
-      const location = `s3://${bucket}/${key}.sha256`;
-      try {
-        const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `${key}.sha256` }));
-        return { location, text: (await object.Body?.transformToString('utf8')) ?? '' };
-      } catch (error) {
-        if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404)
-          return { location, text: null };
-        throw error;
-      }
-    };
-  } else {
-    let kind: 'dir' | 'zip';
-    try {
-      kind = (await stat(target)).isDirectory() ? 'dir' : 'zip';
-    } catch (error) {
-      throw new ExportError('usage', `${target}: ${(error as NodeJS.ErrnoException).code ?? 'cannot open'}`, {
-        cause: error,
-      });
-    }
-    if (kind === 'dir') source = await openDirSource(target);
-    else {
-      source = await openLocalZip(target);
-      readBeside = async (name) => {
-        const location = join(dirname(target), name);
-        try {
-          return { location, text: await readFile(location, 'utf8') };
-        } catch {
-          return { location, text: null };
-        }
-      };
-      readSidecar = async () => {
-        const location = `${target}.sha256`;
-        try {
-          return { location, text: await readFile(location, 'utf8') };
-        } catch {
-          return { location, text: null };
-        }
-      };
-    }
-  }
+  const { source, zipName, readSidecar, readBeside } = target.startsWith('s3://')
+    ? await openS3Target(target, options)
+    : await openLocalTarget(target);
   try {
     const { problems, facts, custodyText } = await verifyBag(source);
-    let archiveSha256: string | null = null;
-    let sidecar: VerifyReport['sidecar'] = null;
-    if (source.archiveSha256 !== undefined) {
-      try {
-        archiveSha256 = await source.archiveSha256();
-      } catch (error) {
-        problems.push({
-          code: 'unreadable',
-          path: target,
-          message: `reading the archive: ${(error as Error).message}`,
-        });
-      }
-    }
-    if (readSidecar !== null && options.sidecar !== false) {
-      const found = await readSidecar();
-      const parsed = found.text === null ? null : parseSidecarText(found.text);
-      sidecar = { location: found.location, sha256: parsed?.sha256 ?? null };
-      if (found.text === null) {
-        problems.push({
-          code: 'sidecar_missing',
-          path: found.location,
-          message: 'no .sha256 sidecar beside the archive',
-        });
-      } else if (parsed === null) {
-        problems.push({ code: 'sidecar_mismatch', path: found.location, message: 'not in sha256sum format' });
-      } else {
-        if (archiveSha256 !== null && parsed.sha256 !== archiveSha256) {
-          problems.push({
-            code: 'sidecar_mismatch',
-            path: found.location,
-            message: `says ${parsed.sha256}, the archive hashes to ${archiveSha256}`,
-          });
-        }
-        if (parsed.fileName !== zipName) {
-          problems.push({
-            code: 'sidecar_mismatch',
-            path: found.location,
-            message: `names "${parsed.fileName}", the archive is "${zipName}"`,
-          });
-        }
-      }
-    }
-    let custodyBeside: VerifyReport['custodyBeside'] = null;
-    if (readBeside !== null) {
-      const found = await readBeside('custody.jsonl');
-      if (found.text !== null) {
-        custodyBeside = checkCustodyBeside(found.location, found.text, custodyText, problems);
-      }
-    }
+    const archiveSha256 = await hashArchive(source, target, problems);
+    const sidecar =
+      readSidecar === null || options.sidecar === false
+        ? null
+        : checkSidecar(await readSidecar(), zipName, archiveSha256, problems);
+    const custodyBeside =
+      readBeside === null
+        ? null
+        : checkCustodyBeside(await readBeside('custody.jsonl'), custodyText, problems);
     return {
       target,
       kind: source.kind,
@@ -191,22 +108,146 @@ export async function verifyArchive(target: string, options: VerifyOptions = {})
   }
 }
 
-/** The beside log must be an intact chain that starts with exactly the bag's log. */
+async function openS3Target(target: string, options: VerifyOptions): Promise<OpenedTarget> {
+  const { bucket, key } = parseS3(target);
+  const client = s3Client(options);
+  const source = await openS3Zip(client, bucket, key);
+  const folder = key.includes('/') ? key.slice(0, key.lastIndexOf('/') + 1) : '';
+  return {
+    source,
+    zipName: basename(key),
+    // The custody log beside the zip is optional: a 403 (what S3 answers for a missing key when
+    // the reader may not list the bucket) counts as absent, like a 404. The sidecar is required:
+    // only a 404 makes it missing, a 403 is an error.
+    readSidecar: () => readS3Text(client, bucket, `${key}.sha256`, [404]),
+    readBeside: (name) => readS3Text(client, bucket, `${folder}${name}`, [404, 403]),
+  };
+}
+
+async function readS3Text(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  absentStatuses: readonly number[],
+): Promise<Beside> {
+  const location = `s3://${bucket}/${key}`;
+  try {
+    const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return { location, text: (await object.Body?.transformToString('utf8')) ?? '' };
+  } catch (error) {
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status !== undefined && absentStatuses.includes(status)) return { location, text: null };
+    throw error;
+  }
+}
+
+async function openLocalTarget(target: string): Promise<OpenedTarget> {
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(target)).isDirectory();
+  } catch (error) {
+    throw new ExportError('usage', `${target}: ${(error as NodeJS.ErrnoException).code ?? 'cannot open'}`, {
+      cause: error,
+    });
+  }
+  if (isDirectory) {
+    return {
+      source: await openDirSource(target),
+      zipName: basename(target),
+      readSidecar: null,
+      readBeside: null,
+    };
+  }
+  return {
+    source: await openLocalZip(target),
+    zipName: basename(target),
+    readSidecar: () => readLocalText(`${target}.sha256`),
+    readBeside: (name) => readLocalText(join(dirname(target), name)),
+  };
+}
+
+async function readLocalText(location: string): Promise<Beside> {
+  try {
+    return { location, text: await readFile(location, 'utf8') };
+  } catch {
+    return { location, text: null };
+  }
+}
+
+/** SHA-256 of the archive bytes (zips only); a failure to read them is a problem, not a throw. */
+async function hashArchive(
+  source: BagSource,
+  target: string,
+  problems: VerifyProblem[],
+): Promise<string | null> {
+  if (source.archiveSha256 === undefined) return null;
+  try {
+    return await source.archiveSha256();
+  } catch (error) {
+    problems.push({
+      code: 'unreadable',
+      path: target,
+      message: `reading the archive: ${(error as Error).message}`,
+    });
+    return null;
+  }
+}
+
+/** The sidecar is present, in sha256sum format, and names this archive and its hash. */
+function checkSidecar(
+  found: Beside,
+  zipName: string,
+  archiveSha256: string | null,
+  problems: VerifyProblem[],
+): VerifyReport['sidecar'] {
+  const parsed = found.text === null ? null : parseSidecarText(found.text);
+  const sidecar = { location: found.location, sha256: parsed?.sha256 ?? null };
+  if (found.text === null) {
+    problems.push({
+      code: 'sidecar_missing',
+      path: found.location,
+      message: 'no .sha256 sidecar beside the archive',
+    });
+  } else if (parsed === null) {
+    problems.push({ code: 'sidecar_mismatch', path: found.location, message: 'not in sha256sum format' });
+  } else {
+    if (archiveSha256 !== null && parsed.sha256 !== archiveSha256) {
+      problems.push({
+        code: 'sidecar_mismatch',
+        path: found.location,
+        message: `says ${parsed.sha256}, the archive hashes to ${archiveSha256}`,
+      });
+    }
+    if (parsed.fileName !== zipName) {
+      problems.push({
+        code: 'sidecar_mismatch',
+        path: found.location,
+        message: `names "${parsed.fileName}", the archive is "${zipName}"`,
+      });
+    }
+  }
+  return sidecar;
+}
+
+/**
+ * The custody log beside the archive, when there is one, must be an intact chain that starts
+ * with exactly the bag's log.
+ */
 function checkCustodyBeside(
-  location: string,
-  text: string,
+  found: Beside,
   inBag: string | null,
   problems: VerifyProblem[],
-): { location: string; entries: number } {
-  const chain = checkCustodyChain(text);
+): VerifyReport['custodyBeside'] {
+  if (found.text === null) return null;
+  const chain = checkCustodyChain(found.text);
   for (const p of chain.problems)
-    problems.push({ code: 'custody_beside', path: location, message: p.message });
-  if (inBag !== null && !text.startsWith(inBag)) {
+    problems.push({ code: 'custody_beside', path: found.location, message: p.message });
+  if (inBag !== null && !found.text.startsWith(inBag)) {
     problems.push({
       code: 'custody_beside',
-      path: location,
+      path: found.location,
       message: 'does not start with the custody log sealed in the bag (reports/custody.jsonl)',
     });
   }
-  return { location, entries: chain.entries };
+  return { location: found.location, entries: chain.entries };
 }

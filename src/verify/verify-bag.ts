@@ -7,20 +7,31 @@
  * first.
  */
 import { createHash } from 'node:crypto';
-import type { BagSource, SourceFile, VerifyProblem } from './bag-source.js';
+import type { BagSource, ProblemCode, SourceFile, VerifyProblem } from './bag-source.js';
 import { checkCustodyChain } from './custody-chain.js';
+import { parseBagInfo, parseManifest } from './parse-tag-files.js';
 
 const SUPPORTED = new Set(['md5', 'sha1', 'sha256', 'sha512']);
 const REQUIRED_INFO = ['Payload-Oxum', 'Bagging-Date', 'Bag-Size', 'External-Identifier'];
 /** Fields this tool writes; their absence means the bag was not sealed by it (or was edited). */
 const TOOL_INFO = ['As-Of-Cut', 'Tool-Version', 'Job-Spec-SHA256'];
 const CUSTODY = 'reports/custody.jsonl';
+const MANIFEST = /^manifest-([a-z0-9]+)\.txt$/u;
+const TAG_MANIFEST = /^tagmanifest-([a-z0-9]+)\.txt$/u;
 /** Tag files whose text we need (everything else is only hashed). */
 const keepText = (path: string): boolean =>
   path === 'bagit.txt' ||
   path === 'bag-info.txt' ||
   /^(tag)?manifest-[a-z0-9]+\.txt$/u.test(path) ||
   path === CUSTODY;
+
+/** The codes a manifest entry's problems carry, payload or tag. */
+interface ListedCodes {
+  readonly missing: ProblemCode;
+  readonly mismatch: ProblemCode;
+}
+const PAYLOAD_CODES: ListedCodes = { missing: 'file_missing', mismatch: 'hash_mismatch' };
+const TAG_CODES: ListedCodes = { missing: 'tag_missing', mismatch: 'tag_hash_mismatch' };
 
 export interface BagFacts {
   readonly folder: string;
@@ -45,49 +56,14 @@ interface Digests {
   readonly hashes: ReadonlyMap<string, string>;
 }
 
-function parseBagInfo(text: string): Map<string, string> {
-  const info = new Map<string, string>();
-  let last: string | null = null;
-  for (const line of text.split(/\r?\n/u)) {
-    if (line === '') continue;
-    if (/^\s/u.test(line) && last !== null) {
-      info.set(last, `${info.get(last) ?? ''} ${line.trim()}`);
-      continue;
-    }
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue;
-    last = line.slice(0, colon).trim();
-    // Repeated labels are legal; the first wins for our checks.
-    if (!info.has(last)) info.set(last, line.slice(colon + 1).trim());
-  }
-  return info;
-}
-
-function decodePath(path: string): string {
-  return path.replace(/%0A/giu, '\n').replace(/%0D/giu, '\r').replace(/%25/gu, '%');
-}
-
-/** Parses `<hex> <path>` lines; problems name the manifest and the line. */
-function parseManifest(name: string, text: string, problems: VerifyProblem[]): Map<string, string> {
-  const entries = new Map<string, string>();
-  text.split(/\r?\n/u).forEach((line, i) => {
-    if (line.trim() === '') return;
-    const match = /^([0-9a-fA-F]+)[ \t]+(.+)$/u.exec(line);
-    if (match === null) {
-      problems.push({
-        code: 'manifest_syntax',
-        path: name,
-        message: `line ${i + 1}: expected "<checksum> <path>"`,
-      });
-      return;
-    }
-    const path = decodePath(match[2] ?? '');
-    if (entries.has(path)) {
-      problems.push({ code: 'manifest_syntax', path: name, message: `line ${i + 1}: ${path} listed twice` });
-    }
-    entries.set(path, (match[1] ?? '').toLowerCase());
-  });
-  return entries;
+/** What the one pass over the bag's bytes gave; every check below reads from it. */
+interface BagRead {
+  /** Every path the source lists, read or not. */
+  readonly names: ReadonlySet<string>;
+  /** Size and digests of every file that could be read. */
+  readonly seen: ReadonlyMap<string, Digests>;
+  /** The text of the tag files `keepText` names. */
+  readonly texts: ReadonlyMap<string, string>;
 }
 
 async function digest(
@@ -114,10 +90,44 @@ async function digest(
 export async function verifyBag(source: BagSource): Promise<BagCheck> {
   const problems: VerifyProblem[] = [...source.problems];
   const names = new Set(source.files.map((f) => f.path));
-  const manifestNames = [...names].filter((n) => /^manifest-[a-z0-9]+\.txt$/u.test(n)).sort();
-  const tagManifestNames = [...names].filter((n) => /^tagmanifest-[a-z0-9]+\.txt$/u.test(n)).sort();
+  const manifestNames = [...names].filter((n) => MANIFEST.test(n)).sort();
+  const tagManifestNames = [...names].filter((n) => TAG_MANIFEST.test(n)).sort();
+  const algorithms = checkAlgorithms([...manifestNames, ...tagManifestNames], problems);
+  const read: BagRead = { names, ...(await readEveryFile(source, algorithms, problems)) };
+  const payload = source.files.filter((f) => f.path.startsWith('data/'));
+  const payloadBytes = payload.reduce((s, f) => s + (read.seen.get(f.path)?.size ?? f.size), 0);
+  const tagFiles = source.files.filter((f) => !f.path.startsWith('data/') && !TAG_MANIFEST.test(f.path));
+
+  checkBagitTxt(read.texts.get('bagit.txt'), problems);
+  const bagInfo = checkBagInfo(read.texts.get('bag-info.txt'), problems);
+  const oxum = bagInfo.get('Payload-Oxum') ?? null;
+  checkPayloadOxum(oxum, payloadBytes, payload.length, problems);
+  checkFolderName(source, bagInfo, problems);
+  checkPayloadManifests(read, manifestNames, payload, problems);
+  checkTagManifests(read, tagManifestNames, tagFiles, problems);
+  const custody = read.texts.get(CUSTODY);
+  const custodyEntries = checkCustody(custody, names, problems);
+
+  return {
+    problems,
+    custodyText: custody ?? null,
+    facts: {
+      folder: source.folder,
+      payloadFiles: payload.length,
+      payloadBytes,
+      payloadOxum: oxum,
+      bagInfo: Object.fromEntries(bagInfo),
+      manifests: [...manifestNames, ...tagManifestNames],
+      tagFiles: tagFiles.length,
+      custodyEntries,
+    },
+  };
+}
+
+/** The algorithms to hash with: sha256 always, plus every supported one a manifest names. */
+function checkAlgorithms(manifestNames: readonly string[], problems: VerifyProblem[]): Set<string> {
   const algorithms = new Set<string>(['sha256']);
-  for (const n of [...manifestNames, ...tagManifestNames]) {
+  for (const n of manifestNames) {
     const algo = /manifest-([a-z0-9]+)\.txt$/u.exec(n)?.[1] ?? '';
     if (SUPPORTED.has(algo)) algorithms.add(algo);
     else
@@ -127,8 +137,15 @@ export async function verifyBag(source: BagSource): Promise<BagCheck> {
         message: `checksum algorithm "${algo}" is not supported`,
       });
   }
+  return algorithms;
+}
 
-  // One pass over every file's bytes.
+/** One pass over every file's bytes; a file that cannot be read is named and left out. */
+async function readEveryFile(
+  source: BagSource,
+  algorithms: ReadonlySet<string>,
+  problems: VerifyProblem[],
+): Promise<Omit<BagRead, 'names'>> {
   const seen = new Map<string, Digests>();
   const texts = new Map<string, string>();
   for (const file of source.files) {
@@ -145,159 +162,194 @@ export async function verifyBag(source: BagSource): Promise<BagCheck> {
       });
     }
   }
+  return { seen, texts };
+}
 
-  // bagit.txt
-  const bagit = texts.get('bagit.txt');
-  if (bagit === undefined)
+/** bagit.txt: present, a known BagIt version, UTF-8 tag files. */
+function checkBagitTxt(bagit: string | undefined, problems: VerifyProblem[]): void {
+  if (bagit === undefined) {
     problems.push({ code: 'bagit_txt', path: 'bagit.txt', message: 'missing: not a BagIt bag' });
-  else {
-    const info = parseBagInfo(bagit);
-    if (!/^(1\.0|0\.9[0-9])$/u.test(info.get('BagIt-Version') ?? '')) {
-      problems.push({
-        code: 'bagit_txt',
-        path: 'bagit.txt',
-        message: `BagIt-Version is "${info.get('BagIt-Version') ?? ''}"`,
-      });
-    }
-    if ((info.get('Tag-File-Character-Encoding') ?? '').toUpperCase() !== 'UTF-8') {
-      problems.push({
-        code: 'bagit_txt',
-        path: 'bagit.txt',
-        message: 'Tag-File-Character-Encoding must be UTF-8',
-      });
-    }
+    return;
   }
+  const info = parseBagInfo(bagit);
+  if (!/^(1\.0|0\.9[0-9])$/u.test(info.get('BagIt-Version') ?? '')) {
+    problems.push({
+      code: 'bagit_txt',
+      path: 'bagit.txt',
+      message: `BagIt-Version is "${info.get('BagIt-Version') ?? ''}"`,
+    });
+  }
+  if ((info.get('Tag-File-Character-Encoding') ?? '').toUpperCase() !== 'UTF-8') {
+    problems.push({
+      code: 'bagit_txt',
+      path: 'bagit.txt',
+      message: 'Tag-File-Character-Encoding must be UTF-8',
+    });
+  }
+}
 
-  // bag-info.txt and Payload-Oxum
-  const bagInfo = parseBagInfo(texts.get('bag-info.txt') ?? '');
-  if (!texts.has('bag-info.txt'))
+/** bag-info.txt: present, with the RFC's fields and this tool's; returns its fields (empty if missing). */
+function checkBagInfo(text: string | undefined, problems: VerifyProblem[]): Map<string, string> {
+  const bagInfo = parseBagInfo(text ?? '');
+  if (text === undefined) {
     problems.push({ code: 'bag_info', path: 'bag-info.txt', message: 'missing' });
-  else {
-    for (const label of [...REQUIRED_INFO, ...TOOL_INFO]) {
-      if ((bagInfo.get(label) ?? '') === '')
-        problems.push({ code: 'bag_info', path: 'bag-info.txt', message: `field ${label} is missing` });
-    }
+    return bagInfo;
   }
-  const payload = source.files.filter((f) => f.path.startsWith('data/'));
-  const payloadBytes = payload.reduce((s, f) => s + (seen.get(f.path)?.size ?? f.size), 0);
-  const oxum = bagInfo.get('Payload-Oxum') ?? null;
-  if (oxum !== null && oxum !== `${payloadBytes}.${payload.length}`) {
+  for (const label of [...REQUIRED_INFO, ...TOOL_INFO]) {
+    if ((bagInfo.get(label) ?? '') === '')
+      problems.push({ code: 'bag_info', path: 'bag-info.txt', message: `field ${label} is missing` });
+  }
+  return bagInfo;
+}
+
+/** Payload-Oxum, when given, is `<bytes>.<files>` of the payload as read. */
+function checkPayloadOxum(
+  oxum: string | null,
+  payloadBytes: number,
+  payloadFiles: number,
+  problems: VerifyProblem[],
+): void {
+  if (oxum !== null && oxum !== `${payloadBytes}.${payloadFiles}`) {
     problems.push({
       code: 'payload_oxum',
       path: 'bag-info.txt',
-      message: `Payload-Oxum is ${oxum}, the payload is ${payloadBytes}.${payload.length}`,
+      message: `Payload-Oxum is ${oxum}, the payload is ${payloadBytes}.${payloadFiles}`,
     });
   }
+}
+
+/** A zip's one top-level folder is `<External-Identifier>-<run id from As-Of-Cut>`. */
+function checkFolderName(
+  source: BagSource,
+  bagInfo: ReadonlyMap<string, string>,
+  problems: VerifyProblem[],
+): void {
   const identifier = bagInfo.get('External-Identifier');
   const cut = bagInfo.get('As-Of-Cut');
-  if (identifier !== undefined && cut !== undefined && !Number.isNaN(Date.parse(cut))) {
-    const runId = new Date(cut)
-      .toISOString()
-      .replace(/[-:]/gu, '')
-      .replace(/\.\d{3}/u, '');
-    if (source.kind !== 'dir' && source.folder !== `${identifier}-${runId}`) {
-      problems.push({
-        code: 'layout',
-        message: `top-level folder is "${source.folder}", expected "${identifier}-${runId}"`,
-      });
-    }
+  if (identifier === undefined || cut === undefined || Number.isNaN(Date.parse(cut))) return;
+  const runId = new Date(cut)
+    .toISOString()
+    .replace(/[-:]/gu, '')
+    .replace(/\.\d{3}/u, '');
+  if (source.kind !== 'dir' && source.folder !== `${identifier}-${runId}`) {
+    problems.push({
+      code: 'layout',
+      message: `top-level folder is "${source.folder}", expected "${identifier}-${runId}"`,
+    });
   }
+}
 
-  // Payload manifests: complete (both directions) and valid.
+/** Payload manifests: complete (both directions) and valid. */
+function checkPayloadManifests(
+  read: BagRead,
+  manifestNames: readonly string[],
+  payload: readonly SourceFile[],
+  problems: VerifyProblem[],
+): void {
   if (manifestNames.length === 0)
     problems.push({ code: 'manifest_missing', message: 'no manifest-<algorithm>.txt' });
   for (const name of manifestNames) {
-    const algo = /^manifest-([a-z0-9]+)\.txt$/u.exec(name)?.[1] ?? '';
-    const text = texts.get(name);
-    if (text === undefined || !SUPPORTED.has(algo)) continue;
-    const listed = parseManifest(name, text, problems);
-    for (const [path, expected] of listed) {
+    const manifest = readManifest(read, name, MANIFEST, problems);
+    if (manifest === null) continue;
+    for (const [path, expected] of manifest.listed) {
       if (!path.startsWith('data/')) {
         problems.push({ code: 'manifest_syntax', path: name, message: `${path} is outside data/` });
         continue;
       }
-      const got = seen.get(path);
-      if (got === undefined) {
-        if (!names.has(path))
-          problems.push({ code: 'file_missing', path, message: `listed in ${name} but not in the bag` });
-      } else if (got.hashes.get(algo) !== expected) {
-        problems.push({
-          code: 'hash_mismatch',
-          path,
-          message: `${algo} is ${got.hashes.get(algo) ?? '?'}, ${name} says ${expected}`,
-        });
-      }
+      checkListedFile(read, name, manifest.algo, path, expected, PAYLOAD_CODES, problems);
     }
     for (const f of payload) {
-      if (!listed.has(f.path))
+      if (!manifest.listed.has(f.path))
         problems.push({ code: 'file_unlisted', path: f.path, message: `payload file not listed in ${name}` });
     }
   }
+}
 
-  // Tag manifests: every tag file listed (sha256 required), every listed one present and matching.
-  const tagFiles = source.files.filter(
-    (f) => !f.path.startsWith('data/') && !/^tagmanifest-[a-z0-9]+\.txt$/u.test(f.path),
-  );
+/** Tag manifests: every tag file listed (sha256 required), every listed one present and matching. */
+function checkTagManifests(
+  read: BagRead,
+  tagManifestNames: readonly string[],
+  tagFiles: readonly SourceFile[],
+  problems: VerifyProblem[],
+): void {
   if (!tagManifestNames.includes('tagmanifest-sha256.txt')) {
     problems.push({ code: 'manifest_missing', path: 'tagmanifest-sha256.txt', message: 'missing' });
   }
   for (const name of tagManifestNames) {
-    const algo = /^tagmanifest-([a-z0-9]+)\.txt$/u.exec(name)?.[1] ?? '';
-    const text = texts.get(name);
-    if (text === undefined || !SUPPORTED.has(algo)) continue;
-    const listed = parseManifest(name, text, problems);
-    for (const [path, expected] of listed) {
-      const got = seen.get(path);
-      if (got === undefined) {
-        if (!names.has(path))
-          problems.push({ code: 'tag_missing', path, message: `listed in ${name} but not in the bag` });
-      } else if (got.hashes.get(algo) !== expected) {
-        problems.push({
-          code: 'tag_hash_mismatch',
-          path,
-          message: `${algo} is ${got.hashes.get(algo) ?? '?'}, ${name} says ${expected}`,
-        });
-      }
+    const manifest = readManifest(read, name, TAG_MANIFEST, problems);
+    if (manifest === null) continue;
+    for (const [path, expected] of manifest.listed) {
+      checkListedFile(read, name, manifest.algo, path, expected, TAG_CODES, problems);
     }
-    if (name === 'tagmanifest-sha256.txt') {
-      for (const f of tagFiles) {
-        if (!listed.has(f.path))
-          problems.push({ code: 'tag_unlisted', path: f.path, message: `tag file not listed in ${name}` });
-      }
+    if (name !== 'tagmanifest-sha256.txt') continue;
+    for (const f of tagFiles) {
+      if (!manifest.listed.has(f.path))
+        problems.push({ code: 'tag_unlisted', path: f.path, message: `tag file not listed in ${name}` });
     }
   }
+}
 
-  // Custody chain.
-  let custodyEntries = 0;
-  const custody = texts.get(CUSTODY);
+/**
+ * A manifest's algorithm and entries; null when its text was not read or its algorithm is not
+ * supported (both already reported).
+ */
+function readManifest(
+  read: BagRead,
+  name: string,
+  pattern: RegExp,
+  problems: VerifyProblem[],
+): { algo: string; listed: Map<string, string> } | null {
+  const algo = pattern.exec(name)?.[1] ?? '';
+  const text = read.texts.get(name);
+  if (text === undefined || !SUPPORTED.has(algo)) return null;
+  return { algo, listed: parseManifest(name, text, problems) };
+}
+
+/**
+ * One manifest entry against the bytes read: the file is in the bag and its digest matches. A
+ * file in the bag that could not be read has no digest and was reported when reading.
+ */
+function checkListedFile(
+  read: BagRead,
+  manifest: string,
+  algo: string,
+  path: string,
+  expected: string,
+  codes: ListedCodes,
+  problems: VerifyProblem[],
+): void {
+  const got = read.seen.get(path);
+  if (got === undefined) {
+    if (!read.names.has(path))
+      problems.push({ code: codes.missing, path, message: `listed in ${manifest} but not in the bag` });
+  } else if (got.hashes.get(algo) !== expected) {
+    problems.push({
+      code: codes.mismatch,
+      path,
+      message: `${algo} is ${got.hashes.get(algo) ?? '?'}, ${manifest} says ${expected}`,
+    });
+  }
+}
+
+/** The custody log: present, newline-terminated, an intact chain. Returns its entry count. */
+function checkCustody(
+  custody: string | undefined,
+  names: ReadonlySet<string>,
+  problems: VerifyProblem[],
+): number {
   if (custody === undefined) {
+    // In the bag but unreadable: already reported when reading.
     if (!names.has(CUSTODY)) problems.push({ code: 'custody_missing', path: CUSTODY, message: 'missing' });
-  } else {
-    const chain = checkCustodyChain(custody);
-    custodyEntries = chain.entries;
-    if (!custody.endsWith('\n') && custody !== '') {
-      problems.push({
-        code: 'custody_chain',
-        path: CUSTODY,
-        message: 'last entry is not terminated by a newline',
-      });
-    }
-    for (const p of chain.problems)
-      problems.push({ code: 'custody_chain', path: CUSTODY, message: p.message });
+    return 0;
   }
-
-  return {
-    problems,
-    custodyText: custody ?? null,
-    facts: {
-      folder: source.folder,
-      payloadFiles: payload.length,
-      payloadBytes,
-      payloadOxum: oxum,
-      bagInfo: Object.fromEntries(bagInfo),
-      manifests: [...manifestNames, ...tagManifestNames],
-      tagFiles: tagFiles.length,
-      custodyEntries,
-    },
-  };
+  const chain = checkCustodyChain(custody);
+  if (!custody.endsWith('\n') && custody !== '') {
+    problems.push({
+      code: 'custody_chain',
+      path: CUSTODY,
+      message: 'last entry is not terminated by a newline',
+    });
+  }
+  for (const p of chain.problems) problems.push({ code: 'custody_chain', path: CUSTODY, message: p.message });
+  return chain.entries;
 }

@@ -4,12 +4,23 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sealBag } from '../../src/archive/seal-bag.js';
 import { safeName } from '../../src/archive/safe-name.js';
 import { HOSTILE_NAMES } from '@compliance-export/sandbox';
 import { verifyArchive } from '../../src/verify/verify-archive.js';
-import { CUT, PY_EXTRACT, PY_LIST, bagInput, collect, payloadFile, python, sampleFiles } from './fixtures.js';
+import {
+  CUT,
+  PY_EXTRACT,
+  PY_LIST,
+  bagInput,
+  collect,
+  noise,
+  payloadFile,
+  python,
+  sampleFiles,
+} from './fixtures.js';
 
 const FOLDER = 'legal-hold-20261122T101300Z';
 let dir: string;
@@ -244,6 +255,31 @@ describe('sealBag', () => {
       code: 'archive_error',
       message: expect.stringContaining('"files/a_b/x.txt"') as unknown,
     });
+  });
+
+  it('fails the seal and the zip stream when a streamed payload file errors mid-read', async () => {
+    // Over 1 MiB, so the entry is streamed after its head rather than read whole.
+    const big = payloadFile('files/f/big.bin', noise(3 * 1024 * 1024, 9));
+    const failing = {
+      ...big,
+      open: () =>
+        Readable.from(
+          (async function* () {
+            yield noise(256 * 1024, 9);
+            throw Object.assign(new Error('disk went away'), { code: 'EIO' });
+          })(),
+        ),
+    };
+    const sealed = sealBag({
+      ...bagInput({}),
+      payload: async function* () {
+        yield failing;
+      },
+    });
+    const streamFailed = new Promise<unknown>((resolve) => sealed.stream.once('error', resolve));
+    sealed.stream.resume();
+    await expect(sealed.done).rejects.toMatchObject({ code: 'EIO' });
+    await expect(streamFailed).resolves.toMatchObject({ code: 'EIO' });
   });
 
   it('detects staged bytes that do not match their hashes when asked', async () => {

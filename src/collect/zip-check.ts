@@ -42,8 +42,9 @@ export function checkArtifactZip(path: string): Promise<ZipCheck> {
       }
       let found = false;
       zip.on('entry', (entry: yauzl.Entry) => {
-        const raw = entry.fileName as unknown as Buffer | string;
-        const name = typeof raw === 'string' ? raw : raw.toString('utf8');
+        // With decodeStrings: false yauzl hands the raw name bytes, though its types say string.
+        const raw: unknown = entry.fileName;
+        const name = Buffer.isBuffer(raw) ? raw.toString('utf8') : String(raw);
         if (name === 'files.json' || name.endsWith('/files.json')) found = true;
         const reason = unsafeEntryReason(name);
         if (reason !== null && unsafe.length < MAX_LISTED) unsafe.push(`${JSON.stringify(name)} (${reason})`);

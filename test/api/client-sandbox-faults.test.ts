@@ -10,7 +10,7 @@ import {
 import { startSandbox, type SandboxTruth } from '@compliance-export/sandbox';
 
 /**
- * The client against the sandbox's adversity scenarios (issue 3) over real HTTP. The client runs on
+ * The client against the sandbox's adversity scenarios over real HTTP. The client runs on
  * a virtual clock, so backoff never really sleeps; the sandbox decides faults per (URL, attempt).
  */
 const sink = (): Writable => new Writable({ write: (_c, _e, cb) => cb() });

@@ -133,7 +133,7 @@ async function writeBag(
     payloadFiles: payload.length,
     payloadBytes,
     payloadOxum: `${payloadBytes}.${payload.length}`,
-    tagFiles: zip.tagHashes.length + 2,
+    tagFiles: zip.tagHashes.length, // every tag file, the two tag manifests included
     entries: entries.length + 2,
     stored: zip.stored,
     deflated: zip.deflated,

@@ -131,6 +131,8 @@ describe('sealBag', () => {
       'manifest-sha256.txt',
       'reports/summary.json',
     ]);
+    // The five listed tag files plus the two tag manifests that list them.
+    expect(result.tagFiles).toBe(7);
     const infoSha = createHash('sha256').update(info).digest('hex');
     expect(tagSha).toContain(`${infoSha}  bag-info.txt\n`);
     expect(result.tagManifestSha256).toBe(createHash('sha256').update(tagSha).digest('hex'));

@@ -1,8 +1,10 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
- * Three projects, chosen by file: `npm test` runs them all; `npm run test:unit`,
- * `test:integration` and `test:e2e` run one (`vitest run --project <name>`).
+ * Four projects, chosen by file: `npm test` runs them all; `npm run test:unit`,
+ * `test:integration`, `test:e2e` and `test:install` run one (`vitest run --project <name>`).
+ * - install: `npm pack`, then `npm install -g` of the tarball into a temp prefix (needs the npm
+ *   registry for the runtime dependencies; slow) and the installed command against the sandbox.
  * - s3-e2e: an S3 destination end to end against s3rver on loopback.
  * - sandbox-integration: tests that start the sandbox over loopback (in-process or the CLI).
  * - unit: everything else; in-process, no sandbox, no S3 server (a test may still start its own
@@ -17,6 +19,7 @@ const S3_E2E = [
   'test/run-job/crash-finish.test.ts',
   'test/demo/**/*.test.ts',
 ];
+const INSTALL = ['test/install/**/*.test.ts'];
 const SANDBOX_INTEGRATION = [
   'packages/sandbox/test/**/*.test.ts',
   'test/run-job/**/*.test.ts',
@@ -42,6 +45,10 @@ export default defineConfig({
     projects: [
       {
         extends: true,
+        test: { name: 'install', include: INSTALL },
+      },
+      {
+        extends: true,
         test: { name: 's3-e2e', include: S3_E2E },
       },
       {
@@ -57,7 +64,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, ...S3_E2E, ...SANDBOX_INTEGRATION],
+          exclude: [...configDefaults.exclude, ...INSTALL, ...S3_E2E, ...SANDBOX_INTEGRATION],
         },
       },
     ],

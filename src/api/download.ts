@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { Writable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { ExportError } from '../errors.js';
-import { AttemptFailure } from './attempt.js';
+import { AttemptFailure, type AttemptContext } from './attempt.js';
 import { downloadByteCap, downloadDeadlineMs, refuseAnnouncedLength } from './body-readers.js';
 import type { Clock } from './clock.js';
 import { parseContentDisposition } from './content-disposition.js';
 import { headerValue } from './headers.js';
 import type { QueryParams } from './query.js';
-import { redactNullable } from './redact.js';
+import { redactNullable, type Redactor } from './redact.js';
 import type { RequestExecutor } from './request-executor.js';
 import { isRetryable } from './retry-timing.js';
 
@@ -142,70 +142,107 @@ export async function streamDownload(
   const used = { bytes: false };
   const allowed = downloadByteCap(expect.expectedSize, executor.limits.downloadBytes);
   const deadlineMs = downloadDeadlineMs(allowed, executor.timeouts.downloadTotalMs);
-  const listed = expect.expectedSize ?? 'not listed';
+  const bounds: ByteBound = { allowed, listed: expect.expectedSize ?? 'not listed' };
   return executor.run(
     'GET',
     path,
     params,
     async (response, ctx) => {
-      refuseAnnouncedLength(ctx, allowed, `download (size_bytes ${listed})`);
+      refuseAnnouncedLength(ctx, allowed, `download (size_bytes ${bounds.listed})`);
       const out = await sinkStep(ctx.target.path, 'open', () => openSink(sink, ctx.attempt, used));
-      const md5 = createHash('md5');
-      const sha256 = createHash('sha256');
-      let size = 0;
       try {
-        for await (const chunk of response.body) {
-          const buf = chunk as Buffer;
-          size += buf.length;
-          ctx.bytes += buf.length;
-          if (size > allowed) {
-            throw new AttemptFailure(
-              'too_large',
-              `download passed ${allowed} bytes (size_bytes ${listed}) and was stopped`,
-            );
-          }
-          md5.update(buf);
-          sha256.update(buf);
-          await sinkStep(ctx.target.path, 'write', () => out.write(buf));
-        }
-        const md5Buf = md5.digest();
-        const result = verify(md5Buf, size, ctx.headers, expect);
+        const digest = await copyBody(response.body, ctx, out, bounds);
+        const checked = verify(digest.md5, digest.size, ctx.headers, expect);
         await sinkStep(ctx.target.path, 'finish', () => out.commit());
-        return {
-          sha256: sha256.digest('hex'),
-          md5: md5Buf.toString('hex'),
-          size,
-          contentType: headerValue(ctx.headers, 'content-type') ?? null,
-          // headers are redacted already; the percent-decoded name is a new string, so again
-          filename: redactNullable(
-            executor.redact,
-            parseContentDisposition(headerValue(ctx.headers, 'content-disposition')),
-          ),
-          contentMd5: headerValue(ctx.headers, 'content-md5') ?? null,
-          verified: result.verified,
-          metadataMismatch: result.mismatch,
-          requestId: ctx.requestId,
-          endpoint: ctx.target.path,
-          query: ctx.target.query,
-          attempts: ctx.attempt,
-          fetchedAt: new Date(clock.now()).toISOString(),
-        };
+        return downloadResult(executor.redact, clock, ctx, digest, checked);
       } catch (error) {
         await out.discard();
-        const final = error instanceof AttemptFailure && !isRetryable({ failure: error.kind });
-        if (!(error instanceof ExportError) && !final && !out.rewindable()) {
-          throw new ExportError(
-            error instanceof AttemptFailure && error.kind === 'checksum'
-              ? 'checksum_mismatch'
-              : 'body_truncated',
-            `${ctx.target.path}: ${executor.redact((error as Error).message)}; not retried: the sink cannot be rewound (pass a factory or a ChunkSink with reset)`,
-            { cause: error, retryable: true },
-          );
-        }
-        throw error;
+        throw unrewindable(executor.redact, ctx.target.path, error, out) ?? error;
       }
     },
     { signal: expect.signal, deadlineMs },
+  );
+}
+
+/** The most bytes a download may have, and its listed size for messages. */
+interface ByteBound {
+  readonly allowed: number;
+  readonly listed: number | string;
+}
+
+interface BodyDigest {
+  readonly md5: Buffer;
+  /** Lower-case hex. */
+  readonly sha256: string;
+  readonly size: number;
+}
+
+/** Copy the body into the attempt's sink, hashing as it goes; stopped at once past `allowed` bytes. */
+async function copyBody(
+  body: Readable,
+  ctx: AttemptContext,
+  out: AttemptSink,
+  bound: ByteBound,
+): Promise<BodyDigest> {
+  const md5 = createHash('md5');
+  const sha256 = createHash('sha256');
+  let size = 0;
+  for await (const chunk of body) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    ctx.bytes += buf.length;
+    if (size > bound.allowed) {
+      throw new AttemptFailure(
+        'too_large',
+        `download passed ${bound.allowed} bytes (size_bytes ${bound.listed}) and was stopped`,
+      );
+    }
+    md5.update(buf);
+    sha256.update(buf);
+    await sinkStep(ctx.target.path, 'write', () => out.write(buf));
+  }
+  return { md5: md5.digest(), sha256: sha256.digest('hex'), size };
+}
+
+function downloadResult(
+  redact: Redactor,
+  clock: Clock,
+  ctx: AttemptContext,
+  digest: BodyDigest,
+  checked: ReturnType<typeof verify>,
+): DownloadResult {
+  return {
+    sha256: digest.sha256,
+    md5: digest.md5.toString('hex'),
+    size: digest.size,
+    contentType: headerValue(ctx.headers, 'content-type') ?? null,
+    // headers are redacted already; the percent-decoded name is a new string, so again
+    filename: redactNullable(
+      redact,
+      parseContentDisposition(headerValue(ctx.headers, 'content-disposition')),
+    ),
+    contentMd5: headerValue(ctx.headers, 'content-md5') ?? null,
+    verified: checked.verified,
+    metadataMismatch: checked.mismatch,
+    requestId: ctx.requestId,
+    endpoint: ctx.target.path,
+    query: ctx.target.query,
+    attempts: ctx.attempt,
+    fetchedAt: new Date(clock.now()).toISOString(),
+  };
+}
+
+/**
+ * A failed attempt the executor would retry, after bytes went to a sink that cannot start over:
+ * a typed error that says so (retryable by a later run), else null and the error stands as it is.
+ */
+function unrewindable(redact: Redactor, path: string, error: unknown, out: AttemptSink): ExportError | null {
+  const final = error instanceof AttemptFailure && !isRetryable({ failure: error.kind });
+  if (error instanceof ExportError || final || out.rewindable()) return null;
+  return new ExportError(
+    error instanceof AttemptFailure && error.kind === 'checksum' ? 'checksum_mismatch' : 'body_truncated',
+    `${path}: ${redact((error as Error).message)}; not retried: the sink cannot be rewound (pass a factory or a ChunkSink with reset)`,
+    { cause: error, retryable: true },
   );
 }
 

@@ -1,29 +1,23 @@
-import { ExportError } from '../errors.js';
+import type { FailureKind, RequestTarget } from './api-error.js';
 import {
-  ApiError,
-  codeForFailure,
-  codeForStatus,
-  describeTarget,
-  type FailureKind,
-  type RequestTarget,
-} from './api-error.js';
-import { AttemptFailure, type AttemptContext } from './attempt.js';
+  finalError,
+  interrupted,
+  newOutcome,
+  noteAttemptError,
+  noteResponse,
+  retryInputOf,
+  type AttemptPhase,
+  type Outcome,
+} from './attempt-outcome.js';
+import type { AttemptContext } from './attempt.js';
 import { discardBody, readErrorBody, type BodyLimits } from './body-readers.js';
 import type { Clock } from './clock.js';
-import { headerValue, type HeaderBag } from './headers.js';
 import { writeLedger, type LedgerSink } from './ledger.js';
 import { flattenQuery, redactQuery, serializeQuery, type QueryParams } from './query.js';
 import type { RateBudget } from './rate-budget.js';
 import type { Redactor } from './redact.js';
-import { isRetryable, retryDelay, type RetryInput, type RetryPolicy } from './retry-timing.js';
-import {
-  classifyTransportError,
-  isAbortError,
-  networkCauseOf,
-  type Transport,
-  type TransportResponse,
-  type TransportTimeouts,
-} from './transport.js';
+import { retryDelay, type RetryInput, type RetryPolicy } from './retry-timing.js';
+import { isAbortError, type Transport, type TransportResponse, type TransportTimeouts } from './transport.js';
 
 /**
  * The one place a request is executed: rate budget → transport → ledger → retry decision
@@ -93,19 +87,23 @@ const API_PREFIX = '/v1/compliance';
 
 type Handler<T> = (response: TransportResponse, ctx: AttemptContext) => Promise<T>;
 
-/** What one attempt came to. */
-interface Outcome<T> {
-  ctx: AttemptContext;
-  started: number;
-  status: number | null;
-  result?: { value: T };
-  fatal?: ExportError;
-  failure: FailureKind | null;
-  networkCause: string | null;
-  errorType: string | null;
-  detailCode: string | null;
-  serverMessage: string | null;
-  cause?: unknown;
+/** One logical request, fixed for all its attempts. */
+interface PreparedRequest<T> {
+  readonly method: string;
+  readonly pathAndQuery: string;
+  readonly target: RequestTarget;
+  readonly handle: Handler<T>;
+  /** The caller's signal joined with the client's close. */
+  readonly abort: AbortSignal;
+  /** Overall deadline of each attempt. */
+  readonly deadlineMs: number;
+}
+
+/** A request's failures so far, per backoff class, and when its first attempt started. */
+interface RetryState {
+  readonly firstStart: number;
+  rateLimited: number;
+  other: number;
 }
 
 export class RequestExecutor {
@@ -174,154 +172,50 @@ export class RequestExecutor {
     options: RunOptions = {},
   ): Promise<T> {
     const { target, pathAndQuery } = this.target(method, path, params);
-    const { clock, budget, retry, random, transport } = this.options;
+    const { clock, closeSignal, transport } = this.options;
     const signal = options.signal;
-    const abort =
-      signal === undefined ? this.options.closeSignal : AbortSignal.any([signal, this.options.closeSignal]);
-    const deadlineMs = options.deadlineMs ?? transport.timeouts.totalMs;
-    const firstStart = clock.now();
-    let rateLimitedFailures = 0;
-    let otherFailures = 0;
+    const req: PreparedRequest<T> = {
+      method,
+      pathAndQuery,
+      target,
+      handle,
+      abort: signal === undefined ? closeSignal : AbortSignal.any([signal, closeSignal]),
+      deadlineMs: options.deadlineMs ?? transport.timeouts.totalMs,
+    };
+    const retries: RetryState = { firstStart: clock.now(), rateLimited: 0, other: 0 };
     for (let attempt = 1; ; attempt++) {
-      const o = await this.attempt(method, pathAndQuery, target, attempt, abort, deadlineMs, handle);
-      const { ctx, status, failure } = o;
+      const o = await this.attempt(req, attempt);
       const duration = clock.now() - o.started;
-      this.stats.bytes += ctx.bytes;
-      if (status !== null) this.stats.byStatus[status] = (this.stats.byStatus[status] ?? 0) + 1;
-      if (status === 429) this.stats.rateLimited += 1;
-      if (failure !== null) this.stats.byFailure[failure] = (this.stats.byFailure[failure] ?? 0) + 1;
-
-      const ok = o.result !== undefined;
-      const input: RetryInput =
-        failure !== null
-          ? { failure, cause: o.networkCause }
-          : { status: status ?? 0, headers: ctx.headers, nowMs: clock.now() };
-      if (status === 429) rateLimitedFailures += 1;
-      else if (!ok) otherFailures += 1;
-      const classCount = status === 429 ? rateLimitedFailures : otherFailures;
-      let delay = ok || o.fatal !== undefined ? null : retryDelay(classCount, input, random, retry);
-      if (delay !== null && clock.now() + delay - firstStart > retry.maxElapsedMs) delay = null;
-      writeLedger(this.options.ledger, {
-        ts: new Date(o.started).toISOString(),
-        method,
-        path: target.path,
-        query: target.query,
-        status,
-        request_id: ctx.requestId,
-        attempt,
-        duration_ms: Math.round(duration),
-        bytes: ctx.bytes,
-        outcome: ok ? 'ok' : delay === null ? 'error' : 'retry',
-        error: ok ? null : (o.fatal?.code ?? failure ?? o.errorType ?? `http_${status}`),
-        retry_in_ms: delay,
-        key_fp: this.options.keyFingerprint,
-      });
+      this.countAttempt(o);
+      const input = retryInputOf(o, () => clock.now());
+      const delay = this.nextDelay(o, input, retries);
+      this.writeAttempt(req, attempt, o, duration, delay);
       if (o.result !== undefined) return o.result.value;
-
       if (delay === null) {
         this.stats.errors += 1;
-        if (o.fatal !== undefined) throw o.fatal;
-        throw this.finalError(target, attempt, input, o);
+        throw o.fatal ?? finalError(target, attempt, input, o, transport.host);
       }
-      this.stats.retries += 1;
-      this.notifyRetry({
-        attempt,
-        target,
-        status,
-        errorType: o.errorType,
-        failure,
-        networkCause: o.networkCause,
-        host: transport.host,
-        delayMs: delay,
-      });
-      // A 429 means the shared budget is spent: hold every request of the job, not just this one.
-      if (status === 429) budget.pauseUntil(clock.now() + delay);
-      try {
-        await clock.sleep(delay, abort);
-      } catch (error) {
-        throw new ExportError('interrupted', `${describeTarget(target)}: interrupted`, { cause: error });
-      }
+      await this.waitToRetry(req, attempt, o, delay);
     }
   }
 
   /** One attempt: budget slot, request, body, within the overall deadline. */
-  private async attempt<T>(
-    method: string,
-    pathAndQuery: string,
-    target: RequestTarget,
-    attempt: number,
-    abort: AbortSignal,
-    deadlineMs: number,
-    handle: Handler<T>,
-  ): Promise<Outcome<T>> {
-    const { clock, budget, transport, redact } = this.options;
-    const ctx: AttemptContext = { target, attempt, status: 0, headers: {}, requestId: null, bytes: 0 };
-    const o: Outcome<T> = {
-      ctx,
-      started: clock.now(),
-      status: null,
-      failure: null,
-      networkCause: null,
-      errorType: null,
-      detailCode: null,
-      serverMessage: null,
-    };
+  private async attempt<T>(req: PreparedRequest<T>, attempt: number): Promise<Outcome<T>> {
+    const { clock, budget } = this.options;
+    const o = newOutcome<T>(req.target, attempt, clock.now());
     let release: (() => void) | undefined;
     let timer: NodeJS.Timeout | undefined;
     try {
-      release = await budget.acquire(abort);
+      release = await budget.acquire(req.abort);
       o.started = clock.now();
       this.noteStart(o.started);
       // A real timer, not the injectable clock: it bounds real I/O from a real server.
       const deadline = new AbortController();
-      timer = setTimeout(() => deadline.abort(), deadlineMs);
+      timer = setTimeout(() => deadline.abort(), req.deadlineMs);
       timer.unref();
-      let phase: 'request' | 'body' = 'request';
-      let response: TransportResponse | undefined;
-      try {
-        response = await transport.send(
-          method,
-          pathAndQuery,
-          this.headers,
-          AbortSignal.any([abort, deadline.signal]),
-        );
-        phase = 'body';
-        o.status = response.status;
-        ctx.status = response.status;
-        ctx.headers = redactHeaders(response.headers, redact);
-        ctx.requestId = headerValue(ctx.headers, 'request-id') ?? null;
-        budget.observe(response.headers);
-        if (o.status >= 200 && o.status < 300) {
-          o.result = { value: await handle(response, ctx) };
-        } else {
-          Object.assign(o, await readErrorBody(response, ctx, redact));
-        }
-      } catch (error) {
-        // a handler that gave up early leaves the body unread: free the connection
-        if (response !== undefined) discardBody(response.body);
-        if (abort.aborted) throw error;
-        o.cause = error;
-        if (error instanceof ExportError) {
-          // The handler's own verdict (a sink that failed, a body that cannot be re-read): final.
-          o.fatal = error;
-          o.failure = error instanceof ApiError ? error.failure : null;
-        } else if (deadline.signal.aborted) {
-          o.failure = 'timeout';
-          o.serverMessage = `no complete response within the overall deadline of ${deadlineMs} ms`;
-        } else if (isAbortError(error)) {
-          throw error;
-        } else if (error instanceof AttemptFailure) {
-          o.failure = error.kind;
-          o.serverMessage = redact(error.message);
-        } else {
-          o.failure = classifyTransportError(error, phase);
-          o.networkCause = networkCauseOf(error);
-        }
-      }
+      await this.exchange(req, o, deadline.signal);
     } catch (error) {
-      if (abort.aborted || isAbortError(error)) {
-        throw new ExportError('interrupted', `${describeTarget(target)}: interrupted`, { cause: error });
-      }
+      if (req.abort.aborted || isAbortError(error)) throw interrupted(req.target, error);
       throw error;
     } finally {
       clearTimeout(timer);
@@ -330,33 +224,107 @@ export class RequestExecutor {
     return o;
   }
 
-  private finalError<T>(target: RequestTarget, attempts: number, input: RetryInput, o: Outcome<T>): ApiError {
+  /** Send the request and read its answer into `o`; a failed exchange is noted in `o`, not thrown. */
+  private async exchange<T>(req: PreparedRequest<T>, o: Outcome<T>, deadline: AbortSignal): Promise<void> {
+    const { transport, budget, redact } = this.options;
+    let phase: AttemptPhase = 'request';
+    let response: TransportResponse | undefined;
+    try {
+      const signal = AbortSignal.any([req.abort, deadline]);
+      response = await transport.send(req.method, req.pathAndQuery, this.headers, signal);
+      phase = 'body';
+      noteResponse(o, response, redact);
+      budget.observe(response.headers);
+      if (response.status >= 200 && response.status < 300) {
+        o.result = { value: await req.handle(response, o.ctx) };
+      } else {
+        Object.assign(o, await readErrorBody(response, o.ctx, redact));
+      }
+    } catch (error) {
+      // a handler that gave up early leaves the body unread: free the connection
+      if (response !== undefined) discardBody(response.body);
+      if (req.abort.aborted) throw error;
+      noteAttemptError(o, error, phase, { aborted: deadline.aborted, ms: req.deadlineMs }, redact);
+    }
+  }
+
+  private countAttempt<T>(o: Outcome<T>): void {
     const { status, failure } = o;
-    const exhausted = isRetryable(input) && failure === null;
-    // §5.5: "Local sessions are not available." is a 404 that a later run may get past
-    const retryable = isRetryable(input) || (status === 404 && /not available/i.test(o.serverMessage ?? ''));
-    const code =
-      failure !== null
-        ? codeForFailure(failure)
-        : exhausted
-          ? 'retries_exhausted'
-          : codeForStatus(status ?? 0);
-    return new ApiError(
-      code,
-      {
-        target,
-        status,
-        errorType: o.errorType,
-        detailCode: o.detailCode,
-        requestId: o.ctx.requestId,
-        attempts,
-        failure,
-        serverMessage: o.serverMessage,
-        networkCause: o.networkCause,
-        host: o.networkCause === null ? null : this.options.transport.host,
-      },
-      { cause: o.cause, retryable },
-    );
+    this.stats.bytes += o.ctx.bytes;
+    if (status !== null) this.stats.byStatus[status] = (this.stats.byStatus[status] ?? 0) + 1;
+    if (status === 429) this.stats.rateLimited += 1;
+    if (failure !== null) this.stats.byFailure[failure] = (this.stats.byFailure[failure] ?? 0) + 1;
+  }
+
+  /**
+   * The wait before the next attempt, or null when there is none: the attempt succeeded, failed
+   * for good, or the wait would end past the request's retry budget. 429s and other failures
+   * back off on their own counts.
+   */
+  private nextDelay<T>(o: Outcome<T>, input: RetryInput, retries: RetryState): number | null {
+    const { clock, random, retry } = this.options;
+    const ok = o.result !== undefined;
+    if (o.status === 429) retries.rateLimited += 1;
+    else if (!ok) retries.other += 1;
+    const classCount = o.status === 429 ? retries.rateLimited : retries.other;
+    const delay = ok || o.fatal !== undefined ? null : retryDelay(classCount, input, random, retry);
+    if (delay !== null && clock.now() + delay - retries.firstStart > retry.maxElapsedMs) return null;
+    return delay;
+  }
+
+  /** The attempt's ledger entry (custody log input). */
+  private writeAttempt<T>(
+    req: PreparedRequest<T>,
+    attempt: number,
+    o: Outcome<T>,
+    duration: number,
+    delay: number | null,
+  ): void {
+    const { status, failure, ctx } = o;
+    const ok = o.result !== undefined;
+    writeLedger(this.options.ledger, {
+      ts: new Date(o.started).toISOString(),
+      method: req.method,
+      path: req.target.path,
+      query: req.target.query,
+      status,
+      request_id: ctx.requestId,
+      attempt,
+      duration_ms: Math.round(duration),
+      bytes: ctx.bytes,
+      outcome: ok ? 'ok' : delay === null ? 'error' : 'retry',
+      error: ok ? null : (o.fatal?.code ?? failure ?? o.errorType ?? `http_${status}`),
+      retry_in_ms: delay,
+      key_fp: this.options.keyFingerprint,
+    });
+  }
+
+  /** Announce the retry and wait for it; a 429 holds the whole job's budget for the wait. */
+  private async waitToRetry<T>(
+    req: PreparedRequest<T>,
+    attempt: number,
+    o: Outcome<T>,
+    delay: number,
+  ): Promise<void> {
+    const { clock, budget, transport } = this.options;
+    this.stats.retries += 1;
+    this.notifyRetry({
+      attempt,
+      target: req.target,
+      status: o.status,
+      errorType: o.errorType,
+      failure: o.failure,
+      networkCause: o.networkCause,
+      host: transport.host,
+      delayMs: delay,
+    });
+    // A 429 means the shared budget is spent: hold every request of the job, not just this one.
+    if (o.status === 429) budget.pauseUntil(clock.now() + delay);
+    try {
+      await clock.sleep(delay, req.abort);
+    } catch (error) {
+      throw interrupted(req.target, error);
+    }
   }
 
   private notifyRetry(event: RetryEvent): void {
@@ -372,13 +340,4 @@ export class RequestExecutor {
     this.stats.firstRequestAt ??= at;
     this.stats.lastRequestAt = at;
   }
-}
-
-/** Every header value through the redactor: request ids, filenames and types end up in results and errors. */
-function redactHeaders(headers: HeaderBag, redact: Redactor): HeaderBag {
-  const out: Record<string, string | string[] | undefined> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    out[name] = Array.isArray(value) ? value.map(redact) : value === undefined ? undefined : redact(value);
-  }
-  return out;
 }

@@ -25,95 +25,137 @@ export async function* mapBounded<T, R>(
   fn: (item: T) => Promise<R>,
   options: FanOutOptions,
 ): AsyncGenerator<R, void, undefined> {
-  const concurrency = Math.max(1, Math.floor(options.concurrency));
-  // Results in flight plus results waiting never exceed this, so at most `readAhead` wait.
-  const window = Math.max(concurrency, Math.floor(options.readAhead ?? concurrency));
-  const iterator =
-    Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
-  const done: Settled<R>[] = [];
-  let inFlight = 0;
-  let pulling = false;
-  let exhausted = false;
-  let failure: { error: unknown } | null = null;
-  let wake: (() => void) | null = null;
-  const notify = (): void => {
-    const w = wake;
-    wake = null;
-    w?.();
-  };
+  const run = new BoundedRun(source, fn, options);
+  try {
+    void run.pump();
+    for (;;) {
+      const settled = run.done.shift();
+      if (settled !== undefined) {
+        if (!settled.ok) {
+          run.failure ??= { error: settled.error };
+          continue;
+        }
+        void run.pump();
+        yield settled.value;
+        continue;
+      }
+      if (run.finished()) break;
+      await run.changed();
+    }
+    if (run.failure !== null) throw run.failure.error;
+  } finally {
+    // Stop the source (the consumer broke out early, or an error ended the run).
+    if (!run.exhausted) await run.close();
+  }
+}
 
-  const pump = async (): Promise<void> => {
-    if (pulling) return;
-    pulling = true;
+/** One `mapBounded` run: the source, the calls in flight and the results waiting for the consumer. */
+class BoundedRun<T, R> {
+  readonly done: Settled<R>[] = [];
+  failure: { error: unknown } | null = null;
+  exhausted = false;
+  #inFlight = 0;
+  #pulling = false;
+  #wake: (() => void) | null = null;
+  readonly #iterator: AsyncIterator<T> | Iterator<T>;
+  readonly #fn: (item: T) => Promise<R>;
+  readonly #signal: AbortSignal | undefined;
+  readonly #concurrency: number;
+  /** Results in flight plus results waiting never exceed this, so at most `readAhead` wait. */
+  readonly #window: number;
+
+  constructor(source: AsyncIterable<T> | Iterable<T>, fn: (item: T) => Promise<R>, options: FanOutOptions) {
+    this.#iterator =
+      Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source[Symbol.iterator]();
+    this.#fn = fn;
+    this.#signal = options.signal;
+    this.#concurrency = Math.max(1, Math.floor(options.concurrency));
+    this.#window = Math.max(this.#concurrency, Math.floor(options.readAhead ?? this.#concurrency));
+  }
+
+  /** Pull from the source and start calls while there is room; one pull loop at a time. */
+  async pump(): Promise<void> {
+    if (this.#pulling) return;
+    this.#pulling = true;
     try {
-      while (!exhausted && failure === null && inFlight < concurrency && inFlight + done.length < window) {
-        if (options.signal?.aborted === true) {
-          failure = { error: options.signal.reason };
+      while (this.#hasRoom()) {
+        if (this.#signal?.aborted === true) {
+          this.failure = { error: this.#signal.reason };
           break;
         }
         let next: IteratorResult<T>;
         try {
-          next = await iterator.next();
+          next = await this.#iterator.next();
         } catch (error) {
-          failure = { error };
+          this.failure = { error };
           break;
         }
         if (next.done === true) {
-          exhausted = true;
+          this.exhausted = true;
           break;
         }
-        inFlight += 1;
-        const item = next.value;
-        void (async () => {
-          let settled: Settled<R>;
-          try {
-            settled = { ok: true, value: await fn(item) };
-          } catch (error) {
-            settled = { ok: false, error };
-          }
-          inFlight -= 1;
-          done.push(settled);
-          notify();
-          void pump();
-        })();
+        this.#start(next.value);
       }
     } finally {
-      pulling = false;
-      notify();
+      this.#pulling = false;
+      this.#notify();
     }
-  };
+  }
 
-  try {
-    void pump();
-    for (;;) {
-      const settled = done.shift();
-      if (settled !== undefined) {
-        if (!settled.ok) {
-          failure ??= { error: settled.error };
-          continue;
-        }
-        void pump();
-        yield settled.value;
-        continue;
-      }
-      if (inFlight === 0 && !pulling && (exhausted || failure !== null)) break;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
+  /** Nothing in flight, nothing being pulled, and nothing more will be: the source ended or failed. */
+  finished(): boolean {
+    return this.#inFlight === 0 && !this.#pulling && (this.exhausted || this.failure !== null);
+  }
+
+  /** Resolves at the next change: a call settled or a pull loop ended. */
+  changed(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.#wake = resolve;
+    });
+  }
+
+  /** Stop pulling, wait for the calls in flight (dropping their results), then close the source. */
+  async close(): Promise<void> {
+    this.failure ??= { error: new Error('fan-out closed') };
+    while (this.#inFlight > 0 || this.#pulling) {
+      await this.changed();
+      this.done.length = 0;
     }
-    if (failure !== null) throw failure.error;
-  } finally {
-    if (!exhausted) {
-      // Stop the source (the consumer broke out early, or an error ended the run).
-      failure ??= { error: new Error('fan-out closed') };
-      while (inFlight > 0 || pulling) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-        done.length = 0;
-      }
-      await iterator.return?.();
+    await this.#iterator.return?.();
+  }
+
+  #hasRoom(): boolean {
+    return (
+      !this.exhausted &&
+      this.failure === null &&
+      this.#inFlight < this.#concurrency &&
+      this.#inFlight + this.done.length < this.#window
+    );
+  }
+
+  #start(item: T): void {
+    this.#inFlight += 1;
+    void this.#call(item);
+  }
+
+  /** One call of `fn`: its result (or error) waits for the consumer, and frees room to pull. */
+  async #call(item: T): Promise<void> {
+    let settled: Settled<R>;
+    try {
+      settled = { ok: true, value: await this.#fn(item) };
+    } catch (error) {
+      settled = { ok: false, error };
     }
+    this.#inFlight -= 1;
+    this.done.push(settled);
+    this.#notify();
+    void this.pump();
+  }
+
+  #notify(): void {
+    const w = this.#wake;
+    this.#wake = null;
+    w?.();
   }
 }
 

@@ -19,7 +19,7 @@ import type {
   SurveyTally,
   SurveyWalk,
 } from '../plan/types.js';
-import type { ResolvedJobSpec } from '../spec/types.js';
+import type { ContentKind, ResolvedJobSpec } from '../spec/types.js';
 
 export interface SurveyInput {
   readonly client: ComplianceClient;
@@ -56,24 +56,30 @@ class Tallies {
   }
 }
 
+/** One survey's fixed inputs and what it collects: the walks made and the counts. */
+interface SurveyRun {
+  readonly client: ComplianceClient;
+  readonly spec: ResolvedJobSpec;
+  readonly signal: AbortSignal | undefined;
+  readonly include: ReadonlySet<ContentKind>;
+  readonly tallies: Tallies;
+  readonly walks: SurveyWalk[];
+}
+
+type SurveyOrg = { uuid: string; name: string };
+
 /** Walk every page of a listing from its start, handing items to `each`; records the walk's page and item counts. */
-async function walk<T>(
-  walks: SurveyWalk[],
-  client: ComplianceClient,
-  signal: AbortSignal | undefined,
-  listing: Listing<T>,
-  each: (item: T) => void,
-): Promise<void> {
+async function walk<T>(run: SurveyRun, listing: Listing<T>, each: (item: T) => void): Promise<void> {
   let n = 0;
   let items = 0;
   let endpoint = '';
-  for await (const page of listing.pages(client, { signal })) {
+  for await (const page of listing.pages(run.client, { signal: run.signal })) {
     n += 1;
     endpoint = page.endpoint;
     items += page.items.length;
     for (const item of page.items) each(item);
   }
-  walks.push({
+  run.walks.push({
     kind: listing.survey,
     endpoint,
     limit: listing.limit,
@@ -85,15 +91,53 @@ async function walk<T>(
 
 export async function surveyListings(input: SurveyInput): Promise<SurveyResult> {
   const { client, spec, cut, signal } = input;
-  const include = new Set(spec.scope.include);
-  const tallies = new Tallies();
-  const walks: SurveyWalk[] = [];
-  // ---- organizations (as the run resolves them) ----
-  let orgs: { uuid: string; name: string }[] = [];
+  const run: SurveyRun = {
+    client,
+    spec,
+    signal,
+    include: new Set(spec.scope.include),
+    tallies: new Tallies(),
+    walks: [],
+  };
+  const orgs = await surveyOrganizations(run);
+  const { custodians, custodianIds } = await surveyUsers(run, orgs);
+  const scope: ScopeTargets = {
+    orgUuids: spec.scope.organizations === 'all' ? null : orgs.map((o) => o.uuid),
+    custodianIds,
+    emails: new Map(),
+  };
+  const listingScope: ListingScope = { spec, cut, scope };
+  const hintSets = new HintSets();
+  // A feed narrowed by activity types cannot vouch for the uploads it leaves out.
+  const typeFiltered =
+    spec.scope.activity_types !== undefined || spec.scope.exclude_activity_types !== undefined;
+  const surveyor: Surveyor = {
+    client,
+    scope: listingScope,
+    orgs,
+    walk: (listing, each) => walk(run, listing, each),
+    tally: (kind, organization, custodian, by) => run.tallies.add(kind, organization, custodian, by),
+    isCustodian: (id) => custodianIds === null || (id != null && custodianIds.includes(id)),
+    noteActivity: (a) => {
+      if (!typeFiltered) hintSets.note(a);
+    },
+  };
+  // Every included content kind, as its pass 1 lists it.
+  for (const kind of KINDS) {
+    if (run.include.has(kind.include)) await kind.survey?.(surveyor);
+  }
+  const hints = await surveyHints(run, listingScope, hintSets, typeFiltered);
+  return { organizations: orgs, custodians, tallies: run.tallies.list(), walks: run.walks, hints };
+}
+
+/** The organizations, as the run resolves them, each counted once. */
+async function surveyOrganizations(run: SurveyRun): Promise<SurveyOrg[]> {
+  const { client, spec, signal } = run;
+  let orgs: SurveyOrg[] = [];
   try {
     const resolved = await resolveOrganizations({ client, spec, signal });
     orgs = resolved.orgs.map((o) => ({ uuid: o.uuid, name: o.name }));
-    walks.push({
+    run.walks.push({
       kind: 'organizations',
       endpoint: '/v1/compliance/organizations',
       limit: 1000,
@@ -110,10 +154,32 @@ export async function surveyListings(input: SurveyInput): Promise<SurveyResult> 
     ))
       throw error;
   }
-  for (const o of orgs) tallies.add('organizations', o.uuid, null);
+  for (const o of orgs) run.tallies.add('organizations', o.uuid, null);
+  return orgs;
+}
 
-  // ---- users (directory counts and custodian resolution) ----
-  const wanted = spec.scope.custodians;
+/** Users: directory counts, and the user ids each custodian entry of the spec resolves to. */
+async function surveyUsers(
+  run: SurveyRun,
+  orgs: readonly SurveyOrg[],
+): Promise<{ custodians: CustodianResolution[] | null; custodianIds: string[] | null }> {
+  const wanted = run.spec.scope.custodians;
+  const resolvedIds = await walkUsers(run, orgs, wanted);
+  if (wanted === 'all') return { custodians: null, custodianIds: null };
+  // `user_…` ids are taken as given, like the run does (a departed user's chats keep the id).
+  const custodians = wanted.map((c) => ({
+    input: c,
+    userIds: c.startsWith('user_') ? [c] : [...(resolvedIds.get(c) ?? [])].sort(),
+  }));
+  return { custodians, custodianIds: [...new Set(custodians.flatMap((c) => c.userIds))].sort() };
+}
+
+/** Walk each org's users when the directory or custodians need them: spec entry → user ids. */
+async function walkUsers(
+  run: SurveyRun,
+  orgs: readonly SurveyOrg[],
+  wanted: ResolvedJobSpec['scope']['custodians'],
+): Promise<Map<string, Set<string>>> {
   const emailsWanted = new Map<string, string>();
   const idsWanted = new Set<string>();
   if (wanted !== 'all') {
@@ -122,99 +188,74 @@ export async function surveyListings(input: SurveyInput): Promise<SurveyResult> 
       else emailsWanted.set(c.toLowerCase(), c);
     }
   }
-  const resolvedIds = new Map<string, Set<string>>(); // spec entry → user ids
-  if (include.has('directory') || wanted !== 'all') {
-    for (const org of orgs) {
-      await walk(walks, client, signal, userListing(org.uuid), (u) => {
-        if (include.has('directory')) tallies.add('users', org.uuid, null);
-        const entry = emailsWanted.get(u.email.toLowerCase()) ?? (idsWanted.has(u.id) ? u.id : undefined);
-        if (entry !== undefined) resolvedIds.set(entry, (resolvedIds.get(entry) ?? new Set()).add(u.id));
-      });
-    }
+  const resolvedIds = new Map<string, Set<string>>();
+  const directory = run.include.has('directory');
+  if (!directory && wanted === 'all') return resolvedIds;
+  for (const org of orgs) {
+    await walk(run, userListing(org.uuid), (u) => {
+      if (directory) run.tallies.add('users', org.uuid, null);
+      const entry = emailsWanted.get(u.email.toLowerCase()) ?? (idsWanted.has(u.id) ? u.id : undefined);
+      if (entry !== undefined) resolvedIds.set(entry, (resolvedIds.get(entry) ?? new Set()).add(u.id));
+    });
   }
-  let custodians: CustodianResolution[] | null = null;
-  let custodianIds: string[] | null = null;
-  if (wanted !== 'all') {
-    // `user_…` ids are taken as given, like the run does (a departed user's chats keep the id).
-    custodians = wanted.map((c) => ({
-      input: c,
-      userIds: c.startsWith('user_') ? [c] : [...(resolvedIds.get(c) ?? [])].sort(),
-    }));
-    custodianIds = [...new Set(custodians.flatMap((c) => c.userIds))].sort();
+  return resolvedIds;
+}
+
+/**
+ * Hints from the feed: what the activities survey noted, else (chats or projects included) a
+ * separate, narrow walk over the upload/creation events only; a key without the activities scope
+ * simply gets no hints.
+ */
+async function surveyHints(
+  run: SurveyRun,
+  listingScope: ListingScope,
+  hintSets: HintSets,
+  typeFiltered: boolean,
+): Promise<ActivityHints | null> {
+  if (run.include.has('activities') && !typeFiltered) return hintSets.sizes();
+  if (!run.include.has('chats') && !run.include.has('projects')) return null;
+  const { exclude_activity_types: _x, ...rest } = activityParams(listingScope);
+  try {
+    const listing = activityListing('activity_hints', 'activity_hints', {
+      ...rest,
+      activity_types: HINT_TYPES,
+    });
+    await walk(run, listing, (a) => hintSets.note(a));
+    return hintSets.sizes();
+  } catch (error) {
+    if (!(error instanceof ExportError && error.code === 'scope_missing')) throw error;
+    return null;
   }
-  const scope: ScopeTargets = {
-    orgUuids: spec.scope.organizations === 'all' ? null : orgs.map((o) => o.uuid),
-    custodianIds,
-    emails: new Map(),
+}
+
+/** Distinct files, project documents and artifacts the feed's upload/creation events name. */
+class HintSets {
+  readonly #sets: Record<keyof ActivityHints, Set<string>> = {
+    chatFiles: new Set(),
+    projectFiles: new Set(),
+    projectDocuments: new Set(),
+    chatArtifacts: new Set(),
   };
-  const listingScope: ListingScope = { spec, cut, scope };
-  const hintSets = {
-    chatFiles: new Set<string>(),
-    projectFiles: new Set<string>(),
-    projectDocuments: new Set<string>(),
-    chatArtifacts: new Set<string>(),
-  };
-  const noteHint = (a: Activity): void => {
+  note(a: Activity): void {
     const s = (k: string): string | null => (typeof a[k] === 'string' ? a[k] : null);
     if (a.type === 'claude_file_uploaded' && s('claude_chat_id') !== null)
-      addId(hintSets.chatFiles, s('claude_file_id'));
-    else if (a.type === 'claude_project_file_uploaded') addId(hintSets.projectFiles, s('claude_file_id'));
+      addId(this.#sets.chatFiles, s('claude_file_id'));
+    else if (a.type === 'claude_project_file_uploaded') addId(this.#sets.projectFiles, s('claude_file_id'));
     else if (a.type === 'claude_project_document_uploaded')
-      addId(hintSets.projectDocuments, s('claude_project_document_id'));
-    else if (a.type === 'claude_artifact_created') addId(hintSets.chatArtifacts, s('claude_artifact_id'));
-  };
-  // A feed narrowed by activity types cannot vouch for the uploads it leaves out.
-  const typeFiltered =
-    spec.scope.activity_types !== undefined || spec.scope.exclude_activity_types !== undefined;
-  const surveyor: Surveyor = {
-    client,
-    scope: listingScope,
-    orgs,
-    walk: (listing, each) => walk(walks, client, signal, listing, each),
-    tally: (kind, organization, custodian, by) => tallies.add(kind, organization, custodian, by),
-    isCustodian: (id) => custodianIds === null || (id != null && custodianIds.includes(id)),
-    noteActivity: (a) => {
-      if (!typeFiltered) noteHint(a);
-    },
-  };
-
-  // ---- every included content kind, as its pass 1 lists it ----
-  for (const kind of KINDS) {
-    if (include.has(kind.include)) await kind.survey?.(surveyor);
+      addId(this.#sets.projectDocuments, s('claude_project_document_id'));
+    else if (a.type === 'claude_artifact_created') addId(this.#sets.chatArtifacts, s('claude_artifact_id'));
   }
-
-  // ---- hints from the feed ----
-  let hints: ActivityHints | null = include.has('activities') && !typeFiltered ? sizes(hintSets) : null;
-  if (hints === null && (include.has('chats') || include.has('projects'))) {
-    // A separate, narrow walk over the upload/creation events only; a key without the
-    // activities scope simply gets no hints.
-    const { exclude_activity_types: _x, ...rest } = activityParams(listingScope);
-    try {
-      await walk(
-        walks,
-        client,
-        signal,
-        activityListing('activity_hints', 'activity_hints', { ...rest, activity_types: HINT_TYPES }),
-        noteHint,
-      );
-      hints = sizes(hintSets);
-    } catch (error) {
-      if (!(error instanceof ExportError && error.code === 'scope_missing')) throw error;
-    }
+  sizes(): ActivityHints {
+    const s = this.#sets;
+    return {
+      chatFiles: s.chatFiles.size,
+      projectFiles: s.projectFiles.size,
+      projectDocuments: s.projectDocuments.size,
+      chatArtifacts: s.chatArtifacts.size,
+    };
   }
-
-  return { organizations: orgs, custodians, tallies: tallies.list(), walks, hints };
 }
 
 function addId(set: Set<string>, id: string | null): void {
   if (id !== null) set.add(id);
-}
-
-function sizes(s: Record<keyof ActivityHints, Set<string>>): ActivityHints {
-  return {
-    chatFiles: s.chatFiles.size,
-    projectFiles: s.projectFiles.size,
-    projectDocuments: s.projectDocuments.size,
-    chatArtifacts: s.chatArtifacts.size,
-  };
 }

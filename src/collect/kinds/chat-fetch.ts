@@ -6,7 +6,7 @@
  * means a finished chat and a resumed run skips it.
  */
 import { isExportError } from '../../errors.js';
-import type { ArtifactRef, Chat } from '../../api/index.js';
+import type { ArtifactRef, Chat, ChatMessage, Page } from '../../api/index.js';
 import { safeSegment } from '../../archive/safe-name.js';
 import {
   holdsListedState,
@@ -25,6 +25,7 @@ import {
   type MessageFileReference,
 } from './chat-attachments.js';
 import { custodianOf } from './kind-module.js';
+import type { BlobRef, ItemStatus } from '../../store/index.js';
 
 const STAGE = 'chats';
 /** The listing fields that can change without `updated_at` moving (§3.8: a rename may not bump it). */
@@ -100,117 +101,181 @@ export function retryChat(ctx: PassContext, id: string): Promise<void> {
   return fetchChat(ctx, target);
 }
 
+/** Where the chat record says it came from: the first messages page (the chat's metadata). */
+interface ChatSource {
+  endpoint: string;
+  query: string;
+  requestId: string | null;
+}
+
+/**
+ * What a chat's messages pages showed while they streamed into the blob: the chat's metadata, the
+ * first page, and each referenced file, generated file and artifact version. The first entry
+ * naming an id is kept: it becomes the file's metadata.json (chat-attachments.ts).
+ */
+interface ChatScan {
+  chat: Record<string, unknown> | null;
+  first: ChatSource | null;
+  readonly files: Map<string, MessageFileReference>;
+  readonly generated: Map<string, MessageFileReference>;
+  readonly artifacts: Map<string, ArtifactRef>;
+}
+
 /** Fetch a chat's messages and what they reference, then stage the chat. */
 async function fetchChat(ctx: PassContext, listed: ChatTarget): Promise<void> {
   const held = ctx.store.status('chat', listed.id);
-  const { custodian, signals } = listed;
-  // The first entry naming an id is kept: it becomes the file's metadata.json (chat-attachments.ts).
-  const files = new Map<string, MessageFileReference>();
-  const generated = new Map<string, MessageFileReference>();
-  const artifacts = new Map<string, ArtifactRef>();
-  let chat: Record<string, unknown> | null = null;
-  let first: { endpoint: string; query: string; requestId: string | null } | null = null;
+  const scan: ChatScan = {
+    chat: null,
+    first: null,
+    files: new Map(),
+    generated: new Map(),
+    artifacts: new Map(),
+  };
   const pages = ctx.client.chatMessagePages(
     listed.id,
     { tool_use_input_max_chars: -1, tool_result_max_chars: -1, limit: MESSAGE_PAGE },
     { signal: ctx.signal },
   );
-  async function* document(): AsyncGenerator<Buffer> {
-    let n = 0;
-    for await (const page of pages) {
-      if (page.index === 0) {
-        const { has_more: _h, first_id: _f, last_id: _l, ...meta } = page.envelope;
-        chat = meta;
-        first = { endpoint: page.endpoint, query: page.query, requestId: page.requestId };
-        yield Buffer.from(`{"chat":${JSON.stringify(meta)},"messages":[`);
-      }
-      for (let i = 0; i < page.items.length; i += 1) {
-        const m = page.items[i]!;
-        const raw = page.rawItems[i]!;
-        for (const f of messageReferences(raw, 'files', m.files)) {
-          if (!files.has(f.record.id)) files.set(f.record.id, f);
-        }
-        for (const g of messageReferences(raw, 'generated_files', m.generated_files)) {
-          if (!generated.has(g.record.id)) generated.set(g.record.id, g);
-        }
-        for (const a of m.artifacts ?? []) artifacts.set(a.version_id, a);
-        yield Buffer.from(`${n === 0 ? '' : ','}${raw}`);
-        n += 1;
-      }
+  const blob = await storeChatDocument(ctx, listed.id, held, chatDocument(pages, scan));
+  if (blob === null) return;
+  const meta = (scan.chat ?? {}) as Partial<Chat>;
+  if (deletedAfterCut(ctx, listed.id, held, meta, blob)) return;
+  await fetchReferences(ctx, listed, scan);
+  stageChat(ctx, listed, meta, blob, scan.first);
+}
+
+/** `{"chat":…,"messages":[…]}` page by page, noting in `scan` what the pages show. */
+async function* chatDocument(
+  pages: AsyncIterable<Page<ChatMessage>>,
+  scan: ChatScan,
+): AsyncGenerator<Buffer> {
+  let n = 0;
+  for await (const page of pages) {
+    if (page.index === 0) {
+      const { has_more: _h, first_id: _f, last_id: _l, ...meta } = page.envelope;
+      scan.chat = meta;
+      scan.first = { endpoint: page.endpoint, query: page.query, requestId: page.requestId };
+      yield Buffer.from(`{"chat":${JSON.stringify(meta)},"messages":[`);
     }
-    yield Buffer.from(']}\n');
+    for (let i = 0; i < page.items.length; i += 1) {
+      const raw = page.rawItems[i]!;
+      noteReferences(scan, page.items[i]!, raw);
+      yield Buffer.from(`${n === 0 ? '' : ','}${raw}`);
+      n += 1;
+    }
   }
-  let blob;
+  yield Buffer.from(']}\n');
+}
+
+function noteReferences(scan: ChatScan, m: ChatMessage, raw: string): void {
+  for (const f of messageReferences(raw, 'files', m.files)) {
+    if (!scan.files.has(f.record.id)) scan.files.set(f.record.id, f);
+  }
+  for (const g of messageReferences(raw, 'generated_files', m.generated_files)) {
+    if (!scan.generated.has(g.record.id)) scan.generated.set(g.record.id, g);
+  }
+  for (const a of m.artifacts ?? []) scan.artifacts.set(a.version_id, a);
+}
+
+/**
+ * Stream the chat document into a blob; null when it failed. A failure is a named gap, except a
+ * chat hard-deleted after we captured it: we keep what we have, and say so.
+ */
+async function storeChatDocument(
+  ctx: PassContext,
+  id: string,
+  held: ItemStatus,
+  document: AsyncIterable<Buffer>,
+): Promise<BlobRef | null> {
   try {
-    blob = await ctx.store.blobs.putStream(document());
+    return await ctx.store.blobs.putStream(document);
   } catch (error) {
     if (held.state === 'stored' && isExportError(error) && error.code === 'not_found') {
-      // Hard-deleted after we captured it: keep what we have, and say so.
       ctx.store.recordDrift({
         kind: 'chat',
-        id: listed.id,
+        id,
         change: 'deleted_after_cut',
         beforeSha256: held.hash,
         afterSha256: null,
         updatedAt: null,
         pass: ctx.pass,
       });
-      return;
+      return null;
     }
-    recordFailure(ctx, STAGE, { kind: 'chat', id: listed.id }, error);
-    return;
+    recordFailure(ctx, STAGE, { kind: 'chat', id }, error);
+    return null;
   }
-  const meta = (chat ?? {}) as Partial<Chat>;
-  // Soft-deleted after the cut (§4.3: content emptied, files gone): the state at the cut is the
-  // evidence, so the captured version stays in the archive and the deletion is listed as drift.
-  if (
-    held.state === 'stored' &&
-    typeof meta.deleted_at === 'string' &&
-    Date.parse(meta.deleted_at) > Date.parse(ctx.cut)
-  ) {
-    if (ctx.store.driftOf('chat', listed.id)?.change !== 'deleted_after_cut') {
-      ctx.store.recordDrift({
-        kind: 'chat',
-        id: listed.id,
-        change: 'deleted_after_cut',
-        beforeSha256: held.hash,
-        afterSha256: blob.sha256,
-        updatedAt: meta.deleted_at,
-        pass: ctx.pass,
-      });
-      ctx.changes.note();
-    }
-    return;
+}
+
+/**
+ * Soft-deleted after the cut (§4.3: content emptied, files gone): the state at the cut is the
+ * evidence, so the captured version stays in the archive and the deletion is listed as drift.
+ * True when that is the case (nothing more to fetch or stage).
+ */
+function deletedAfterCut(
+  ctx: PassContext,
+  id: string,
+  held: ItemStatus,
+  meta: Partial<Chat>,
+  blob: BlobRef,
+): boolean {
+  const deletedAt = meta.deleted_at;
+  const deleted =
+    held.state === 'stored' && typeof deletedAt === 'string' && Date.parse(deletedAt) > Date.parse(ctx.cut);
+  if (!deleted) return false;
+  if (ctx.store.driftOf('chat', id)?.change !== 'deleted_after_cut') {
+    ctx.store.recordDrift({
+      kind: 'chat',
+      id,
+      change: 'deleted_after_cut',
+      beforeSha256: held.hash,
+      afterSha256: blob.sha256,
+      updatedAt: deletedAt,
+      pass: ctx.pass,
+    });
+    ctx.changes.note();
   }
+  return true;
+}
+
+/** Files, then generated files, then artifact versions the messages reference (those included). */
+async function fetchReferences(ctx: PassContext, listed: ChatTarget, scan: ChatScan): Promise<void> {
+  const { custodian } = listed;
   const refs: (() => Promise<void>)[] = [];
   if (includes(ctx, 'files')) {
-    for (const f of files.values()) {
+    for (const f of scan.files.values()) {
       refs.push(() =>
         fetchFile(ctx, f.record.id, { filename: f.record.filename, custodian, parent: listed.id, ref: f }),
       );
     }
   }
   if (includes(ctx, 'generated_files')) {
-    for (const g of generated.values()) {
+    for (const g of scan.generated.values()) {
       refs.push(() => fetchGeneratedFile(ctx, g.record, custodian, listed.id, g));
     }
   }
   if (includes(ctx, 'chat_artifacts')) {
-    for (const a of artifacts.values())
+    for (const a of scan.artifacts.values())
       refs.push(() => fetchArtifactVersion(ctx, a.version_id, custodian, listed.id));
   }
   await forEachBounded(refs, (run) => run(), {
     concurrency: Math.max(2, Math.floor(ctx.concurrency / 2)),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
-  const source = (first ?? {
+}
+
+/** The chat record, written last: the messages' metadata wins over the listing's. */
+function stageChat(
+  ctx: PassContext,
+  listed: ChatTarget,
+  meta: Partial<Chat>,
+  blob: BlobRef,
+  first: ChatSource | null,
+): void {
+  const source = first ?? {
     endpoint: `/v1/compliance/apps/chats/${listed.id}/messages`,
     query: '',
     requestId: null,
-  }) as {
-    endpoint: string;
-    query: string;
-    requestId: string | null;
   };
   stageRecord(
     ctx,
@@ -220,9 +285,9 @@ async function fetchChat(ctx: PassContext, listed: ChatTarget): Promise<void> {
       updatedAt: meta.updated_at ?? listed.updatedAt,
       createdAt: meta.created_at ?? listed.createdAt,
       deletedAt: meta.deleted_at ?? listed.deletedAt,
-      custodian: meta.user?.email_address ?? meta.user?.id ?? custodian,
+      custodian: meta.user?.email_address ?? meta.user?.id ?? listed.custodian,
       originalName: meta.name ?? listed.name,
-      signals,
+      signals: listed.signals,
       files: [{ path: `chats/${safeSegment(listed.id)}.json`, ...blob }],
       source,
     },

@@ -7,7 +7,7 @@
  * Users and roles are per org, so their row ids carry the org; the row text stays verbatim.
  */
 
-import type { Group, Organization, Role, User } from '../../api/index.js';
+import type { Group, Organization, Page, Role, User } from '../../api/index.js';
 import { safeSegment } from '../../archive/safe-name.js';
 import {
   composeJson,
@@ -17,8 +17,10 @@ import {
   recordFailure,
   stageText,
   type PassContext,
+  type StageCounters,
 } from '../context.js';
-import { forEachBounded } from '../fan-out.js';
+import { forEachBounded, type FanOutOptions } from '../fan-out.js';
+import type { RecordSource } from '../../store/index.js';
 import type { Estimator, FirstPassKind, Listing, Surveyor } from './kind-module.js';
 
 const STAGE = 'directory';
@@ -52,177 +54,193 @@ async function collectDirectory(
 ): Promise<void> {
   if (!includes(ctx, 'directory')) return;
   const counters = ctx.progress.stage(STAGE);
-  const signal = ctx.signal;
-  for (const org of orgs) {
-    stageRecord(
-      ctx,
-      {
-        kind: 'organization',
-        id: org.uuid,
-        updatedAt: null,
-        createdAt: org.created_at,
-        row: {
-          aggregate: 'directory/organizations.jsonl',
-          json: rawOrgs.get(org.uuid) ?? JSON.stringify(org),
-        },
-        source: { endpoint: '/v1/compliance/organizations' },
-      },
-      STAGE,
-    );
-  }
-  await forEachBounded(
-    orgs,
-    async (org) => {
-      const users = userListing(org.uuid);
-      for await (const page of guardedPages(
-        ctx,
-        STAGE,
-        'user',
-        users.key,
-        users.pages(ctx.client, { signal }),
-      )) {
-        counters.listed += page.items.length;
-        page.items.forEach((user, i) => {
-          stageRecord(
-            ctx,
-            {
-              kind: 'user',
-              id: `${user.id}@${org.uuid}`,
-              updatedAt: null,
-              createdAt: null,
-              custodian: user.email,
-              row: { aggregate: 'directory/users.jsonl', json: page.rawItems[i]! },
-              source: { endpoint: page.endpoint, query: page.query, requestId: page.requestId },
-            },
-            STAGE,
-          );
-        });
-      }
-      const roles = roleListing(org.uuid);
-      for await (const page of guardedPages(
-        ctx,
-        STAGE,
-        'role',
-        roles.key,
-        roles.pages(ctx.client, { signal }),
-      )) {
-        counters.listed += page.items.length;
-        for (let i = 0; i < page.items.length; i += 1) {
-          const role = page.items[i]!;
-          const perms = await collectItemsRaw(
-            guardedPages(
-              ctx,
-              STAGE,
-              'role',
-              `role_permissions:${role.id}@${org.uuid}`,
-              ctx.client.listRolePermissions(org.uuid, role.id, { limit: DIRECTORY_PAGE }, { signal }),
-            ),
-          );
-          stageRecord(
-            ctx,
-            {
-              kind: 'role',
-              id: `${role.id}@${org.uuid}`,
-              updatedAt: role.updated_at,
-              createdAt: null,
-              row: {
-                aggregate: 'directory/roles.jsonl',
-                json: composeJson([
-                  ['organization_uuid', JSON.stringify(org.uuid)],
-                  ['role', page.rawItems[i]!],
-                  ['permissions', `[${perms.join(',')}]`],
-                ]),
-              },
-              source: { endpoint: page.endpoint, query: page.query, requestId: page.requestId },
-            },
-            STAGE,
-          );
-        }
-      }
-      try {
-        const settings = await ctx.client.getSettings(org.uuid, { signal });
-        stageRecord(
-          ctx,
-          {
-            kind: 'setting',
-            id: org.uuid,
-            updatedAt: null,
-            files: [await stageText(ctx, `directory/settings/${safeSegment(org.uuid)}.json`, settings.raw)],
-            source: { endpoint: settings.endpoint, requestId: settings.requestId },
-          },
-          STAGE,
-        );
-      } catch (error) {
-        recordFailure(ctx, STAGE, { kind: 'setting', id: org.uuid }, error);
-      }
-    },
-    { concurrency: Math.min(ctx.concurrency, 4), ...(signal ? { signal } : {}) },
-  );
-  const groups: { id: string; raw: string; endpoint: string; query: string; requestId: string | null }[] = [];
-  const groupWalk = groupListing();
-  for await (const page of guardedPages(
+  for (const org of orgs) stageOrganization(ctx, org, rawOrgs.get(org.uuid));
+  await forEachBounded(orgs, (org) => collectOrgDirectory(ctx, org, counters), directoryFanOut(ctx));
+  const groups = await listGroups(ctx, counters);
+  await forEachBounded(groups, (g) => collectGroup(ctx, g), directoryFanOut(ctx));
+}
+
+/** At most 4 orgs or groups at a time, within the pass's own concurrency. */
+const directoryFanOut = (ctx: PassContext): FanOutOptions => ({
+  concurrency: Math.min(ctx.concurrency, 4),
+  ...(ctx.signal ? { signal: ctx.signal } : {}),
+});
+
+/** Where a listed record came from: its page's endpoint, query and request id. */
+const pageSource = (page: Page<unknown>): RecordSource => ({
+  endpoint: page.endpoint,
+  query: page.query,
+  requestId: page.requestId,
+});
+
+function stageOrganization(ctx: PassContext, org: Organization, raw: string | undefined): void {
+  stageRecord(
     ctx,
+    {
+      kind: 'organization',
+      id: org.uuid,
+      updatedAt: null,
+      createdAt: org.created_at,
+      row: { aggregate: 'directory/organizations.jsonl', json: raw ?? JSON.stringify(org) },
+      source: { endpoint: '/v1/compliance/organizations' },
+    },
     STAGE,
-    'group',
-    groupWalk.key,
-    groupWalk.pages(ctx.client, { signal }),
-  )) {
+  );
+}
+
+/** One organization's users, then its roles with their permissions, then its settings. */
+async function collectOrgDirectory(
+  ctx: PassContext,
+  org: Organization,
+  counters: StageCounters,
+): Promise<void> {
+  await collectUsers(ctx, org.uuid, counters);
+  await collectRoles(ctx, org.uuid, counters);
+  await collectSettings(ctx, org.uuid);
+}
+
+async function collectUsers(ctx: PassContext, org: string, counters: StageCounters): Promise<void> {
+  const users = userListing(org);
+  const pages = users.pages(ctx.client, { signal: ctx.signal });
+  for await (const page of guardedPages(ctx, STAGE, 'user', users.key, pages)) {
     counters.listed += page.items.length;
-    page.items.forEach((g, i) =>
-      groups.push({
-        id: g.id,
-        raw: page.rawItems[i]!,
-        endpoint: page.endpoint,
-        query: page.query,
-        requestId: page.requestId,
-      }),
-    );
-  }
-  await forEachBounded(
-    groups,
-    async (g) => {
+    page.items.forEach((user, i) => {
       stageRecord(
         ctx,
         {
-          kind: 'group',
-          id: g.id,
+          kind: 'user',
+          id: `${user.id}@${org}`,
           updatedAt: null,
-          row: { aggregate: 'directory/groups.jsonl', json: g.raw },
-          source: { endpoint: g.endpoint, query: g.query, requestId: g.requestId },
+          createdAt: null,
+          custodian: user.email,
+          row: { aggregate: 'directory/users.jsonl', json: page.rawItems[i]! },
+          source: pageSource(page),
         },
         STAGE,
       );
-      for await (const page of guardedPages(
-        ctx,
-        STAGE,
-        'group_member',
-        `group_members:${g.id}`,
-        ctx.client.listGroupMembers(g.id, { limit: DIRECTORY_PAGE }, { signal }),
-      )) {
-        page.items.forEach((m, i) => {
-          stageRecord(
-            ctx,
-            {
-              kind: 'group_member',
-              id: `${g.id}/${m.user_id}`,
-              updatedAt: m.updated_at,
-              custodian: m.email,
-              row: {
-                aggregate: 'directory/group_members.jsonl',
-                json: composeJson([
-                  ['group_id', JSON.stringify(g.id)],
-                  ['member', page.rawItems[i]!],
-                ]),
-              },
-              source: { endpoint: page.endpoint, query: page.query, requestId: page.requestId },
-            },
-            STAGE,
-          );
-        });
-      }
-    },
-    { concurrency: Math.min(ctx.concurrency, 4), ...(signal ? { signal } : {}) },
+    });
+  }
+}
+
+/** Roles one at a time: each role's permissions are listed before the role is staged. */
+async function collectRoles(ctx: PassContext, org: string, counters: StageCounters): Promise<void> {
+  const roles = roleListing(org);
+  const pages = roles.pages(ctx.client, { signal: ctx.signal });
+  for await (const page of guardedPages(ctx, STAGE, 'role', roles.key, pages)) {
+    counters.listed += page.items.length;
+    for (let i = 0; i < page.items.length; i += 1) {
+      await collectRole(ctx, org, page, i);
+    }
+  }
+}
+
+async function collectRole(ctx: PassContext, org: string, page: Page<Role>, i: number): Promise<void> {
+  const role = page.items[i]!;
+  const perms = await collectItemsRaw(
+    guardedPages(
+      ctx,
+      STAGE,
+      'role',
+      `role_permissions:${role.id}@${org}`,
+      ctx.client.listRolePermissions(org, role.id, { limit: DIRECTORY_PAGE }, { signal: ctx.signal }),
+    ),
   );
+  stageRecord(
+    ctx,
+    {
+      kind: 'role',
+      id: `${role.id}@${org}`,
+      updatedAt: role.updated_at,
+      createdAt: null,
+      row: {
+        aggregate: 'directory/roles.jsonl',
+        json: composeJson([
+          ['organization_uuid', JSON.stringify(org)],
+          ['role', page.rawItems[i]!],
+          ['permissions', `[${perms.join(',')}]`],
+        ]),
+      },
+      source: pageSource(page),
+    },
+    STAGE,
+  );
+}
+
+/** The org's effective settings as one file; a failure is a named gap. */
+async function collectSettings(ctx: PassContext, org: string): Promise<void> {
+  try {
+    const settings = await ctx.client.getSettings(org, { signal: ctx.signal });
+    stageRecord(
+      ctx,
+      {
+        kind: 'setting',
+        id: org,
+        updatedAt: null,
+        files: [await stageText(ctx, `directory/settings/${safeSegment(org)}.json`, settings.raw)],
+        source: { endpoint: settings.endpoint, requestId: settings.requestId },
+      },
+      STAGE,
+    );
+  } catch (error) {
+    recordFailure(ctx, STAGE, { kind: 'setting', id: org }, error);
+  }
+}
+
+/** A listed group: its id, its exact JSON and the page it came from. */
+interface ListedGroup {
+  id: string;
+  raw: string;
+  source: RecordSource;
+}
+
+/** Every group first (the listing is not per org), so members can then be fetched in parallel. */
+async function listGroups(ctx: PassContext, counters: StageCounters): Promise<ListedGroup[]> {
+  const groups: ListedGroup[] = [];
+  const groupWalk = groupListing();
+  const pages = groupWalk.pages(ctx.client, { signal: ctx.signal });
+  for await (const page of guardedPages(ctx, STAGE, 'group', groupWalk.key, pages)) {
+    counters.listed += page.items.length;
+    page.items.forEach((g, i) => groups.push({ id: g.id, raw: page.rawItems[i]!, source: pageSource(page) }));
+  }
+  return groups;
+}
+
+/** Stage a group, then its members (one row each, carrying the group id). */
+async function collectGroup(ctx: PassContext, g: ListedGroup): Promise<void> {
+  stageRecord(
+    ctx,
+    {
+      kind: 'group',
+      id: g.id,
+      updatedAt: null,
+      row: { aggregate: 'directory/groups.jsonl', json: g.raw },
+      source: g.source,
+    },
+    STAGE,
+  );
+  const pages = ctx.client.listGroupMembers(g.id, { limit: DIRECTORY_PAGE }, { signal: ctx.signal });
+  for await (const page of guardedPages(ctx, STAGE, 'group_member', `group_members:${g.id}`, pages)) {
+    page.items.forEach((m, i) => {
+      stageRecord(
+        ctx,
+        {
+          kind: 'group_member',
+          id: `${g.id}/${m.user_id}`,
+          updatedAt: m.updated_at,
+          custodian: m.email,
+          row: {
+            aggregate: 'directory/group_members.jsonl',
+            json: composeJson([
+              ['group_id', JSON.stringify(g.id)],
+              ['member', page.rawItems[i]!],
+            ]),
+          },
+          source: pageSource(page),
+        },
+        STAGE,
+      );
+    });
+  }
 }
 
 async function collectItemsRaw(pages: AsyncIterable<{ rawItems: string[] }>): Promise<string[]> {

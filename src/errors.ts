@@ -36,6 +36,8 @@ export type ErrorCode =
   | 'verify_failed'
   /** Another process holds the state folder's lock. */
   | 'state_locked'
+  /** The state folder's (or a local destination's) filesystem is below the free-space floor. */
+  | 'disk_full'
   | 'interrupted'
   | 'internal';
 
@@ -131,6 +133,8 @@ export const ERROR_RULES: Readonly<Record<ErrorCode, ErrorRule>> = {
   upload_failed: FAILURE,
   verify_failed: FAILURE,
   state_locked: FAILURE,
+  // Every later write would hit ENOSPC: stop at a clean checkpoint, free space, rerun to resume.
+  disk_full: STOPS_RUN,
   interrupted: { exit: EXIT.interrupted, stopsRun: true },
   internal: STOPS_RUN,
 };

@@ -6,14 +6,17 @@
  * turned into a status and exit code in one place: 0 complete, 3 gaps, 130 interrupted after a
  * clean checkpoint (with the command that resumes); a failure is rethrown after its `run_end`.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { ComplianceClientOptions } from './api/index.js';
 import { collect, quiesceCollected, type QuiescenceResult, type Sleep } from './collect/index.js';
+import { DiskGuard } from './disk/disk-guard.js';
+import { DEFAULT_MIN_FREE_BYTES, statfsFree, type FreeSpaceReader } from './disk/free-space.js';
 import { EXIT, ExportError } from './errors.js';
 import { openRun, type OpenedRun } from './preflight/open-run.js';
 import { preflight } from './preflight/preflight-step.js';
 import type { ProgressMode } from './progress/progress.js';
 import { Resources } from './resources.js';
+import { finishRetain, retainAfterShip, retiredArchive } from './ship/retain-step.js';
 import { requestSummary, seal, stagePayload } from './seal/seal-step.js';
 import {
   adoptLeftover,
@@ -29,8 +32,9 @@ import {
   verifyLanded,
   type ShippedArchive,
 } from './ship/verify-landed.js';
-import { applyOverrides, loadSpecFile } from './spec/index.js';
-import type { LoadedSpec, SpecOverrides } from './spec/types.js';
+import { applyOverrides, loadSpecFile, parseDestinationUri } from './spec/index.js';
+import { retainOf, type LoadedSpec, type SpecOverrides } from './spec/types.js';
+import type { Tombstone } from './store/retain.js';
 
 export interface RunJobOptions {
   readonly specPath: string;
@@ -56,6 +60,12 @@ export interface RunJobOptions {
   readonly commandLine?: string;
   /** Called after each finish step (tests simulate a kill there by throwing). */
   readonly afterFinishStep?: (step: FinishStep) => Promise<void> | void;
+  /** Bytes to keep free on the state folder's filesystem (`--min-free`; default 1 GiB). */
+  readonly minFree?: number;
+  /** Start and go on whatever the free space (`--ignore-disk-space`). */
+  readonly ignoreDiskSpace?: boolean;
+  /** How free space is measured (tests inject one); default `statfs`. */
+  readonly freeSpace?: FreeSpaceReader;
 }
 
 export interface RunJobResult {
@@ -84,8 +94,21 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
   const { env = process.env, now = () => new Date(), stderr = process.stderr } = options;
   const loaded = await loadJobSpec(options.specPath, options.overrides, env);
   const stateRoot = resolve(options.stateDir ?? loaded.spec.state_dir);
+  const jobDir = join(stateRoot, loaded.spec.name);
+  const retired = await retiredArchive(jobDir, loaded.sha256);
+  if (retired !== null) return retiredResult(jobDir, retired, stderr);
+  const guard = new DiskGuard({
+    read: options.freeSpace ?? statfsFree,
+    stateDir: stateRoot,
+    floor: options.minFree ?? DEFAULT_MIN_FREE_BYTES,
+    enabled: options.ignoreDiskSpace !== true,
+    signal: options.signal,
+  });
+  // Refused before anything is opened or written when the state folder's disk is below the floor.
+  await guard.check();
   const resources = new Resources();
-  const opened = await openRun(loaded, { ...options, stateRoot, env, now, stderr }, resources).catch(
+  const openOptions = { ...options, stateRoot, env, now, stderr, signal: guard.signal };
+  const opened = await openRun(loaded, { ...openOptions, onRequest: () => guard.tick() }, resources).catch(
     async (error: unknown) => {
       await resources.close().catch(() => undefined);
       throw error;
@@ -93,25 +116,35 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
   );
   const run = { ...opened, after: options.afterFinishStep ?? (() => undefined) };
   const reached: Reached = { quiescence: null, archive: null };
-  const interrupted = await untilInterrupted(run, resources, options.signal, async () => {
+  let tombstone: Tombstone | null = null;
+  const interrupted = await untilInterrupted(run, resources, guard, async () => {
     const scope = await preflight(run, options.stopAfter);
+    await guard.check();
     const collected = await collect(run, scope);
     reached.quiescence = await quiesceCollected(run, collected, options.sleep);
     if (options.stopAfter === 'quiesce') return;
     run.progress.enter('seal');
     reached.archive = shippedBefore(run.store); // a rerun of a finished job ships nothing twice
     if (reached.archive !== null) return;
+    await guard.check();
     const payload = await stagePayload(run, scope);
-    const landed =
-      (await adoptLeftover(run, payload)) ??
-      (await ship(run, payload, await seal(run, payload, reached.quiescence)));
+    const adopted = await adoptLeftover(run, payload);
+    if (adopted === null) await destinationChecked(run.loaded, guard, payload.bag.totalBytes);
+    const landed = adopted ?? (await ship(run, payload, await seal(run, payload, reached.quiescence)));
     await putSummaryBeside(run, landed);
     const read = await readBack(run, landed);
     const report = await verifyLanded(run, landed, read);
     await putCustodyBeside(run, landed);
     reached.archive = await recordShipped(run, landed, read, report);
+    // Only now, shipped and verified, may the state shrink (never after a failed verify: it threw).
+    const retain = retainOf(run.loaded.spec);
+    tombstone = await retainAfterShip(run, retain, reached.archive, run.loaded.sha256, scope.spec.name);
   });
   const result = await endRun(run, resources, reached, interrupted);
+  if (!(await finishRetain(run.store.dir, tombstone)))
+    stderr.write(
+      `compliance-export: ${run.store.dir} is held by another run; state.retain none not applied\n`,
+    );
   const resumeCommand =
     options.commandLine ?? `compliance-export run ${options.specPath} --state-dir ${stateRoot}`;
   if (!interrupted) return { ...result, resumeCommand: null };
@@ -136,19 +169,56 @@ async function loadJobSpec(
 async function untilInterrupted(
   run: OpenedRun,
   resources: Resources,
-  signal: AbortSignal | undefined,
+  guard: DiskGuard,
   steps: () => Promise<void>,
 ): Promise<boolean> {
   try {
     await steps();
     return false;
-  } catch (error) {
-    if (signal?.aborted === true || (error instanceof ExportError && error.code === 'interrupted'))
+  } catch (caught) {
+    // The disk guard stops collection the way Ctrl-C does (a clean checkpoint), then fails the run.
+    const error = guard.tripped ?? caught;
+    if (
+      guard.tripped === null &&
+      (guard.signal.aborted || (error instanceof ExportError && error.code === 'interrupted'))
+    )
       return true;
     await run.custody.append('run_end', { status: 'failed', code: codeOf(error) }).catch(() => undefined);
     await resources.close().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * Before the archive streams into a local destination: room for at most the payload's bytes (a
+ * deflated zip is not larger, plus its small tag files).
+ */
+async function destinationChecked(loaded: LoadedSpec, guard: DiskGuard, payloadBytes: number): Promise<void> {
+  const target = parseDestinationUri(loaded.spec.destination.uri);
+  if (target.kind === 'local') await guard.checkDestination(resolve(target.path), payloadBytes);
+}
+
+/** A rerun of a job whose state was removed after it shipped (`state.retain: none`): nothing to do. */
+function retiredResult(dir: string, archive: ShippedArchive, stderr: NodeJS.WritableStream): RunJobResult {
+  stderr.write(
+    `compliance-export: already shipped to ${archive.location}; the state was removed (state.retain: none, ` +
+      `see ${join(dir, 'shipped.json')})\n`,
+  );
+  return {
+    exitCode: EXIT.ok,
+    status: 'complete',
+    asOfCut: null,
+    stateDir: dir,
+    counts: {},
+    exceptions: 0,
+    drift: 0,
+    duplicates: 0,
+    requests: 0,
+    quiescence: null,
+    resumed: true,
+    archive,
+    resumeCommand: null,
+  };
 }
 
 /** The code a failure is recorded under: its own (an ExportError's, a system error's), else `internal`. */

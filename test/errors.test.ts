@@ -32,10 +32,11 @@ describe('ERROR_RULES', () => {
     expect(byExit(EXIT.failure)).toHaveLength(CODES.length - 4);
   });
 
-  it('stops a run on a missing or rejected key, a corrupt store, an interrupt, a usage error or a bug', () => {
+  it('stops a run on a missing or rejected key, a corrupt store, a full disk, an interrupt, a usage error or a bug', () => {
     expect(CODES.filter((c) => ERROR_RULES[c].stopsRun).sort()).toEqual([
       'api_key_missing',
       'api_key_rejected',
+      'disk_full',
       'internal',
       'interrupted',
       'store_corrupt',

@@ -10,7 +10,8 @@ import { constants } from 'node:fs';
 import { access, mkdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { createComplianceClient, jsonlLedger } from '../api/index.js';
-import type { ComplianceClient, ComplianceClientOptions } from '../api/index.js';
+import { writeLedger } from '../api/ledger.js';
+import type { ComplianceClient, ComplianceClientOptions, LedgerSink } from '../api/index.js';
 import { CustodyLog } from '../archive/custody-log.js';
 import { ExportError } from '../errors.js';
 import { PRIVATE_FILE_MODE } from '../local-files.js';
@@ -48,6 +49,8 @@ export interface OpenRunOptions {
   readonly progress?: ProgressMode;
   /** Client knobs for tests and benches (retry policy, clock); never the key or base URL. */
   readonly client?: Partial<Omit<ComplianceClientOptions, 'apiKey' | 'baseUrl'>>;
+  /** Called once per request, after its ledger line (the disk guard's running check). */
+  readonly onRequest?: () => void;
 }
 
 export async function openRun(
@@ -82,7 +85,7 @@ export async function openRun(
     ...options.client,
     ...clientOptionsFromSpec(spec),
     apiKey,
-    ledger: jsonlLedger(ledger),
+    ledger: withRequestHook(jsonlLedger(ledger), options.onRequest),
     onRetry: (event) => progress.retry(event),
   });
   resources.defer(() => client.close());
@@ -92,6 +95,16 @@ export async function openRun(
   progress.start();
   resources.defer(() => progress.stop());
   return { loaded, apiKey, sink, store, custody, client, progress, now, signal: options.signal };
+}
+
+function withRequestHook(sink: LedgerSink, onRequest: (() => void) | undefined): LedgerSink {
+  if (onRequest === undefined) return sink;
+  return {
+    write: (entry) => {
+      writeLedger(sink, entry);
+      onRequest();
+    },
+  };
 }
 
 /** Resolves once everything written to the stream is flushed (or the stream has failed). */

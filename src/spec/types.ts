@@ -148,7 +148,17 @@ export interface ResolvedJobSpec {
   archive: ResolvedArchive;
   destination: ResolvedDestination;
   state_dir: string;
+  /** Left out: `retain` is `index` (see `retainOf`); not defaulted, so older specs keep their hash. */
+  state?: { retain?: StateRetain };
   on_missing_scope: OnMissingScope;
+}
+
+/** What of the state folder stays after a verified ship (src/store/retain.ts). */
+export type StateRetain = 'all' | 'index' | 'none';
+
+/** The spec's `state.retain`, `index` when not given. */
+export function retainOf(spec: Pick<ResolvedJobSpec, 'state'>): StateRetain {
+  return spec.state?.retain ?? 'index';
 }
 
 /** Where the archive goes, parsed from `destination.uri`. */

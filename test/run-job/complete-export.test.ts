@@ -29,7 +29,7 @@ describe('a complete export of the small sandbox, sealed, shipped and verified',
   let pending: string[];
 
   beforeAll(async () => {
-    h = await harness({ include: [...ALL_KINDS, 'sessions'] });
+    h = await harness({ include: [...ALL_KINDS, 'sessions'], extra: 'state:\n  retain: all\n' });
     result = await runJob({
       specPath: h.specPath,
       env: h.env,

@@ -47,7 +47,7 @@ async function folders(root: string): Promise<Set<string>> {
 describe('file modes of the state folder and a local destination', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await harness({ include: ['directory', 'chats'] });
+    h = await harness({ include: ['directory', 'chats'], extra: 'state:\n  retain: all\n' });
   });
   afterAll(async () => {
     await h?.close();

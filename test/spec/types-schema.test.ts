@@ -59,8 +59,13 @@ const SHAPES: { pointer: string; shape: Record<string, 'always' | 'optional' | '
       archive: 'always',
       destination: 'always',
       state_dir: 'always',
+      state: 'optional',
       on_missing_scope: 'always',
     } satisfies Shape<ResolvedJobSpec>,
+  },
+  {
+    pointer: '/properties/state',
+    shape: { retain: 'optional' } satisfies Shape<NonNullable<ResolvedJobSpec['state']>>,
   },
   {
     pointer: '/properties/source',

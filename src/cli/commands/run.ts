@@ -7,6 +7,7 @@
  */
 import type { Command } from 'commander';
 import { ExportError } from '../../errors.js';
+import { parseSize as parseSpecSize } from '../../spec/index.js';
 import { runJob } from '../../run-job.js';
 import { stopOnSignals } from '../stop-on-signals.js';
 import type { RunJobResult } from '../../run-job.js';
@@ -18,6 +19,13 @@ interface RunOptions {
   json?: boolean;
   quiet?: boolean;
   progress?: 'tty' | 'json' | 'off';
+  minFree?: string;
+  ignoreDiskSpace?: boolean;
+}
+
+/** A size as a job spec writes it (`2GiB`), or null. */
+function parseSize(text: string): number | null {
+  return parseSpecSize(text) ?? null;
 }
 
 function shellQuote(arg: string): string {
@@ -56,6 +64,8 @@ export function registerRunCommand(program: Command, host: CommandHost): void {
     .option('--json', 'print the run summary as one JSON object on stdout')
     .option('-q, --quiet', 'no progress output and no summary (exit code only)')
     .option('--progress <mode>', 'progress on stderr: tty (live line), json (log lines) or off')
+    .option('--min-free <size>', 'free space to keep on the state folder disk, e.g. 5GiB (default 1GiB)')
+    .option('--ignore-disk-space', 'start and go on whatever the free space (no disk_full stop)')
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -66,7 +76,8 @@ export function registerRunCommand(program: Command, host: CommandHost): void {
         'Exit codes: 0 complete, 1 failure (including state_locked: another run holds the state\n' +
         'folder), 2 bad spec or flags, 3 finished with gaps (see the exceptions report), 130\n' +
         'interrupted by Ctrl-C, 143 stopped by SIGTERM (both at a clean checkpoint: run the same\n' +
-        'command again to resume).',
+        'command again to resume). disk_full (exit 1): the state folder disk fell below --min-free;\n' +
+        'the run stopped at a clean checkpoint: free space and run the same command to resume.',
     )
     .action(
       host.action(async (job: string, opts: RunOptions) => {
@@ -77,6 +88,12 @@ export function registerRunCommand(program: Command, host: CommandHost): void {
             `--progress must be tty, json or off (got ${JSON.stringify(opts.progress)})`,
           );
         }
+        const minFree = opts.minFree === undefined ? undefined : parseSize(opts.minFree);
+        if (minFree === null)
+          throw new ExportError(
+            'usage',
+            `--min-free must be a size such as 2GiB (got ${JSON.stringify(opts.minFree)})`,
+          );
         const controller = new AbortController();
         const stop = stopOnSignals(controller, 'stopping at the next checkpoint', io.stderr);
         const argv = ['compliance-export', 'run', job];
@@ -86,6 +103,8 @@ export function registerRunCommand(program: Command, host: CommandHost): void {
             specPath: pathArg(io, job),
             ...(opts.stateDir !== undefined ? { stateDir: pathArg(io, opts.stateDir) } : {}),
             ...(opts.force === true ? { force: true } : {}),
+            ...(minFree !== undefined ? { minFree } : {}),
+            ...(opts.ignoreDiskSpace === true ? { ignoreDiskSpace: true } : {}),
             ...envOption(io),
             stderr: io.stderr,
             signal: controller.signal,

@@ -1,0 +1,108 @@
+/**
+ * What stays of a job's state folder after its archive shipped and verified (`state.retain`):
+ *
+ * - `all`: everything (blobs included), as before retention existed.
+ * - `index`: the content is gone (`blobs/`, `tmp/`, the `reports/` spool: the plaintext copy of
+ *   every exported item, which is most of the folder); `state.json`, `journal.jsonl`,
+ *   `custody.jsonl`, `requests.jsonl` stay. The journal is the index a rerun rebuilds: it knows
+ *   every item and its hash (nothing refetched that did not change), its `shipped` meta (a rerun
+ *   says "already shipped" and ships nothing twice) and the cut (a later incremental snapshot
+ *   starts from it). Removed while the run still holds the lock; the journal is not touched.
+ * - `none`: only `shipped.json` (a tombstone: where the archive went, its SHA-256, the cut, the
+ *   spec hash) stays, so a rerun of the same spec can still answer "already shipped" instead of
+ *   exporting everything again. Done after the run closed its journal, custody log and ledger,
+ *   under the folder's lock taken again (a run that grabbed the folder in between keeps it).
+ */
+import { lstat, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PRIVATE_FILE_MODE } from '../local-files.js';
+import { StateLock } from './lock.js';
+
+/** Folders `index` removes: content only, never what a rerun rebuilds its index from. */
+const CONTENT_DIRS = ['blobs', 'tmp', 'reports'];
+
+const TOMBSTONE = 'shipped.json';
+
+export interface Tombstone {
+  readonly format: 1;
+  readonly job: string;
+  readonly spec_sha256: string;
+  readonly as_of_cut: string | null;
+  readonly archive: unknown;
+  readonly removed_at: string;
+}
+
+export interface Removed {
+  readonly files: number;
+  readonly bytes: number;
+}
+
+/** `retain: index`: the content folders of a locked store folder; returns what went. */
+export async function removeContent(dir: string): Promise<Removed> {
+  let files = 0;
+  let bytes = 0;
+  for (const name of CONTENT_DIRS) {
+    const counted = await measure(join(dir, name));
+    files += counted.files;
+    bytes += counted.bytes;
+    await rm(join(dir, name), { recursive: true, force: true });
+  }
+  return { files, bytes };
+}
+
+/**
+ * `retain: none`: everything in the folder but the tombstone, under the folder's lock taken again.
+ * False when another run holds the folder by now (nothing is removed).
+ */
+export async function removeAllButTombstone(dir: string, tombstone: Tombstone): Promise<boolean> {
+  let lock: StateLock;
+  try {
+    lock = await StateLock.take(join(dir, 'lock'));
+  } catch {
+    return false;
+  }
+  try {
+    const tmp = join(dir, `${TOMBSTONE}.tmp`);
+    await writeFile(tmp, `${JSON.stringify(tombstone, null, 2)}\n`, { mode: PRIVATE_FILE_MODE, flush: true });
+    await rename(tmp, join(dir, TOMBSTONE));
+    for (const name of await readdir(dir)) {
+      if (name === TOMBSTONE || name === 'lock') continue;
+      await rm(join(dir, name), { recursive: true, force: true });
+    }
+  } finally {
+    await lock.release();
+  }
+  return true;
+}
+
+/** The tombstone of a job whose state was removed (`retain: none`), or null. */
+export async function readTombstone(dir: string): Promise<Tombstone | null> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, TOMBSTONE), 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  const value = JSON.parse(text) as Partial<Tombstone>;
+  return value.format === 1 && typeof value.spec_sha256 === 'string' ? (value as Tombstone) : null;
+}
+
+async function measure(path: string): Promise<Removed> {
+  let st;
+  try {
+    st = await lstat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { files: 0, bytes: 0 };
+    throw error;
+  }
+  if (!st.isDirectory()) return { files: 1, bytes: st.size };
+  let files = 0;
+  let bytes = 0;
+  for (const name of await readdir(path)) {
+    const sub = await measure(join(path, name));
+    files += sub.files;
+    bytes += sub.bytes;
+  }
+  return { files, bytes };
+}

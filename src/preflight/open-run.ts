@@ -78,17 +78,27 @@ export async function openRun(
   // A custody log that cannot be extended stops the run (the scope releases the folder and its lock).
   const custody = await CustodyLog.open(join(store.dir, 'custody.jsonl'), { now });
   resources.defer(() => custody.close());
+  const requestLedger = jsonlLedger(ledger);
   const client = createComplianceClient({
     ...options.client,
     ...clientOptionsFromSpec(spec),
     apiKey,
-    ledger: jsonlLedger(ledger),
+    // each attempt also tells the progress line which kind spent it (per-kind request rates)
+    ledger: (entry) => {
+      requestLedger.write(entry);
+      progress.request(entry.path);
+    },
     onRetry: (event) => progress.retry(event),
   });
   resources.defer(() => client.close());
   store.holdsSecret = (text) => client.holdsSecret(text);
   const mode = options.progress ?? ((stderr as { isTTY?: boolean }).isTTY === true ? 'tty' : 'json');
-  const progress = new Progress({ mode, out: stderr, requests: () => client.stats().requests });
+  const progress = new Progress({
+    mode,
+    out: stderr,
+    requests: () => client.stats().requests,
+    budget: () => client.stats().budget,
+  });
   progress.start();
   resources.defer(() => progress.stop());
   return { loaded, apiKey, sink, store, custody, client, progress, now, signal: options.signal };

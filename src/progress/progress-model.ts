@@ -122,6 +122,8 @@ export class ProgressModel {
 
   /** A request attempt was sent for `path` (the ledger's path). */
   noteRequest(path: string): void {
+    // preflight's probes and scope resolution come before any pass: no kind's items
+    if (this.#current === undefined) return;
     const stage = stageOfPath(path);
     if (stage !== null) this.#stageOf(stage).requests += 1;
   }

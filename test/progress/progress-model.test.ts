@@ -102,6 +102,12 @@ describe('progress model', () => {
     expect(f.records['files']).toBe(2);
   });
 
+  it('does not count preflight requests as a kind, nor show that kind as records', () => {
+    const model = new ProgressModel();
+    model.noteRequest('/v1/compliance/apps/chats');
+    expect(model.figures(1, 600)).toMatchObject({ pass: 0, records: {}, totals: {} });
+  });
+
   it('attributes request paths to the kind that fetches them', () => {
     expect(
       [

@@ -42,6 +42,6 @@ export function writeLedger(sink: LedgerSink | undefined, entry: LedgerEntry): v
  * A ledger sink that streams JSON Lines to a Writable (a file stream, stdout, ...). Lines are
  * written in attempt-completion order; the Writable buffers, so a slow disk never blocks requests.
  */
-export function jsonlLedger(stream: Writable): LedgerSink {
+export function jsonlLedger(stream: Writable): { write(entry: LedgerEntry): void } {
   return { write: (entry) => void stream.write(`${JSON.stringify(entry)}\n`) };
 }

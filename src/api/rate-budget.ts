@@ -35,6 +35,13 @@ export interface RateBudgetSnapshot {
   pausedUntil: number | null;
   serverRemaining: number | null;
   serverResetAt: number | null;
+  /**
+   * When the next request waiting for its start time may go (epoch ms), or null when none waits.
+   * Read-only: what a progress display shows as "waiting for budget until T".
+   */
+  waitingUntil: number | null;
+  /** Why that wait is longer than pacing: a 429's retry-after, or the server's budget spent. */
+  waitingFor: 'retry_after' | 'server_budget' | 'pace' | null;
 }
 
 interface ServerWindow {
@@ -68,6 +75,8 @@ export class RateBudget {
   private window: ServerWindow | null = null;
   /** Start times of our requests in the last minute (ascending). */
   private readonly recent: number[] = [];
+  /** Wake times of requests sleeping until their start slot (for `snapshot`, never for timing). */
+  private readonly sleepers: number[] = [];
 
   constructor(options: RateBudgetOptions = {}) {
     const rpm = options.requestsPerMinute ?? 540;
@@ -92,8 +101,15 @@ export class RateBudget {
       for (;;) {
         const slot = this.reserveSlot();
         const wait = slot - this.clock.now();
-        if (wait > 0) await this.clock.sleep(wait, signal);
-        else signal?.throwIfAborted();
+        if (wait > 0) {
+          // noted while it lasts, so `snapshot` can say what the run waits for (timing unchanged)
+          this.sleepers.push(slot);
+          try {
+            await this.clock.sleep(wait, signal);
+          } finally {
+            this.sleepers.splice(this.sleepers.indexOf(slot), 1);
+          }
+        } else signal?.throwIfAborted();
         // A 429 or an exhausted server window may have moved the goalposts while we slept.
         if (this.clock.now() >= this.blockedUntil()) break;
       }
@@ -147,6 +163,16 @@ export class RateBudget {
   }
 
   snapshot(): RateBudgetSnapshot {
+    const now = this.clock.now();
+    const wake = this.sleepers.length > 0 ? Math.min(...this.sleepers) : null;
+    const waitingUntil = wake !== null && wake > now ? wake : null;
+    let waitingFor: RateBudgetSnapshot['waitingFor'] = null;
+    if (waitingUntil !== null) {
+      if (this.pausedUntil > now) waitingFor = 'retry_after';
+      else if (this.window !== null && now < this.window.resetAt && this.available(this.window) <= 0)
+        waitingFor = 'server_budget';
+      else waitingFor = 'pace';
+    }
     return {
       requestsPerMinute: this.requestsPerMinute,
       maxInFlight: this.maxInFlight,
@@ -156,6 +182,8 @@ export class RateBudget {
       pausedUntil: this.pausedUntil > this.clock.now() ? this.pausedUntil : null,
       serverRemaining: this.window?.remaining ?? null,
       serverResetAt: this.window?.resetAt ?? null,
+      waitingUntil,
+      waitingFor,
     };
   }
 

@@ -28,18 +28,28 @@ import type {
   StagingStore,
 } from '../store/index.js';
 
-/** Counters the progress reporter reads; stages only add to them. */
+/**
+ * One stage's counters in one pass, which the progress reporter reads; stages only add to them.
+ * `listed` and `handled` count listing entries of the pass (a kind's listing loop bumps both), so
+ * `handled` never passes `listed`; `fetched`, `skipped` and `gaps` count records staged, left as
+ * they were and named as gaps (`stageRecord`, `recordFailure`), and may include items no listing
+ * names (files, directory records, a rerun's retried gaps).
+ */
 export interface StageCounters {
   listed: number;
+  handled: number;
   fetched: number;
   skipped: number;
   gaps: number;
-  /** Known total when the stage can tell (for the ETA), else null. */
-  total: number | null;
+  /** The kind's listing walks of this pass are all through: `listed` is the pass's total. */
+  listingDone(): void;
 }
 
 export interface ProgressSink {
+  /** The counters of `name` in the current pass. */
   stage(name: string): StageCounters;
+  /** A pass starts; `listings` are the stages that list their items in it (relisted kinds). */
+  beginPass?(pass: number, listings: readonly string[]): void;
 }
 
 export interface ScopeTargets {

@@ -51,6 +51,7 @@ export async function collectFirstPass(
   now: () => Date,
 ): Promise<PassContext> {
   const pass = startPass(ctx, 1);
+  ctx.progress.beginPass?.(1, listingStages(ctx));
   // A rerun first retries what an earlier run could not get but said a rerun may help with.
   if (ctx.store.resumed) await retryGaps(pass);
   if (ctx.store.meta(passStartKey(1)) === undefined) ctx.store.setMeta(passStartKey(1), now().toISOString());
@@ -67,6 +68,11 @@ export async function collectFirstPass(
   await ctx.store.flush();
   return pass;
 }
+/** The progress stages that list their items in every pass (each relisted kind's, by its name). */
+function listingStages(ctx: CollectContext): string[] {
+  return RELISTED_KINDS.filter((kind) => includes(ctx, kind.include)).map((kind) => kind.name);
+}
+
 /**
  * How much wider than `max_concurrency` a stage's fan-out runs during the concurrent first pass.
  * The client's cap still bounds the requests in flight for the whole job at `max_concurrency`; the
@@ -147,6 +153,7 @@ export async function quiesce(
       ctx.store.setMeta(passStartKey(pass), now().toISOString());
     }
     last = startPass(ctx, pass);
+    ctx.progress.beginPass?.(pass, listingStages(ctx));
     // Every kind is listed again in full: no re-enumeration depends on a time filter (§4.2).
     for (const kind of RELISTED_KINDS) if (includes(ctx, kind.include)) await kind.collect(last);
     // A pass resumed after a crash may have stored changes before the crash: never call it settled.

@@ -68,12 +68,14 @@ export class WalkCheckpoint {
  * the budget does not drain at every page boundary); beyond that pages are pulled lazily, so the
  * fan-out's read-ahead bound holds for the whole walk. A page is registered with the checkpoint
  * only when its first item is handed out, so checkpoints still advance in page order and only past
- * pages whose items are all stored.
+ * pages whose items are all stored. `onListed` is called once the walk has handed out its last
+ * item (its listing is through, or ended as a gap), not when it fails.
  */
 export async function* trackedItems<T>(
   pages: AsyncIterable<Page<T>>,
   checkpoint: WalkCheckpoint,
   onWalkFailure?: (error: unknown) => boolean,
+  onListed?: () => void,
 ): AsyncGenerator<WalkItem<T>, void, undefined> {
   const walk =
     onWalkFailure === undefined ? prefetchOne(pages) : endOnFailure(prefetchOne(pages), onWalkFailure);
@@ -88,6 +90,7 @@ export async function* trackedItems<T>(
       };
     }
   }
+  onListed?.();
 }
 
 /**

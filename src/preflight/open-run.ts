@@ -10,8 +10,7 @@ import { constants } from 'node:fs';
 import { access, mkdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { createComplianceClient, jsonlLedger } from '../api/index.js';
-import { writeLedger } from '../api/ledger.js';
-import type { ComplianceClient, ComplianceClientOptions, LedgerSink } from '../api/index.js';
+import type { ComplianceClient, ComplianceClientOptions } from '../api/index.js';
 import { CustodyLog } from '../archive/custody-log.js';
 import { ExportError } from '../errors.js';
 import { PRIVATE_FILE_MODE } from '../local-files.js';
@@ -81,30 +80,32 @@ export async function openRun(
   // A custody log that cannot be extended stops the run (the scope releases the folder and its lock).
   const custody = await CustodyLog.open(join(store.dir, 'custody.jsonl'), { now });
   resources.defer(() => custody.close());
+  const requestLedger = jsonlLedger(ledger);
   const client = createComplianceClient({
     ...options.client,
     ...clientOptionsFromSpec(spec),
     apiKey,
-    ledger: withRequestHook(jsonlLedger(ledger), options.onRequest),
+    // Each attempt also tells the progress line which kind spent it (per-kind request rates), and
+    // the disk guard counts it (its running check).
+    ledger: (entry) => {
+      requestLedger.write(entry);
+      progress.request(entry.path);
+      options.onRequest?.();
+    },
     onRetry: (event) => progress.retry(event),
   });
   resources.defer(() => client.close());
   store.holdsSecret = (text) => client.holdsSecret(text);
   const mode = options.progress ?? ((stderr as { isTTY?: boolean }).isTTY === true ? 'tty' : 'json');
-  const progress = new Progress({ mode, out: stderr, requests: () => client.stats().requests });
+  const progress = new Progress({
+    mode,
+    out: stderr,
+    requests: () => client.stats().requests,
+    budget: () => client.stats().budget,
+  });
   progress.start();
   resources.defer(() => progress.stop());
   return { loaded, apiKey, sink, store, custody, client, progress, now, signal: options.signal };
-}
-
-function withRequestHook(sink: LedgerSink, onRequest: (() => void) | undefined): LedgerSink {
-  if (onRequest === undefined) return sink;
-  return {
-    write: (entry) => {
-      writeLedger(sink, entry);
-      onRequest();
-    },
-  };
 }
 
 /** Resolves once everything written to the stream is flushed (or the stream has failed). */

@@ -1,12 +1,14 @@
 /**
- * Progress for long runs: on a TTY one live line (current stage, counts, request rate, ETA of the
- * listed backlog); otherwise one JSON line on stderr every `intervalMs` (log collectors parse it).
- * Stages only bump counters; this module decides how and when to show them. A request waiting to
- * be retried shows on the live line until its wait is over (and as a `retry` JSON line), so an
- * outage is visible at once instead of after minutes of silent backoff.
+ * Progress for long runs: on a TTY one live line (stage, why it waits, requests sent of the
+ * estimate, ETA at the budget's rate, per-kind counts); otherwise one JSON line on stderr every
+ * `intervalMs` with the same figures (log collectors parse it). Stages only bump counters; the
+ * figures are ./progress-model.ts. A request waiting to be retried, a 429's retry-after and a wait
+ * for the shared budget show on the live line while they last (and in JSON lines), so a stalled
+ * run says why.
  */
-import type { RetryEvent } from '../api/index.js';
+import type { RateBudgetSnapshot, RetryEvent } from '../api/index.js';
 import type { ProgressSink, StageCounters } from '../collect/context.js';
+import { ProgressModel, type ListedFigures, type ProgressFigures } from './progress-model.js';
 
 export type ProgressMode = 'tty' | 'json' | 'off';
 
@@ -15,6 +17,8 @@ export interface ProgressOptions {
   readonly out: NodeJS.WritableStream;
   /** Requests sent so far (the client's counter). */
   readonly requests: () => number;
+  /** The shared rate budget, read only: its requests per minute (the ETA's rate) and its waits. */
+  readonly budget?: () => Pick<RateBudgetSnapshot, 'requestsPerMinute' | 'waitingUntil' | 'waitingFor'>;
   readonly now?: () => number;
   readonly intervalMs?: number;
 }
@@ -34,8 +38,31 @@ function retryReason(e: RetryEvent): string {
   return e.failure ?? 'failed';
 }
 
+const fmt = (n: number): string => Math.round(n).toLocaleString('en');
+
+/** `3,412/5,000` once the listing is through, `3,412/5,000+` while it is not. */
+function fraction(f: ListedFigures): string {
+  return `${fmt(f.done)}/${fmt(f.listed)}${f.total === null ? '+' : ''}`;
+}
+
+const QUALITY_MARK = { approx: '~', at_least: '≥' } as const;
+const WAIT_WORDS = {
+  retry_after: 'retry-after',
+  server_budget: 'server budget spent',
+  pace: 'pace',
+} as const;
+
+/** What the run waits for now: a retry's backoff, a 429's retry-after, the shared budget. */
+interface Waits {
+  readonly retry: { readonly text: string; readonly until: number } | null;
+  readonly budget: { readonly until: number; readonly why: keyof typeof WAIT_WORDS } | null;
+}
+
+/** Budget waits shorter than this are plain pacing, not worth a word. */
+const SHOWN_WAIT_MS = 1_000;
+
 export class Progress implements ProgressSink {
-  readonly #stages = new Map<string, StageCounters>();
+  readonly #model = new ProgressModel();
   readonly #opts: ProgressOptions;
   readonly #now: () => number;
   #current = 'preflight';
@@ -43,7 +70,7 @@ export class Progress implements ProgressSink {
   #startedAt: number;
   #lastLine = 0;
   /** The latest retry and when its wait ends. */
-  #retry: { text: string; until: number } | null = null;
+  #retry: { text: string; until: number; event: RetryEvent } | null = null;
 
   constructor(opts: ProgressOptions) {
     this.#opts = opts;
@@ -52,16 +79,25 @@ export class Progress implements ProgressSink {
   }
 
   stage(name: string): StageCounters {
-    let c = this.#stages.get(name);
-    if (c === undefined) {
-      c = { listed: 0, fetched: 0, skipped: 0, gaps: 0, total: null };
-      this.#stages.set(name, c);
-    }
-    return c;
+    return this.#model.stage(name);
   }
 
-  counters(): Record<string, StageCounters> {
-    return Object.fromEntries([...this.#stages].map(([k, v]) => [k, { ...v }]));
+  beginPass(pass: number, listings: readonly string[]): void {
+    this.#model.beginPass(pass, listings);
+  }
+
+  /** A request attempt for `path` was sent (the client's ledger), for per-kind request rates. */
+  request(path: string): void {
+    this.#model.noteRequest(path);
+  }
+
+  counters(): ReturnType<ProgressModel['counters']> {
+    return this.#model.counters();
+  }
+
+  /** The figures as shown now. */
+  figures(): ProgressFigures {
+    return this.#model.figures(this.#opts.requests(), this.#opts.budget?.().requestsPerMinute ?? null);
   }
 
   /** Mark the start of a pipeline stage (preflight, collect, quiesce, seal, ship, verify). */
@@ -101,6 +137,11 @@ export class Progress implements ProgressSink {
   retry(e: RetryEvent): void {
     const mode = this.#opts.mode;
     if (mode === 'off') return;
+    this.#retry = {
+      text: `retrying ${e.target.method} ${e.target.path} (${retryReason(e)})`,
+      until: this.#now() + e.delayMs,
+      event: e,
+    };
     if (mode === 'json') {
       this.#opts.out.write(
         `${JSON.stringify({
@@ -121,58 +162,108 @@ export class Progress implements ProgressSink {
       );
       return;
     }
-    this.#retry = {
-      text: `retrying ${e.target.method} ${e.target.path} (${retryReason(e)})`,
-      until: this.#now() + e.delayMs,
-    };
     this.#emit('retry', true);
+  }
+
+  #waits(): Waits {
+    const now = this.#now();
+    const retry = this.#retry !== null && now <= this.#retry.until ? this.#retry : null;
+    const b = this.#opts.budget?.();
+    const budget =
+      b?.waitingUntil != null && b.waitingFor !== null && b.waitingUntil - now >= SHOWN_WAIT_MS
+        ? { until: b.waitingUntil, why: b.waitingFor }
+        : null;
+    return { retry, budget };
   }
 
   #emit(event: string, force: boolean): void {
     const mode = this.#opts.mode;
     if (mode === 'off') return;
-    const elapsed = (this.#now() - this.#startedAt) / 1000;
-    const requests = this.#opts.requests();
-    const rate = elapsed > 0 ? requests / elapsed : 0;
+    const now = this.#now();
+    const elapsed = (now - this.#startedAt) / 1000;
+    const f = this.figures();
+    const rate = elapsed > 0 ? f.requests.sent / elapsed : 0;
+    const waits = this.#waits();
     if (mode === 'json') {
-      if (!force && event === 'progress' && this.#stages.size === 0) return;
+      if (!force && event === 'progress' && f.pass === 0) return;
+      const iso = (ms: number): string => new Date(ms).toISOString();
       this.#opts.out.write(
         `${JSON.stringify({
-          at: new Date(this.#now()).toISOString(),
+          at: iso(now),
           event,
           stage: this.#current,
+          pass: f.pass,
           elapsed_s: Math.round(elapsed),
-          requests,
+          requests: {
+            sent: f.requests.sent,
+            estimated_total: f.requests.estimatedTotal,
+            estimate: f.requests.quality,
+          },
           requests_per_s: Math.round(rate * 10) / 10,
-          counters: this.counters(),
+          eta_s: f.etaSeconds === null ? null : Math.round(f.etaSeconds),
+          totals: f.totals,
+          records: f.records,
+          gaps: f.gaps,
+          quiesce: f.quiesce,
+          waits: {
+            retry_until: waits.retry === null ? null : iso(waits.retry.until),
+            retry: waits.retry?.text ?? null,
+            budget_until: waits.budget === null ? null : iso(waits.budget.until),
+            budget_wait: waits.budget?.why ?? null,
+          },
         })}\n`,
       );
       return;
     }
-    // "chats 40/60": 40 of the 60 listed are done; stages that fetch what others reference
-    // (files) or list and store different things (directory) show their stored count only.
-    const parts: string[] = [];
-    let backlog = 0;
-    let done = 0;
-    for (const [name, c] of this.#stages) {
-      const handled = c.fetched + c.skipped;
-      const listed = c.total ?? c.listed;
-      const tracked = listed > 0 && listed >= handled;
-      parts.push(`${name} ${tracked ? `${handled}/${listed}` : c.fetched}${c.gaps > 0 ? ` !${c.gaps}` : ''}`);
-      if (tracked) backlog += listed - handled;
-      done += handled;
+    const line = this.#line(f, rate, elapsed, waits);
+    // Cut to the terminal's width when it has one (a wrapped line cannot be redrawn in place);
+    // without one, the whole line: a log that keeps it loses nothing.
+    const width = (this.#opts.out as { columns?: number }).columns;
+    const shown = width === undefined ? line : line.slice(0, Math.max(20, width - 1));
+    this.#opts.out.write(`\r\x1b[2K${shown}`);
+    this.#lastLine = shown.length;
+  }
+
+  /**
+   * `[collect] retrying … in 4s | requests 41,200/~380,000 · 9.8/s · ETA ~10h30m | chats 3,412/5,000+ ·
+   * directory 44 records | 12m03s`: what a stall is waiting for first, then the requests and ETA, then
+   * the kinds, so a narrow terminal cuts the least useful part.
+   */
+  #line(f: ProgressFigures, rate: number, elapsed: number, waits: Waits): string {
+    const now = this.#now();
+    const q = f.quiesce;
+    const label = q !== null && this.#current === 'quiesce' ? `quiesce pass ${q.pass}` : this.#current;
+    const segments: string[] = [];
+    const why: string[] = [];
+    if (waits.retry !== null)
+      why.push(`${waits.retry.text} in ${fmtDuration((waits.retry.until - now) / 1000)}`);
+    if (waits.budget !== null) {
+      const what = WAIT_WORDS[waits.budget.why];
+      why.push(`waiting for budget (${what}) ${fmtDuration((waits.budget.until - now) / 1000)}`);
     }
-    // ETA of the listed backlog at the item rate so far (lists have no totals, §4.1).
-    const itemRate = elapsed > 0 ? done / elapsed : 0;
-    const eta = backlog > 0 && itemRate > 0 ? fmtDuration(backlog / itemRate) : '—';
-    // a pending retry goes first: the line is cut to the terminal width
-    const retry = this.#retry;
-    if (retry !== null && this.#now() <= retry.until) {
-      parts.unshift(`${retry.text} in ${fmtDuration((retry.until - this.#now()) / 1000)}`);
+    if (why.length > 0) segments.push(why.join(' · '));
+    const r = f.requests;
+    const estimate =
+      r.estimatedTotal === null || r.quality === null
+        ? ''
+        : `/${QUALITY_MARK[r.quality]}${fmt(r.estimatedTotal)}`;
+    const eta =
+      f.etaSeconds === null || r.quality === null
+        ? '—'
+        : `${QUALITY_MARK[r.quality]}${fmtDuration(f.etaSeconds)}`;
+    segments.push(`requests ${fmt(r.sent)}${estimate} · ${rate.toFixed(1)}/s · ETA ${eta}`);
+    const kinds: string[] = [];
+    const shown = q !== null && this.#current === 'quiesce' ? q.kinds : f.totals;
+    for (const [name, k] of Object.entries(shown)) {
+      const gaps = f.gaps[name] ?? 0;
+      kinds.push(`${name} ${fraction(k)}${gaps > 0 ? ` !${gaps}` : ''}`);
     }
-    const line = `[${this.#current}] ${parts.join(' · ')} | ${requests} req, ${rate.toFixed(1)}/s | ETA ${eta} | ${fmtDuration(elapsed)}`;
-    const width = (this.#opts.out as { columns?: number }).columns ?? 120;
-    this.#opts.out.write(`\r\x1b[2K${line.slice(0, Math.max(20, width - 1))}`);
-    this.#lastLine = line.length;
+    for (const [name, n] of Object.entries(f.records)) {
+      const gaps = f.gaps[name] ?? 0;
+      kinds.push(`${name} ${fmt(n)} ${n === 1 ? 'record' : 'records'}${gaps > 0 ? ` !${gaps}` : ''}`);
+    }
+    if (q !== null && this.#current === 'quiesce') kinds.push(`${fmt(q.changed)} changed`);
+    if (kinds.length > 0) segments.push(kinds.join(' · '));
+    return `[${label}] ${segments.join(' | ')} | ${fmtDuration(elapsed)}`;
   }
 }

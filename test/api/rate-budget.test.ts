@@ -191,4 +191,27 @@ describe('RateBudget', () => {
     r1();
     expect(budget.snapshot()).toMatchObject({ inFlight: 0, waiting: 0 });
   });
+  it('says, read only, until when a waiting request is held and why, and still starts it on time', async () => {
+    const clock = createVirtualClock();
+    const snapshots: ReturnType<RateBudget['snapshot']>[] = [];
+    const watching = {
+      now: () => clock.now(),
+      sleep: (ms: number, signal?: AbortSignal) => {
+        snapshots.push(budget.snapshot());
+        return clock.sleep(ms, signal);
+      },
+    };
+    const budget = new RateBudget({ requestsPerMinute: 600, clock: watching });
+    const start = clock.now();
+    budget.pauseUntil(start + 5_000); // a 429's retry-after
+    expect(budget.snapshot()).toMatchObject({ waitingUntil: null, waitingFor: null });
+    (await budget.acquire())();
+    expect(snapshots).toEqual([
+      expect.objectContaining({ waitingUntil: start + 5_000, waitingFor: 'retry_after' }),
+    ]);
+    expect(clock.now() - start).toBe(5_000);
+    expect(budget.snapshot()).toMatchObject({ waitingUntil: null, waitingFor: null });
+    (await budget.acquire())(); // the next slot, 100 ms on: plain pacing
+    expect(snapshots[1]).toMatchObject({ waitingUntil: start + 5_100, waitingFor: 'pace' });
+  });
 });

@@ -10,6 +10,7 @@ import {
   type ProgressSink,
   type StageCounters,
 } from '../../src/collect/context.js';
+import { stageCounters } from '../../src/progress/progress-model.js';
 import { loadSpecFile } from '../../src/spec/index.js';
 import { openStore, type StagingStore } from '../../src/store/index.js';
 import type { Reply } from '../api/fixture-server.js';
@@ -19,8 +20,7 @@ export function countingProgress(counters = new Map<string, StageCounters>()): P
   return {
     stage: (name) => {
       let c = counters.get(name);
-      if (c === undefined)
-        counters.set(name, (c = { listed: 0, fetched: 0, skipped: 0, gaps: 0, total: null }));
+      if (c === undefined) counters.set(name, (c = stageCounters()));
       return c;
     },
   };

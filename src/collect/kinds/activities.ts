@@ -58,13 +58,16 @@ async function collectActivities(ctx: PassContext): Promise<void> {
   const walk = activityListings(ctx, ctx.pass);
   const checkpoint = new WalkCheckpoint(ctx.store, walk.key);
   const resume = checkpoint.resume;
-  if (resume.done) return;
+  if (resume.done) {
+    counters.listingDone();
+    return;
+  }
   const pages = walk.pages(ctx.client, {
     ...(resume.from !== undefined ? { resumeFrom: resume.from } : {}),
     signal: ctx.signal,
   });
   const guard = walkFailureGuard(ctx, STAGE, 'activity', walk.key);
-  for await (const w of trackedItems(pages, checkpoint, guard)) {
+  for await (const w of trackedItems(pages, checkpoint, guard, () => counters.listingDone())) {
     counters.listed += 1;
     stageRecord(
       ctx,
@@ -80,6 +83,7 @@ async function collectActivities(ctx: PassContext): Promise<void> {
       STAGE,
     );
     w.finish();
+    counters.handled += 1;
   }
 }
 

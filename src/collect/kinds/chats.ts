@@ -118,21 +118,26 @@ function wanted(ctx: ListingScope, chat: Chat): boolean {
 /** Walk the chats of one pass; returns when every listed chat is stored or named as a gap. */
 async function collectChats(ctx: PassContext): Promise<void> {
   const counters = ctx.progress.stage(STAGE);
-  for (const walk of chatListings(ctx, ctx.pass)) {
+  const walks = chatListings(ctx, ctx.pass);
+  for (const [index, walk] of walks.entries()) {
     const checkpoint = new WalkCheckpoint(ctx.store, walk.key);
     const resume = checkpoint.resume;
     if (resume.done) continue;
+    const last = index === walks.length - 1;
     const pages = walk.pages(ctx.client, {
       ...(resume.from !== undefined ? { resumeFrom: resume.from } : {}),
       signal: ctx.signal,
     });
     await forEachBounded(
-      trackedItems(pages, checkpoint, walkFailureGuard(ctx, STAGE, 'chat', walk.key)),
+      trackedItems(pages, checkpoint, walkFailureGuard(ctx, STAGE, 'chat', walk.key), () => {
+        if (last) counters.listingDone();
+      }),
       async (w: WalkItem<Chat>) => {
         counters.listed += 1;
         // Not in a `finally`: a fatal error (Ctrl-C, key revoked) must not advance the checkpoint.
         if (wanted(ctx, w.item)) await collectChat(ctx, w.item, w.raw);
         w.finish();
+        counters.handled += 1;
       },
       {
         concurrency: ctx.concurrency,
@@ -141,6 +146,7 @@ async function collectChats(ctx: PassContext): Promise<void> {
       },
     );
   }
+  counters.listingDone();
 }
 
 /** Plan: the chats pass 1 lists that the run would collect, per organization and custodian. */

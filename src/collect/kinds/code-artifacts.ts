@@ -69,20 +69,25 @@ function firstCreated(a: CodeArtifact): string | null {
 async function collectCodeArtifacts(ctx: PassContext): Promise<void> {
   const counters = ctx.progress.stage(STAGE);
   const rotated: { artifactId: string; versionId: string }[] = [];
-  for (const walk of artifactListings(ctx, ctx.pass)) {
+  const walks = artifactListings(ctx, ctx.pass);
+  for (const [index, walk] of walks.entries()) {
     const checkpoint = new WalkCheckpoint(ctx.store, walk.key);
     const resume = checkpoint.resume;
     if (resume.done) continue;
+    const last = index === walks.length - 1;
     const pages = walk.pages(ctx.client, {
       ...(resume.from !== undefined ? { resumeFrom: resume.from } : {}),
       signal: ctx.signal,
     });
     await forEachBounded(
-      trackedItems(pages, checkpoint, walkFailureGuard(ctx, STAGE, 'code_artifact', walk.key)),
+      trackedItems(pages, checkpoint, walkFailureGuard(ctx, STAGE, 'code_artifact', walk.key), () => {
+        if (last) counters.listingDone();
+      }),
       async (item: WalkItem<CodeArtifact>) => {
         counters.listed += 1;
         await collectArtifact(ctx, item.item, item.raw, rotated);
         item.finish();
+        counters.handled += 1;
       },
       {
         concurrency: ctx.concurrency,
@@ -91,6 +96,7 @@ async function collectCodeArtifacts(ctx: PassContext): Promise<void> {
       },
     );
   }
+  counters.listingDone();
   if (rotated.length > 0) await relistRotated(ctx, rotated);
 }
 

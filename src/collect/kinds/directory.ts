@@ -17,7 +17,6 @@ import {
   recordFailure,
   stageText,
   type PassContext,
-  type StageCounters,
 } from '../context.js';
 import { forEachBounded, type FanOutOptions } from '../fan-out.js';
 import type { RecordSource } from '../../store/index.js';
@@ -53,10 +52,9 @@ async function collectDirectory(
   rawOrgs: ReadonlyMap<string, string>,
 ): Promise<void> {
   if (!includes(ctx, 'directory')) return;
-  const counters = ctx.progress.stage(STAGE);
   for (const org of orgs) stageOrganization(ctx, org, rawOrgs.get(org.uuid));
-  await forEachBounded(orgs, (org) => collectOrgDirectory(ctx, org, counters), directoryFanOut(ctx));
-  const groups = await listGroups(ctx, counters);
+  await forEachBounded(orgs, (org) => collectOrgDirectory(ctx, org), directoryFanOut(ctx));
+  const groups = await listGroups(ctx);
   await forEachBounded(groups, (g) => collectGroup(ctx, g), directoryFanOut(ctx));
 }
 
@@ -89,21 +87,16 @@ function stageOrganization(ctx: PassContext, org: Organization, raw: string | un
 }
 
 /** One organization's users, then its roles with their permissions, then its settings. */
-async function collectOrgDirectory(
-  ctx: PassContext,
-  org: Organization,
-  counters: StageCounters,
-): Promise<void> {
-  await collectUsers(ctx, org.uuid, counters);
-  await collectRoles(ctx, org.uuid, counters);
+async function collectOrgDirectory(ctx: PassContext, org: Organization): Promise<void> {
+  await collectUsers(ctx, org.uuid);
+  await collectRoles(ctx, org.uuid);
   await collectSettings(ctx, org.uuid);
 }
 
-async function collectUsers(ctx: PassContext, org: string, counters: StageCounters): Promise<void> {
+async function collectUsers(ctx: PassContext, org: string): Promise<void> {
   const users = userListing(org);
   const pages = users.pages(ctx.client, { signal: ctx.signal });
   for await (const page of guardedPages(ctx, STAGE, 'user', users.key, pages)) {
-    counters.listed += page.items.length;
     page.items.forEach((user, i) => {
       stageRecord(
         ctx,
@@ -123,11 +116,10 @@ async function collectUsers(ctx: PassContext, org: string, counters: StageCounte
 }
 
 /** Roles one at a time: each role's permissions are listed before the role is staged. */
-async function collectRoles(ctx: PassContext, org: string, counters: StageCounters): Promise<void> {
+async function collectRoles(ctx: PassContext, org: string): Promise<void> {
   const roles = roleListing(org);
   const pages = roles.pages(ctx.client, { signal: ctx.signal });
   for await (const page of guardedPages(ctx, STAGE, 'role', roles.key, pages)) {
-    counters.listed += page.items.length;
     for (let i = 0; i < page.items.length; i += 1) {
       await collectRole(ctx, org, page, i);
     }
@@ -194,12 +186,11 @@ interface ListedGroup {
 }
 
 /** Every group first (the listing is not per org), so members can then be fetched in parallel. */
-async function listGroups(ctx: PassContext, counters: StageCounters): Promise<ListedGroup[]> {
+async function listGroups(ctx: PassContext): Promise<ListedGroup[]> {
   const groups: ListedGroup[] = [];
   const groupWalk = groupListing();
   const pages = groupWalk.pages(ctx.client, { signal: ctx.signal });
   for await (const page of guardedPages(ctx, STAGE, 'group', groupWalk.key, pages)) {
-    counters.listed += page.items.length;
     page.items.forEach((g, i) => groups.push({ id: g.id, raw: page.rawItems[i]!, source: pageSource(page) }));
   }
   return groups;

@@ -77,20 +77,24 @@ function projectListings(ctx: ListingScope, pass: number): Listing<Project>[] {
 async function collectProjects(ctx: PassContext): Promise<void> {
   const counters = ctx.progress.stage(STAGE);
   const walks = projectListings(ctx, ctx.pass);
-  for (const walk of walks) {
+  for (const [index, walk] of walks.entries()) {
     const checkpoint = new WalkCheckpoint(ctx.store, walk.key);
     const resume = checkpoint.resume;
     if (resume.done) continue;
+    const last = index === walks.length - 1;
     const pages = walk.pages(ctx.client, {
       ...(resume.from !== undefined ? { resumeFrom: resume.from } : {}),
       signal: ctx.signal,
     });
     await forEachBounded(
-      trackedItems(pages, checkpoint, walkFailureGuard(ctx, STAGE, 'project', walk.key)),
+      trackedItems(pages, checkpoint, walkFailureGuard(ctx, STAGE, 'project', walk.key), () => {
+        if (last) counters.listingDone();
+      }),
       async (w: WalkItem<Project>) => {
         counters.listed += 1;
         await collectProject(ctx, w.item, w.raw);
         w.finish();
+        counters.handled += 1;
       },
       {
         concurrency: ctx.concurrency,
@@ -99,6 +103,7 @@ async function collectProjects(ctx: PassContext): Promise<void> {
       },
     );
   }
+  counters.listingDone();
 }
 
 async function collectProject(ctx: PassContext, listed: Project, rawListed: string): Promise<void> {

@@ -62,8 +62,9 @@ async function collectSessions(ctx: PassContext): Promise<void> {
   for (const kind of KINDS) {
     // Pass 1 keeps the walk key of earlier versions, so their state resumes.
     const walk = ctx.pass === 1 ? `sessions:${kind}` : `sessions:${kind}:p${ctx.pass}`;
-    await walkSessions(ctx, kind, walk, ctx.pass === 1);
+    await walkSessions(ctx, kind, walk, ctx.pass === 1, undefined, kind === KINDS.at(-1));
   }
+  ctx.progress.stage(STAGE).listingDone();
 }
 
 /**
@@ -141,13 +142,17 @@ function wanted(ctx: PassContext, s: SessionLike): boolean {
   return typeof s.updated_at !== 'string' || inWindow(s.updated_at, ctx.spec.scope.updated_at);
 }
 
-/** Walk one listing; true when it went through to its end (`listed` collects the ids it showed). */
+/**
+ * Walk one listing; true when it went through to its end (`listed` collects the ids it showed).
+ * `last`: the pass's last session listing, whose end completes the stage's listed total.
+ */
 async function walkSessions(
   ctx: PassContext,
   kind: Kind,
   walk: string,
   filtered: boolean,
   listed?: Set<string>,
+  last = false,
 ): Promise<boolean> {
   const counters = ctx.progress.stage(STAGE);
   const checkpoint = new WalkCheckpoint(ctx.store, walk);
@@ -186,12 +191,16 @@ async function walkSessions(
       }),
       checkpoint,
       guard,
+      () => {
+        if (last) counters.listingDone();
+      },
     ),
     async (item: WalkItem<SessionLike>) => {
       counters.listed += 1;
       listed?.add(`${kind}/${item.item.id}`);
       if (wanted(ctx, item.item)) await collectSession(ctx, kind, item.item, item.raw);
       item.finish();
+      counters.handled += 1;
     },
     { concurrency: ctx.concurrency, readAhead: ctx.readAhead, ...(ctx.signal ? { signal: ctx.signal } : {}) },
   );

@@ -128,7 +128,10 @@ export class JournalWriter {
   #size: number;
   #buffer: string[] = [];
   #timer: NodeJS.Timeout | null = null;
+  /** The last write started or queued; the next one waits for it (order on disk = append order). */
   #flushing: Promise<void> = Promise.resolve();
+  /** A write queued behind the running one and not started yet: it takes the whole buffer when it starts. */
+  #queued: Promise<void> | null = null;
   #failed: Error | null = null;
   readonly #batchLines: number;
   readonly #batchMs: number;
@@ -170,18 +173,26 @@ export class JournalWriter {
     return { offset, length };
   }
 
-  /** Everything appended so far is written and fsynced when this resolves. */
+  /**
+   * Everything appended so far is written and fsynced when this resolves. Group commit: at most
+   * one write runs and one waits behind it; lines appended meanwhile all go into that waiting
+   * write. So when the disk is slower than the appends (a write fsyncs the blob folders first),
+   * batches grow instead of a queue of batches each holding its lines in memory.
+   */
   flush(): Promise<void> {
     if (this.#timer !== null) {
       clearTimeout(this.#timer);
       this.#timer = null;
     }
-    const lines = this.#buffer;
-    this.#buffer = [];
+    if (this.#queued !== null) return this.#queued;
     const previous = this.#flushing;
-    this.#flushing = (async () => {
-      await previous;
+    const queued = (async () => {
+      await previous.catch(() => undefined);
+      // Started: lines appended from here on go to a later write.
+      this.#queued = null;
       if (this.#failed !== null) throw this.#failed;
+      const lines = this.#buffer;
+      this.#buffer = [];
       try {
         if (lines.length > 0) {
           if (this.#beforeSync) await this.#beforeSync();
@@ -195,7 +206,9 @@ export class JournalWriter {
         throw this.#failed;
       }
     })();
-    return this.#flushing;
+    this.#queued = queued;
+    this.#flushing = queued;
+    return queued;
   }
 
   async close(): Promise<void> {

@@ -18,6 +18,8 @@
  * Options: `--chats N` (default 100,000: the profile's content counts scaled by N / 100,000, e.g.
  * `--chats 10000` for the 10k world); `--snapshot-at s1,s2 --snapshot-dir DIR` write V8 heap
  * snapshots of the child at those seconds (for finding what holds the memory; slows the run).
+ * `BENCH_NODE_FLAGS` adds Node flags to the child (e.g. `--max-old-space-size=160`, to see what the
+ * run needs when V8 keeps less garbage around).
  * Not measured here: resume_s and refetched_after_kill (bench:soak-crash kills and resumes).
  */
 import { readdir, stat } from 'node:fs/promises';
@@ -90,8 +92,12 @@ runBench('bench:scale', 60 * 60_000, async () => {
       apiKey: sandbox.fullKey,
       timeoutMs: 55 * 60_000,
       sampleMs: Number(args['sample-ms']),
-      nodeFlags:
-        snapshotDir === undefined ? [] : ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`],
+      nodeFlags: [
+        ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+        ...(snapshotDir === undefined
+          ? []
+          : ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`]),
+      ],
       onStart: (child) => {
         for (const s of snapshotAt) {
           const timer = setTimeout(() => {

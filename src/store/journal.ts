@@ -121,12 +121,16 @@ export interface JournalWriterOptions {
   readonly batchMs?: number;
   /** Called before each fsync of the journal (e.g. to fsync blob directories first). */
   readonly beforeSync?: () => Promise<void>;
+  /** Buffered bytes above which `ready()` waits for a write (default 8 MiB). */
+  readonly highWaterBytes?: number;
 }
 
 export class JournalWriter {
   readonly #fh: FileHandle;
   #size: number;
   #buffer: string[] = [];
+  /** UTF-8 bytes of the lines in `#buffer`. */
+  #bufferBytes = 0;
   #timer: NodeJS.Timeout | null = null;
   /** The last write started or queued; the next one waits for it (order on disk = append order). */
   #flushing: Promise<void> = Promise.resolve();
@@ -136,10 +140,12 @@ export class JournalWriter {
   readonly #batchLines: number;
   readonly #batchMs: number;
   readonly #beforeSync: (() => Promise<void>) | undefined;
+  readonly #highWaterBytes: number;
 
   private constructor(fh: FileHandle, size: number, options: JournalWriterOptions) {
     this.#fh = fh;
     this.#size = size;
+    this.#highWaterBytes = options.highWaterBytes ?? 8 * 1024 * 1024;
     this.#batchLines = options.batchLines ?? 256;
     this.#batchMs = options.batchMs ?? 250;
     this.#beforeSync = options.beforeSync;
@@ -165,6 +171,7 @@ export class JournalWriter {
     const offset = this.#size;
     this.#size += length + 1;
     this.#buffer.push(text);
+    this.#bufferBytes += length + 1;
     if (this.#buffer.length >= this.#batchLines) void this.flush().catch(() => undefined);
     else if (this.#timer === null) {
       this.#timer = setTimeout(() => void this.flush().catch(() => undefined), this.#batchMs);
@@ -193,6 +200,7 @@ export class JournalWriter {
       if (this.#failed !== null) throw this.#failed;
       const lines = this.#buffer;
       this.#buffer = [];
+      this.#bufferBytes = 0;
       try {
         if (lines.length > 0) {
           if (this.#beforeSync) await this.#beforeSync();
@@ -209,6 +217,15 @@ export class JournalWriter {
     this.#queued = queued;
     this.#flushing = queued;
     return queued;
+  }
+
+  /**
+   * Backpressure for producers: resolves at once while the lines waiting for a write are under the
+   * high-water mark, else when they are written. A walk that appends a page of thousands of lines
+   * at a time awaits this between pages, so a slow disk slows the walk instead of growing memory.
+   */
+  ready(): Promise<void> {
+    return this.#bufferBytes < this.#highWaterBytes ? Promise.resolve() : this.flush();
   }
 
   async close(): Promise<void> {

@@ -253,6 +253,11 @@ export class StagingStore {
     await this.#writer().flush();
   }
 
+  /** Resolves once the journal lines waiting for a write are few enough to append more (backpressure). */
+  ready(): Promise<void> {
+    return this.#writer().ready();
+  }
+
   async close(): Promise<void> {
     if (this.#journal === null) return;
     // A store opened only to read (reports, tests) leaves the journal untouched.

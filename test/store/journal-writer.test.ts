@@ -73,3 +73,34 @@ describe('journal writer on a disk slower than the appends', () => {
     await writer.close();
   });
 });
+
+describe('journal writer backpressure', () => {
+  it('ready() waits for the write while the buffered lines are over the high-water mark', async () => {
+    const path = join(dir, 'journal.jsonl');
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let writes = 0;
+    const writer = await JournalWriter.open(path, {
+      batchLines: 1000,
+      batchMs: 60_000,
+      highWaterBytes: 100,
+      beforeSync: async () => {
+        writes += 1;
+        if (writes === 1) await gate;
+      },
+    });
+    writer.append({ small: 1 });
+    await writer.ready(); // 12 bytes buffered: under the mark, no wait
+    expect(writes).toBe(0);
+    for (let i = 0; i < 10; i += 1) writer.append({ line: 'x'.repeat(20), i });
+    let ready = false;
+    const waiting = writer.ready().then(() => (ready = true));
+    await new Promise((r) => setImmediate(r));
+    expect(writes).toBe(1); // over the mark: a write started, and the caller waits for it
+    expect(ready).toBe(false);
+    release();
+    await waiting;
+    expect((await readFile(path, 'utf8')).split('\n').length).toBe(12);
+    await writer.close();
+  });
+});

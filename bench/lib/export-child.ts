@@ -3,10 +3,13 @@
  * and this process's peak memory to the parent over IPC. Started by `exporter.ts`; exits when the
  * parent goes away, so a bench that dies never leaves an exporter running.
  *
- * argv[2]: JSON `{ "specPath": "...", "baseline"?: true }`. With `baseline`, the pipeline modules
- * are loaded but nothing runs: the peak RSS of the runtime (Node + tsx + our modules) alone.
+ * argv[2]: JSON `{ "specPath": "...", "baseline"?: true, "sampleMs"?: n }`. With `baseline`, the
+ * pipeline modules are loaded but nothing runs: the peak RSS of the runtime (Node + tsx + our
+ * modules) alone. With `sampleMs`, memory is sampled at that interval (RSS, V8 heap, buffers
+ * outside the heap) and the samples come back in the report.
  */
 import { readFileSync } from 'node:fs';
+import { getHeapStatistics } from 'node:v8';
 import { runJob, type RunJobResult } from '../../src/run-job.js';
 
 export interface ChildReport {
@@ -17,6 +20,47 @@ export interface ChildReport {
   /** `VmHWM` from /proc/self/status, KiB (null where /proc is missing). */
   readonly vmHwmKb: number | null;
   readonly wallMs: number;
+  /** Memory over time (MiB), when `sampleMs` was asked for. */
+  readonly samples: readonly MemorySample[];
+}
+
+export interface MemorySample {
+  /** ms since the child started the job. */
+  readonly t: number;
+  readonly rss: number;
+  readonly heapUsed: number;
+  readonly external: number;
+  readonly arrayBuffers: number;
+  /** V8's total heap size including what it has reserved but not yet used. */
+  readonly heapTotal: number;
+}
+
+const MIB = 1024 * 1024;
+
+/** Sample memory every `ms` until stopped; returns the stop function and the samples. */
+function sampleMemory(ms: number, started: number): { stop: () => void; samples: MemorySample[] } {
+  const samples: MemorySample[] = [];
+  const take = (): void => {
+    const m = process.memoryUsage();
+    const h = getHeapStatistics();
+    samples.push({
+      t: Date.now() - started,
+      rss: Math.round(m.rss / MIB),
+      heapUsed: Math.round(h.used_heap_size / MIB),
+      heapTotal: Math.round(h.total_heap_size / MIB),
+      external: Math.round(m.external / MIB),
+      arrayBuffers: Math.round(m.arrayBuffers / MIB),
+    });
+  };
+  const timer = setInterval(take, ms);
+  timer.unref();
+  return {
+    samples,
+    stop: () => {
+      clearInterval(timer);
+      take();
+    },
+  };
 }
 
 function vmHwmKb(): number | null {
@@ -30,8 +74,13 @@ function vmHwmKb(): number | null {
 
 async function main(): Promise<void> {
   process.on('disconnect', () => process.exit(1));
-  const request = JSON.parse(process.argv[2] ?? '{}') as { specPath: string; baseline?: boolean };
+  const request = JSON.parse(process.argv[2] ?? '{}') as {
+    specPath: string;
+    baseline?: boolean;
+    sampleMs?: number;
+  };
   const started = Date.now();
+  const sampler = request.sampleMs === undefined ? null : sampleMemory(request.sampleMs, started);
   let result: RunJobResult | null = null;
   let error: ChildReport['error'] = null;
   if (request.baseline !== true) {
@@ -41,12 +90,14 @@ async function main(): Promise<void> {
       error = { code: (e as { code?: string }).code ?? 'internal', message: String(e) };
     }
   }
+  sampler?.stop();
   const report: ChildReport = {
     result,
     error,
     maxRssKb: process.resourceUsage().maxRSS,
     vmHwmKb: vmHwmKb(),
     wallMs: Date.now() - started,
+    samples: sampler?.samples ?? [],
   };
   // Exit once the report is out: anything still holding the loop open must not keep the bench waiting.
   process.send?.(report, () => process.exit(0));

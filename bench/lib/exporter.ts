@@ -26,12 +26,17 @@ export interface ExporterOptions {
   /** Kill the child (SIGKILL) after this long; the run then counts as failed. */
   readonly timeoutMs: number;
   readonly onStart?: (child: ChildProcess) => void;
+  /** Sample the child's memory at this interval (ms); the samples come back in its report. */
+  readonly sampleMs?: number;
+  /** Extra Node flags for the child (e.g. `--heapsnapshot-signal=SIGUSR2`). */
+  readonly nodeFlags?: readonly string[];
 }
 
 export function runExporter(options: ExporterOptions): Promise<ExporterRun> {
   return new Promise((resolve, reject) => {
-    const child = fork(CHILD, [JSON.stringify({ specPath: options.specPath, baseline: options.baseline })], {
-      execArgv: ['--import', 'tsx'],
+    const request = { specPath: options.specPath, baseline: options.baseline, sampleMs: options.sampleMs };
+    const child = fork(CHILD, [JSON.stringify(request)], {
+      execArgv: ['--import', 'tsx', ...(options.nodeFlags ?? [])],
       env: { ...process.env, [KEY_ENV]: options.apiKey, NODE_OPTIONS: '' },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });

@@ -39,6 +39,11 @@ export class WalkCheckpoint {
     return { from: cp?.cursor ?? undefined, done: cp?.done === true };
   }
 
+  /** Resolves when the store can take another page of records without its journal backlog growing. */
+  ready(): Promise<void> {
+    return this.#store.ready();
+  }
+
   /** Register a page; returns one `finish` per item. */
   open(page: Page<unknown>): (() => void)[] {
     const entry: OpenPage = { cursor: page.resumeCursor, done: page.done, remaining: page.items.length };
@@ -80,6 +85,8 @@ export async function* trackedItems<T>(
   const walk =
     onWalkFailure === undefined ? prefetchOne(pages) : endOnFailure(prefetchOne(pages), onWalkFailure);
   for await (const page of walk) {
+    // A page's records go to the journal at memory speed; wait here while it is behind the disk.
+    await checkpoint.ready();
     const finishers = checkpoint.open(page);
     for (let i = 0; i < page.items.length; i += 1) {
       yield {

@@ -121,22 +121,31 @@ export interface JournalWriterOptions {
   readonly batchMs?: number;
   /** Called before each fsync of the journal (e.g. to fsync blob directories first). */
   readonly beforeSync?: () => Promise<void>;
+  /** Buffered bytes above which `ready()` waits for a write (default 8 MiB). */
+  readonly highWaterBytes?: number;
 }
 
 export class JournalWriter {
   readonly #fh: FileHandle;
   #size: number;
   #buffer: string[] = [];
+  /** UTF-8 bytes of the lines in `#buffer`. */
+  #bufferBytes = 0;
   #timer: NodeJS.Timeout | null = null;
+  /** The last write started or queued; the next one waits for it (order on disk = append order). */
   #flushing: Promise<void> = Promise.resolve();
+  /** A write queued behind the running one and not started yet: it takes the whole buffer when it starts. */
+  #queued: Promise<void> | null = null;
   #failed: Error | null = null;
   readonly #batchLines: number;
   readonly #batchMs: number;
   readonly #beforeSync: (() => Promise<void>) | undefined;
+  readonly #highWaterBytes: number;
 
   private constructor(fh: FileHandle, size: number, options: JournalWriterOptions) {
     this.#fh = fh;
     this.#size = size;
+    this.#highWaterBytes = options.highWaterBytes ?? 8 * 1024 * 1024;
     this.#batchLines = options.batchLines ?? 256;
     this.#batchMs = options.batchMs ?? 250;
     this.#beforeSync = options.beforeSync;
@@ -162,6 +171,7 @@ export class JournalWriter {
     const offset = this.#size;
     this.#size += length + 1;
     this.#buffer.push(text);
+    this.#bufferBytes += length + 1;
     if (this.#buffer.length >= this.#batchLines) void this.flush().catch(() => undefined);
     else if (this.#timer === null) {
       this.#timer = setTimeout(() => void this.flush().catch(() => undefined), this.#batchMs);
@@ -170,18 +180,27 @@ export class JournalWriter {
     return { offset, length };
   }
 
-  /** Everything appended so far is written and fsynced when this resolves. */
+  /**
+   * Everything appended so far is written and fsynced when this resolves. Group commit: at most
+   * one write runs and one waits behind it; lines appended meanwhile all go into that waiting
+   * write. So when the disk is slower than the appends (a write fsyncs the blob folders first),
+   * batches grow instead of a queue of batches each holding its lines in memory.
+   */
   flush(): Promise<void> {
     if (this.#timer !== null) {
       clearTimeout(this.#timer);
       this.#timer = null;
     }
-    const lines = this.#buffer;
-    this.#buffer = [];
+    if (this.#queued !== null) return this.#queued;
     const previous = this.#flushing;
-    this.#flushing = (async () => {
-      await previous;
+    const queued = (async () => {
+      await previous.catch(() => undefined);
+      // Started: lines appended from here on go to a later write.
+      this.#queued = null;
       if (this.#failed !== null) throw this.#failed;
+      const lines = this.#buffer;
+      this.#buffer = [];
+      this.#bufferBytes = 0;
       try {
         if (lines.length > 0) {
           if (this.#beforeSync) await this.#beforeSync();
@@ -195,7 +214,18 @@ export class JournalWriter {
         throw this.#failed;
       }
     })();
-    return this.#flushing;
+    this.#queued = queued;
+    this.#flushing = queued;
+    return queued;
+  }
+
+  /**
+   * Backpressure for producers: resolves at once while the lines waiting for a write are under the
+   * high-water mark, else when they are written. A walk that appends a page of thousands of lines
+   * at a time awaits this between pages, so a slow disk slows the walk instead of growing memory.
+   */
+  ready(): Promise<void> {
+    return this.#bufferBytes < this.#highWaterBytes ? Promise.resolve() : this.flush();
   }
 
   async close(): Promise<void> {

@@ -13,6 +13,7 @@
 import { join } from 'node:path';
 import { ExportError } from '../errors.js';
 import { BlobStore } from './blob-store.js';
+import { ItemIndex } from './item-index.js';
 import { JournalWriter } from './journal.js';
 import { parseJournalLine, recordLine } from './journal-lines.js';
 import type { StateLock } from './lock.js';
@@ -23,7 +24,6 @@ import type {
   DriftEntry,
   ExceptionEntry,
   ExceptionInput,
-  IndexEntry,
   ItemStatus,
   JournalLine,
   OpenStoreOptions,
@@ -55,7 +55,7 @@ export class StagingStore {
   /** Says whether a server-given string carries a secret (the API client's redactor); set by the run. */
   holdsSecret: ((text: string) => boolean) | null = null;
 
-  readonly #index = new Map<string, IndexEntry>();
+  readonly #index = new ItemIndex();
   readonly #exceptions = new Map<string, ExceptionEntry>();
   readonly #drift = new Map<string, DriftEntry>();
   readonly #checkpoints = new Map<string, Checkpoint>();
@@ -87,7 +87,7 @@ export class StagingStore {
 
   /** What the store holds of an item: absent, stored, or left out as created after the cut. */
   status(kind: RecordKind, id: string): ItemStatus {
-    const entry = this.#index.get(key(kind, id));
+    const entry = this.#index.get(kind, id);
     if (entry === undefined) return ABSENT;
     return {
       state: entry.offset < 0 ? 'excluded' : 'stored',
@@ -99,7 +99,7 @@ export class StagingStore {
 
   /** Whether the journal line at `offset` is the current version of the item (seal-time readers). */
   isCurrentLine(kind: RecordKind, id: string, offset: number): boolean {
-    return this.#index.get(key(kind, id))?.offset === offset;
+    return this.#index.offset(kind, id) === offset;
   }
 
   checkpointOf(walk: string): Checkpoint | undefined {
@@ -124,22 +124,12 @@ export class StagingStore {
 
   /** Number of current (sealable) records per kind. */
   countsByKind(): Map<string, number> {
-    const counts = new Map<string, number>();
-    for (const [k, e] of this.#index) {
-      if (e.offset < 0) continue;
-      const kind = k.slice(0, k.indexOf('\t'));
-      counts.set(kind, (counts.get(kind) ?? 0) + 1);
-    }
-    return counts;
+    return this.#index.countsByKind();
   }
 
   /** Ids of current records of one kind (tests and reports; O(index)). */
   idsOf(kind: RecordKind): string[] {
-    const prefix = `${kind}\t`;
-    const ids: string[] = [];
-    for (const [k, e] of this.#index)
-      if (e.offset >= 0 && k.startsWith(prefix)) ids.push(k.slice(prefix.length));
-    return ids;
+    return this.#index.storedIds(kind);
   }
 
   // ---- writing -------------------------------------------------------------------------------
@@ -158,7 +148,7 @@ export class StagingStore {
   putRecord(input: RecordInput, pass: number): PutOutcome {
     const k = key(input.kind, input.id);
     const hash = recordHash(input);
-    const prev = this.#index.get(k);
+    const prev = this.#index.get(input.kind, input.id);
     const cut = this.cut;
     if (prev !== undefined && prev.offset >= 0) {
       if (
@@ -202,12 +192,12 @@ export class StagingStore {
         hash,
         pass,
       });
-      this.#index.set(k, { offset: -1, updatedAt: input.updatedAt, hash });
+      this.#index.set(input.kind, input.id, { offset: -1, updatedAt: input.updatedAt, hash });
       return 'excluded';
     }
     const line = recordLine(input, hash, pass, this.#now().toISOString());
     const pos = this.#append(line);
-    this.#index.set(k, {
+    this.#index.set(input.kind, input.id, {
       offset: pos.offset,
       updatedAt: input.updatedAt,
       hash,
@@ -263,6 +253,11 @@ export class StagingStore {
     await this.#writer().flush();
   }
 
+  /** Resolves once the journal lines waiting for a write are few enough to append more (backpressure). */
+  ready(): Promise<void> {
+    return this.#writer().ready();
+  }
+
   async close(): Promise<void> {
     if (this.#journal === null) return;
     // A store opened only to read (reports, tests) leaves the journal untouched.
@@ -313,10 +308,10 @@ export class StagingStore {
     switch (line.type) {
       case 'record': {
         const k = key(line.kind, line.id);
-        const prev = this.#index.get(k);
-        if (prev === undefined || prev.offset < 0) this.stats.records += 1;
+        const prev = this.#index.offset(line.kind, line.id);
+        if (prev === undefined || prev < 0) this.stats.records += 1;
         else this.stats.versions += 1;
-        this.#index.set(k, {
+        this.#index.set(line.kind, line.id, {
           offset,
           updatedAt: line.updatedAt,
           hash: line.hash,
@@ -327,9 +322,8 @@ export class StagingStore {
         break;
       }
       case 'excluded': {
-        const k = key(line.kind, line.id);
-        if (!this.#index.has(k)) this.stats.excluded += 1;
-        this.#index.set(k, { offset: -1, updatedAt: line.updatedAt, hash: line.hash });
+        if (!this.#index.has(line.kind, line.id)) this.stats.excluded += 1;
+        this.#index.set(line.kind, line.id, { offset: -1, updatedAt: line.updatedAt, hash: line.hash });
         break;
       }
       case 'exception': {

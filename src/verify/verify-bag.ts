@@ -53,7 +53,8 @@ export interface BagCheck {
 
 interface Digests {
   readonly size: number;
-  readonly hashes: ReadonlyMap<string, string>;
+  /** Hex digest by algorithm: a plain record, not a Map (one per file of the bag). */
+  readonly hashes: Readonly<Record<string, string>>;
 }
 
 /** What the one pass over the bag's bytes gave; every check below reads from it. */
@@ -82,7 +83,7 @@ async function digest(
     if (keep) chunks.push(buffer);
   }
   return {
-    d: { size, hashes: new Map(hashes.map(([a, h]) => [a, h.digest('hex')])) },
+    d: { size, hashes: Object.fromEntries(hashes.map(([a, h]) => [a, h.digest('hex')])) },
     text: keep ? Buffer.concat(chunks).toString('utf8') : null,
   };
 }
@@ -322,11 +323,11 @@ function checkListedFile(
   if (got === undefined) {
     if (!read.names.has(path))
       problems.push({ code: codes.missing, path, message: `listed in ${manifest} but not in the bag` });
-  } else if (got.hashes.get(algo) !== expected) {
+  } else if (got.hashes[algo] !== expected) {
     problems.push({
       code: codes.mismatch,
       path,
-      message: `${algo} is ${got.hashes.get(algo) ?? '?'}, ${manifest} says ${expected}`,
+      message: `${algo} is ${got.hashes[algo] ?? '?'}, ${manifest} says ${expected}`,
     });
   }
 }

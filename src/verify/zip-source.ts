@@ -25,6 +25,36 @@ class BlockRandomAccessReader extends yauzl.RandomAccessReader {
   }
 }
 
+/**
+ * What reading an entry's bytes needs of its central-directory record. yauzl's Entry keeps every
+ * field, three raw buffers and the parsed extra fields; a bag holds an entry per payload file, so
+ * only this much is kept and a yauzl Entry is rebuilt from it when the file is opened.
+ */
+type EntryPosition = Pick<
+  Entry,
+  | 'crc32'
+  | 'compressedSize'
+  | 'uncompressedSize'
+  | 'compressionMethod'
+  | 'generalPurposeBitFlag'
+  | 'relativeOffsetOfLocalHeader'
+>;
+
+function positionOf(entry: Entry): EntryPosition {
+  return {
+    crc32: entry.crc32,
+    compressedSize: entry.compressedSize,
+    uncompressedSize: entry.uncompressedSize,
+    compressionMethod: entry.compressionMethod,
+    generalPurposeBitFlag: entry.generalPurposeBitFlag,
+    relativeOffsetOfLocalHeader: entry.relativeOffsetOfLocalHeader,
+  };
+}
+
+function entryAt(position: EntryPosition): Entry {
+  return Object.assign(new yauzl.Entry(), position);
+}
+
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
 
@@ -54,7 +84,7 @@ async function openZipSource(
 ): Promise<BagSource> {
   const problems: VerifyProblem[] = [];
   const files: SourceFile[] = [];
-  const entries = new Map<string, Entry>();
+  const entries = new Map<string, EntryPosition>();
   const tops = new Set<string>();
   let zip: ZipFile | undefined;
   try {
@@ -83,7 +113,7 @@ async function openZipSource(
         problems.push({ code: 'unsafe_entry', path: rel, message: 'entry appears twice in the zip' });
         continue;
       }
-      entries.set(rel, entry);
+      entries.set(rel, positionOf(entry));
       files.push({ path: rel, size: entry.uncompressedSize });
     }
   } catch (error) {
@@ -107,7 +137,7 @@ async function openZipSource(
     open: async (file): Promise<Readable> => {
       const entry = entries.get(file.path);
       if (entry === undefined || zip === undefined) throw new Error(`${file.path}: no such entry`);
-      const stream = await zip.openReadStreamPromise(entry);
+      const stream = await zip.openReadStreamPromise(entryAt(entry));
       const check = new CrcCheck(entry.crc32, file.path);
       stream.on('error', (error) => check.destroy(error));
       return stream.pipe(check);

@@ -108,6 +108,27 @@ describe('trackedItems read-ahead', () => {
     };
   }
 
+  it('hands out no item of a page until the store says its journal can take more', async () => {
+    async function* pages(): AsyncGenerator<Page<string>> {
+      yield page(0, ['0a', '0b'], 'c0', true);
+    }
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const cp = {
+      ready: () => gate,
+      open: (p: Page<unknown>) => p.items.map(() => () => undefined),
+    } as unknown as WalkCheckpoint;
+    const seen: string[] = [];
+    const done = (async () => {
+      for await (const w of trackedItems(pages(), cp)) seen.push(w.item);
+    })();
+    for (let i = 0; i < 5; i += 1) await tick();
+    expect(seen).toEqual([]);
+    release();
+    await done;
+    expect(seen).toEqual(['0a', '0b']);
+  });
+
   it('fetches page N+1 while page N is processed, checkpoints only past stored pages', async () => {
     const fetched: number[] = [];
     const log: string[] = [];
@@ -121,6 +142,7 @@ describe('trackedItems read-ahead', () => {
     }
     const checkpoints: (string | null)[] = [];
     const cp = {
+      ready: () => Promise.resolve(),
       open: (p: Page<unknown>) =>
         p.items.map((_, j) => () => {
           if (j === p.items.length - 1) checkpoints.push(p.resumeCursor);

@@ -8,13 +8,12 @@
  * is staged (`updated_at`, and the signals a listing shows without bumping it).
  *
  */
+import { collectListed } from './collect-listed.js';
 import type { Chat, ChatListParams } from '../../api/index.js';
 import type { TimeRange } from '../../api/types.js';
 import type { TimeWindow } from '../../spec/types.js';
 import { inWindow } from '../../spec/time-window.js';
-import { walkFailureGuard, type PassContext } from '../context.js';
-import { forEachBounded } from '../fan-out.js';
-import { trackedItems, WalkCheckpoint, type WalkItem } from '../walk-checkpoint.js';
+import type { PassContext } from '../context.js';
 import { collectChat, retryChat } from './chat-fetch.js';
 import { fetchArtifactVersion, fetchFile, fetchGeneratedFile } from './chat-attachments.js';
 import {
@@ -117,36 +116,9 @@ function wanted(ctx: ListingScope, chat: Chat): boolean {
 
 /** Walk the chats of one pass; returns when every listed chat is stored or named as a gap. */
 async function collectChats(ctx: PassContext): Promise<void> {
-  const counters = ctx.progress.stage(STAGE);
-  const walks = chatListings(ctx, ctx.pass);
-  for (const [index, walk] of walks.entries()) {
-    const checkpoint = new WalkCheckpoint(ctx.store, walk.key);
-    const resume = checkpoint.resume;
-    if (resume.done) continue;
-    const last = index === walks.length - 1;
-    const pages = walk.pages(ctx.client, {
-      ...(resume.from !== undefined ? { resumeFrom: resume.from } : {}),
-      signal: ctx.signal,
-    });
-    await forEachBounded(
-      trackedItems(pages, checkpoint, walkFailureGuard(ctx, STAGE, 'chat', walk.key), () => {
-        if (last) counters.listingDone();
-      }),
-      async (w: WalkItem<Chat>) => {
-        counters.listed += 1;
-        // Not in a `finally`: a fatal error (Ctrl-C, key revoked) must not advance the checkpoint.
-        if (wanted(ctx, w.item)) await collectChat(ctx, w.item, w.raw);
-        w.finish();
-        counters.handled += 1;
-      },
-      {
-        concurrency: ctx.concurrency,
-        readAhead: ctx.readAhead,
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-      },
-    );
-  }
-  counters.listingDone();
+  await collectListed(ctx, STAGE, 'chat', chatListings(ctx, ctx.pass), async (chat, raw) => {
+    if (wanted(ctx, chat)) await collectChat(ctx, chat, raw);
+  });
 }
 
 /** Plan: the chats pass 1 lists that the run would collect, per organization and custodian. */

@@ -6,6 +6,7 @@
  * version retried if still listed, else it is a `version_rotated` gap. The provisional gap is
  * recorded at once, so a crash before the re-list cannot lose it.
  */
+import { collectListed } from './collect-listed.js';
 import type { CodeArtifact, CodeArtifactListParams } from '../../api/index.js';
 import { safeSegment } from '../../archive/safe-name.js';
 import { ExportError, isExportError } from '../../errors.js';
@@ -20,12 +21,10 @@ import {
   stageDownload,
   guardedPages,
   stageText,
-  walkFailureGuard,
   type PassContext,
 } from '../context.js';
 import { forEachBounded } from '../fan-out.js';
 import type { Estimator, RelistedKind, Listing, ListingScope, Surveyor } from './kind-module.js';
-import { trackedItems, WalkCheckpoint, type WalkItem } from '../walk-checkpoint.js';
 
 const STAGE = 'code_artifacts';
 /** Artifacts a listing page holds; custodians one listing request may name. */
@@ -67,36 +66,10 @@ function firstCreated(a: CodeArtifact): string | null {
 }
 
 async function collectCodeArtifacts(ctx: PassContext): Promise<void> {
-  const counters = ctx.progress.stage(STAGE);
   const rotated: { artifactId: string; versionId: string }[] = [];
-  const walks = artifactListings(ctx, ctx.pass);
-  for (const [index, walk] of walks.entries()) {
-    const checkpoint = new WalkCheckpoint(ctx.store, walk.key);
-    const resume = checkpoint.resume;
-    if (resume.done) continue;
-    const last = index === walks.length - 1;
-    const pages = walk.pages(ctx.client, {
-      ...(resume.from !== undefined ? { resumeFrom: resume.from } : {}),
-      signal: ctx.signal,
-    });
-    await forEachBounded(
-      trackedItems(pages, checkpoint, walkFailureGuard(ctx, STAGE, 'code_artifact', walk.key), () => {
-        if (last) counters.listingDone();
-      }),
-      async (item: WalkItem<CodeArtifact>) => {
-        counters.listed += 1;
-        await collectArtifact(ctx, item.item, item.raw, rotated);
-        item.finish();
-        counters.handled += 1;
-      },
-      {
-        concurrency: ctx.concurrency,
-        readAhead: ctx.readAhead,
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-      },
-    );
-  }
-  counters.listingDone();
+  await collectListed(ctx, STAGE, 'code_artifact', artifactListings(ctx, ctx.pass), (artifact, raw) =>
+    collectArtifact(ctx, artifact, raw, rotated),
+  );
   if (rotated.length > 0) await relistRotated(ctx, rotated);
 }
 

@@ -4,6 +4,7 @@
  * `collaborators.jsonl`), every document with its metadata, and every project file (through the
  * files endpoints, stored once under `data/files/` like chat uploads).
  */
+import { collectListed } from './collect-listed.js';
 import type { Project, ProjectAttachment, ProjectListParams } from '../../api/index.js';
 import { safeSegment } from '../../archive/safe-name.js';
 import { contentName, fetchFile } from './chat-attachments.js';
@@ -14,7 +15,6 @@ import {
   stageRecord,
   recordFailure,
   stageText,
-  walkFailureGuard,
   type PassContext,
 } from '../context.js';
 import { forEachBounded } from '../fan-out.js';
@@ -26,7 +26,6 @@ import {
   type ListingScope,
   type Surveyor,
 } from './kind-module.js';
-import { trackedItems, WalkCheckpoint, type WalkItem } from '../walk-checkpoint.js';
 
 const STAGE = 'projects';
 /** Projects a listing page holds; attachments and collaborators a page of theirs holds. */
@@ -75,35 +74,9 @@ function projectListings(ctx: ListingScope, pass: number): Listing<Project>[] {
 }
 
 async function collectProjects(ctx: PassContext): Promise<void> {
-  const counters = ctx.progress.stage(STAGE);
-  const walks = projectListings(ctx, ctx.pass);
-  for (const [index, walk] of walks.entries()) {
-    const checkpoint = new WalkCheckpoint(ctx.store, walk.key);
-    const resume = checkpoint.resume;
-    if (resume.done) continue;
-    const last = index === walks.length - 1;
-    const pages = walk.pages(ctx.client, {
-      ...(resume.from !== undefined ? { resumeFrom: resume.from } : {}),
-      signal: ctx.signal,
-    });
-    await forEachBounded(
-      trackedItems(pages, checkpoint, walkFailureGuard(ctx, STAGE, 'project', walk.key), () => {
-        if (last) counters.listingDone();
-      }),
-      async (w: WalkItem<Project>) => {
-        counters.listed += 1;
-        await collectProject(ctx, w.item, w.raw);
-        w.finish();
-        counters.handled += 1;
-      },
-      {
-        concurrency: ctx.concurrency,
-        readAhead: ctx.readAhead,
-        ...(ctx.signal ? { signal: ctx.signal } : {}),
-      },
-    );
-  }
-  counters.listingDone();
+  await collectListed(ctx, STAGE, 'project', projectListings(ctx, ctx.pass), (project, raw) =>
+    collectProject(ctx, project, raw),
+  );
 }
 
 async function collectProject(ctx: PassContext, listed: Project, rawListed: string): Promise<void> {

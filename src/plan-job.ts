@@ -1,16 +1,18 @@
 /**
  * The order of `plan`: load and validate the spec (exit 2) → the run's preflight (key, scopes;
- * exit 1) → a read-only destination check → the listing-only survey → `buildPlan` (pure).
- * Nothing is written: not at the destination, not in the state folder.
+ * exit 1) → a read-only destination check → free space and staged bytes → the listing-only
+ * survey → `buildPlan` (pure). Nothing is written: not at the destination, not in the state folder.
  */
 import { createComplianceClient, type ComplianceClientOptions } from './api/index.js';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { buildPlan } from './plan/index.js';
+import { statfsFree, type FreeSpaceReader } from './disk/free-space.js';
+import { buildPlan, type SizeOverrides } from './plan/index.js';
 import type { ExportPlan } from './plan/types.js';
 import { clientOptionsFromSpec, probeScopes, readApiKey } from './preflight/probe-scopes.js';
 import { applyOverrides, loadSpecFile } from './spec/index.js';
 import type { LoadedSpec, SpecOverrides } from './spec/types.js';
 import { checkDestinationReadOnly } from './survey/check-destination.js';
+import { readDisk } from './survey/read-disk.js';
 import { readStateInfo } from './survey/read-state.js';
 import { surveyListings } from './survey/survey-listings.js';
 
@@ -26,6 +28,12 @@ export interface PlanJobOptions {
   readonly client?: Partial<Omit<ComplianceClientOptions, 'apiKey' | 'baseUrl'>>;
   /** S3 client for the destination check (tests); default: built from the spec and the AWS chain. */
   readonly s3Client?: S3Client;
+  /** Free space of a folder's filesystem (tests force a small disk); default `statfs`. */
+  readonly freeSpace?: FreeSpaceReader;
+  /** `--min-free`, as the run would use it (default 1 GiB). */
+  readonly minFree?: number;
+  /** `--assume item=size`: payload bytes per item for the byte estimate. */
+  readonly assume?: SizeOverrides;
 }
 
 export interface PlanJobResult {
@@ -53,7 +61,14 @@ export async function planJob(options: PlanJobOptions): Promise<PlanJobResult> {
       spec.destination,
       options.s3Client === undefined ? {} : { client: options.s3Client },
     );
-    const state = await readStateInfo(options.stateDir ?? spec.state_dir, spec.name, loaded.sha256);
+    const stateRoot = options.stateDir ?? spec.state_dir;
+    const state = await readStateInfo(stateRoot, spec.name, loaded.sha256);
+    const disk = await readDisk({
+      read: options.freeSpace ?? statfsFree,
+      stateRoot,
+      state,
+      destinationUri: spec.destination.uri,
+    });
     const surveyedAt = now();
     const cut = new Date(surveyedAt.getTime() - spec.consistency.indexing_lag_ms).toISOString();
     const runSpec = { ...spec, scope: { ...spec.scope, include: pre.include } };
@@ -62,6 +77,8 @@ export async function planJob(options: PlanJobOptions): Promise<PlanJobResult> {
       spec: runSpec,
       specSha256: loaded.sha256,
       file: options.specPath,
+      ...(options.minFree === undefined ? {} : { minFree: options.minFree }),
+      ...(options.assume === undefined ? {} : { assume: options.assume }),
       survey: {
         surveyedAt: surveyedAt.toISOString(),
         asOfCut: cut,
@@ -70,6 +87,7 @@ export async function planJob(options: PlanJobOptions): Promise<PlanJobResult> {
         probes,
         destination,
         state,
+        disk,
         ...found,
         requestsMade: client.stats().requests,
       },

@@ -5,6 +5,9 @@
  */
 import { runIdFromCut } from '../archive/bag-input.js';
 import type { ResolvedJobSpec } from '../spec/types.js';
+import { DEFAULT_MIN_FREE_BYTES } from '../disk/free-space.js';
+import { checkDisk } from './check-disk.js';
+import { estimateBytes, type SizeOverrides } from './estimate-bytes.js';
 import { estimateRequests } from './estimate.js';
 import {
   COUNT_KINDS,
@@ -19,6 +22,10 @@ export interface BuildPlanInput {
   readonly specSha256: string;
   readonly file: string;
   readonly survey: ListingSurvey;
+  /** `--min-free`: bytes the run keeps free on the state folder's filesystem (default 1 GiB). */
+  readonly minFree?: number;
+  /** `--assume item=size`: payload bytes per item instead of the measured defaults. */
+  readonly assume?: SizeOverrides;
 }
 
 /** Where a run's archive lands: `<uri>/<name>/<run-id>/<name>-<run-id>.zip`. */
@@ -62,6 +69,15 @@ export function buildPlan(input: BuildPlanInput): ExportPlan {
   const notFound = (survey.custodians ?? []).filter((c) => c.userIds.length === 0).map((c) => c.input);
   // The same naming as the seal step, so the plan shows the key a run would write.
   const runId = runIdFromCut(survey.asOfCut);
+  const estimate = estimateRequests(spec, survey, totals);
+  const bytes = estimateBytes({
+    spec,
+    include: new Set(survey.include),
+    totals,
+    hints: survey.hints,
+    requests: estimate.requests,
+    ...(input.assume === undefined ? {} : { assume: input.assume }),
+  });
   return {
     planVersion: 1,
     job: {
@@ -96,7 +112,9 @@ export function buildPlan(input: BuildPlanInput): ExportPlan {
     },
     totals: ordered(totals),
     hints: survey.hints,
-    estimate: estimateRequests(spec, survey, totals),
+    estimate,
+    bytes,
+    disk: checkDisk(bytes, survey.disk, input.minFree ?? DEFAULT_MIN_FREE_BYTES),
     survey: { surveyedAt: survey.surveyedAt, requests: survey.requestsMade },
   };
 }

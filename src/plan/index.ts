@@ -4,5 +4,8 @@
  */
 export { buildPlan, type BuildPlanInput } from './build-plan.js';
 export { runPages } from './estimate.js';
+export { ASSUMABLE_ITEMS, type ByteItem } from './byte-factors.js';
+export type { SizeOverrides } from './estimate-bytes.js';
 export { renderPlan } from './render-plan.js';
+export { warningLine } from './render-bytes.js';
 export type * from './types.js';

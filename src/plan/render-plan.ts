@@ -2,6 +2,7 @@
  * ExportPlan → the text `plan` prints (pure). Tables are plain aligned columns so the output can
  * be pasted into a ticket or a review memo as is.
  */
+import { renderBytes } from './render-bytes.js';
 import type { CountKind, ExportPlan, KindCounts } from './types.js';
 
 const SHORT: Record<CountKind, string> = {
@@ -129,6 +130,7 @@ export function renderPlan(plan: ExportPlan): string {
       `about ${formatDuration(e.durationSeconds)}${e.lowerBound ? ' or more' : ''}`,
     '  * assumed or from activity-feed hints. Assumptions:',
     ...e.assumptions.map((a) => `    - ${a}`),
+    ...renderBytes(plan, ([head = [], ...rows]) => table(head, rows, [0, 2])),
     '',
     `This survey sent ${num(plan.survey.requests)} listing requests and wrote nothing.`,
   );

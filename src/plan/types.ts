@@ -9,7 +9,8 @@
  *   counts per kind / organization / custodian and the estimated requests and duration under
  *   the spec's budget, with every assumption named.
  */
-import type { ContentKind } from '../spec/types.js';
+import type { CompressionPolicy, ContentKind, StateRetain } from '../spec/types.js';
+import type { ByteItem } from './byte-factors.js';
 
 /** What the plan counts and the activity-feed hints are the content kinds' own vocabulary. */
 export type { ActivityHints, CountKind } from '../collect/kinds/index.js';
@@ -96,6 +97,8 @@ export interface ListingSurvey {
   readonly tallies: readonly SurveyTally[];
   readonly walks: readonly SurveyWalk[];
   readonly hints: ActivityHints | null;
+  /** Free space where a run would write, and what its state folder already holds. */
+  readonly disk: DiskSurvey;
   /** Requests the survey itself sent (all listings). */
   readonly requestsMade: number;
 }
@@ -122,6 +125,106 @@ export interface PlanEstimate {
   /** True when some parts could not be counted from listings (the figure is a floor). */
   readonly lowerBound: boolean;
   readonly assumptions: readonly string[];
+}
+
+/** Free space of the filesystem a folder is on (`statfs` of it or its nearest existing parent). */
+export interface DiskReading {
+  /** The folder asked about (the state folder a run would use, or a local destination). */
+  readonly path: string;
+  /** Bytes an unprivileged writer may still use; null when it could not be read (`error`). */
+  readonly free: number | null;
+  readonly total: number | null;
+  /** Device id: two folders on one device share their free space. */
+  readonly device: number | null;
+  readonly error?: string;
+}
+
+/** What `plan` read of the disks (src/survey/read-disk.ts). */
+export interface DiskSurvey {
+  readonly state: DiskReading;
+  /** Null for an S3 destination: streamed, nothing lands locally. */
+  readonly destination: DiskReading | null;
+  /** Bytes already in the job's state folder when a run would resume it (measured); else 0. */
+  readonly alreadyStaged: number;
+}
+
+/** Where an item count came from: a listing, the activity feed's hints, or a per-parent ratio. */
+export type CountFrom = 'listed' | 'feed' | 'assumed';
+
+/** One item of the byte estimate: its count (from where) × its assumed bytes per item. */
+export interface ByteLine {
+  readonly item: ByteItem;
+  readonly count: number;
+  readonly countFrom: CountFrom;
+  /** How the count was reached, e.g. `600 chats listed`, `≈0.457 uploads per chat × 600`. */
+  readonly basis: string;
+  /** Bytes per item are never listed: `sandbox` (measured default) or `assume` (`--assume`). */
+  readonly sizeFrom: 'sandbox' | 'assume';
+  /** Assumed payload bytes per item (its natives or document, uncompressed). */
+  readonly payloadPerItem: number;
+  /** ≈ bytes in the state folder: blobs, journal lines, report-spool rows. */
+  readonly staged: number;
+  /** ≈ bytes in the zip at the spec's compression: payload, manifest lines, zip headers, report rows. */
+  readonly shipped: number;
+  /** ≈ bytes `state.retain: index` keeps of it (journal lines). */
+  readonly index: number;
+}
+
+export interface ByteEstimate {
+  /** `archive.compression`: `store` ships every byte, `auto`/`deflate` ship them deflated. */
+  readonly compression: CompressionPolicy;
+  /** `state.retain`: what stays of the state folder after a verified ship. */
+  readonly retain: StateRetain;
+  readonly lines: readonly ByteLine[];
+  /** The request ledger (`requests.jsonl`): one line per estimated request. */
+  readonly ledger: { readonly requests: number; readonly staged: number };
+  /** The production layer's output (RSMF, transcripts, DAT), staged and shipped. */
+  readonly production: { readonly staged: number; readonly shipped: number };
+  /** ≈ peak bytes of the job's state folder (everything above). */
+  readonly staged: number;
+  /** ≈ bytes of the zip. */
+  readonly shipped: number;
+  /** ≈ bytes of the state folder that stay after a verified ship under `retain`. */
+  readonly retained: number;
+  readonly assumptions: readonly string[];
+}
+
+export interface DiskCheck {
+  /** `state_and_destination` when a local destination is on the state folder's filesystem. */
+  readonly filesystem: 'state' | 'destination' | 'state_and_destination';
+  /** The folders the filesystem was measured at (state folder first). */
+  readonly paths: readonly string[];
+  readonly free: number | null;
+  readonly total: number | null;
+  /** Bytes it needs free now: what is left to stage and/or the zip, plus `--min-free` on the state side. */
+  readonly need: number;
+  /** Null when the free space could not be read (`error` says why). */
+  readonly fits: boolean | null;
+  readonly error?: string;
+}
+
+/** A filesystem the run would fill: the figures behind the plan's WARNING line. */
+export interface DiskWarning {
+  readonly code: 'disk_short';
+  readonly filesystem: DiskCheck['filesystem'];
+  readonly path: string;
+  readonly free: number;
+  readonly need: number;
+  /** need − free. */
+  readonly short: number;
+}
+
+export interface DiskPlan {
+  /** `--min-free`: what the run keeps free on the state folder's filesystem. */
+  readonly minFree: number;
+  /** Bytes the state folder already holds (a resumed run adds only the rest). */
+  readonly alreadyStaged: number;
+  /** ≈ bytes still to stage: the estimate less what is already there. */
+  readonly toStage: number;
+  readonly destination: 'local' | 's3';
+  readonly checks: readonly DiskCheck[];
+  /** One per filesystem the estimate plus the floor does not fit on; empty when all fit. */
+  readonly warnings: readonly DiskWarning[];
 }
 
 export interface ExportPlan {
@@ -161,5 +264,9 @@ export interface ExportPlan {
   readonly totals: KindCounts;
   readonly hints: ActivityHints | null;
   readonly estimate: PlanEstimate;
+  /** ≈ bytes to stage and to ship. */
+  readonly bytes: ByteEstimate;
+  /** Free space against those bytes, with a warning per filesystem they would fill. */
+  readonly disk: DiskPlan;
   readonly survey: { readonly surveyedAt: string; readonly requests: number };
 }

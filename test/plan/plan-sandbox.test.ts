@@ -1,12 +1,14 @@
 /**
  * `plan` against the real sandbox over loopback: counts equal /_sandbox/truth, only listing
- * endpoints are called, nothing is written, and the estimate brackets a real run's requests (the
- * `plan` command's exit codes: test/cli/plan.test.ts).
+ * endpoints are called, nothing is written, the estimate brackets a real run's requests, and the
+ * byte estimate and free-space checks hold against the real disk, a real run's state and zip, and
+ * a forced small disk (the `plan` command's exit codes: test/cli/plan.test.ts).
  */
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { statfsFree, type FreeSpaceReader } from '../../src/disk/free-space.js';
 import { planJob } from '../../src/plan-job.js';
 import type { ExportPlan } from '../../src/plan/index.js';
 import { runJob } from '../../src/run-job.js';
@@ -50,9 +52,23 @@ consistency:
 destination:
   uri: ${join(dir, `${name}-out`, 'archives')}
 state_dir: ${join(dir, `${name}-state`)}
-${over.extra ?? ''}`,
+${over.extra ?? ''}
+`,
   );
   return path;
+}
+
+const GiB = 1024 ** 3;
+const MiB = 1024 ** 2;
+
+/** Bytes of the regular files under a folder, for comparing with what plan measured. */
+async function folderBytes(path: string): Promise<number> {
+  let total = 0;
+  for (const e of await readdir(path, { withFileTypes: true })) {
+    const p = join(path, e.name);
+    total += e.isDirectory() ? await folderBytes(p) : (await lstat(p)).size;
+  }
+  return total;
 }
 
 const envWith = (key: string): NodeJS.ProcessEnv => ({ ...process.env, PLAN_TEST_KEY: key });
@@ -76,7 +92,8 @@ describe('plan of the whole small sandbox', () => {
   let specPath: string;
 
   beforeAll(async () => {
-    specPath = await writeSpec('full');
+    // retain: all, so the state a real run leaves can be measured against the estimate
+    specPath = await writeSpec('full', { extra: 'state:\n  retain: all' });
     before = await stats();
     plan = (await planJob({ specPath, env: envWith(sandbox.keys.full) })).plan;
     after = await stats();
@@ -131,6 +148,34 @@ describe('plan of the whole small sandbox', () => {
     expect(await readdir(dir)).toEqual(['full.yaml']);
   });
 
+  it('estimates bytes from the listed counts, and checks the real disk of state and destination', async () => {
+    const count = (item: string): number | undefined => plan.bytes.lines.find((l) => l.item === item)?.count;
+    expect(count('chat')).toBe(truth.chats.length);
+    expect(count('activity')).toBe(truth.activity_ids.length);
+    expect(count('project')).toBe(truth.projects.length);
+    expect(count('chat_file')).toBe(plan.hints!.chatFiles);
+    expect(plan.bytes.lines.find((l) => l.item === 'chat')?.countFrom).toBe('listed');
+    expect(plan.bytes.staged).toBeGreaterThan(plan.bytes.shipped);
+    expect(plan.bytes.shipped).toBeGreaterThan(0);
+    expect([plan.bytes.compression, plan.bytes.retain]).toEqual(['auto', 'all']);
+    // a temp folder: state and destination on one filesystem, one check of both
+    const real = await statfsFree(dir);
+    expect(plan.disk.checks).toHaveLength(1);
+    const [check] = plan.disk.checks;
+    expect(check).toMatchObject({
+      filesystem: 'state_and_destination',
+      paths: [join(dir, 'full-state'), join(dir, 'full-out', 'archives')],
+      total: real.total,
+      need: plan.disk.toStage + plan.bytes.shipped + GiB,
+    });
+    expect(check!.fits).toBe(check!.free! >= check!.need);
+    expect([plan.disk.minFree, plan.disk.alreadyStaged, plan.disk.toStage]).toEqual([
+      GiB,
+      0,
+      plan.bytes.staged,
+    ]);
+  });
+
   it('estimates within the real run’s requests (a floor, not far below)', async () => {
     const run = await runJob({
       specPath,
@@ -142,9 +187,53 @@ describe('plan of the whole small sandbox', () => {
     expect(plan.estimate.lowerBound).toBe(true);
     expect(plan.estimate.requests).toBeLessThanOrEqual(run.requests);
     expect(plan.estimate.requests).toBeGreaterThanOrEqual(Math.floor(run.requests * 0.8));
-    // now the state folder holds this spec's state: a second plan says a run would resume
+    // now the state folder holds this spec's state: a second plan says a run would resume, and
+    // counts what is already staged (measured) against what is left to stage
     const again = await planJob({ specPath, env: envWith(sandbox.keys.full) });
     expect(again.plan.state.status).toBe('same_spec');
+    const staged = await folderBytes(join(dir, 'full-state', 'full'));
+    expect(again.plan.disk.alreadyStaged).toBe(staged);
+    expect(again.plan.disk.toStage).toBe(Math.max(0, again.plan.bytes.staged - staged));
+    // The sizes are assumed (medium profile), so only the order of magnitude is checked: the small
+    // profile's 3 files of several MB among 20 weigh more per file than the medium's 6 among 240.
+    const out = join(dir, 'full-out', 'archives');
+    const zips = (await readdir(out, { recursive: true })).filter((f) => f.endsWith('.zip'));
+    expect(zips).toHaveLength(1);
+    const zip = (await lstat(join(out, zips[0]!))).size;
+    expect(plan.bytes.staged / staged).toBeGreaterThan(0.25);
+    expect(plan.bytes.staged / staged).toBeLessThan(4);
+    expect(plan.bytes.shipped / zip).toBeGreaterThan(0.25);
+    expect(plan.bytes.shipped / zip).toBeLessThan(4);
+  });
+
+  it('warns when the estimate and --min-free exceed the free space (a forced small disk)', async () => {
+    const tiny: FreeSpaceReader = async () => ({ free: 10 * MiB, total: 20 * MiB, device: 9 });
+    const small = (await planJob({ specPath, env: envWith(sandbox.keys.full), freeSpace: tiny })).plan;
+    const need = small.disk.toStage + small.bytes.shipped + GiB;
+    expect(small.disk.warnings).toEqual([
+      {
+        code: 'disk_short',
+        filesystem: 'state_and_destination',
+        path: join(dir, 'full-state'),
+        free: 10 * MiB,
+        need,
+        short: need - 10 * MiB,
+      },
+    ]);
+    // the state folder and the destination on two disks: each is judged on its own
+    const split: FreeSpaceReader = async (path) =>
+      path.startsWith(join(dir, 'full-out'))
+        ? { free: 1024, total: GiB, device: 2 }
+        : { free: 100 * GiB, total: 200 * GiB, device: 1 };
+    const two = (await planJob({ specPath, env: envWith(sandbox.keys.full), freeSpace: split, minFree: 0 }))
+      .plan;
+    expect(two.disk.checks.map((c) => [c.filesystem, c.free, c.need, c.fits])).toEqual([
+      ['state', 100 * GiB, two.disk.toStage, true],
+      ['destination', 1024, two.bytes.shipped, false],
+    ]);
+    expect(two.disk.warnings.map((w) => [w.filesystem, w.short])).toEqual([
+      ['destination', two.bytes.shipped - 1024],
+    ]);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * `compliance-export plan` in-process against the real sandbox over loopback: --json output, exit 2
- * on a bad spec, exit 1 on each preflight failure, the key taken from io.env and never printed.
+ * on a bad spec or flag, exit 1 on each preflight failure, the key taken from io.env and never
+ * printed, and a disk the run would fill: exit 0 with a WARNING line and `disk.warnings`.
  */
 import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -61,6 +62,62 @@ describe('compliance-export plan', () => {
     expect(parsed.job.name).toBe('cli-json');
     expect(parsed.estimate.lines.map((l) => l.part)).toContain('chats.messages');
     expect(r.out + r.err).not.toContain(sandbox.keys.full);
+  });
+
+  it('--json carries the byte figures; a disk too small is a warning there and on stderr, exit 0', async () => {
+    const path = await writeSpec('cli-bytes', 'chats, files');
+    // 1 PiB to keep free: more than any disk has, so the run would not fit
+    const r = await plan(
+      sandbox.keys.full,
+      path,
+      '--json',
+      '--min-free',
+      '1048576GiB',
+      '--assume',
+      'chat=1MiB',
+    );
+    expect(r.code).toBe(EXIT.ok);
+    const parsed = JSON.parse(r.out) as ExportPlan;
+    const chat = parsed.bytes.lines.find((l) => l.item === 'chat')!;
+    expect([chat.count, chat.countFrom, chat.sizeFrom, chat.payloadPerItem]).toEqual([
+      parsed.totals.chats,
+      'listed',
+      'assume',
+      1024 ** 2,
+    ]);
+    expect(parsed.bytes.lines.map((l) => l.item)).toEqual(['chat', 'chat_file']);
+    const sum = parsed.bytes.lines.reduce((t, l) => t + l.staged, 0);
+    expect(parsed.bytes.staged).toBe(sum + parsed.bytes.ledger.staged + parsed.bytes.production.staged);
+    expect(parsed.bytes.shipped).toBeGreaterThan(0);
+    expect(parsed.disk.minFree).toBe(1024 ** 5);
+    expect(parsed.disk.warnings).toHaveLength(1);
+    const [w] = parsed.disk.warnings;
+    expect(w).toMatchObject({
+      code: 'disk_short',
+      filesystem: 'state_and_destination',
+      path: join(dir, 'cli-bytes-state'),
+      need: parsed.bytes.staged + parsed.bytes.shipped + 1024 ** 5,
+    });
+    expect(w!.short).toBe(w!.need - w!.free);
+    expect(r.err.split('\n').filter((l) => l.startsWith('WARNING: '))).toHaveLength(1);
+    // the text plan prints it too; with the default floor the sandbox fits and nothing is printed
+    const text = await plan(sandbox.keys.full, path, '--min-free', '1048576GiB');
+    expect(text.code).toBe(EXIT.ok);
+    expect(text.out.split('\n').filter((l) => l.startsWith('WARNING: '))).toHaveLength(1);
+    const fits = await plan(sandbox.keys.full, path, '--json', '--min-free', '0B');
+    expect((JSON.parse(fits.out) as ExportPlan).disk.warnings).toEqual([]);
+    expect(fits.err).not.toContain('WARNING');
+  });
+
+  it('exit 2 on a bad --min-free or --assume', async () => {
+    const path = await writeSpec('cli-flags', 'chats');
+    const bad = await Promise.all([
+      plan(sandbox.keys.full, path, '--min-free', 'lots'),
+      plan(sandbox.keys.full, path, '--assume', 'chat'),
+      plan(sandbox.keys.full, path, '--assume', 'activity=1KiB'),
+      plan(sandbox.keys.full, path, '--assume', 'chat=big'),
+    ]);
+    for (const r of bad) expect([r.code, r.err]).toEqual([EXIT.usage, expect.stringContaining('usage')]);
   });
 
   it('exit 2 on a bad spec, naming the path', async () => {

@@ -1,17 +1,45 @@
 /**
- * `compliance-export plan <job.yaml> [--json] [--state-dir DIR]`: validate the spec, run the
- * preflight, enumerate listings only, and print counts and the estimated requests and duration.
- * Writes nothing anywhere. Exit 0 planned, 1 preflight failure, 2 bad spec or flags.
+ * `compliance-export plan <job.yaml> [--json] [--state-dir DIR] [--min-free SIZE] [--assume ITEM=SIZE]`:
+ * validate the spec, run the preflight, enumerate listings only, and print counts, the estimated
+ * requests and duration, the estimated bytes to stage and to ship, and the free space they need.
+ * Writes nothing anywhere. Exit 0 planned (also when the disk would not fit: that is a WARNING
+ * line, and `disk.warnings` in --json), 1 preflight failure, 2 bad spec or flags.
  */
 import type { Command } from 'commander';
-import { EXIT } from '../../errors.js';
+import { EXIT, ExportError } from '../../errors.js';
 import { planJob } from '../../plan-job.js';
-import { renderPlan } from '../../plan/index.js';
+import {
+  ASSUMABLE_ITEMS,
+  renderPlan,
+  warningLine,
+  type ByteItem,
+  type SizeOverrides,
+} from '../../plan/index.js';
+import { parseSize } from '../../spec/index.js';
 import { envOption, pathArg, type CommandHost } from '../cli-io.js';
 
 interface PlanOptions {
   json?: boolean;
   stateDir?: string;
+  minFree?: string;
+  assume?: string[];
+}
+
+/** `--assume chat_file=2MiB` (repeatable) → payload bytes per item; exit 2 on anything else. */
+function parseAssume(values: readonly string[]): SizeOverrides {
+  const out: Partial<Record<ByteItem, number>> = {};
+  for (const value of values) {
+    const [item = '', size = '', ...rest] = value.split('=');
+    const bytes = parseSize(size);
+    if (!(ASSUMABLE_ITEMS as readonly string[]).includes(item) || bytes === undefined || rest.length > 0)
+      throw new ExportError(
+        'usage',
+        `--assume must be <item>=<size> with item one of ${ASSUMABLE_ITEMS.join(', ')} and a size ` +
+          `such as 2MiB (got ${JSON.stringify(value)})`,
+      );
+    out[item as ByteItem] = bytes;
+  }
+  return out;
 }
 
 export function registerPlanCommand(program: Command, host: CommandHost): void {
@@ -19,29 +47,52 @@ export function registerPlanCommand(program: Command, host: CommandHost): void {
     .command('plan')
     .description(
       'Show what a job would export: validate, preflight, list (no content is fetched), count per\n' +
-        'organization / custodian / kind, and estimate requests and duration under the budget.',
+        'organization / custodian / kind, estimate requests and duration under the budget, and the\n' +
+        'bytes to stage and to ship against the free disk space.',
     )
     .argument('<job>', 'job spec YAML file')
     .option('--json', 'print the plan as one JSON object on stdout')
     .option('--state-dir <dir>', "state folder a run would use (default: the spec's state_dir); only read")
+    .option('--min-free <size>', 'free space the run would keep on the state folder disk (default 1GiB)')
+    .option(
+      '--assume <item=size>',
+      `bytes per item instead of the measured default (repeatable): ${ASSUMABLE_ITEMS.join(', ')}`,
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  compliance-export plan jobs/legal-hold.yaml\n' +
+        '  compliance-export plan jobs/legal-hold.yaml --min-free 20GiB --assume chat_file=1MiB\n' +
         '  compliance-export plan jobs/regulator-request.yaml --json > plan.json\n' +
         '\nThe API key is read from the environment variable named by source.api_key_env.\n' +
         'Nothing is written at the destination or in the state folder.\n' +
-        'Exit codes: 0 planned, 1 preflight failed (key, scopes, destination), 2 bad spec or flags.',
+        'Exit codes: 0 planned (a disk the run would fill is a WARNING line, and disk.warnings in\n' +
+        '--json, not a failure), 1 preflight failed (key, scopes, destination), 2 bad spec or flags.',
     )
     .action(
       host.action(async (job: string, opts: PlanOptions) => {
         const { io } = host;
+        const minFree = opts.minFree === undefined ? undefined : parseSize(opts.minFree);
+        if (opts.minFree !== undefined && minFree === undefined)
+          throw new ExportError(
+            'usage',
+            `--min-free must be a size such as 2GiB (got ${JSON.stringify(opts.minFree)})`,
+          );
+        const assume = opts.assume === undefined ? undefined : parseAssume(opts.assume);
         const { plan } = await planJob({
           specPath: pathArg(io, job),
           ...(opts.stateDir !== undefined ? { stateDir: pathArg(io, opts.stateDir) } : {}),
+          ...(minFree !== undefined ? { minFree } : {}),
+          ...(assume !== undefined ? { assume } : {}),
           ...envOption(io),
         });
-        io.stdout.write(opts.json === true ? `${JSON.stringify(plan, null, 2)}\n` : renderPlan(plan));
+        if (opts.json === true) {
+          io.stdout.write(`${JSON.stringify(plan, null, 2)}\n`);
+          // The JSON goes to a file or a pipe: the warning still reaches the person running it.
+          for (const w of plan.disk.warnings)
+            io.stderr.write(`${warningLine(w, plan.disk, plan.bytes.shipped)}\n`);
+        } else io.stdout.write(renderPlan(plan));
         return EXIT.ok;
       }),
     );

@@ -57,6 +57,8 @@ export interface Conversation {
   readonly custodian: Person | null;
   /** Why there is no custodian, for people; null when there is one. */
   readonly custodianNote: string | null;
+  /** When the conversation began (RFC 3339), if the API said so validly: the Date of an empty one. */
+  readonly createdAt: string | null;
   /** Soft-deleted by its user (a chat's `deleted_at`): every event carries `deleted: true`. */
   readonly deleted: boolean;
   /** Conversation facts (created, updated, deleted, model, …) in a fixed order, values non-empty. */

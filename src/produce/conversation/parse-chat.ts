@@ -6,6 +6,7 @@
 import {
   isRecord,
   malformed,
+  rfc3339,
   str,
   type Conversation,
   type Reference,
@@ -61,6 +62,7 @@ export function parseChat(id: string, document: Buffer): Conversation {
     participants: book.all,
     custodian: user === null ? null : human,
     custodianNote: user === null ? 'the API gave no user for this chat (user: null)' : null,
+    createdAt: rfc3339(str(chat, 'created_at')),
     deleted,
     facts: factList([
       ['Chat id', id],

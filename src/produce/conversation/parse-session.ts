@@ -5,7 +5,7 @@
  * (`sent_by_user_id`): every such user is a participant. Content the API could not give
  * (`provenance.type` content_unavailable, remote `content_unavailable`) is said so in the body.
  */
-import { isRecord, str, type Conversation, type Person, type Turn } from './conversation-model.js';
+import { isRecord, rfc3339, str, type Conversation, type Person, type Turn } from './conversation-model.js';
 import {
   baseFacts,
   factList,
@@ -74,6 +74,7 @@ export function parseSession(id: string, document: Buffer): Conversation {
     participants: book.all,
     custodian: ownerPerson,
     custodianNote: ownerPerson === null ? 'the API gave no user for this session (user: null)' : null,
+    createdAt: rfc3339(str(session, 'created_at')),
     deleted: false,
     facts: factList([
       ['Session id', sessionId],

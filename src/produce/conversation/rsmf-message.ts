@@ -43,12 +43,14 @@ export function rsmfMessage(m: MessageParts): Buffer {
   const boundary = `=_rsmf_${digest.slice(0, 40)}`;
   const from = c.custodian ?? c.participants[0];
   const to = c.participants.filter((p) => p !== from);
+  // RFC 5322 wants a Date: the first message's time, else the conversation's start.
+  const date = m.beginDate ?? c.createdAt;
   const split = m.parts > 1 ? ` (part ${m.part} of ${m.parts})` : '';
   const headers = [
     from !== undefined ? mailboxField('From', from.display, address(from)) : '',
     to.length > 0 ? mailboxListField('To', to) : '',
     unstructuredField('Subject', `${c.label}: ${c.title}${split}`),
-    m.beginDate !== null ? `Date: ${rfc5322Date(m.beginDate)}${CRLF}` : '',
+    date !== null ? `Date: ${rfc5322Date(date)}${CRLF}` : '',
     `Message-ID: <${digest.slice(0, 32)}.${m.part}@rsmf.invalid>${CRLF}`,
     `MIME-Version: 1.0${CRLF}`,
     `X-RSMF-Version: ${RSMF_VERSION}${CRLF}`,

@@ -92,10 +92,12 @@ describe('renderConversation: splitting at the event threshold', () => {
     expect(out.rsmf.map((f) => [f.fileName, f.eventCount, f.beginDate, f.endDate])).toEqual([
       [`${CHAT_ID}.rsmf`, 0, null, null],
     ]);
-    const { manifest, header } = await readRsmf(out.rsmf[0]!.bytes);
+    const { manifest, header, mail } = await readRsmf(out.rsmf[0]!.bytes);
     expect(manifest.events).toEqual([]);
     expect(header('X-RSMF-EventCount')).toBe('0');
     expect(header('X-RSMF-BeginDate')).toBeUndefined();
+    // RFC 5322 wants a Date: with no message, the chat's creation.
+    expect(mail.headers.get('date')).toEqual(new Date('2025-03-01T09:00:00Z'));
   });
 
   it('splits a real 10,001-message chat at 10,000 (the default)', async () => {

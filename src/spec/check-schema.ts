@@ -121,6 +121,21 @@ const BY_LOCATION: [prefix: string, code: DiagnosticCode, message: string][] = [
     'url',
     'must be an absolute URL such as http://127.0.0.1:4569',
   ],
+  [
+    '#/properties/review/properties/docid_prefix/pattern',
+    'docid_prefix',
+    'must be 1-20 upper-case letters, digits, _ or -, starting with a letter or digit, e.g. ACME',
+  ],
+  [
+    '#/properties/archive/properties/bag_info/properties/contact_email/format',
+    'email',
+    'must be an email address such as legal-ops@acme.example',
+  ],
+  [
+    '#/$defs/bag_info_text/pattern',
+    'one_line',
+    'must be one line of text: no line breaks, tabs or other control characters',
+  ],
   ['#/$defs/duration/', 'duration', 'must be a duration such as 90s, 2m, 1h or 1h30m (units ms, s, m, h, d)'],
   ['#/$defs/size/', 'size', 'must be a size such as 64MiB or 1GiB (units B, KiB, MiB, GiB, KB, MB, GB)'],
   [

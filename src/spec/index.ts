@@ -8,4 +8,5 @@ export { parseDestinationUri } from './destination.js';
 export { parseDuration, parseSize } from './units.js';
 export { canonicalJson, sha256Hex } from './resolve-spec.js';
 export { DOCUMENTED_RPM_LIMIT } from './rules.js';
+export { docidPrefixOf } from './types.js';
 export type * from './types.js';

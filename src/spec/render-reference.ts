@@ -44,6 +44,7 @@ function typeOf(node: SchemaNode): string {
     return 'list';
   }
   if (node.type === 'string' && node.format === 'uri') return 'URL';
+  if (node.type === 'string' && node.format === 'email') return 'email address';
   if (node.type === 'object') return 'mapping';
   if (node.type === 'integer') {
     const range =

@@ -101,6 +101,21 @@ export interface ResolvedArchive {
   compression: CompressionPolicy;
   max_part_size: string;
   max_part_size_bytes: number;
+  /** Left out when not given (no default), so specs without it keep their hash. */
+  bag_info?: BagInfoSpec;
+}
+
+/** `archive.bag_info`: reserved bag-info.txt fields, each one line of text (the schema checks it). */
+export interface BagInfoSpec {
+  source_organization?: string;
+  contact_name?: string;
+  contact_email?: string;
+  bag_group_identifier?: string;
+}
+
+/** `review`: how the review copy under `data/review/` is labelled. Use `docidPrefixOf`. */
+export interface ResolvedReview {
+  docid_prefix?: string;
 }
 
 export type ObjectLockMode = 'GOVERNANCE' | 'COMPLIANCE';
@@ -146,6 +161,8 @@ export interface ResolvedJobSpec {
   scope: ResolvedScope;
   consistency: ResolvedConsistency;
   archive: ResolvedArchive;
+  /** Left out when not given (no default), so specs without it keep their hash. */
+  review?: ResolvedReview;
   destination: ResolvedDestination;
   state_dir: string;
   /** Left out: `retain` is `index` (see `retainOf`); not defaulted, so older specs keep their hash. */
@@ -159,6 +176,28 @@ export type StateRetain = 'all' | 'index' | 'none';
 /** The spec's `state.retain`, `index` when not given. */
 export function retainOf(spec: Pick<ResolvedJobSpec, 'state'>): StateRetain {
   return spec.state?.retain ?? 'index';
+}
+
+/** The shape of a DOCID prefix (`review.docid_prefix` in the schema). */
+const DOCID_PREFIX = /^[A-Z0-9][A-Z0-9_-]{0,19}$/;
+
+/**
+ * The DOCID prefix this job uses: `review.docid_prefix` when given, else the job name upper-cased
+ * (`demo` → `DEMO`), characters outside the prefix alphabet replaced by `_`, cut to 20 characters
+ * and without a trailing `-` or `_`. Not filled into the resolved spec: it follows from the name,
+ * which the spec hash already covers, and older specs keep their hash.
+ */
+export function docidPrefixOf(spec: Pick<ResolvedJobSpec, 'name' | 'review'>): string {
+  const given = spec.review?.docid_prefix;
+  if (given !== undefined) return given;
+  const derived = spec.name
+    .toUpperCase()
+    .replace(/[^A-Z0-9_-]/gu, '_')
+    .slice(0, 20)
+    .replace(/[-_]+$/u, '');
+  // A schema-valid name starts with a letter or digit, so `derived` is never empty; a name that
+  // does not (only possible for a spec built by hand) falls back to a fixed prefix.
+  return DOCID_PREFIX.test(derived) ? derived : 'DOC';
 }
 
 /** Where the archive goes, parsed from `destination.uri`. */
@@ -214,6 +253,9 @@ export type DiagnosticCode =
   | 'activity_type'
   | 'unknown_activity_type'
   | 'consistency_margin'
+  | 'docid_prefix'
+  | 'email'
+  | 'one_line'
   | 'api_key_env_unset'
   | 'api_key_in_file'
   | 'schema';

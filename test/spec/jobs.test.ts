@@ -1,6 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DOCUMENTED_RPM_LIMIT, loadSpecFile, parseDestinationUri } from '../../src/spec/index.js';
+import {
+  docidPrefixOf,
+  DOCUMENTED_RPM_LIMIT,
+  loadSpecFile,
+  parseDestinationUri,
+} from '../../src/spec/index.js';
 import type { LoadedSpec } from '../../src/spec/index.js';
 
 const JOBS = new URL('../../jobs/', import.meta.url);
@@ -72,6 +77,19 @@ describe('jobs/', () => {
     expect(spec.destination.object_lock?.legal_hold).toBe(true);
     expect(spec.destination.sse?.kms_key_id).toMatch(/^arn:aws:kms:/);
     expect(parseDestinationUri(spec.destination.uri).kind).toBe('s3');
+    expect(docidPrefixOf(spec)).toBe('ACMEHOLD');
+    expect(Object.keys(spec.archive.bag_info ?? {}).sort()).toEqual([
+      'bag_group_identifier',
+      'contact_email',
+      'contact_name',
+      'source_organization',
+    ]);
+  });
+
+  it('demo.yaml numbers its documents DEMO-… and names a source organization', async () => {
+    const { spec } = await job('demo.yaml');
+    expect(docidPrefixOf(spec)).toBe('DEMO');
+    expect(spec.archive.bag_info?.source_organization).toBeDefined();
   });
 
   it('regulator-request.yaml: two orgs, a date window, activities', async () => {

@@ -9,6 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { JOB_SCHEMA, type SchemaNode } from '../../src/spec/check-schema.js';
 import type {
+  BagInfoSpec,
   CompressionPolicy,
   ContentKind,
   ObjectLockMode,
@@ -19,6 +20,7 @@ import type {
   ResolvedJobSpec,
   ResolvedObjectLock,
   ResolvedQuiescence,
+  ResolvedReview,
   ResolvedScope,
   ResolvedSource,
   ResolvedTimeouts,
@@ -60,8 +62,22 @@ const SHAPES: { pointer: string; shape: Record<string, 'always' | 'optional' | '
       destination: 'always',
       state_dir: 'always',
       state: 'optional',
+      review: 'optional',
       on_missing_scope: 'always',
     } satisfies Shape<ResolvedJobSpec>,
+  },
+  {
+    pointer: '/properties/review',
+    shape: { docid_prefix: 'optional' } satisfies Shape<ResolvedReview>,
+  },
+  {
+    pointer: '/properties/archive/properties/bag_info',
+    shape: {
+      source_organization: 'optional',
+      contact_name: 'optional',
+      contact_email: 'optional',
+      bag_group_identifier: 'optional',
+    } satisfies Shape<BagInfoSpec>,
   },
   {
     pointer: '/properties/state',
@@ -129,6 +145,7 @@ const SHAPES: { pointer: string; shape: Record<string, 'always' | 'optional' | '
       compression: 'always',
       max_part_size: 'always',
       max_part_size_bytes: 'derived',
+      bag_info: 'optional',
     } satisfies Shape<ResolvedArchive>,
   },
   {

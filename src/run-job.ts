@@ -17,7 +17,7 @@ import { preflight } from './preflight/preflight-step.js';
 import type { ProgressMode } from './progress/progress.js';
 import { Resources } from './resources.js';
 import { finishRetain, retainAfterShip, retiredArchive } from './ship/retain-step.js';
-import type { ProductionCounts } from './archive/report-rows.js';
+import type { ProductionTotals } from './archive/report-rows.js';
 import { COUNTS_META, requestSummary, seal, stagePayload } from './seal/seal-step.js';
 import {
   adoptLeftover,
@@ -80,8 +80,8 @@ export interface RunJobResult {
    * staged records per kind.
    */
   readonly counts: Record<string, number>;
-  /** The archive's tally, when this run (or the earlier one that shipped) staged its payload. */
-  readonly production: ProductionCounts | null;
+  /** The archive's totals, when this run (or the earlier one that shipped) staged its payload. */
+  readonly production: ProductionTotals | null;
   readonly exceptions: number;
   /** Open exceptions per reason code (the rows of `reports/exceptions.csv`). */
   readonly exceptionsByReason: Record<string, number>;
@@ -98,7 +98,7 @@ export interface RunJobResult {
 interface Reached {
   quiescence: QuiescenceResult | null;
   archive: ShippedArchive | null;
-  production: ProductionCounts | null;
+  production: ProductionTotals | null;
 }
 
 export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
@@ -139,7 +139,8 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     if (reached.archive !== null) return;
     await guard.check();
     const payload = await stagePayload(run, scope);
-    reached.production = payload.counts;
+    const { byCustodian: _rows, ...totals } = payload.counts;
+    reached.production = totals;
     const adopted = await adoptLeftover(run, payload);
     if (adopted === null) await destinationChecked(run.loaded, guard, payload.bag.totalBytes);
     const landed = adopted ?? (await ship(run, payload, await seal(run, payload, reached.quiescence)));
@@ -262,7 +263,7 @@ async function endRun(
   const status: RunJobResult['status'] = interrupted ? 'interrupted' : exceptions > 0 ? 'gaps' : 'complete';
   // A rerun of a job that shipped stages nothing: the counts its payload was staged with.
   const shipped =
-    reached.archive !== null ? (store.meta(COUNTS_META) as ProductionCounts | undefined) : undefined;
+    reached.archive !== null ? (store.meta(COUNTS_META) as ProductionTotals | undefined) : undefined;
   const production = reached.production ?? shipped ?? null;
   const result = {
     exitCode: EXIT_CODES[status],

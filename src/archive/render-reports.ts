@@ -23,7 +23,15 @@ import { pipeline } from 'node:stream/promises';
 import { format } from 'fast-csv';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../local-files.js';
 import type { TagFile } from './bag-input.js';
-import type { CountRow, DriftRow, ExceptionRow, ItemRow, ProductionCounts, Summary } from './report-rows.js';
+import type {
+  CountRow,
+  DriftRow,
+  ExceptionRow,
+  ItemRow,
+  ProductionCounts,
+  ProductionTotals,
+  Summary,
+} from './report-rows.js';
 
 /** items.csv columns (documented with `ItemRow` in report-rows.ts). */
 const ITEMS_COLUMNS = [
@@ -248,7 +256,7 @@ export async function renderReports(inputs: ReportInputs): Promise<RenderedRepor
 }
 
 /** The run's summary: what the pipeline knew, plus the tally's counts and the status they give. */
-function summarize(base: SummaryBase, counts: Omit<ProductionCounts, 'byCustodian'>): Summary {
+function summarize(base: SummaryBase, counts: ProductionTotals): Summary {
   return {
     name: base.name,
     runId: base.runId,

@@ -220,6 +220,9 @@ export interface ProductionCounts {
   readonly byCustodian: readonly CountRow[];
 }
 
+/** The counts without the per-custodian rows: what summary.json and the run summary show. */
+export type ProductionTotals = Omit<ProductionCounts, 'byCustodian'>;
+
 /** Request-ledger totals (the API client's accounting), as recorded in summary.json and custody. */
 export interface RequestLedgerSummary {
   readonly total: number;
@@ -242,8 +245,8 @@ export interface Summary {
   readonly startedAt: string;
   /** When collection and quiescence ended (the seal started). */
   readonly finishedAt: string;
-  /** ProductionCounts without the per-custodian rows (those are counts.csv), plus duplicates. */
-  readonly counts: Omit<ProductionCounts, 'byCustodian'> & { readonly duplicates: number };
+  /** The archive's totals (the per-custodian rows are counts.csv), plus duplicates. */
+  readonly counts: ProductionTotals & { readonly duplicates: number };
   readonly quiescence?: { readonly passes: number; readonly settled: boolean };
   readonly requests?: RequestLedgerSummary;
   /** `complete` when there are no exceptions, else `gaps` (exit code 3). */

@@ -56,7 +56,10 @@ export interface SealedArchive {
   readonly summary: string;
 }
 
-/** Store meta holding the last staged payload's counts (a rerun that ships nothing reports them). */
+/**
+ * Store meta holding the last staged payload's totals (a rerun of a job that shipped reports them;
+ * the per-custodian rows, which grow with the custodians, stay out of the journal).
+ */
 export const COUNTS_META = 'production_counts';
 
 /**
@@ -75,7 +78,8 @@ export async function stagePayload(
   });
   const bag = review.bag;
   const manifestSha256 = await payloadManifestSha256(bag.payload);
-  run.store.setMeta(COUNTS_META, review.counts);
+  const { byCustodian: _rows, ...totals } = review.counts;
+  run.store.setMeta(COUNTS_META, totals);
   const requests = requestSummary(run.client, spec.source.requests_per_minute);
   await run.custody.append('requests', { ...requests });
   return {

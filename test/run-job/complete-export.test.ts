@@ -214,5 +214,8 @@ describe('a complete export of the small sandbox, sealed, shipped and verified',
     const again = await runJob({ specPath: h.specPath, env: h.env, sleep: instantSleep, progress: 'off' });
     expect(again.exitCode).toBe(3);
     expect(again.archive).toEqual(result.archive);
+    // Nothing staged again: the counts are those the shipped payload was staged with.
+    expect([again.production, again.counts]).toEqual([result.production, result.counts]);
+    expect(result.production?.documentsByKind['chat']).toBe(ids('chat').length);
   });
 });

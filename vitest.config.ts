@@ -34,6 +34,7 @@ const SANDBOX_INTEGRATION = [
   'test/collect/code-artifacts.test.ts',
   'test/collect/hostile-zip.test.ts',
   'test/collect/preflight-key.test.ts',
+  'test/produce/documents/review-archive.test.ts',
 ];
 
 export default defineConfig({

@@ -17,7 +17,8 @@ import { preflight } from './preflight/preflight-step.js';
 import type { ProgressMode } from './progress/progress.js';
 import { Resources } from './resources.js';
 import { finishRetain, retainAfterShip, retiredArchive } from './ship/retain-step.js';
-import { requestSummary, seal, stagePayload } from './seal/seal-step.js';
+import type { ProductionTotals } from './archive/report-rows.js';
+import { COUNTS_META, requestSummary, seal, stagePayload } from './seal/seal-step.js';
 import {
   adoptLeftover,
   putCustodyBeside,
@@ -73,8 +74,17 @@ export interface RunJobResult {
   readonly status: 'complete' | 'gaps' | 'interrupted';
   readonly asOfCut: string | null;
   readonly stateDir: string;
+  /**
+   * Per kind: documents (document kinds) or records (data-set kinds), the archive's tally
+   * (`summary.json`, `counts.csv`, the load file). Before a seal (interrupted, `stopAfter`), the
+   * staged records per kind.
+   */
   readonly counts: Record<string, number>;
+  /** The archive's totals, when this run (or the earlier one that shipped) staged its payload. */
+  readonly production: ProductionTotals | null;
   readonly exceptions: number;
+  /** Open exceptions per reason code (the rows of `reports/exceptions.csv`). */
+  readonly exceptionsByReason: Record<string, number>;
   readonly drift: number;
   readonly duplicates: number;
   readonly requests: number;
@@ -88,6 +98,7 @@ export interface RunJobResult {
 interface Reached {
   quiescence: QuiescenceResult | null;
   archive: ShippedArchive | null;
+  production: ProductionTotals | null;
 }
 
 export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
@@ -115,7 +126,7 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     },
   );
   const run = { ...opened, after: options.afterFinishStep ?? (() => undefined) };
-  const reached: Reached = { quiescence: null, archive: null };
+  const reached: Reached = { quiescence: null, archive: null, production: null };
   let tombstone: Tombstone | null = null;
   const interrupted = await untilInterrupted(run, resources, guard, async () => {
     const scope = await preflight(run, options.stopAfter);
@@ -128,6 +139,8 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     if (reached.archive !== null) return;
     await guard.check();
     const payload = await stagePayload(run, scope);
+    const { byCustodian: _rows, ...totals } = payload.counts;
+    reached.production = totals;
     const adopted = await adoptLeftover(run, payload);
     if (adopted === null) await destinationChecked(run.loaded, guard, payload.bag.totalBytes);
     const landed = adopted ?? (await ship(run, payload, await seal(run, payload, reached.quiescence)));
@@ -210,7 +223,9 @@ function retiredResult(dir: string, archive: ShippedArchive, stderr: NodeJS.Writ
     asOfCut: null,
     stateDir: dir,
     counts: {},
+    production: null,
     exceptions: 0,
+    exceptionsByReason: {},
     drift: 0,
     duplicates: 0,
     requests: 0,
@@ -242,20 +257,31 @@ async function endRun(
 ): Promise<Omit<RunJobResult, 'resumeCommand'>> {
   const { store, client } = run;
   const exceptions = store.exceptions().length;
+  const byReason: Record<string, number> = {};
+  for (const e of store.exceptions()) byReason[e.reason] = (byReason[e.reason] ?? 0) + 1;
   const drift = store.drift().length;
   const status: RunJobResult['status'] = interrupted ? 'interrupted' : exceptions > 0 ? 'gaps' : 'complete';
+  // A rerun of a job that shipped stages nothing: the counts its payload was staged with.
+  const shipped =
+    reached.archive !== null ? (store.meta(COUNTS_META) as ProductionTotals | undefined) : undefined;
+  const production = reached.production ?? shipped ?? null;
   const result = {
     exitCode: EXIT_CODES[status],
     status,
     asOfCut: store.cut,
     stateDir: store.dir,
-    counts: Object.fromEntries(store.countsByKind()),
+    counts:
+      production === null
+        ? Object.fromEntries(store.countsByKind())
+        : { ...production.documentsByKind, ...production.recordsByKind },
     exceptions,
+    exceptionsByReason: Object.fromEntries(Object.entries(byReason).sort(([a], [b]) => (a < b ? -1 : 1))),
     drift,
     duplicates: store.stats.duplicates,
     requests: client.stats().requests,
     resumed: store.resumed,
     ...reached,
+    production,
   };
   try {
     const requests = requestSummary(client, run.loaded.spec.source.requests_per_minute);

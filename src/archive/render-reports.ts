@@ -1,9 +1,16 @@
 /**
  * Renders the report rows (async iterables from the pipeline) into the tag files under
  * `reports/`. Rows stream through fast-csv into spool files in a directory the caller owns (the
- * state dir), so memory stays flat however many items there are; counts are accumulated on the
- * way (bounded by custodians × kinds). CSVs follow RFC 4180: CRLF row ends, a header row even
+ * state dir), so memory stays flat however many items there are. The counts (`counts.csv`,
+ * `summary.json`) are the production stage's tally, given whole: this module counts nothing, so
+ * no report can disagree with another. CSVs follow RFC 4180: CRLF row ends, a header row even
  * when there are no rows, quotes only where needed.
+ *
+ * Spreadsheet formulas are defused in every CSV: a cell that starts with `=`, `+`, `-`, `@`, TAB
+ * or CR gets a leading `'` (OWASP "CSV injection"), so a hostile file name such as
+ * `=HYPERLINK(...)` opens as text in Excel or LibreOffice. Only the CSVs: JSON, JSONL and
+ * `metadata.json` stay verbatim, and the load file keeps the original (review platforms do not
+ * evaluate formulas).
  *
  * Determinism: the files are byte-for-byte what the rows are, in the order they arrive, so the
  * producer must yield rows in a stable order (e.g. by path or id) for rebuilds to be identical.
@@ -19,27 +26,35 @@ import type { TagFile } from './bag-input.js';
 import type {
   CountRow,
   DriftRow,
-  ExceptionReason,
   ExceptionRow,
-  ItemKind,
   ItemRow,
+  ProductionCounts,
+  ProductionTotals,
   Summary,
 } from './report-rows.js';
 
+/** items.csv columns (documented with `ItemRow` in report-rows.ts). */
 const ITEMS_COLUMNS = [
+  'docid',
+  'parent_docid',
   'kind',
   'id',
-  'path',
+  'custodian',
+  'custodian_note',
+  'original_name',
+  'native_path',
+  'text_path',
+  'record_path',
+  'conversation_id',
   'sha256',
   'md5',
   'size',
-  'custodian',
-  'original_name',
   'created_at',
   'updated_at',
   'deleted_at',
   'source_endpoint',
   'request_id',
+  'records',
 ] as const;
 
 const EXCEPTIONS_COLUMNS = [
@@ -68,28 +83,45 @@ const DRIFT_COLUMNS = [
   'custodian',
 ] as const;
 
-const COUNTS_COLUMNS = ['custodian', 'kind', 'items', 'bytes', 'exceptions', 'drift'] as const;
+const COUNTS_COLUMNS = ['custodian', 'kind', 'documents', 'records', 'bytes', 'exceptions', 'drift'] as const;
 
 type Cell = string;
-const cell = (value: string | number | boolean | null | undefined): Cell =>
-  value === null || value === undefined ? '' : String(value);
+
+/** Characters a spreadsheet reads as the start of a formula (or that hide one: TAB, CR). */
+const FORMULA_START = /^[=+\-@\t\r]/u;
+
+/** A CSV cell: empty for null, and a leading `'` before anything a spreadsheet would evaluate. */
+function defuseCell(value: string | number | boolean | null | undefined): Cell {
+  if (value === null || value === undefined) return '';
+  const text = String(value);
+  return FORMULA_START.test(text) ? `'${text}` : text;
+}
+
+const cell = defuseCell;
 
 function itemCells(row: ItemRow): Cell[] {
   return [
+    row.docid,
+    row.parentDocid,
     row.kind,
     row.id,
-    row.path,
+    row.custodian,
+    row.custodianNote,
+    row.originalName,
+    row.nativePath,
+    row.textPath,
+    row.recordPath,
+    row.conversationId,
     row.sha256,
     row.md5,
-    cell(row.size),
-    row.custodian,
-    cell(row.originalName),
-    cell(row.createdAt),
-    cell(row.updatedAt),
-    cell(row.deletedAt),
+    row.size,
+    row.createdAt,
+    row.updatedAt,
+    row.deletedAt,
     row.sourceEndpoint,
-    cell(row.requestId),
-  ];
+    row.requestId,
+    row.records,
+  ].map(cell);
 }
 
 function exceptionCells(row: ExceptionRow): Cell[] {
@@ -97,15 +129,15 @@ function exceptionCells(row: ExceptionRow): Cell[] {
     row.kind,
     row.id,
     row.reason,
-    cell(row.retryable),
-    cell(row.custodian),
-    cell(row.parentId),
-    cell(row.endpoint),
-    cell(row.httpStatus),
-    cell(row.requestId),
-    cell(row.detail),
-    cell(row.at),
-  ];
+    row.retryable,
+    row.custodian,
+    row.parentId,
+    row.endpoint,
+    row.httpStatus,
+    row.requestId,
+    row.detail,
+    row.at,
+  ].map(cell);
 }
 
 function driftCells(row: DriftRow): Cell[] {
@@ -113,17 +145,19 @@ function driftCells(row: DriftRow): Cell[] {
     row.kind,
     row.id,
     row.change,
-    cell(row.changedAt),
-    cell(row.beforeSha256),
-    cell(row.afterSha256),
-    cell(row.inArchive),
-    cell(row.pass),
-    cell(row.custodian),
-  ];
+    row.changedAt,
+    row.beforeSha256,
+    row.afterSha256,
+    row.inArchive,
+    row.pass,
+    row.custodian,
+  ].map(cell);
 }
 
 function countCells(row: CountRow): Cell[] {
-  return [row.custodian, row.kind, cell(row.items), cell(row.bytes), cell(row.exceptions), cell(row.drift)];
+  return [row.custodian, row.kind, row.documents, row.records, row.bytes, row.exceptions, row.drift].map(
+    cell,
+  );
 }
 
 /** Streams rows through fast-csv (RFC 4180) into `file`. Returns the number of data rows. */
@@ -132,12 +166,10 @@ async function writeCsv<T>(
   headers: readonly string[],
   rows: AsyncIterable<T> | Iterable<T>,
   toCells: (row: T) => Cell[],
-  onRow?: (row: T) => void,
 ): Promise<number> {
   let count = 0;
   async function* cells(): AsyncGenerator<Cell[]> {
     for await (const row of rows) {
-      onRow?.(row);
       count += 1;
       yield toCells(row);
     }
@@ -167,9 +199,9 @@ export function bufferTagFile(bagPath: string, bytes: Uint8Array | string): TagF
   return { path: bagPath, size: buffer.length, open: () => Readable.from([buffer]) };
 }
 
-/** What the pipeline knows about the run; counts and status are derived from the rows. */
+/** What the pipeline knows about the run; counts come from the tally, status from its exceptions. */
 export type SummaryBase = Omit<Summary, 'counts' | 'status'> & {
-  /** Goes into `counts.duplicates`; the other counts come from the rows. */
+  /** Goes into `counts.duplicates`; the other counts are the tally's. */
   readonly duplicates?: number;
 };
 
@@ -179,6 +211,8 @@ export interface ReportInputs {
   readonly items: AsyncIterable<ItemRow> | Iterable<ItemRow>;
   readonly exceptions: AsyncIterable<ExceptionRow> | Iterable<ExceptionRow>;
   readonly drift: AsyncIterable<DriftRow> | Iterable<DriftRow>;
+  /** The archive's counts (the production stage's tally of these same rows). */
+  readonly counts: ProductionCounts;
   readonly summary: SummaryBase;
   /** The job spec exactly as the user gave it. */
   readonly jobYaml: string | Uint8Array;
@@ -210,83 +244,19 @@ const REPORT_FILES = [
 export async function renderReports(inputs: ReportInputs): Promise<RenderedReports> {
   const dir = inputs.spoolDir;
   await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
-  const tally = new Tally();
-  const items = await writeCsv(join(dir, 'items.csv'), ITEMS_COLUMNS, inputs.items, itemCells, (row) =>
-    tally.item(row),
-  );
-  const exceptions = await writeCsv(
-    join(dir, 'exceptions.csv'),
-    EXCEPTIONS_COLUMNS,
-    inputs.exceptions,
-    exceptionCells,
-    (row) => tally.exception(row),
-  );
-  const drift = await writeCsv(join(dir, 'drift.csv'), DRIFT_COLUMNS, inputs.drift, driftCells, (row) =>
-    tally.drift(row),
-  );
-  const counts = tally.countRows();
-  await writeCsv(join(dir, 'counts.csv'), COUNTS_COLUMNS, counts, countCells);
-  const summary = summarize(inputs.summary, tally, { items, exceptions, drift });
+  await writeCsv(join(dir, 'items.csv'), ITEMS_COLUMNS, inputs.items, itemCells);
+  await writeCsv(join(dir, 'exceptions.csv'), EXCEPTIONS_COLUMNS, inputs.exceptions, exceptionCells);
+  await writeCsv(join(dir, 'drift.csv'), DRIFT_COLUMNS, inputs.drift, driftCells);
+  const { byCustodian, ...counts } = inputs.counts;
+  await writeCsv(join(dir, 'counts.csv'), COUNTS_COLUMNS, byCustodian, countCells);
+  const summary = summarize(inputs.summary, counts);
   await writeRunFiles(dir, inputs, summary);
   const tagFiles = await Promise.all(REPORT_FILES.map((n) => fileTagFile(`reports/${n}`, join(dir, n))));
-  return { tagFiles, summary, counts };
+  return { tagFiles, summary, counts: byCustodian };
 }
 
-/** Counts accumulated while the rows stream past: per custodian and kind, and for the summary. */
-class Tally {
-  /** A counts.csv row in the making, keyed by "custodian NUL kind". */
-  private readonly cells = new Map<
-    string,
-    { custodian: string; kind: ItemKind; items: number; bytes: number; exceptions: number; drift: number }
-  >();
-  readonly byKind: Partial<Record<ItemKind, number>> = {};
-  readonly byReason: Partial<Record<ExceptionReason, number>> = {};
-  bytes = 0;
-  retryable = 0;
-
-  item(row: ItemRow): void {
-    this.bump(row.custodian, row.kind, 'items', row.size);
-    this.byKind[row.kind] = (this.byKind[row.kind] ?? 0) + 1;
-    this.bytes += row.size;
-  }
-
-  exception(row: ExceptionRow): void {
-    // Scope and custodian gaps are not items of one kind; they count under the summary only.
-    if (row.kind !== 'scope' && row.kind !== 'custodian')
-      this.bump(row.custodian ?? '', row.kind, 'exceptions');
-    this.byReason[row.reason] = (this.byReason[row.reason] ?? 0) + 1;
-    if (row.retryable) this.retryable += 1;
-  }
-
-  drift(row: DriftRow): void {
-    this.bump(row.custodian ?? '', row.kind, 'drift');
-  }
-
-  /** The counts.csv rows, in byte order of "custodian NUL kind": stable whatever order rows came in. */
-  countRows(): CountRow[] {
-    return [...this.cells.entries()]
-      .sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)))
-      .map(([, c]) => c);
-  }
-
-  private bump(custodian: string, kind: ItemKind, field: 'items' | 'exceptions' | 'drift', bytes = 0): void {
-    const key = `${custodian}\u0000${kind}`;
-    let c = this.cells.get(key);
-    if (c === undefined) {
-      c = { custodian, kind, items: 0, bytes: 0, exceptions: 0, drift: 0 };
-      this.cells.set(key, c);
-    }
-    c[field] += 1;
-    c.bytes += bytes;
-  }
-}
-
-/** The run's summary: what the pipeline knew, plus counts and status from the rows. */
-function summarize(
-  base: SummaryBase,
-  tally: Tally,
-  rows: { items: number; exceptions: number; drift: number },
-): Summary {
+/** The run's summary: what the pipeline knew, plus the tally's counts and the status they give. */
+function summarize(base: SummaryBase, counts: ProductionTotals): Summary {
   return {
     name: base.name,
     runId: base.runId,
@@ -296,19 +266,10 @@ function summarize(
     specSha256: base.specSha256,
     startedAt: base.startedAt,
     finishedAt: base.finishedAt,
-    counts: {
-      items: rows.items,
-      bytes: tally.bytes,
-      byKind: sortKeys(tally.byKind),
-      exceptions: rows.exceptions,
-      retryableExceptions: tally.retryable,
-      exceptionsByReason: sortKeys(tally.byReason),
-      drift: rows.drift,
-      duplicates: base.duplicates ?? 0,
-    },
+    counts: { ...counts, duplicates: base.duplicates ?? 0 },
     ...(base.quiescence === undefined ? {} : { quiescence: base.quiescence }),
     ...(base.requests === undefined ? {} : { requests: base.requests }),
-    status: rows.exceptions > 0 ? 'gaps' : 'complete',
+    status: counts.exceptions > 0 ? 'gaps' : 'complete',
   };
 }
 
@@ -321,8 +282,4 @@ async function writeRunFiles(dir: string, inputs: ReportInputs, summary: Summary
   await writeFile(join(dir, 'job.resolved.json'), `${JSON.stringify(inputs.jobResolved, null, 2)}\n`, spool);
   await copyFile(inputs.custodyLogPath, join(dir, 'custody.jsonl'));
   await chmod(join(dir, 'custody.jsonl'), PRIVATE_FILE_MODE);
-}
-
-function sortKeys<T extends Record<string, number | undefined>>(record: T): T {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) as T;
 }

@@ -14,6 +14,7 @@ export {
 } from './collect-step.js';
 export type { ProgressSink, ScopeTargets, StageCounters } from './context.js';
 export type { QuiescenceResult, Sleep } from './quiesce.js';
+export { ITEM_KINDS, type DatasetKind, type DocumentKind, type ItemKindRole } from './kinds/item-kinds.js';
 
 /** JSONL aggregates the bag always has for these included kinds (even when empty), in kind order. */
 export function requiredAggregates(include: readonly IncludeValue[]): string[] {

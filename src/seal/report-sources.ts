@@ -1,42 +1,9 @@
 /**
- * Report rows (src/archive/report-rows.ts) from the staging store: one items.csv row per payload
- * file of every current record (JSONL rows point at their aggregate file and hash their own line),
- * the open exceptions, and the drift seen. Streamed from the journal: memory does not grow with
- * the export.
+ * Report rows (src/archive/report-rows.ts) from the staging store: the open exceptions and the
+ * drift seen. (The items.csv rows are the production stage's, src/produce/.)
  */
-import { createHash } from 'node:crypto';
-import type { DriftRow, ExceptionRow, ItemKind, ItemRow } from '../archive/report-rows.js';
-import { currentRecords, type StagingStore } from '../store/index.js';
-
-export async function* itemRows(store: StagingStore): AsyncGenerator<ItemRow> {
-  for await (const r of currentRecords(store)) {
-    const common = {
-      kind: r.kind,
-      id: r.id,
-      custodian: r.custodian ?? '',
-      originalName: r.originalName,
-      createdAt: r.createdAt,
-      updatedAt: r.updatedAt,
-      deletedAt: r.deletedAt,
-      sourceEndpoint: r.endpoint,
-      requestId: r.requestId,
-    };
-    if (r.rowJson !== null && r.aggregate !== null) {
-      const line = Buffer.from(`${r.rowJson}\n`, 'utf8');
-      yield {
-        ...common,
-        path: `data/${r.aggregate}`,
-        sha256: createHash('sha256').update(line).digest('hex'),
-        md5: createHash('md5').update(line).digest('hex'),
-        size: line.byteLength,
-      };
-      continue;
-    }
-    for (const f of r.files) {
-      yield { ...common, path: `data/${f.path}`, sha256: f.sha256, md5: f.md5, size: f.size };
-    }
-  }
-}
+import type { DriftRow, ExceptionRow, ItemKind } from '../archive/report-rows.js';
+import type { StagingStore } from '../store/index.js';
 
 export function exceptionRows(store: StagingStore): ExceptionRow[] {
   return store

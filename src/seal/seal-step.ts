@@ -1,8 +1,9 @@
 /**
- * The seal step: the bag's payload taken from the store (the blobs, never copied), the reports
- * rendered from it, and the deterministic zip set up to stream straight into the sink. The payload
- * manifest hash is known before any byte is sealed: it is what a shipping intent records and what
- * an archive left by a killed run must match to be adopted (src/ship/adopt-archive.ts).
+ * The seal step: the bag's payload taken from the store (the blobs, never copied) plus the review
+ * files the production stage makes from it (src/produce/: RSMF, extracted text, the load file), the
+ * reports rendered from it, and the deterministic zip set up to stream straight into the sink. The
+ * payload manifest hash is known before any byte is sealed: it is what a shipping intent records
+ * and what an archive left by a killed run must match to be adopted (src/ship/adopt-archive.ts).
  */
 import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
@@ -12,15 +13,17 @@ import type { PayloadFile } from '../archive/bag-input.js';
 import { manifestLine } from '../archive/bag-text.js';
 import type { CustodyLog } from '../archive/custody-log.js';
 import { renderReports } from '../archive/render-reports.js';
-import type { RequestLedgerSummary } from '../archive/report-rows.js';
+import type { ItemRow, ProductionCounts, RequestLedgerSummary } from '../archive/report-rows.js';
 import { sealBag, type SealedBag } from '../archive/seal-bag.js';
 import { requiredAggregates, type QuiescenceResult } from '../collect/index.js';
 import { archiveRefOf } from '../preflight/preflight-step.js';
 import type { ArchiveRef } from '../sink/sink.js';
 import type { LoadedSpec, ResolvedJobSpec } from '../spec/types.js';
+import { defaultDocidPrefix } from '../produce/docid.js';
+import { produceReview } from '../produce/produce-review.js';
 import { buildBagPayload, type BagPayload, type StagingStore } from '../store/index.js';
-import { TOOL_VERSION } from '../version.js';
-import { driftRows, exceptionRows, itemRows } from './report-sources.js';
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import { driftRows, exceptionRows } from './report-sources.js';
 
 export interface SealRun {
   readonly loaded: LoadedSpec;
@@ -41,6 +44,10 @@ export interface StagedPayload {
   /** SHA-256 of the `manifest-sha256.txt` the seal will write. */
   readonly manifestSha256: string;
   readonly requests: RequestLedgerSummary;
+  /** The archive's counts (documents, records, payload, exceptions, drift): one tally for every report. */
+  readonly counts: ProductionCounts;
+  /** The items.csv rows, streamed afresh on each call. */
+  readonly items: () => AsyncIterable<ItemRow>;
 }
 
 export interface SealedArchive {
@@ -49,17 +56,42 @@ export interface SealedArchive {
   readonly summary: string;
 }
 
-/** The payload from the store, its manifest hash, and the requests so far in the custody log. */
+/**
+ * Store meta holding the last staged payload's totals (a rerun of a job that shipped reports them;
+ * the per-custodian rows, which grow with the custodians, stay out of the journal).
+ */
+export const COUNTS_META = 'production_counts';
+
+/**
+ * The payload from the store and its review files, its manifest hash, and the requests so far in
+ * the custody log. The counts are kept in the store too, for a rerun of a job that already shipped.
+ */
 export async function stagePayload(
   run: SealRun,
   scope: { spec: ResolvedJobSpec; cut: string },
 ): Promise<StagedPayload> {
   const { spec, cut } = scope;
-  const bag = await buildBagPayload(run.store, requiredAggregates(spec.scope.include));
+  const base = await buildBagPayload(run.store, requiredAggregates(spec.scope.include));
+  const review = await produceReview(run.store, base, {
+    docidPrefix: defaultDocidPrefix(spec.name),
+    generator: `${TOOL_NAME} ${TOOL_VERSION}`,
+  });
+  const bag = review.bag;
   const manifestSha256 = await payloadManifestSha256(bag.payload);
+  const { byCustodian: _rows, ...totals } = review.counts;
+  run.store.setMeta(COUNTS_META, totals);
   const requests = requestSummary(run.client, spec.source.requests_per_minute);
   await run.custody.append('requests', { ...requests });
-  return { spec, cut, ref: archiveRefOf(spec, cut), bag, manifestSha256, requests };
+  return {
+    spec,
+    cut,
+    ref: archiveRefOf(spec, cut),
+    bag,
+    manifestSha256,
+    requests,
+    counts: review.counts,
+    items: review.items,
+  };
 }
 
 /** Renders the reports and sets up the zip; nothing is sealed until the ship step reads it. */
@@ -105,9 +137,10 @@ async function render(
   const started = store.meta('run_started_at');
   return renderReports({
     spoolDir,
-    items: itemRows(store),
+    items: payload.items(),
     exceptions: exceptionRows(store),
     drift: driftRows(store),
+    counts: payload.counts,
     summary: {
       name: spec.name,
       runId: payload.ref.runId,

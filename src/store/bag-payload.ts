@@ -3,7 +3,7 @@
  * payload (whole files straight from blobs; JSONL aggregates materialized once as blobs, rows
  * sorted by id so the bytes do not depend on fetch order).
  */
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { PayloadFile } from '../archive/bag-input.js';
 import { ExportError } from '../errors.js';
 import type { BlobRef } from './blob-store.js';
@@ -21,6 +21,7 @@ function toStored(line: JournalRecord): StoredRecord {
     deletedAt: line.deletedAt ?? null,
     custodian: line.custodian ?? null,
     originalName: line.originalName ?? null,
+    parent: line.parent ?? null,
     hash: line.hash,
     files: line.files ?? [],
     aggregate: line.row?.aggregate ?? null,
@@ -48,6 +49,36 @@ async function* currentLines(
 /** Every current (sealable) record, in journal order, streamed from disk. */
 export async function* currentRecords(store: StagingStore): AsyncGenerator<StoredRecord> {
   for await (const { line } of currentLines(store)) yield toStored(line);
+}
+
+/** Where a current record's line is in the journal, so a later pass can read it again by position. */
+export interface RecordPosition {
+  readonly offset: number;
+  readonly length: number;
+}
+
+/**
+ * Every current record with its journal position (the production stage keeps positions, not
+ * records, for hundreds of thousands of documents and reads each back with `readRecordAt`).
+ */
+export async function* currentRecordPositions(
+  store: StagingStore,
+): AsyncGenerator<{ record: StoredRecord; at: RecordPosition }> {
+  for await (const { line, offset, length } of currentLines(store)) {
+    yield { record: toStored(line), at: { offset, length } };
+  }
+}
+
+/** The record line at a position `currentRecordPositions` gave (`fh`: the journal, opened to read). */
+export async function readRecordAt(
+  store: StagingStore,
+  fh: FileHandle,
+  at: RecordPosition,
+): Promise<StoredRecord> {
+  const where = `${store.journalPath} at byte ${at.offset}`;
+  const line = parseJournalLine(await readLineAt(fh, at.offset, at.length), where);
+  if (line.type !== 'record') throw new ExportError('store_corrupt', `${where}: not a record line`);
+  return toStored(line);
 }
 
 export interface BagPayload {

@@ -3,6 +3,6 @@ export type { BlobRef } from './blob-store.js';
 export { openStore } from './open-store.js';
 export { StagingStore } from './staging-store.js';
 export { recordHash } from './record-hash.js';
-export { buildBagPayload, currentRecords } from './bag-payload.js';
-export type { BagPayload } from './bag-payload.js';
+export { buildBagPayload, currentRecordPositions, currentRecords, readRecordAt } from './bag-payload.js';
+export type { BagPayload, RecordPosition } from './bag-payload.js';
 export type * from './types.js';

@@ -27,6 +27,8 @@ export function recordLine(input: RecordInput, hash: string, pass: number, at: s
     ...(input.deletedAt != null ? { deletedAt: input.deletedAt } : {}),
     ...(input.custodian != null ? { custodian: input.custodian } : {}),
     ...(input.originalName != null ? { originalName: input.originalName } : {}),
+    // A retried gap may know no parent ('' from an exception row without one): none recorded.
+    ...(input.parent != null && input.parent !== '' ? { parent: input.parent } : {}),
     ...(input.signals !== undefined ? { signals: input.signals } : {}),
     ...(input.files !== undefined && input.files.length > 0
       ? { files: input.files.map((f) => ({ path: f.path, sha256: f.sha256, md5: f.md5, size: f.size })) }
@@ -119,6 +121,7 @@ const RECORD_FIELDS = {
     deletedAt: 'deletedAt',
     custodian: 'custodian',
     originalName: 'originalName',
+    parent: 'parent',
     signals: 'signals',
     files: 'files',
     row: 'row',
@@ -135,6 +138,8 @@ const RECORD_FIELDS = {
     deletedAt: 'd',
     custodian: 'cu',
     originalName: 'on',
+    // The short form predates parents: never present there.
+    parent: 'parent',
     signals: 'sg',
     files: 'f',
     row: 'row',
@@ -155,6 +160,7 @@ function record(r: LineReader, short: boolean): JournalRecord {
   const deletedAt = optional(n.deletedAt);
   const custodian = optional(n.custodian);
   const originalName = optional(n.originalName);
+  const parent = optional(n.parent);
   const requestId = optional(n.requestId);
   return {
     type: 'record',
@@ -166,6 +172,7 @@ function record(r: LineReader, short: boolean): JournalRecord {
     ...(deletedAt.present ? { deletedAt: deletedAt.value } : {}),
     ...(custodian.present ? { custodian: custodian.value } : {}),
     ...(originalName.present ? { originalName: originalName.value } : {}),
+    ...(parent.present ? { parent: parent.value } : {}),
     ...(r.has(n.signals) ? { signals: r.string(n.signals) } : {}),
     ...(r.has(n.files) ? { files: files(r, n.files) } : {}),
     ...(r.has(n.row) ? { row: row(r, n.row, short) } : {}),

@@ -2,8 +2,8 @@
  * What stays of a job's state folder after its archive shipped and verified (`state.retain`):
  *
  * - `all`: everything (blobs included), as before retention existed.
- * - `index`: the content is gone (`blobs/`, `tmp/`, the `reports/` spool: the plaintext copy of
- *   every exported item, which is most of the folder); `state.json`, `journal.jsonl`,
+ * - `index`: the content is gone (`blobs/`, `tmp/`, the `reports/` and `review/` spools: the
+ *   plaintext copy of every exported item, which is most of the folder); `state.json`, `journal.jsonl`,
  *   `custody.jsonl`, `requests.jsonl` stay. The journal is the index a rerun rebuilds: it knows
  *   every item and its hash (nothing refetched that did not change), its `shipped` meta (a rerun
  *   says "already shipped" and ships nothing twice) and the cut (a later incremental snapshot
@@ -19,7 +19,7 @@ import { PRIVATE_FILE_MODE } from '../local-files.js';
 import { StateLock } from './lock.js';
 
 /** Folders `index` removes: content only, never what a rerun rebuilds its index from. */
-const CONTENT_DIRS = ['blobs', 'tmp', 'reports'];
+const CONTENT_DIRS = ['blobs', 'tmp', 'reports', 'review'];
 
 const TOMBSTONE = 'shipped.json';
 

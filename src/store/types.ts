@@ -30,6 +30,14 @@ export interface RecordInput {
   /** Original (untrusted) name, kept for items.csv when the path had to be made safe. */
   readonly originalName?: string | null;
   /**
+   * Id of the item this one was reached through (a chat's file, generated file or artifact version
+   * → the chat; a project's file or document → the project; a code-artifact version → the
+   * artifact), for the production stage's families. Not part of the record hash: a file shared by
+   * two chats is fetched once, for whichever chat reaches it first, and that first parent is the
+   * one recorded (a later reference is a duplicate and writes nothing).
+   */
+  readonly parent?: string | null;
+  /**
    * A digest of the change signals the LISTING showed when this state was fetched (name,
    * deleted_at, project…: fields that can change without `updated_at` moving). Re-enumeration
    * refetches an item whose listing shows other signals.
@@ -102,6 +110,8 @@ export interface JournalRecord {
   readonly deletedAt?: string | null;
   readonly custodian?: string | null;
   readonly originalName?: string | null;
+  /** RecordInput.parent; absent in lines written before parents were recorded. */
+  readonly parent?: string | null;
   readonly signals?: string;
   readonly files?: readonly StagedFile[];
   readonly row?: { readonly aggregate: string; readonly json: string };
@@ -158,6 +168,8 @@ export interface StoredRecord {
   readonly deletedAt: string | null;
   readonly custodian: string | null;
   readonly originalName: string | null;
+  /** The id of the item it was reached through (RecordInput.parent), or null. */
+  readonly parent: string | null;
   readonly hash: string;
   readonly files: readonly StagedFile[];
   readonly aggregate: string | null;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CustodyLog } from '../../src/archive/custody-log.js';
 import { renderReports } from '../../src/archive/render-reports.js';
-import type { DriftRow, ExceptionRow, ItemRow } from '../../src/archive/report-rows.js';
+import type { DriftRow, ExceptionRow, ItemRow, ProductionCounts } from '../../src/archive/report-rows.js';
 import { collect, python } from './fixtures.js';
 
 let dir: string;
@@ -15,11 +15,24 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+const doc = {
+  parentDocid: '',
+  custodianNote: null,
+  textPath: '',
+  recordPath: '',
+  conversationId: '',
+  records: null,
+} as const;
 const items: ItemRow[] = [
   {
+    ...doc,
+    docid: 'HOLD-000001',
     kind: 'chat',
     id: 'claude_chat_1',
-    path: 'data/chats/claude_chat_1.json',
+    nativePath: 'data/review/rsmf/claude_chat_1.rsmf',
+    textPath: 'data/review/text/HOLD-000001.txt',
+    recordPath: 'data/chats/claude_chat_1.json',
+    conversationId: 'claude_chat_1',
     sha256: 'a'.repeat(64),
     md5: 'b'.repeat(32),
     size: 100,
@@ -31,9 +44,12 @@ const items: ItemRow[] = [
     requestId: 'req_1',
   },
   {
+    ...doc,
+    docid: 'HOLD-000002',
+    parentDocid: 'HOLD-000001',
     kind: 'file',
     id: 'claude_file_1',
-    path: 'data/files/claude_file_1/_bashrc',
+    nativePath: 'data/files/claude_file_1/_bashrc',
     sha256: 'c'.repeat(64),
     md5: 'd'.repeat(32),
     size: 50,
@@ -42,16 +58,61 @@ const items: ItemRow[] = [
     sourceEndpoint: '/v1/compliance/apps/chats/files/claude_file_1/content',
   },
   {
-    kind: 'user',
-    id: 'user_1',
-    path: 'data/directory/users.jsonl',
+    ...doc,
+    docid: 'HOLD-000003',
+    kind: 'file',
+    id: 'claude_file_2',
+    nativePath: 'data/files/claude_file_2/HYPERLINK_x_',
     sha256: 'e'.repeat(64),
     md5: 'f'.repeat(32),
+    size: 7,
+    custodian: '',
+    custodianNote: 'api_user_null',
+    originalName: '=HYPERLINK("http://evil.example","click")',
+    sourceEndpoint: '/v1/compliance/apps/chats/files/claude_file_2/content',
+  },
+  {
+    ...doc,
+    docid: '',
+    kind: 'user',
+    id: '',
+    nativePath: 'data/directory/users.jsonl',
+    sha256: '0'.repeat(64),
+    md5: '1'.repeat(32),
     size: 10,
     custodian: '',
+    custodianNote: 'org_level',
     sourceEndpoint: '/v1/compliance/organizations/o/users',
+    records: 3,
   },
 ];
+/** The tally the production stage would hand over (renderReports counts nothing itself). */
+const counts: ProductionCounts = {
+  documents: 3,
+  documentsByKind: { chat: 1, file: 2 },
+  records: 3,
+  recordsByKind: { user: 3 },
+  payloadFiles: 9,
+  payloadBytes: 999,
+  reviewFiles: 2,
+  exceptions: 2,
+  retryableExceptions: 1,
+  exceptionsByReason: { custodian_not_found: 1, not_found_after_listing: 1 },
+  drift: 1,
+  byCustodian: [
+    { custodian: '', kind: 'file', documents: 1, records: 0, bytes: 7, exceptions: 0, drift: 0 },
+    { custodian: '', kind: 'user', documents: 0, records: 3, bytes: 10, exceptions: 0, drift: 0 },
+    {
+      custodian: 'alice@example.com',
+      kind: 'chat',
+      documents: 1,
+      records: 0,
+      bytes: 100,
+      exceptions: 0,
+      drift: 1,
+    },
+  ],
+};
 const exceptions: ExceptionRow[] = [
   {
     kind: 'file',
@@ -79,16 +140,17 @@ async function* slowly<T>(rows: T[]): AsyncGenerator<T> {
   for (const r of rows) yield r;
 }
 
-async function render(): Promise<Awaited<ReturnType<typeof renderReports>>> {
+async function inputs(): Promise<Parameters<typeof renderReports>[0]> {
   const logPath = join(dir, 'custody.jsonl');
   const log = await CustodyLog.open(logPath);
   await log.append('run_start', { operator: 'alice' });
   await log.close();
-  return renderReports({
+  return {
     spoolDir: join(dir, 'spool'),
     items: slowly(items),
     exceptions: slowly(exceptions),
     drift: drift,
+    counts,
     summary: {
       name: 'hold',
       runId: '20261122T101300Z',
@@ -102,7 +164,11 @@ async function render(): Promise<Awaited<ReturnType<typeof renderReports>>> {
     jobYaml: 'name: hold # as given\n',
     jobResolved: { name: 'hold', budget: 600 },
     custodyLogPath: logPath,
-  });
+  };
+}
+
+async function render(): Promise<Awaited<ReturnType<typeof renderReports>>> {
+  return renderReports(await inputs());
 }
 
 describe('renderReports', () => {
@@ -127,42 +193,83 @@ describe('renderReports', () => {
     await render();
     const file = join(dir, 'spool', 'items.csv');
     const raw = await readFile(file, 'utf8');
-    expect(raw.startsWith('kind,id,path,sha256,md5,size,custodian,original_name,')).toBe(true);
+    expect(
+      raw.startsWith('docid,parent_docid,kind,id,custodian,custodian_note,original_name,native_path,'),
+    ).toBe(true);
     expect(raw.endsWith('\r\n')).toBe(true);
     const rows = python<string[][]>(
       'import csv,json,sys; print(json.dumps(list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))))',
       file,
     );
-    expect(rows).toHaveLength(4);
-    expect(rows[2]![7]).toBe('evil, "quoted"\r\nname.bashrc');
-    expect(rows[1]!.slice(0, 6)).toEqual([
-      'chat',
-      'claude_chat_1',
+    expect(rows).toHaveLength(5);
+    expect(rows[2]![6]).toBe('evil, "quoted"\r\nname.bashrc');
+    expect(rows[1]!.slice(0, 4)).toEqual(['HOLD-000001', '', 'chat', 'claude_chat_1']);
+    expect(rows[1]!.slice(7, 14)).toEqual([
+      'data/review/rsmf/claude_chat_1.rsmf',
+      'data/review/text/HOLD-000001.txt',
       'data/chats/claude_chat_1.json',
+      'claude_chat_1',
       'a'.repeat(64),
       'b'.repeat(32),
       '100',
     ]);
-    expect(rows[1]![12]).toBe('req_1');
+    expect(rows[1]![18]).toBe('req_1');
+    expect(rows[4]!.slice(0, 6)).toEqual(['', '', 'user', '', '', 'org_level']);
+    expect(rows[4]![19]).toBe('3');
   });
 
-  it('derives counts (custodian × kind) and the summary from the rows', async () => {
-    const { summary, counts } = await render();
-    expect(counts.map((c) => [c.custodian, c.kind, c.items, c.bytes, c.exceptions, c.drift])).toEqual([
-      ['', 'user', 1, 10, 0, 0],
-      ['alice@example.com', 'chat', 1, 100, 0, 1],
-      ['alice@example.com', 'file', 1, 50, 1, 0],
-    ]);
-    expect(summary.counts).toMatchObject({
-      items: 3,
-      bytes: 160,
-      byKind: { chat: 1, file: 1, user: 1 },
-      exceptions: 2,
-      retryableExceptions: 1,
-      exceptionsByReason: { custodian_not_found: 1, not_found_after_listing: 1 },
-      drift: 1,
-      duplicates: 4,
+  it('defuses spreadsheet formulas in every CSV: a hostile name opens as text', async () => {
+    const hostile: ExceptionRow = {
+      kind: 'file',
+      id: '@SUM(A1:A9)',
+      reason: 'checksum_mismatch',
+      retryable: false,
+      detail: '+cmd|"/c calc"!A0',
+      endpoint: '-2+3',
+    };
+    await renderReports({
+      ...(await inputs()),
+      exceptions: [hostile],
+      drift: [
+        { kind: 'file', id: '\t=1+1', change: 'updated_after_cut', inArchive: true, custodian: '\r=1' },
+      ],
     });
+    const read = (name: string) =>
+      python<string[][]>(
+        'import csv,json,sys; print(json.dumps(list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8")))))',
+        join(dir, 'spool', name),
+      );
+    expect(read('items.csv')[3]![6]).toBe(`'=HYPERLINK("http://evil.example","click")`);
+    const exception = read('exceptions.csv')[1]!;
+    expect([exception[1], exception[6], exception[9]]).toEqual([
+      `'@SUM(A1:A9)`,
+      "'-2+3",
+      `'+cmd|"/c calc"!A0`,
+    ]);
+    const drift = read('drift.csv')[1]!;
+    expect([drift[1], drift[8]]).toEqual(["'\t=1+1", "'\r=1"]);
+    // Nothing else is touched: a plain cell, a hash, a path stay as they were.
+    expect(read('items.csv')[1]![2]).toBe('chat');
+    // JSON stays verbatim.
+    const summary = JSON.parse(await readFile(join(dir, 'spool', 'summary.json'), 'utf8')) as {
+      name: string;
+    };
+    expect(summary.name).toBe('hold');
+  });
+
+  it('writes counts.csv and the summary from the tally it is given, the status from its exceptions', async () => {
+    const { summary, counts: rows } = await render();
+    expect(rows).toEqual(counts.byCustodian);
+    const csv = await readFile(join(dir, 'spool', 'counts.csv'), 'utf8');
+    expect(csv.split('\r\n')).toEqual([
+      'custodian,kind,documents,records,bytes,exceptions,drift',
+      ',file,1,0,7,0,0',
+      ',user,0,3,10,0,0',
+      'alice@example.com,chat,1,0,100,0,1',
+      '',
+    ]);
+    const { byCustodian: _rows, ...totals } = counts;
+    expect(summary.counts).toEqual({ ...totals, duplicates: 4 });
     expect(summary.status).toBe('gaps');
     const onDisk = JSON.parse(await readFile(join(dir, 'spool', 'summary.json'), 'utf8'));
     expect(onDisk).toEqual(JSON.parse(JSON.stringify(summary)));
@@ -175,6 +282,7 @@ describe('renderReports', () => {
       items: [],
       exceptions: [],
       drift: [],
+      counts: { ...counts, exceptions: 0, byCustodian: [] },
       summary: {
         name: 'n',
         runId: 'r',

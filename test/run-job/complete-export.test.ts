@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runIdFromCut } from '../../src/archive/bag-input.js';
 import { runJob, type RunJobResult } from '../../src/run-job.js';
@@ -183,7 +184,7 @@ describe('a complete export of the small sandbox, sealed, shipped and verified',
     execFileSync('unzip', ['-tq', result.archive!.location]);
   });
 
-  it('lists every payload file in items.csv and reports the one gap', async () => {
+  it('names every payload file in items.csv (native, text or record path) and reports the one gap', async () => {
     const unzip = (name: string) =>
       execFileSync(
         'unzip',
@@ -198,12 +199,13 @@ describe('a complete export of the small sandbox, sealed, shipped and verified',
     };
     expect([summary.status, summary.counts.exceptions]).toEqual(['gaps', 1]);
     const manifest = unzip('manifest-sha256.txt').trim().split('\n');
-    const items = unzip('reports/items.csv').trim().split('\n').slice(1);
-    const itemPaths = new Set(items.map((l) => l.split(',')[2]));
+    const items = parse<Record<string, string>>(unzip('reports/items.csv'), { columns: true });
+    const named = new Set(items.flatMap((r) => [r['native_path'], r['text_path'], r['record_path']]));
     // Manifests percent-encode %, CR and LF in paths (RFC 8493 §2.1.3).
     const decode = (p: string) => p.replace(/%0D/giu, '\r').replace(/%0A/giu, '\n').replace(/%25/gu, '%');
-    const unlisted = manifest.map((l) => decode(l.split('  ')[1]!)).filter((p) => !itemPaths.has(p));
-    expect(unlisted).toEqual([]);
+    const unlisted = manifest.map((l) => decode(l.split('  ')[1]!)).filter((p) => !named.has(p));
+    // Every payload file but the load file itself, which lists the documents.
+    expect(unlisted).toEqual(['data/review/loadfile.dat']);
     expect(manifest.some((l) => l.endsWith('data/directory/users.jsonl'))).toBe(true);
     expect(manifest.some((l) => l.endsWith('data/activities/activities.jsonl'))).toBe(true);
   });
@@ -212,5 +214,8 @@ describe('a complete export of the small sandbox, sealed, shipped and verified',
     const again = await runJob({ specPath: h.specPath, env: h.env, sleep: instantSleep, progress: 'off' });
     expect(again.exitCode).toBe(3);
     expect(again.archive).toEqual(result.archive);
+    // Nothing staged again: the counts are those the shipped payload was staged with.
+    expect([again.production, again.counts]).toEqual([result.production, result.counts]);
+    expect(result.production?.documentsByKind['chat']).toBe(ids('chat').length);
   });
 });

@@ -21,24 +21,56 @@ export async function buildArchive(
   await log.append('stage_end', { stage: 'chats', items: Object.keys(files).length });
   await log.append('seal', { payloadFiles: Object.keys(files).length });
   await log.close();
-  const items: ItemRow[] = Object.entries(files).map(([path, bytes]) => {
+  const items: ItemRow[] = Object.entries(files).map(([path, bytes], i) => {
     const f = payloadFile(path, bytes);
     return {
+      docid: `LEGAL-HOLD-${String(i + 1).padStart(6, '0')}`,
+      parentDocid: '',
       kind: 'file',
       id: path,
-      path: `data/${path}`,
+      custodian: 'alice@example.com',
+      custodianNote: null,
+      nativePath: `data/${path}`,
+      textPath: '',
+      recordPath: '',
+      conversationId: '',
       sha256: f.sha256,
       md5: f.md5,
       size: f.size,
-      custodian: 'alice@example.com',
       sourceEndpoint: '/v1/x',
+      records: null,
     };
   });
+  const bytes = items.reduce((n, r) => n + r.size, 0);
   const rendered = await renderReports({
     spoolDir: join(dir, 'spool'),
     items,
     exceptions: [],
     drift: [],
+    counts: {
+      documents: items.length,
+      documentsByKind: { file: items.length },
+      records: 0,
+      recordsByKind: {},
+      payloadFiles: items.length,
+      payloadBytes: bytes,
+      reviewFiles: 0,
+      exceptions: 0,
+      retryableExceptions: 0,
+      exceptionsByReason: {},
+      drift: 0,
+      byCustodian: [
+        {
+          custodian: 'alice@example.com',
+          kind: 'file',
+          documents: items.length,
+          records: 0,
+          bytes,
+          exceptions: 0,
+          drift: 0,
+        },
+      ],
+    },
     summary: {
       name: REF.name,
       runId: REF.runId,

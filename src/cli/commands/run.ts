@@ -32,14 +32,47 @@ function shellQuote(arg: string): string {
   return /^[\w@%+=:,./-]+$/u.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-function printSummary(out: NodeJS.WritableStream, result: RunJobResult): void {
+const byKey = (entries: Record<string, number | undefined>): [string, number][] =>
+  Object.entries(entries)
+    .filter((e): e is [string, number] => e[1] !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+
+const indented = (entries: Record<string, number | undefined>): string[] =>
+  byKey(entries).map(([key, n]) => `  ${key.padEnd(22)} ${n}`);
+
+/**
+ * The counts part of the summary: the archive's tally (documents per kind, records per data-set
+ * kind, payload files), or the staged records per kind when no payload was staged.
+ */
+function countLines(result: RunJobResult): string[] {
+  const p = result.production;
+  if (p === null) return ['staged records:', ...indented(result.counts)];
+  return [
+    `documents: ${p.documents}   records: ${p.records}   payload files: ${p.payloadFiles} (${p.payloadBytes} bytes)`,
+    ...indented(p.documentsByKind),
+    'records by data set:',
+    ...indented(p.recordsByKind),
+  ];
+}
+
+/** Each gap's reason and count, and where the rows are. */
+function gapLines(result: RunJobResult): string[] {
+  if (result.exceptions === 0) return ['gaps: 0'];
+  const where = result.archive !== null ? 'reports/exceptions.csv in the archive' : 'reports/exceptions.csv';
+  return [
+    `gaps: ${result.exceptions}, each named with its reason in ${where}:`,
+    ...indented(result.exceptionsByReason),
+  ];
+}
+
+/** The summary `run` prints on stdout (without --json or --quiet). */
+function printRunSummary(out: NodeJS.WritableStream, result: RunJobResult): void {
   const lines = [
     `status: ${result.status}${result.resumed ? ' (resumed)' : ''}`,
     `as-of cut: ${result.asOfCut ?? '-'}`,
-    ...Object.entries(result.counts)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([kind, n]) => `  ${kind.padEnd(22)} ${n}`),
-    `exceptions: ${result.exceptions}   drift: ${result.drift}   duplicates: ${result.duplicates}`,
+    ...countLines(result),
+    ...gapLines(result),
+    `drift: ${result.drift}   duplicates: ${result.duplicates}`,
     `requests: ${result.requests}` +
       (result.quiescence !== null
         ? `   quiescence: ${result.quiescence.passes} pass(es), ${result.quiescence.settled ? 'settled' : 'NOT settled'}`
@@ -119,7 +152,7 @@ export function registerRunCommand(program: Command, host: CommandHost): void {
           const exitCode = result.status === 'interrupted' ? stop.exitCode() : result.exitCode;
           const final = { ...result, exitCode };
           if (opts.json === true) io.stdout.write(`${JSON.stringify(final)}\n`);
-          else if (opts.quiet !== true) printSummary(io.stdout, final);
+          else if (opts.quiet !== true) printRunSummary(io.stdout, final);
           return exitCode;
         } finally {
           stop.dispose();

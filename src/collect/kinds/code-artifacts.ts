@@ -140,6 +140,7 @@ async function fetchVersion(
           createdAt: v.created_at,
           custodian,
           originalName: result.filename ?? v.name,
+          parent: artifactId,
           files: [{ ...file, path: `${dir}/${contentName(result.filename, `${v.id}.bin`)}` }],
           source: { endpoint: result.endpoint, query: result.query, requestId: result.requestId },
         },

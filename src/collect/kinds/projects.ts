@@ -179,6 +179,7 @@ function fetchDocument(
           createdAt: meta.record.created_at,
           custodian,
           originalName: original,
+          parent: projectId,
           files: [
             await stageText(ctx, `${dir}/${contentName(original, a.id)}`, doc.record.content),
             await stageText(ctx, `${dir}/metadata.json`, `${meta.raw}\n`),

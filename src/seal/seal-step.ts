@@ -18,11 +18,13 @@ import { sealBag, type SealedBag } from '../archive/seal-bag.js';
 import { requiredAggregates, type QuiescenceResult } from '../collect/index.js';
 import { archiveRefOf } from '../preflight/preflight-step.js';
 import type { ArchiveRef } from '../sink/sink.js';
+import { docidPrefixOf } from '../spec/index.js';
 import type { LoadedSpec, ResolvedJobSpec } from '../spec/types.js';
-import { defaultDocidPrefix } from '../produce/docid.js';
+import { bagInfoFields } from '../produce/people/bag-info-fields.js';
 import { produceReview } from '../produce/produce-review.js';
 import { buildBagPayload, type BagPayload, type StagingStore } from '../store/index.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import { renderPeopleFiles } from './people-files.js';
 import { driftRows, exceptionRows } from './report-sources.js';
 
 export interface SealRun {
@@ -73,7 +75,7 @@ export async function stagePayload(
   const { spec, cut } = scope;
   const base = await buildBagPayload(run.store, requiredAggregates(spec.scope.include));
   const review = await produceReview(run.store, base, {
-    docidPrefix: defaultDocidPrefix(spec.name),
+    docidPrefix: docidPrefixOf(spec),
     generator: `${TOOL_NAME} ${TOOL_VERSION}`,
   });
   const bag = review.bag;
@@ -107,18 +109,20 @@ export async function seal(
     payloadBytes: bag.totalBytes,
   });
   const rendered = await render(run, payload, quiescence);
+  const forPeople = await renderPeopleFiles(run.store, payload, rendered);
   const bagInfo: [string, string][] = [
     ['As-Of-Cut', cut],
     ['Tool-Version', TOOL_VERSION],
     ['Job-Spec-SHA256', run.loaded.sha256],
   ];
   if (spec.matter !== undefined) bagInfo.push(['Matter', spec.matter]);
+  bagInfo.push(...bagInfoFields(spec));
   run.progress.enter('ship');
   const sealed = sealBag({
     name: spec.name,
     asOfCut: cut,
     payload: bag.payload,
-    tagFiles: rendered.tagFiles,
+    tagFiles: [...forPeople, ...rendered.tagFiles],
     bagInfo,
   });
   return { bag: sealed, summary: `${JSON.stringify(rendered.summary, null, 2)}\n` };

@@ -25,8 +25,8 @@ const chatDoc = (id: string, texts: string[]): string =>
     messages: texts.map((text, i) => ({
       id: `${id}-m${i}`,
       created_at: `2026-01-0${i + 1}T00:00:00Z`,
-      sender: i % 2 === 0 ? 'human' : 'assistant',
-      text,
+      role: i % 2 === 0 ? 'user' : 'assistant',
+      content: [{ type: 'text', text }],
     })),
   });
 
@@ -184,7 +184,15 @@ function specs(): Spec[] {
       id: 'local/sess_1',
       updatedAt: null,
       custodian: 'ann@example.com',
-      files: [['sessions/local/sess_1.json', JSON.stringify({ session: {}, messages: [{ text: 's' }] })]],
+      files: [
+        [
+          'sessions/local/sess_1.json',
+          JSON.stringify({
+            session: { id: 'sess_1', type: 'compliance_local_session' },
+            messages: [{ id: 'sess_1-m0', role: 'user', content: [{ type: 'text', text: 's' }] }],
+          }),
+        ],
+      ],
     },
     u(2),
     u(1),

@@ -36,6 +36,11 @@ export interface ItemFactor {
   readonly journal: number;
   /** Share of its payload the production layer renders again (conversations, text-like natives). */
   readonly produced: number;
+  /**
+   * Share of its payload copied into its chat's RSMF (the `rsmf.zip` attachment, base64 in the
+   * `.rsmf`: 4/3 of the bytes staged; it ships at OVERHEAD.embeddedShippedRatio of the raw bytes).
+   */
+  readonly embedded: number;
   /** Files the production layer adds per item (an RSMF file and a transcript per conversation). */
   readonly producedFiles: number;
 }
@@ -51,6 +56,7 @@ export const ITEM_FACTORS = {
     records: 1,
     journal: 763,
     produced: 1,
+    embedded: 0,
     producedFiles: 2,
   },
   // an uploaded file: its bytes and metadata.json (28.1 MB over 348 files, 62% of it in the 6
@@ -63,6 +69,7 @@ export const ITEM_FACTORS = {
     records: 1,
     journal: 874,
     produced: 0.218,
+    embedded: 1,
     producedFiles: 0,
   },
   // a project file goes through the same files endpoints and the same store layout; the
@@ -75,6 +82,7 @@ export const ITEM_FACTORS = {
     records: 1,
     journal: 874,
     produced: 0,
+    embedded: 0,
     producedFiles: 0,
   },
   generated_file: {
@@ -85,6 +93,7 @@ export const ITEM_FACTORS = {
     records: 1,
     journal: 864,
     produced: 0.506,
+    embedded: 1,
     producedFiles: 0,
   },
   // per artifact the feed names: 1.83 versions each (110 versions of 60 artifacts)
@@ -96,6 +105,7 @@ export const ITEM_FACTORS = {
     records: 1.83,
     journal: 1_313,
     produced: 1,
+    embedded: 1,
     producedFiles: 0,
   },
   // project.json, attachments.jsonl, collaborators.jsonl
@@ -107,6 +117,7 @@ export const ITEM_FACTORS = {
     records: 1,
     journal: 1_095,
     produced: 0,
+    embedded: 0,
     producedFiles: 0,
   },
   project_document: {
@@ -117,6 +128,7 @@ export const ITEM_FACTORS = {
     records: 1,
     journal: 1_001,
     produced: 0,
+    embedded: 0,
     producedFiles: 0,
   },
   code_artifact: {
@@ -127,6 +139,7 @@ export const ITEM_FACTORS = {
     records: 1,
     journal: 561,
     produced: 0,
+    embedded: 0,
     producedFiles: 0,
   },
   code_artifact_version: {
@@ -137,6 +150,7 @@ export const ITEM_FACTORS = {
     records: 1,
     journal: 835,
     produced: 0,
+    embedded: 0,
     producedFiles: 0,
   },
   // a row of data/activities/activities.jsonl; staged inside its journal line, not as a blob
@@ -148,6 +162,7 @@ export const ITEM_FACTORS = {
     records: 1,
     journal: 1_092,
     produced: 0,
+    embedded: 0,
     producedFiles: 0,
   },
   // a local or remote session's transcript
@@ -159,6 +174,7 @@ export const ITEM_FACTORS = {
     records: 1,
     journal: 698,
     produced: 1,
+    embedded: 0,
     producedFiles: 2,
   },
   // the directory per listed user: organizations, users, roles, groups, members and settings
@@ -170,6 +186,7 @@ export const ITEM_FACTORS = {
     records: 1.71,
     journal: 1_209,
     produced: 0,
+    embedded: 0,
     producedFiles: 0,
   },
 } as const satisfies Record<string, ItemFactor>;
@@ -206,6 +223,12 @@ export const OVERHEAD = {
    * rendered from; it is not in the measured run, so this is the chat documents' ratio.
    */
   producedDeflateRatio: 0.304,
+  /**
+   * A chat attachment embedded in its RSMF ships at about its own size: base64 (4/3) of bytes
+   * mostly compressed already, deflated back to ~0.76 of that (small profile, seed 1: 16.0 MB of
+   * RSMF, 12.1 MB in the zip).
+   */
+  embeddedShippedRatio: 1.0,
 } as const;
 
 /**

@@ -138,7 +138,13 @@ function perItem(f: ItemFactor, compressed: boolean) {
     : f.payload +
       f.files * (OVERHEAD.manifestPerFile + OVERHEAD.zipPerEntry) +
       f.records * OVERHEAD.reportPerRecord;
-  return { staged, shipped, index: f.journal, produced: f.payload * f.produced };
+  return {
+    staged,
+    shipped,
+    index: f.journal,
+    produced: f.payload * f.produced,
+    embedded: f.payload * f.embedded,
+  };
 }
 
 export function estimateBytes(input: ByteEstimateInput): ByteEstimate {
@@ -148,11 +154,13 @@ export function estimateBytes(input: ByteEstimateInput): ByteEstimate {
   const lines: ByteLine[] = [];
   let producedRaw = 0;
   let producedFiles = 0;
+  let embedded = 0;
   for (const c of countItems(input)) {
     const override = assume[c.item];
     const factor = withOverride(ITEM_FACTORS[c.item], override);
     const each = perItem(factor, compressed);
     producedRaw += c.count * each.produced;
+    embedded += c.count * each.embedded;
     producedFiles += c.count * factor.producedFiles;
     lines.push({
       ...c,
@@ -168,9 +176,11 @@ export function estimateBytes(input: ByteEstimateInput): ByteEstimate {
     ? OVERHEAD.manifestPerFileDeflated + OVERHEAD.zipPerEntry
     : OVERHEAD.manifestPerFile + OVERHEAD.zipPerEntry;
   const production = {
-    staged: Math.round(producedRaw),
+    staged: Math.round(producedRaw + (embedded * 4) / 3),
     shipped: Math.round(
-      producedRaw * (compressed ? OVERHEAD.producedDeflateRatio : 1) + producedFiles * fileOverhead,
+      producedRaw * (compressed ? OVERHEAD.producedDeflateRatio : 1) +
+        embedded * (compressed ? OVERHEAD.embeddedShippedRatio : 4 / 3) +
+        producedFiles * fileOverhead,
     ),
   };
   const sum = (pick: (l: ByteLine) => number): number => lines.reduce((s, l) => s + pick(l), 0);
@@ -192,7 +202,7 @@ export function estimateBytes(input: ByteEstimateInput): ByteEstimate {
         ? `compression ${compression}: each kind deflates as it did there (chats to ` +
           `${pct(ITEM_FACTORS.chat.deflateRatio)}, files to ${pct(ITEM_FACTORS.chat_file.deflateRatio)})`
         : 'compression store: the zip holds every payload byte as is',
-      'production layer (RSMF, transcripts, load file): the chats and sessions and their text-like natives once more, staged and shipped',
+      'production layer (RSMF, transcripts, load file): the chats and sessions and their text-like natives once more, and every chat attachment again inside its chat’s RSMF, staged and shipped',
     ],
   };
 }

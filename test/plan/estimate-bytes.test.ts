@@ -53,8 +53,10 @@ describe('estimateBytes', () => {
   it('adds the ledger per estimated request and the production layer, on both sides', () => {
     expect(plan.estimate.requests).toBe(2336);
     expect(plan.bytes.ledger).toEqual({ requests: 2336, staged: 2336 * 332 });
-    expect(plan.bytes.production).toEqual({ staged: 28_929_686, shipped: 10_425_605 });
-    expect([plan.bytes.staged, plan.bytes.shipped]).toEqual([71_537_944, 26_573_371]);
+    // production: 28,929,686 rendered once more, plus the chat attachments embedded in the RSMFs,
+    // 40 × 80,788 + 281 × 21,506 + 7 × 9,139 = 9,338,679 bytes: × 4/3 staged (base64), × 1.0 shipped
+    expect(plan.bytes.production).toEqual({ staged: 41_381_258, shipped: 19_764_284 });
+    expect([plan.bytes.staged, plan.bytes.shipped]).toEqual([83_989_516, 35_912_050]);
     const sum = (pick: (l: ByteLine) => number): number => plan.bytes.lines.reduce((s, l) => s + pick(l), 0);
     expect(plan.bytes.staged).toBe(
       sum((l) => l.staged) + plan.bytes.ledger.staged + plan.bytes.production.staged,
@@ -66,7 +68,7 @@ describe('estimateBytes', () => {
     const stored = planOf('archive:\n  compression: store\n');
     expect(stored.bytes.compression).toBe('store');
     expect(line(stored, 'chat').shipped).toBe(27_229_410);
-    expect([stored.bytes.staged, stored.bytes.shipped]).toEqual([71_537_944, 71_131_129]);
+    expect([stored.bytes.staged, stored.bytes.shipped]).toEqual([83_989_516, 83_582_701]);
   });
 
   it('keeps what state.retain keeps after a verified ship: journal and ledger, nothing, or all', () => {

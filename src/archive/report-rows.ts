@@ -122,7 +122,9 @@ export type ExceptionReason =
   /** A code-artifact ZIP names entries outside its folder: kept as served (never extracted), flagged. */
   | 'unsafe_zip_entries'
   /** A remote session still `pending`: listed, but no transcript yet (404 until it starts). */
-  | 'session_pending';
+  | 'session_pending'
+  /** Held verbatim, but its document could not be read to make its RSMF and transcript. */
+  | 'review_copy_unavailable';
 
 /**
  * Reasons that describe an item the archive DOES hold, as served, but that a reviewer must not
@@ -131,6 +133,7 @@ export type ExceptionReason =
 export const NOTICE_REASONS: ReadonlySet<ExceptionReason> = new Set([
   'served_copy_differs',
   'unsafe_zip_entries',
+  'review_copy_unavailable',
 ]);
 
 /**

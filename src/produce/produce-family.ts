@@ -32,6 +32,9 @@ export interface Member {
 }
 
 /** A file under `data/review/` (path relative to `data/`), held as a blob. */
+/** The pass number a gap found while producing the review copy is recorded under (after the last). */
+const SEAL_PASS = 0;
+
 export type ReviewFile = Omit<PayloadFile, 'open'>;
 
 const ATTACHMENT_KINDS: ReadonlySet<ItemKind> = new Set(['file', 'generated_file', 'chat_artifact']);
@@ -247,8 +250,20 @@ export class FamilyProducer {
         generator: this.#options.generator,
       });
     } catch (error) {
-      if (isExportError(error) && error.code === 'invalid_response') return null;
-      throw error;
+      if (!isExportError(error) || error.code !== 'invalid_response') throw error;
+      // The archive holds the document verbatim, but a reviewer gets no RSMF and no transcript of
+      // it: named in exceptions.csv (a notice: the item itself is in the archive).
+      this.#store.recordException(
+        {
+          kind: r.kind,
+          id: r.id,
+          reason: 'review_copy_unavailable',
+          retryable: false,
+          detail: `no RSMF or transcript: ${error.message}`,
+        },
+        SEAL_PASS,
+      );
+      return null;
     }
   }
 

@@ -26,6 +26,8 @@ export const REASON_TEXT: Readonly<Record<ExceptionReason, string>> = {
   unsafe_zip_entries:
     'HELD, with a caveat: a ZIP whose entry names escape their folder; never extract it blindly',
   session_pending: 'a remote session not started yet: no transcript until it runs',
+  review_copy_unavailable:
+    'HELD, with a caveat: its API JSON is in data/, but it could not be rendered as RSMF or text',
 };
 
 /** Drift change → one sentence. */

@@ -155,7 +155,7 @@ describe('produceReview', () => {
     expect([dat[0]!['DOCID'], dat[14]!['DOCID']]).toEqual(['ACME_2-000001', 'ACME_2-000015']);
   });
 
-  it('makes a conversation split into parts N rows; a refused document keeps its API JSON as native', async () => {
+  it('makes a conversation split into parts N rows; a refused document keeps its API JSON as native, named as a notice', async () => {
     const render = async (input: ConversationInput): Promise<ConversationOutput> => {
       if (input.id === 'claude_chat_a') throw new ExportError('invalid_response', 'malformed');
       const part = (n: number) => ({
@@ -172,7 +172,8 @@ describe('produceReview', () => {
         messageCount: 1,
       };
     };
-    const { dat } = await produce('as-listed', { render });
+    const { dat, product } = await produce('as-listed', { render });
+    expect(product.counts.exceptionsByReason).toEqual({ review_copy_unavailable: 1 });
     const rows = dat.map((r) => [
       r['DOCID'],
       r['PARENT_DOCID'],

@@ -17,6 +17,7 @@ import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { runIdFromCut } from './bag-input.js';
 import type { BagInput, PayloadFile, TagFile } from './bag-input.js';
 import { BAGIT_TXT, SEALER_TAG_FILES, manifestLine, renderBagInfo } from './bag-text.js';
+import { byteOrder } from './byte-order.js';
 import { prepareAhead, prepareEntry, type Entry, type Prepared } from './entry-source.js';
 import { unsafePathReason } from './safe-name.js';
 import { ZipWriter } from './zip-writer.js';
@@ -87,8 +88,6 @@ export function archiveNames(
   const runId = runIdFromCut(asOfCut);
   return { runId, folder: `${name}-${runId}`, zipName: `${name}-${runId}.zip` };
 }
-
-const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 export function sealBag(input: BagInput, options: SealOptions = {}): SealedBag {
   if (!/^[a-z0-9][a-z0-9._-]{0,99}$/iu.test(input.name) || input.name.includes('..')) {

@@ -164,7 +164,8 @@ async function measuredRun(
   );
   info(
     `run: status=${run.status} exit=${run.exitCode} requests=${run.requests} exceptions=${run.exceptions} ` +
-      `archive=${run.archive?.location ?? '-'} in ${(run.report.wallMs / 1000).toFixed(1)} s`,
+      `archive=${run.archive?.location ?? '-'} in ${(run.report.wallMs / 1000).toFixed(1)} s, ` +
+      `child maxRSS ${mb(run.report.maxRssKb * 1024)} MB`,
   );
   if (run.exitCode !== 0) throw new Error(`export ended with exit ${run.exitCode} (${run.status})`);
 
@@ -173,7 +174,8 @@ async function measuredRun(
   const collectEnd = windows.find((w) => w.name === 'stage_start:collect')?.to ?? Infinity;
   const ledger = await readLedger(job.storeDir);
   const firstPass = ledger.filter((e) => Date.parse(e.ts) <= collectEnd);
-  const t0 = Math.min(...firstPass.map((e) => Date.parse(e.ts)));
+  // Loops, not Math.min(...list): a 100k run's ledger has more entries than the stack has room for.
+  const t0 = firstPass.reduce((min, e) => Math.min(min, Date.parse(e.ts)), Infinity);
   const span = (Math.min(collectEnd, Date.now()) - t0) / 1000;
   const truth = await sandbox.truth(run.asOfCut!);
   const minimum = minimumRequests(truth, INCLUDE);
@@ -183,10 +185,12 @@ async function measuredRun(
   for (const w of windows) {
     const inStage = samples.filter((s) => started + s.t >= w.from && started + s.t <= w.to);
     if (inStage.length === 0 || w.to - w.from < 1000) continue;
-    const peak = (k: keyof MemorySample): number => Math.max(...inStage.map((s) => s[k]));
+    const peak = (k: keyof MemorySample): number => inStage.reduce((max, s) => Math.max(max, s[k]), 0);
+    // Heap used falls back to about the live set after each major GC: the lowest sample is its bound.
+    const floor = inStage.reduce((min, s) => Math.min(min, s.heapUsed), Infinity);
     info(
       `  ${w.name.padEnd(20)} ${((Math.min(w.to, started + run.report.wallMs) - w.from) / 1000).toFixed(1).padStart(7)} s  peak rss ${peak('rss')} MB, ` +
-        `heap used ${peak('heapUsed')} MB, external ${peak('external')} MB, array buffers ${peak('arrayBuffers')} MB`,
+        `heap used ${peak('heapUsed')} MB (lowest ${floor}), external ${peak('external')} MB, array buffers ${peak('arrayBuffers')} MB`,
     );
   }
   const every = Math.max(1, Math.floor(samples.length / 40));
@@ -203,8 +207,8 @@ async function measuredRun(
     wall_s: (run.report.wallMs / 1000).toFixed(1),
     exporter_req_s: ((firstPass.length - 1) / span).toFixed(0),
     peak_rss_mb: mb(run.report.maxRssKb * 1024),
-    peak_rss_sampled_mb: Math.max(0, ...samples.map((s) => s.rss)),
-    peak_heap_mb: Math.max(0, ...samples.map((s) => s.heapUsed)),
+    peak_rss_sampled_mb: samples.reduce((max, s) => Math.max(max, s.rss), 0),
+    peak_heap_mb: samples.reduce((max, s) => Math.max(max, s.heapUsed), 0),
     state_mb: mb(await treeBytes(job.stateDir)),
     archive_mb: mb(run.archive?.zipBytes ?? 0),
     request_efficiency: (firstPass.length / minimum.total).toFixed(3),

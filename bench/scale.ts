@@ -20,16 +20,28 @@
  * snapshots of the child at those seconds (for finding what holds the memory; slows the run).
  * `BENCH_NODE_FLAGS` adds Node flags to the child (e.g. `--max-old-space-size=160`, to see what the
  * run needs when V8 keeps less garbage around).
- * Not measured here: resume_s and refetched_after_kill (bench:soak-crash kills and resumes).
+ * `--runtime compiled|tsx` (default compiled): the child runs the exporter compiled by tsc with
+ * plain Node, as installed (lib/compiled-child.ts), or from source under tsx, whose loader adds
+ * ~35 MB of RSS the tool does not have (the rows in bench/RESULTS.md before 2026-11-27 are tsx).
+ * `--kill-resume` (about doubles the bench's time) then exports the same world again on a fresh
+ * state dir through a recording proxy, SIGKILLs the child once half the measured run's requests
+ * have been sent, restarts it on the same state dir and adds (lib/kill-resume.ts):
+ *   resume_s (restart → the first request the sandbox sees from the new child; target <= 10)
+ *   refetched_after_kill (items fetched before the kill and requested again; target <= 1 % of
+ *   requests) and refetched_pct.
+ * `--skip-measured` (with `--kill-resume`) skips the measured run and kills at half the truth's
+ * minimum request count instead.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { MemorySample } from './lib/export-child.js';
+import { compiledChild } from './lib/compiled-child.js';
 import { finished, runExporter } from './lib/exporter.js';
+import { killAndResume } from './lib/kill-resume.js';
 import { ALL_KINDS, writeJob } from './lib/job-spec.js';
-import { info, runBench, tempDir } from './lib/run-bench.js';
-import { hostSandbox } from './lib/sandbox-host.js';
+import { info, runBench, tempDir, type Fields } from './lib/run-bench.js';
+import { hostSandbox, type HostedSandbox } from './lib/sandbox-host.js';
 import { readCustody, readLedger, type CustodyLine } from './lib/state-files.js';
 import { minimumRequests } from './lib/truth-minimum.js';
 
@@ -42,6 +54,9 @@ const { values: args } = parseArgs({
     'sample-ms': { type: 'string', default: '500' },
     'snapshot-at': { type: 'string' },
     'snapshot-dir': { type: 'string' },
+    runtime: { type: 'string', default: 'compiled' },
+    'kill-resume': { type: 'boolean', default: false },
+    'skip-measured': { type: 'boolean', default: false },
   },
 });
 
@@ -68,19 +83,54 @@ function phases(custody: readonly CustodyLine[]): { name: string; from: number; 
   return marks.map((m, i) => ({ name: m.name, from: m.at, to: marks[i + 1]?.at ?? Infinity }));
 }
 
-runBench('bench:scale', 60 * 60_000, async () => {
+const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+const jobOptions = (baseUrl: string): Parameters<typeof writeJob>[1] => ({
+  baseUrl,
+  requestsPerMinute: 100_000,
+  maxConcurrency: 16,
+  include: INCLUDE,
+  interval: '1s',
+  maxPasses: 2,
+});
+
+runBench('bench:scale', 90 * 60_000, async () => {
   const chats = Number(args.chats);
   if (!Number.isInteger(chats) || chats < 100) throw new Error(`--chats ${args.chats}: an integer >= 100`);
   const scale = chats / LARGE_CHATS;
+  if (args.runtime !== 'compiled' && args.runtime !== 'tsx')
+    throw new Error(`--runtime ${args.runtime}: compiled or tsx`);
+  const child = args.runtime === 'compiled' ? await compiledChild() : undefined;
   const sandbox = await hostSandbox({ profile: 'large', seed: 1, scale, rpm: 0 });
-  const job = await writeJob(await tempDir('scale'), {
-    baseUrl: sandbox.baseUrl,
-    requestsPerMinute: 100_000,
-    maxConcurrency: 16,
-    include: INCLUDE,
-    interval: '1s',
-    maxPasses: 2,
+  const measured = args['skip-measured'] ? null : await measuredRun(sandbox, child);
+  if (!args['kill-resume']) {
+    if (measured === null) throw new Error('--skip-measured without --kill-resume measures nothing');
+    return measured;
+  }
+  const expected =
+    measured === null ? minimumRequests(await sandbox.truth(), INCLUDE).total : measured.requests;
+  const resume = await killAndResume({
+    target: sandbox.baseUrl,
+    apiKey: sandbox.fullKey,
+    writeJob: async (baseUrl) => writeJob(await tempDir('scale-resume'), jobOptions(baseUrl)),
+    killAt: Math.round(expected / 2),
+    timeoutMs: 55 * 60_000,
+    nodeFlags,
+    ...(child === undefined ? {} : { compiledChild: child }),
   });
+  return {
+    ...(measured ?? { runtime: args.runtime ?? 'compiled', chats }),
+    resume_s: resume.resumeS.toFixed(1),
+    refetched_after_kill: resume.refetched,
+    refetched_pct: ((100 * resume.refetched) / resume.totalRequests).toFixed(2),
+  };
+});
+
+/** The measured, uninterrupted run: one export in a child, memory sampled, figures computed. */
+async function measuredRun(
+  sandbox: HostedSandbox,
+  child: string | undefined,
+): Promise<Fields & { requests: number }> {
+  const job = await writeJob(await tempDir('scale'), jobOptions(sandbox.baseUrl));
   const snapshotAt = (args['snapshot-at'] ?? '').split(',').filter(Boolean).map(Number);
   const snapshotDir = args['snapshot-dir'];
   if (snapshotAt.length > 0 && snapshotDir === undefined)
@@ -92,8 +142,9 @@ runBench('bench:scale', 60 * 60_000, async () => {
       apiKey: sandbox.fullKey,
       timeoutMs: 55 * 60_000,
       sampleMs: Number(args['sample-ms']),
+      ...(child === undefined ? {} : { compiledChild: child }),
       nodeFlags: [
-        ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+        ...nodeFlags,
         ...(snapshotDir === undefined
           ? []
           : ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapshotDir}`]),
@@ -113,7 +164,8 @@ runBench('bench:scale', 60 * 60_000, async () => {
   );
   info(
     `run: status=${run.status} exit=${run.exitCode} requests=${run.requests} exceptions=${run.exceptions} ` +
-      `archive=${run.archive?.location ?? '-'} in ${(run.report.wallMs / 1000).toFixed(1)} s`,
+      `archive=${run.archive?.location ?? '-'} in ${(run.report.wallMs / 1000).toFixed(1)} s, ` +
+      `child maxRSS ${mb(run.report.maxRssKb * 1024)} MB`,
   );
   if (run.exitCode !== 0) throw new Error(`export ended with exit ${run.exitCode} (${run.status})`);
 
@@ -122,7 +174,8 @@ runBench('bench:scale', 60 * 60_000, async () => {
   const collectEnd = windows.find((w) => w.name === 'stage_start:collect')?.to ?? Infinity;
   const ledger = await readLedger(job.storeDir);
   const firstPass = ledger.filter((e) => Date.parse(e.ts) <= collectEnd);
-  const t0 = Math.min(...firstPass.map((e) => Date.parse(e.ts)));
+  // Loops, not Math.min(...list): a 100k run's ledger has more entries than the stack has room for.
+  const t0 = firstPass.reduce((min, e) => Math.min(min, Date.parse(e.ts)), Infinity);
   const span = (Math.min(collectEnd, Date.now()) - t0) / 1000;
   const truth = await sandbox.truth(run.asOfCut!);
   const minimum = minimumRequests(truth, INCLUDE);
@@ -132,10 +185,12 @@ runBench('bench:scale', 60 * 60_000, async () => {
   for (const w of windows) {
     const inStage = samples.filter((s) => started + s.t >= w.from && started + s.t <= w.to);
     if (inStage.length === 0 || w.to - w.from < 1000) continue;
-    const peak = (k: keyof MemorySample): number => Math.max(...inStage.map((s) => s[k]));
+    const peak = (k: keyof MemorySample): number => inStage.reduce((max, s) => Math.max(max, s[k]), 0);
+    // Heap used falls back to about the live set after each major GC: the lowest sample is its bound.
+    const floor = inStage.reduce((min, s) => Math.min(min, s.heapUsed), Infinity);
     info(
       `  ${w.name.padEnd(20)} ${((Math.min(w.to, started + run.report.wallMs) - w.from) / 1000).toFixed(1).padStart(7)} s  peak rss ${peak('rss')} MB, ` +
-        `heap used ${peak('heapUsed')} MB, external ${peak('external')} MB, array buffers ${peak('arrayBuffers')} MB`,
+        `heap used ${peak('heapUsed')} MB (lowest ${floor}), external ${peak('external')} MB, array buffers ${peak('arrayBuffers')} MB`,
     );
   }
   const every = Math.max(1, Math.floor(samples.length / 40));
@@ -146,15 +201,16 @@ runBench('bench:scale', 60 * 60_000, async () => {
       .join(' ')}`,
   );
   return {
+    runtime: args.runtime ?? 'compiled',
     chats: truth.chats.length,
     requests: run.requests,
     wall_s: (run.report.wallMs / 1000).toFixed(1),
     exporter_req_s: ((firstPass.length - 1) / span).toFixed(0),
     peak_rss_mb: mb(run.report.maxRssKb * 1024),
-    peak_rss_sampled_mb: Math.max(0, ...samples.map((s) => s.rss)),
-    peak_heap_mb: Math.max(0, ...samples.map((s) => s.heapUsed)),
+    peak_rss_sampled_mb: samples.reduce((max, s) => Math.max(max, s.rss), 0),
+    peak_heap_mb: samples.reduce((max, s) => Math.max(max, s.heapUsed), 0),
     state_mb: mb(await treeBytes(job.stateDir)),
     archive_mb: mb(run.archive?.zipBytes ?? 0),
     request_efficiency: (firstPass.length / minimum.total).toFixed(3),
   };
-});
+}

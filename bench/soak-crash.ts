@@ -16,6 +16,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readManifest } from './lib/archive.js';
 import { finished, runExporter, type ExporterRun } from './lib/exporter.js';
+import { ITEM_ROUTES } from './lib/kill-resume.js';
 import { ALL_KINDS, writeJob, type BenchJob } from './lib/job-spec.js';
 import { startRecordingProxy, type RecordingProxy } from './lib/recording-proxy.js';
 import { seededRandom } from './lib/rng.js';
@@ -26,19 +27,6 @@ import { readCustody, routeOf } from './lib/state-files.js';
 const KILLS = 10;
 const SEED = Number(process.env.BENCH_SEED ?? 8);
 const RUN_TIMEOUT_MS = 120_000;
-
-/** Routes whose 200 is one item's content (listings and metadata are not items). */
-const ITEM_ROUTES = new Set([
-  '/apps/chats/{id}/messages',
-  '/apps/chats/files/{id}/content',
-  '/apps/chats/generated-files/{id}/content',
-  '/apps/artifacts/{id}/content',
-  '/apps/projects/{id}',
-  '/apps/projects/documents/{id}',
-  '/apps/code/artifacts/{id}/versions/{id}',
-  '/apps/sessions/local/{id}/messages',
-  '/apps/sessions/remote/{id}/messages',
-]);
 
 /** Record lines on disk in a store's journal (what survived the kill). */
 async function journalRecords(storeDir: string): Promise<number> {

@@ -30,13 +30,16 @@ export interface ExporterOptions {
   readonly sampleMs?: number;
   /** Extra Node flags for the child (e.g. `--heapsnapshot-signal=SIGUSR2`). */
   readonly nodeFlags?: readonly string[];
+  /** A compiled child entry (lib/compiled-child.ts) run with plain Node instead of tsx. */
+  readonly compiledChild?: string;
 }
 
 export function runExporter(options: ExporterOptions): Promise<ExporterRun> {
   return new Promise((resolve, reject) => {
     const request = { specPath: options.specPath, baseline: options.baseline, sampleMs: options.sampleMs };
-    const child = fork(CHILD, [JSON.stringify(request)], {
-      execArgv: ['--import', 'tsx', ...(options.nodeFlags ?? [])],
+    const compiled = options.compiledChild;
+    const child = fork(compiled ?? CHILD, [JSON.stringify(request)], {
+      execArgv: [...(compiled === undefined ? ['--import', 'tsx'] : []), ...(options.nodeFlags ?? [])],
       env: { ...process.env, [KEY_ENV]: options.apiKey, NODE_OPTIONS: '' },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });

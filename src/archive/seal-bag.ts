@@ -1,7 +1,9 @@
 /**
  * Seal: stream a BagIt bag (RFC 8493) into a deterministic zip. The zip is never held in memory
- * nor written to disk here: `sealBag` returns archiver's output stream for the caller to pipe
- * straight into a sink, and a promise for what was sealed.
+ * nor written to disk here: `sealBag` returns a stream of the zip's bytes for the caller to pipe
+ * straight into a sink, and a promise for what was sealed. The stream is pulled: each byte is
+ * produced when the reader asks for it (zip-writer.ts), so a slow sink slows the seal and at most
+ * one output chunk plus the read-ahead of entry-source.ts is held, whatever the bag's size.
  *
  * Determinism (same BagInput → byte-identical zip): entries in byte order of their path, no
  * directory entries, every mtime = the as-of cut (UTC DOS time), mode 0644, no comments, and a
@@ -9,18 +11,16 @@
  * input (the store computed them when it wrote the blobs), so payload bytes are read exactly
  * once and never rehashed here; sizes are checked on the way through.
  */
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import archiver from 'archiver';
-import type { Archiver } from 'archiver';
 import { ExportError } from '../errors.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { runIdFromCut } from './bag-input.js';
 import type { BagInput, PayloadFile, TagFile } from './bag-input.js';
 import { BAGIT_TXT, SEALER_TAG_FILES, manifestLine, renderBagInfo } from './bag-text.js';
+import { byteOrder } from './byte-order.js';
 import { prepareAhead, prepareEntry, type Entry, type Prepared } from './entry-source.js';
-import { useNativeCrc32 } from './native-crc.js';
 import { unsafePathReason } from './safe-name.js';
+import { ZipWriter } from './zip-writer.js';
 
 /**
  * zlib level 1. Measured on chat-like JSONL on this 2-core class of machine: level 1 costs ~0.6×
@@ -28,13 +28,18 @@ import { unsafePathReason } from './safe-name.js';
  * are stored anyway). The seal must keep pace with hashing (bench/seal.ts), so speed wins.
  */
 export const DEFAULT_DEFLATE_LEVEL = 1;
-const FILE_MODE = 0o644;
 /**
  * zlib's output buffer. The default 16 KiB means one thread-pool round trip per 16 KiB of
  * output; 256 KiB cuts that overhead. It does not change the compressed bytes (flush points
  * depend only on the input), so determinism holds.
  */
 const ZLIB_CHUNK = 256 * 1024;
+/**
+ * Headers, descriptors and small files are joined into chunks of at least this size before they
+ * leave the seal: downstream buffers (hash pass-through, file stream, upload part) count bytes,
+ * and a few thousand 30-byte chunks would cost far more heap than their bytes.
+ */
+const OUTPUT_CHUNK = 64 * 1024;
 
 export interface SealOptions {
   /** Deflate level 1–9. Part of the determinism contract: the same level gives the same bytes. */
@@ -84,8 +89,6 @@ export function archiveNames(
   return { runId, folder: `${name}-${runId}`, zipName: `${name}-${runId}.zip` };
 }
 
-const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
-
 export function sealBag(input: BagInput, options: SealOptions = {}): SealedBag {
   if (!/^[a-z0-9][a-z0-9._-]{0,99}$/iu.test(input.name) || input.name.includes('..')) {
     throw new ExportError('archive_error', `bag name ${JSON.stringify(input.name)} is not a safe slug`);
@@ -93,76 +96,143 @@ export function sealBag(input: BagInput, options: SealOptions = {}): SealedBag {
   if (Number.isNaN(new Date(input.asOfCut).getTime())) {
     throw new ExportError('archive_error', `as-of cut ${JSON.stringify(input.asOfCut)} is not a date`);
   }
-  const level = options.deflateLevel ?? DEFAULT_DEFLATE_LEVEL;
   const names = archiveNames(input.name, input.asOfCut);
-  useNativeCrc32();
-  const archive = archiver('zip', {
-    zlib: { level, chunkSize: ZLIB_CHUNK },
-    forceZip64: false,
-    statConcurrency: 1,
+  const zip = new ZipWriter({
+    level: options.deflateLevel ?? DEFAULT_DEFLATE_LEVEL,
+    chunkSize: ZLIB_CHUNK,
+    date: new Date(input.asOfCut),
   });
-  const done = writeBag(input, archive, names, options);
-  // A seal failure must reach whoever reads `stream` (the sink then aborts its upload); and the
-  // caller may only await `stream`, so keep the rejection from going unhandled.
-  done.catch((error: unknown) => {
-    if (!archive.destroyed) archive.destroy(error instanceof Error ? error : new Error(String(error)));
+  let settle: { resolve: (r: SealResult) => void; reject: (e: unknown) => void } | undefined;
+  const done = new Promise<SealResult>((resolve, reject) => {
+    settle = { resolve, reject };
   });
-  return { ...names, stream: archive, done };
+  // The caller may only await `stream`, so keep a rejection of `done` from going unhandled.
+  done.catch(() => undefined);
+  async function* sealing(): AsyncGenerator<Buffer> {
+    let sealed = false;
+    try {
+      const result = yield* writeBag(input, zip, names.folder, options);
+      sealed = true;
+      settle?.resolve({ name: input.name, ...names, ...result });
+    } catch (error) {
+      // Thrown on, it also fails `stream` (Readable.from destroys it), so the sink aborts its upload.
+      settle?.reject(error);
+      throw error;
+    } finally {
+      // The reader destroyed the stream before the end: nothing more will be sealed.
+      if (!sealed)
+        settle?.reject(new ExportError('archive_error', 'zip stream closed before the seal finished'));
+    }
+  }
+  const stream = Readable.from(coalesce(sealing(), OUTPUT_CHUNK), { objectMode: false });
+  // A failure is `done`'s rejection too; a caller that reads the stream without listening for
+  // its errors (and awaits `done`) must not crash the process with the same error.
+  stream.on('error', () => undefined);
+  return { ...names, stream, done };
 }
 
-async function writeBag(
+/** Yields the zip's bytes; returns what was sealed. */
+async function* writeBag(
   input: BagInput,
-  archive: Archiver,
-  names: { runId: string; folder: string; zipName: string },
+  zip: ZipWriter,
+  folder: string,
   options: SealOptions,
-): Promise<SealResult> {
-  const failed = failureOf(archive);
+): AsyncGenerator<Buffer, Omit<SealResult, 'name' | 'runId' | 'folder' | 'zipName'>> {
   const payload = await collectPayload(input.payload());
   const payloadBytes = payload.reduce((sum, f) => sum + f.size, 0);
   checkTagFiles(input.tagFiles);
   const entries = bagEntries(input, payload, payloadBytes, options);
-  const zip = new EntryAppender(archive, names.folder, new Date(input.asOfCut), failed);
-  for await (const prepared of prepareAhead(entries)) await zip.add(prepared);
-  const tagSha = await addTagManifests(zip);
-  await Promise.race([archive.finalize(), failed]);
+  const counts = { stored: 0, deflated: 0 };
+  const tagHashes: TagHash[] = [];
+  for await (const prepared of prepareAhead(entries())) {
+    yield* addEntry(zip, folder, prepared, counts, tagHashes);
+  }
+  const tagManifests = tagManifestEntries(tagHashes);
+  for (const entry of tagManifests)
+    yield* addEntry(zip, folder, await prepareEntry(entry), counts, tagHashes);
+  yield* zip.centralDirectory(entryNames(folder, entries, tagManifests));
 
-  const manifestSha256 = zip.tagHashes.find((t) => t.path === 'manifest-sha256.txt')?.sha256 ?? '';
+  const hashOf = (path: string): string => tagHashes.find((t) => t.path === path)?.sha256 ?? '';
   return {
-    name: input.name,
-    ...names,
     payloadFiles: payload.length,
     payloadBytes,
     payloadOxum: `${payloadBytes}.${payload.length}`,
-    tagFiles: zip.tagHashes.length, // every tag file, the two tag manifests included
-    entries: entries.length + 2,
-    stored: zip.stored,
-    deflated: zip.deflated,
-    zipBytes: archive.pointer(),
-    manifestSha256,
-    tagManifestSha256: createHash('sha256').update(tagSha).digest('hex'),
+    tagFiles: tagHashes.length, // every tag file, the two tag manifests included
+    entries: zip.entries,
+    ...counts,
+    zipBytes: zip.offset,
+    manifestSha256: hashOf('manifest-sha256.txt'),
+    tagManifestSha256: hashOf('tagmanifest-sha256.txt'),
   };
 }
 
-/** Rejects on the zip stream's first error or warning, or when it closes before the seal ends. */
-function failureOf(archive: Archiver): Promise<never> {
-  const failed = new Promise<never>((_, reject) => {
-    archive.on('error', reject);
-    archive.on('warning', reject);
-    archive.once('close', () =>
-      reject(new ExportError('archive_error', 'zip stream closed before the seal finished')),
-    );
-  });
-  failed.catch(() => undefined);
-  return failed;
+interface TagHash {
+  readonly path: string;
+  readonly sha256: string;
+  readonly md5: string;
 }
 
-/** Every entry of the bag but the tag manifests, in byte order of path. */
+/**
+ * One entry under the bag's folder, counting its compression method and keeping a tag file's
+ * digests (known once its last byte has passed).
+ */
+async function* addEntry(
+  zip: ZipWriter,
+  folder: string,
+  prepared: Prepared,
+  counts: { stored: number; deflated: number },
+  tagHashes: TagHash[],
+): AsyncGenerator<Buffer> {
+  const { entry, source, method, digests } = prepared;
+  if (method === 'store') counts.stored += 1;
+  else counts.deflated += 1;
+  yield* zip.entry(`${folder}/${entry.path}`, method, source);
+  const d = digests();
+  if (entry.tag && d !== null) tagHashes.push({ path: entry.path, ...d });
+}
+
+/** Every name in the zip, in the order the entries were written (for the central directory). */
+function* entryNames(
+  folder: string,
+  entries: () => Iterable<Entry>,
+  last: readonly Entry[],
+): Generator<string> {
+  for (const entry of entries()) yield `${folder}/${entry.path}`;
+  for (const entry of last) yield `${folder}/${entry.path}`;
+}
+
+/** Joins chunks smaller than `size` (headers, small files) so each chunk leaving is >= `size`. */
+async function* coalesce(source: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of source) {
+    if (chunk.length >= size && bytes === 0) {
+      yield chunk;
+      continue;
+    }
+    pending.push(chunk);
+    bytes += chunk.length;
+    if (bytes >= size) {
+      yield Buffer.concat(pending, bytes);
+      pending = [];
+      bytes = 0;
+    }
+  }
+  if (bytes > 0) yield Buffer.concat(pending, bytes);
+}
+
+/**
+ * Every entry of the bag but the tag manifests, in byte order of path, as a fresh iteration each
+ * call (the central directory walks the names again). The payload list is already sorted and
+ * every payload path starts with `data/`, which no other entry's does (checkTagFiles), so each
+ * other entry sorts before or after the whole payload block: one payload Entry exists at a time.
+ */
 function bagEntries(
   input: BagInput,
   payload: readonly PayloadFile[],
   payloadBytes: number,
   options: SealOptions,
-): Entry[] {
+): () => Generator<Entry> {
   const bagInfo = renderBagInfo({
     name: input.name,
     asOfCut: input.asOfCut,
@@ -171,20 +241,29 @@ function bagEntries(
     toolAgent: `${TOOL_NAME} ${TOOL_VERSION}`,
     extra: input.bagInfo,
   });
-  return [
+  const others = [
     textEntry('bagit.txt', BAGIT_TXT),
     textEntry('bag-info.txt', bagInfo),
-    ...payload.map((f): Entry => ({
-      path: `data/${f.path}`,
-      size: f.size,
-      tag: false,
-      open: () => f.open(),
-      ...(options.verifyPayloadHashes === true ? { expected: { sha256: f.sha256, md5: f.md5 } } : {}),
-    })),
     manifestEntry(payload, 'sha256'),
     manifestEntry(payload, 'md5'),
     ...input.tagFiles.map((t): Entry => ({ path: t.path, size: t.size, tag: true, open: () => t.open() })),
   ].sort((a, b) => byteOrder(a.path, b.path));
+  const before = others.filter((e) => byteOrder(e.path, 'data/') < 0);
+  const after = others.filter((e) => byteOrder(e.path, 'data/') > 0);
+  const verify = options.verifyPayloadHashes === true;
+  return function* () {
+    yield* before;
+    for (const f of payload) {
+      yield {
+        path: `data/${f.path}`,
+        size: f.size,
+        tag: false,
+        open: () => f.open(),
+        ...(verify ? { expected: { sha256: f.sha256, md5: f.md5 } } : {}),
+      };
+    }
+    yield* after;
+  };
 }
 
 function textEntry(path: string, body: string): Entry {
@@ -201,57 +280,13 @@ function manifestEntry(payload: readonly PayloadFile[], algo: 'sha256' | 'md5'):
 
 /**
  * Tag manifests list every tag file but themselves; they sort last ("t" after "r", "m", "d",
- * "b"), so they go in after everything else. Returns the text of `tagmanifest-sha256.txt`.
+ * "b"), so they go in after everything else.
  */
-async function addTagManifests(zip: EntryAppender): Promise<string> {
-  const tagSorted = [...zip.tagHashes].sort((a, b) => byteOrder(a.path, b.path));
+function tagManifestEntries(tagHashes: readonly TagHash[]): Entry[] {
+  const tagSorted = [...tagHashes].sort((a, b) => byteOrder(a.path, b.path));
   const tagMd5 = tagSorted.map((t) => manifestLine(t.md5, t.path)).join('');
   const tagSha = tagSorted.map((t) => manifestLine(t.sha256, t.path)).join('');
-  await zip.add(await prepareEntry(textEntry('tagmanifest-md5.txt', tagMd5)));
-  await zip.add(await prepareEntry(textEntry('tagmanifest-sha256.txt', tagSha)));
-  return tagSha;
-}
-
-/**
- * Appends prepared entries to the zip one at a time, under the bag's folder with the cut as
- * date and a fixed mode, counting compression methods and keeping each tag file's digests.
- */
-class EntryAppender {
-  stored = 0;
-  deflated = 0;
-  readonly tagHashes: { path: string; sha256: string; md5: string }[] = [];
-
-  constructor(
-    private readonly archive: Archiver,
-    private readonly folder: string,
-    private readonly date: Date,
-    private readonly failed: Promise<never>,
-  ) {}
-
-  async add(prepared: Prepared): Promise<void> {
-    const { entry, source, method, digests } = prepared;
-    if (method === 'store') this.stored += 1;
-    else this.deflated += 1;
-    const written = new Promise<void>((resolve, reject) => {
-      this.archive.once('entry', () => resolve());
-      // archiver pipes the source without forwarding its errors: fail the seal and the zip stream.
-      if (source instanceof Readable) {
-        source.once('error', (error) => {
-          reject(error);
-          this.archive.destroy(error);
-        });
-      }
-    });
-    this.archive.append(source, {
-      name: `${this.folder}/${entry.path}`,
-      date: this.date,
-      mode: FILE_MODE,
-      store: method === 'store',
-    });
-    await Promise.race([written, this.failed]);
-    const d = digests();
-    if (entry.tag && d !== null) this.tagHashes.push({ path: entry.path, ...d });
-  }
+  return [textEntry('tagmanifest-md5.txt', tagMd5), textEntry('tagmanifest-sha256.txt', tagSha)];
 }
 
 /**

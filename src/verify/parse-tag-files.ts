@@ -2,7 +2,6 @@
  * Parsers for the BagIt tag files the verifier reads: `bagit.txt` / `bag-info.txt` label lines and
  * manifest lines. Written from RFC 8493, not shared with the writer (src/archive/bag-text.ts).
  */
-import type { VerifyProblem } from './bag-source.js';
 
 /** `Label: value` lines (bagit.txt, bag-info.txt: RFC 8493 §2.1.1, §2.2.2), continuations folded in. */
 export function parseBagInfo(text: string): Map<string, string> {
@@ -28,25 +27,30 @@ function decodePath(path: string): string {
   return path.replace(/%0A/giu, '\n').replace(/%0D/giu, '\r').replace(/%25/gu, '%');
 }
 
-/** Parses `<hex> <path>` lines; problems name the manifest and the line. */
-export function parseManifest(name: string, text: string, problems: VerifyProblem[]): Map<string, string> {
-  const entries = new Map<string, string>();
-  text.split(/\r?\n/u).forEach((line, i) => {
-    if (line.trim() === '') return;
-    const match = /^([0-9a-fA-F]+)[ \t]+(.+)$/u.exec(line);
-    if (match === null) {
-      problems.push({
-        code: 'manifest_syntax',
-        path: name,
-        message: `line ${i + 1}: expected "<checksum> <path>"`,
-      });
-      return;
-    }
-    const path = decodePath(match[2] ?? '');
-    if (entries.has(path)) {
-      problems.push({ code: 'manifest_syntax', path: name, message: `line ${i + 1}: ${path} listed twice` });
-    }
-    entries.set(path, (match[1] ?? '').toLowerCase());
-  });
-  return entries;
+export interface ManifestLine {
+  /** 1-based line number. */
+  readonly line: number;
+  /** Lowercase hex, or null when the line is not `<checksum> <path>`. */
+  readonly checksum: string | null;
+  readonly path: string;
+}
+
+/**
+ * The manifest's non-blank lines one at a time, parsed as `<hex> <path>` (the path decoded), so a
+ * manifest of 180,000 lines is never held as lines or a map.
+ */
+export function* manifestLines(text: string): Generator<ManifestLine> {
+  let start = 0;
+  for (let line = 1; start <= text.length; line += 1) {
+    const newline = text.indexOf('\n', start);
+    const end = newline === -1 ? text.length : newline;
+    // `\r\n` ends a line as `\n` does (a lone `\r` is part of it).
+    const raw = text.slice(start, newline !== -1 && text[end - 1] === '\r' ? end - 1 : end);
+    start = end + 1;
+    if (raw.trim() === '') continue;
+    const match = /^([0-9a-fA-F]+)[ \t]+(.+)$/u.exec(raw);
+    yield match === null
+      ? { line, checksum: null, path: '' }
+      : { line, checksum: (match[1] ?? '').toLowerCase(), path: decodePath(match[2] ?? '') };
+  }
 }

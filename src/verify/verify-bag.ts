@@ -7,31 +7,29 @@
  * first.
  */
 import { createHash } from 'node:crypto';
-import type { BagSource, ProblemCode, SourceFile, VerifyProblem } from './bag-source.js';
+import type { BagSource, SourceFile, VerifyProblem } from './bag-source.js';
+import {
+  checkPayloadManifests,
+  checkTagManifests,
+  MANIFEST,
+  SUPPORTED,
+  TAG_MANIFEST,
+  type BagRead,
+} from './check-manifests.js';
 import { checkCustodyChain } from './custody-chain.js';
-import { parseBagInfo, parseManifest } from './parse-tag-files.js';
+import { FileDigests } from './file-digests.js';
+import { parseBagInfo } from './parse-tag-files.js';
 
-const SUPPORTED = new Set(['md5', 'sha1', 'sha256', 'sha512']);
 const REQUIRED_INFO = ['Payload-Oxum', 'Bagging-Date', 'Bag-Size', 'External-Identifier'];
 /** Fields this tool writes; their absence means the bag was not sealed by it (or was edited). */
 const TOOL_INFO = ['As-Of-Cut', 'Tool-Version', 'Job-Spec-SHA256'];
 const CUSTODY = 'reports/custody.jsonl';
-const MANIFEST = /^manifest-([a-z0-9]+)\.txt$/u;
-const TAG_MANIFEST = /^tagmanifest-([a-z0-9]+)\.txt$/u;
 /** Tag files whose text we need (everything else is only hashed). */
 const keepText = (path: string): boolean =>
   path === 'bagit.txt' ||
   path === 'bag-info.txt' ||
   /^(tag)?manifest-[a-z0-9]+\.txt$/u.test(path) ||
   path === CUSTODY;
-
-/** The codes a manifest entry's problems carry, payload or tag. */
-interface ListedCodes {
-  readonly missing: ProblemCode;
-  readonly mismatch: ProblemCode;
-}
-const PAYLOAD_CODES: ListedCodes = { missing: 'file_missing', mismatch: 'hash_mismatch' };
-const TAG_CODES: ListedCodes = { missing: 'tag_missing', mismatch: 'tag_hash_mismatch' };
 
 export interface BagFacts {
   readonly folder: string;
@@ -51,28 +49,12 @@ export interface BagCheck {
   readonly custodyText: string | null;
 }
 
-interface Digests {
-  readonly size: number;
-  /** Hex digest by algorithm: a plain record, not a Map (one per file of the bag). */
-  readonly hashes: Readonly<Record<string, string>>;
-}
-
-/** What the one pass over the bag's bytes gave; every check below reads from it. */
-interface BagRead {
-  /** Every path the source lists, read or not. */
-  readonly names: ReadonlySet<string>;
-  /** Size and digests of every file that could be read. */
-  readonly seen: ReadonlyMap<string, Digests>;
-  /** The text of the tag files `keepText` names. */
-  readonly texts: ReadonlyMap<string, string>;
-}
-
 async function digest(
   source: BagSource,
   file: SourceFile,
   algorithms: readonly string[],
   keep: boolean,
-): Promise<{ d: Digests; text: string | null }> {
+): Promise<{ size: number; digests: Map<string, Buffer>; text: string | null }> {
   const hashes = algorithms.map((a) => [a, createHash(a)] as const);
   const chunks: Buffer[] = [];
   let size = 0;
@@ -83,20 +65,27 @@ async function digest(
     if (keep) chunks.push(buffer);
   }
   return {
-    d: { size, hashes: Object.fromEntries(hashes.map(([a, h]) => [a, h.digest('hex')])) },
+    size,
+    digests: new Map(hashes.map(([a, h]) => [a, h.digest()])),
     text: keep ? Buffer.concat(chunks).toString('utf8') : null,
   };
 }
 
 export async function verifyBag(source: BagSource): Promise<BagCheck> {
   const problems: VerifyProblem[] = [...source.problems];
-  const names = new Set(source.files.map((f) => f.path));
-  const manifestNames = [...names].filter((n) => MANIFEST.test(n)).sort();
-  const tagManifestNames = [...names].filter((n) => TAG_MANIFEST.test(n)).sort();
+  const index = new Map<string, number>();
+  source.files.forEach((f, i) => {
+    if (!index.has(f.path)) index.set(f.path, i);
+  });
+  const manifestNames = [...index.keys()].filter((n) => MANIFEST.test(n)).sort();
+  const tagManifestNames = [...index.keys()].filter((n) => TAG_MANIFEST.test(n)).sort();
   const algorithms = checkAlgorithms([...manifestNames, ...tagManifestNames], problems);
-  const read: BagRead = { names, ...(await readEveryFile(source, algorithms, problems)) };
+  const read: BagRead = { index, ...(await readEveryFile(source, algorithms, problems)) };
   const payload = source.files.filter((f) => f.path.startsWith('data/'));
-  const payloadBytes = payload.reduce((s, f) => s + (read.seen.get(f.path)?.size ?? f.size), 0);
+  const payloadBytes = source.files.reduce(
+    (sum, f, i) => (f.path.startsWith('data/') ? sum + (read.digests.size(i) ?? f.size) : sum),
+    0,
+  );
   const tagFiles = source.files.filter((f) => !f.path.startsWith('data/') && !TAG_MANIFEST.test(f.path));
 
   checkBagitTxt(read.texts.get('bagit.txt'), problems);
@@ -104,10 +93,10 @@ export async function verifyBag(source: BagSource): Promise<BagCheck> {
   const oxum = bagInfo.get('Payload-Oxum') ?? null;
   checkPayloadOxum(oxum, payloadBytes, payload.length, problems);
   checkFolderName(source, bagInfo, problems);
-  checkPayloadManifests(read, manifestNames, payload, problems);
-  checkTagManifests(read, tagManifestNames, tagFiles, problems);
+  checkPayloadManifests(read, manifestNames, source.files, problems);
+  checkTagManifests(read, tagManifestNames, source.files, problems);
   const custody = read.texts.get(CUSTODY);
-  const custodyEntries = checkCustody(custody, names, problems);
+  const custodyEntries = checkCustody(custody, index, problems);
 
   return {
     problems,
@@ -146,14 +135,14 @@ async function readEveryFile(
   source: BagSource,
   algorithms: ReadonlySet<string>,
   problems: VerifyProblem[],
-): Promise<Omit<BagRead, 'names'>> {
-  const seen = new Map<string, Digests>();
+): Promise<Omit<BagRead, 'index'>> {
+  const digests = new FileDigests(source.files.length, algorithms);
   const texts = new Map<string, string>();
-  for (const file of source.files) {
+  for (const [i, file] of source.files.entries()) {
     try {
-      const { d, text } = await digest(source, file, [...algorithms], keepText(file.path));
-      seen.set(file.path, d);
-      if (text !== null) texts.set(file.path, text);
+      const read = await digest(source, file, [...algorithms], keepText(file.path));
+      digests.set(i, read.size, read.digests);
+      if (read.text !== null) texts.set(file.path, read.text);
     } catch (error) {
       const e = error as Error & { code?: string };
       problems.push({
@@ -163,7 +152,7 @@ async function readEveryFile(
       });
     }
   }
-  return { seen, texts };
+  return { digests, texts };
 }
 
 /** bagit.txt: present, a known BagIt version, UTF-8 tag files. */
@@ -240,102 +229,10 @@ function checkFolderName(
   }
 }
 
-/** Payload manifests: complete (both directions) and valid. */
-function checkPayloadManifests(
-  read: BagRead,
-  manifestNames: readonly string[],
-  payload: readonly SourceFile[],
-  problems: VerifyProblem[],
-): void {
-  if (manifestNames.length === 0)
-    problems.push({ code: 'manifest_missing', message: 'no manifest-<algorithm>.txt' });
-  for (const name of manifestNames) {
-    const manifest = readManifest(read, name, MANIFEST, problems);
-    if (manifest === null) continue;
-    for (const [path, expected] of manifest.listed) {
-      if (!path.startsWith('data/')) {
-        problems.push({ code: 'manifest_syntax', path: name, message: `${path} is outside data/` });
-        continue;
-      }
-      checkListedFile(read, name, manifest.algo, path, expected, PAYLOAD_CODES, problems);
-    }
-    for (const f of payload) {
-      if (!manifest.listed.has(f.path))
-        problems.push({ code: 'file_unlisted', path: f.path, message: `payload file not listed in ${name}` });
-    }
-  }
-}
-
-/** Tag manifests: every tag file listed (sha256 required), every listed one present and matching. */
-function checkTagManifests(
-  read: BagRead,
-  tagManifestNames: readonly string[],
-  tagFiles: readonly SourceFile[],
-  problems: VerifyProblem[],
-): void {
-  if (!tagManifestNames.includes('tagmanifest-sha256.txt')) {
-    problems.push({ code: 'manifest_missing', path: 'tagmanifest-sha256.txt', message: 'missing' });
-  }
-  for (const name of tagManifestNames) {
-    const manifest = readManifest(read, name, TAG_MANIFEST, problems);
-    if (manifest === null) continue;
-    for (const [path, expected] of manifest.listed) {
-      checkListedFile(read, name, manifest.algo, path, expected, TAG_CODES, problems);
-    }
-    if (name !== 'tagmanifest-sha256.txt') continue;
-    for (const f of tagFiles) {
-      if (!manifest.listed.has(f.path))
-        problems.push({ code: 'tag_unlisted', path: f.path, message: `tag file not listed in ${name}` });
-    }
-  }
-}
-
-/**
- * A manifest's algorithm and entries; null when its text was not read or its algorithm is not
- * supported (both already reported).
- */
-function readManifest(
-  read: BagRead,
-  name: string,
-  pattern: RegExp,
-  problems: VerifyProblem[],
-): { algo: string; listed: Map<string, string> } | null {
-  const algo = pattern.exec(name)?.[1] ?? '';
-  const text = read.texts.get(name);
-  if (text === undefined || !SUPPORTED.has(algo)) return null;
-  return { algo, listed: parseManifest(name, text, problems) };
-}
-
-/**
- * One manifest entry against the bytes read: the file is in the bag and its digest matches. A
- * file in the bag that could not be read has no digest and was reported when reading.
- */
-function checkListedFile(
-  read: BagRead,
-  manifest: string,
-  algo: string,
-  path: string,
-  expected: string,
-  codes: ListedCodes,
-  problems: VerifyProblem[],
-): void {
-  const got = read.seen.get(path);
-  if (got === undefined) {
-    if (!read.names.has(path))
-      problems.push({ code: codes.missing, path, message: `listed in ${manifest} but not in the bag` });
-  } else if (got.hashes[algo] !== expected) {
-    problems.push({
-      code: codes.mismatch,
-      path,
-      message: `${algo} is ${got.hashes[algo] ?? '?'}, ${manifest} says ${expected}`,
-    });
-  }
-}
-
 /** The custody log: present, newline-terminated, an intact chain. Returns its entry count. */
 function checkCustody(
   custody: string | undefined,
-  names: ReadonlySet<string>,
+  names: ReadonlyMap<string, number>,
   problems: VerifyProblem[],
 ): number {
   if (custody === undefined) {

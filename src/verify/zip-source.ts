@@ -26,33 +26,47 @@ class BlockRandomAccessReader extends yauzl.RandomAccessReader {
 }
 
 /**
- * What reading an entry's bytes needs of its central-directory record. yauzl's Entry keeps every
- * field, three raw buffers and the parsed extra fields; a bag holds an entry per payload file, so
- * only this much is kept and a yauzl Entry is rebuilt from it when the file is opened.
+ * What reading an entry's bytes needs of its central-directory record, by entry number. yauzl's
+ * Entry keeps every field, three raw buffers and the parsed extra fields; a bag holds an entry per
+ * payload file, so only six numbers are kept (in one growing array, not an object per entry) and
+ * a yauzl Entry is rebuilt from them when the file is opened.
  */
-type EntryPosition = Pick<
-  Entry,
-  | 'crc32'
-  | 'compressedSize'
-  | 'uncompressedSize'
-  | 'compressionMethod'
-  | 'generalPurposeBitFlag'
-  | 'relativeOffsetOfLocalHeader'
->;
+class EntryPositions {
+  private static readonly FIELDS = [
+    'crc32',
+    'compressedSize',
+    'uncompressedSize',
+    'compressionMethod',
+    'generalPurposeBitFlag',
+    'relativeOffsetOfLocalHeader',
+  ] as const;
+  private columns = new Float64Array(EntryPositions.FIELDS.length * 1024);
+  private count = 0;
 
-function positionOf(entry: Entry): EntryPosition {
-  return {
-    crc32: entry.crc32,
-    compressedSize: entry.compressedSize,
-    uncompressedSize: entry.uncompressedSize,
-    compressionMethod: entry.compressionMethod,
-    generalPurposeBitFlag: entry.generalPurposeBitFlag,
-    relativeOffsetOfLocalHeader: entry.relativeOffsetOfLocalHeader,
-  };
-}
+  /** Keeps the entry's position; returns its number. */
+  push(entry: Entry): number {
+    const width = EntryPositions.FIELDS.length;
+    if ((this.count + 1) * width > this.columns.length) {
+      const grown = new Float64Array(this.columns.length * 2);
+      grown.set(this.columns);
+      this.columns = grown;
+    }
+    EntryPositions.FIELDS.forEach((field, k) => {
+      this.columns[this.count * width + k] = entry[field];
+    });
+    this.count += 1;
+    return this.count - 1;
+  }
 
-function entryAt(position: EntryPosition): Entry {
-  return Object.assign(new yauzl.Entry(), position);
+  /** A yauzl Entry holding what reading entry `i` needs. */
+  entry(i: number): Entry {
+    const width = EntryPositions.FIELDS.length;
+    const entry = new yauzl.Entry();
+    EntryPositions.FIELDS.forEach((field, k) => {
+      entry[field] = this.columns[i * width + k] ?? 0;
+    });
+    return entry;
+  }
 }
 
 const S_IFMT = 0o170000;
@@ -84,7 +98,8 @@ async function openZipSource(
 ): Promise<BagSource> {
   const problems: VerifyProblem[] = [];
   const files: SourceFile[] = [];
-  const entries = new Map<string, EntryPosition>();
+  const positions = new EntryPositions();
+  const entries = new Map<string, number>();
   const tops = new Set<string>();
   let zip: ZipFile | undefined;
   try {
@@ -113,7 +128,7 @@ async function openZipSource(
         problems.push({ code: 'unsafe_entry', path: rel, message: 'entry appears twice in the zip' });
         continue;
       }
-      entries.set(rel, positionOf(entry));
+      entries.set(rel, positions.push(entry));
       files.push({ path: rel, size: entry.uncompressedSize });
     }
   } catch (error) {
@@ -135,9 +150,10 @@ async function openZipSource(
     problems,
     files,
     open: async (file): Promise<Readable> => {
-      const entry = entries.get(file.path);
-      if (entry === undefined || zip === undefined) throw new Error(`${file.path}: no such entry`);
-      const stream = await zip.openReadStreamPromise(entryAt(entry));
+      const at = entries.get(file.path);
+      if (at === undefined || zip === undefined) throw new Error(`${file.path}: no such entry`);
+      const entry = positions.entry(at);
+      const stream = await zip.openReadStreamPromise(entry);
       const check = new CrcCheck(entry.crc32, file.path);
       stream.on('error', (error) => check.destroy(error));
       return stream.pipe(check);
@@ -150,10 +166,17 @@ async function openZipSource(
   };
 }
 
+/**
+ * Local reads are cheap, so blocks are small: each is a fresh buffer, and V8 frees buffers only
+ * when it collects, which it starts after tens of MB of them. Measured verifying a 130 MB,
+ * 18,000-entry zip: 4 MiB blocks peaked at 63 MB of buffers, 256 KiB at 31 MB, and ran no slower.
+ */
+const LOCAL_BLOCK = 256 * 1024;
+
 export async function openLocalZip(path: string): Promise<BagSource> {
   const { size } = await stat(path);
   const handle = await openFile(path, 'r');
-  const blocks = new BlockReader(size, 4 * 1024 * 1024, async (start, end) => {
+  const blocks = new BlockReader(size, LOCAL_BLOCK, async (start, end) => {
     const buffer = Buffer.alloc(end - start);
     let done = 0;
     while (done < buffer.length) {

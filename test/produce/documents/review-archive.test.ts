@@ -17,6 +17,7 @@ import { buildBagPayload, currentRecords, type StoredRecord } from '../../../src
 import { TOOL_NAME, TOOL_VERSION } from '../../../src/version.js';
 import { runCli } from '../../cli/run-cli.js';
 import { ALL_KINDS, harness, openJobStore, type Harness } from '../../run-job/helpers.js';
+import { readRsmf } from '../conversation/readers.js';
 import { manifestOf, parseCsv, parseDat, readZip } from './archive-reader.js';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
@@ -131,6 +132,24 @@ describe('the load file (data/review/loadfile.dat)', () => {
         expect(row['TEXTPATH']).toBe(`data/review/text/${row['DOCID']}.txt`);
         expect(manifest.has(row['TEXTPATH']!)).toBe(true);
         expect(row['CONVERSATION_ID']).toBe(row['SOURCE_ID']);
+      }
+    }
+  });
+
+  it('writes every RSMF so mailparser reads it and its manifest passes the RSMF 2.0.0 schema', async () => {
+    const rsmf = [...entries.keys()].filter((p) => p.startsWith('data/review/rsmf/'));
+    expect(rsmf.length).toBe(docs('chat').length + docs('session').length);
+    for (const path of rsmf) {
+      const read = await readRsmf(entries.get(path)!);
+      const row = dat.find((r) => r['NATIVEPATH'] === path)!;
+      expect(read.header('X-RSMF-Version'), path).toBe('2.0.0');
+      // a session's conversation is its own id; CONVERSATION_ID adds its kind (`local/<id>`)
+      expect(read.manifest.conversations.map((c) => c.id)).toEqual([
+        row['CONVERSATION_ID']!.split('/').pop(),
+      ]);
+      // every attachment an event names is inside rsmf.zip
+      for (const e of read.manifest.events) {
+        for (const a of e.attachments ?? []) expect(read.zip.has(a.id), `${path}: ${a.id}`).toBe(true);
       }
     }
   });

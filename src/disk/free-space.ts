@@ -39,7 +39,8 @@ export const statfsFree: FreeSpaceReader = async (path) => {
 };
 
 /** `1536 MiB` style figure for messages (binary units, one decimal under 10). */
-function formatBytes(bytes: number): string {
+/** Binary units, one decimal under 10: `1.5 GiB`, `700 MiB`. */
+export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let v = bytes;
   let i = 0;

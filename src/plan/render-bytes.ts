@@ -4,18 +4,7 @@
  * the run would fill gets one `WARNING:` line.
  */
 import type { ByteEstimate, DiskCheck, DiskPlan, DiskWarning, ExportPlan } from './types.js';
-
-/** `1.5 GiB` style (binary units, one decimal under 10). */
-function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i += 1;
-  }
-  return `${i === 0 || v >= 10 ? Math.round(v) : Math.round(v * 10) / 10} ${units[i]}`;
-}
+import { formatBytes } from '../disk/free-space.js';
 
 const approx = (bytes: number): string => `≈${formatBytes(bytes)}`;
 const num = (n: number): string => n.toLocaleString('en-US');

@@ -46,6 +46,11 @@ export interface BagInput {
   readonly tagFiles: readonly TagFile[];
   /** Extra `bag-info.txt` fields, in order (as-of cut, tool version, spec hash, matter...). */
   readonly bagInfo: readonly (readonly [string, string])[];
+  /**
+   * `archive.compression`: `auto` (the default) deflates what shrinks and stores what is already
+   * compressed, decided from the bytes; `deflate` and `store` apply to every entry.
+   */
+  readonly compression?: 'auto' | 'deflate' | 'store';
 }
 
 /** `20261122T101300Z` from `2026-11-22T10:13:00.000Z`. */

@@ -144,12 +144,15 @@ async function* writeBag(
   const entries = bagEntries(input, payload, payloadBytes, options);
   const counts = { stored: 0, deflated: 0 };
   const tagHashes: TagHash[] = [];
+  const policy = input.compression ?? 'auto';
+  // `auto` decides from each entry's bytes; `deflate` / `store` apply to every entry.
+  const method = (p: Prepared): Prepared => (policy === 'auto' ? p : { ...p, method: policy });
   for await (const prepared of prepareAhead(entries())) {
-    yield* addEntry(zip, folder, prepared, counts, tagHashes);
+    yield* addEntry(zip, folder, method(prepared), counts, tagHashes);
   }
   const tagManifests = tagManifestEntries(tagHashes);
   for (const entry of tagManifests)
-    yield* addEntry(zip, folder, await prepareEntry(entry), counts, tagHashes);
+    yield* addEntry(zip, folder, method(await prepareEntry(entry)), counts, tagHashes);
   yield* zip.centralDirectory(entryNames(folder, entries, tagManifests));
 
   const hashOf = (path: string): string => tagHashes.find((t) => t.path === path)?.sha256 ?? '';

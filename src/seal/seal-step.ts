@@ -124,6 +124,7 @@ export async function seal(
     payload: bag.payload,
     tagFiles: [...forPeople, ...rendered.tagFiles],
     bagInfo,
+    compression: spec.archive.compression,
   });
   return { bag: sealed, summary: `${JSON.stringify(rendered.summary, null, 2)}\n` };
 }

@@ -33,8 +33,9 @@ afterAll(async () => {
 
 async function seal(
   files = sampleFiles(),
+  compression?: 'auto' | 'deflate' | 'store',
 ): Promise<{ zip: Buffer; result: Awaited<ReturnType<typeof sealBag>['done']> }> {
-  const sealed = sealBag(bagInput(files));
+  const sealed = sealBag({ ...bagInput(files), ...(compression === undefined ? {} : { compression }) });
   const [zip, result] = await Promise.all([collect(sealed.stream), sealed.done]);
   return { zip, result };
 }
@@ -91,6 +92,23 @@ describe('sealBag', () => {
     expect(method('report #1 (100 pct).pdf')).toBe(8);
     expect(result.payloadFiles).toBe(7);
     expect(result.stored).toBeGreaterThanOrEqual(3);
+  });
+
+  it('applies archive.compression: store keeps every entry as is, deflate compresses every one', async () => {
+    for (const [policy, expected] of [
+      ['store', 0],
+      ['deflate', 8],
+    ] as const) {
+      const { zip, result } = await seal(sampleFiles(), policy);
+      const file = join(dir, `${policy}.zip`);
+      await writeFile(file, zip);
+      const listing = python<Listing>(PY_LIST, file);
+      expect(listing.bad).toBeNull();
+      // an empty entry is stored whatever was asked (there is nothing to deflate)
+      const sized = listing.entries.filter((e) => e.size > 0);
+      expect(new Set(sized.map((e) => e.method)), policy).toEqual(new Set([expected]));
+      expect(policy === 'store' ? result.deflated : result.stored, policy).toBe(0);
+    }
   });
 
   it('writes BagIt tag files with Payload-Oxum, plain manifest paths and tag manifests', async () => {

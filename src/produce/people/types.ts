@@ -9,7 +9,7 @@
  * the renderers keep only the rows a page shows (capped, see CAPS in report-html.ts) and count the
  * rest, so a huge export never sits in memory.
  */
-import type { DriftRow, ExceptionRow, ItemKind } from '../../archive/report-rows.js';
+import type { CountRow, DriftRow, ExceptionRow } from '../../archive/report-rows.js';
 import type { ResolvedJobSpec } from '../../spec/types.js';
 
 /** A stream of rows, read exactly once. */
@@ -47,18 +47,8 @@ export interface PeopleSummary {
   };
 }
 
-/** One `counts.csv` cell: one kind for one custodian (`''` = not owned by a user). */
-export interface PeopleCountRow {
-  readonly custodian: string;
-  readonly kind: ItemKind;
-  /** Documents of this kind (0 for a data-set kind). */
-  readonly documents: number;
-  /** Records of this kind (0 for a document kind). */
-  readonly records: number;
-  readonly bytes: number;
-  readonly exceptions: number;
-  readonly drift: number;
-}
+/** A `counts.csv` row (one kind for one custodian, `''` = not owned by a user): the report shows the same cells. */
+export type PeopleCountRow = CountRow;
 
 /** The fields of an exceptions.csv row the page shows. */
 export type PeopleExceptionRow = Pick<

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CustodyLog } from '../../../src/archive/custody-log.js';
+import { LOAD_FILE_COLUMNS } from '../../../src/produce/load-file.js';
 import { countActivities } from '../../../src/produce/people/activity-timeline.js';
 import type {
   ChatListing,
@@ -50,23 +51,8 @@ export const SUMMARY: PeopleSummary = {
   },
 };
 
-export const DAT_COLUMNS = [
-  'DOCID',
-  'PARENT_DOCID',
-  'CUSTODIAN',
-  'CUSTODIAN_NOTE',
-  'KIND',
-  'SOURCE_ID',
-  'FILENAME',
-  'DATE_CREATED',
-  'DATE_MODIFIED',
-  'MD5HASH',
-  'SHA256HASH',
-  'FILESIZE',
-  'NATIVEPATH',
-  'TEXTPATH',
-  'CONVERSATION_ID',
-];
+/** The load file's columns, as the production stage writes them. */
+export const DAT_COLUMNS = LOAD_FILE_COLUMNS;
 
 export const COUNTS: PeopleCountRow[] = [
   {

@@ -34,6 +34,11 @@ export type ErrorCode =
   | 'archive_error'
   | 'upload_failed'
   | 'verify_failed'
+  /**
+   * A snapshot chain cannot be used: an archive a snapshot refers to is missing, unreadable, or its
+   * inventory does not match its manifests.
+   */
+  | 'chain_broken'
   /** Another process holds the state folder's lock. */
   | 'state_locked'
   /** The state folder's (or a local destination's) filesystem is below the free-space floor. */
@@ -132,6 +137,7 @@ export const ERROR_RULES: Readonly<Record<ErrorCode, ErrorRule>> = {
   archive_error: FAILURE,
   upload_failed: FAILURE,
   verify_failed: FAILURE,
+  chain_broken: FAILURE,
   state_locked: FAILURE,
   // Every later write would hit ENOSPC: stop at a clean checkpoint, free space, rerun to resume.
   disk_full: STOPS_RUN,

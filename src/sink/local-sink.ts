@@ -15,6 +15,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ExportError } from '../errors.js';
+import type { BagSource } from '../verify/bag-source.js';
 import {
   dirModeFor,
   isDeadOwnersTemp,
@@ -278,6 +279,19 @@ export class LocalSink implements Sink {
     } finally {
       await dir.close();
     }
+  }
+
+  // Snapshot chain reads: being written (see src/snapshot/stored-archive.ts).
+  listRuns(_name: string): Promise<string[]> {
+    return Promise.reject(new ExportError('internal', 'listRuns not built yet'));
+  }
+
+  openStored(_ref: ArchiveRef): Promise<BagSource | null> {
+    return Promise.reject(new ExportError('internal', 'openStored not built yet'));
+  }
+
+  lockOf(_ref: ArchiveRef): Promise<{ retainUntil: string | null; legalHold: boolean } | null> {
+    return Promise.resolve(null);
   }
 }
 

@@ -25,6 +25,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { ExportError } from '../errors.js';
+import type { BagSource } from '../verify/bag-source.js';
 import { HashStream } from './hash-stream.js';
 import { readBackS3 } from './s3-read-back.js';
 import {
@@ -394,5 +395,18 @@ export class S3Sink implements Sink {
       ...hasher.digest(),
       ...(object.VersionId === undefined ? {} : { versionId: object.VersionId }),
     };
+  }
+
+  // Snapshot chain reads: being written (see src/snapshot/stored-archive.ts).
+  listRuns(_name: string): Promise<string[]> {
+    return Promise.reject(new ExportError('internal', 'listRuns not built yet'));
+  }
+
+  openStored(_ref: ArchiveRef): Promise<BagSource | null> {
+    return Promise.reject(new ExportError('internal', 'openStored not built yet'));
+  }
+
+  lockOf(_ref: ArchiveRef): Promise<{ retainUntil: string | null; legalHold: boolean } | null> {
+    return Promise.resolve(null);
   }
 }

@@ -9,6 +9,7 @@
  * A sink never overwrites: an existing archive key is refused before and during the write.
  */
 import type { Readable } from 'node:stream';
+import type { BagSource } from '../verify/bag-source.js';
 
 /** Which archive a call is about. */
 export interface ArchiveRef {
@@ -93,6 +94,24 @@ export interface Sink {
    * `null` when there is none.
    */
   digestStored(ref: ArchiveRef): Promise<WrittenArchive | null>;
+  /**
+   * Run-ids of this job's archives at the destination (`<root>/<name>/<run-id>/` holding both
+   * `<name>-<run-id>.zip` and its `.sha256` sidecar), oldest first. Read-only; names that are not
+   * run-ids are ignored. What a snapshot series finds its base in (never local state).
+   */
+  listRuns(name: string): Promise<string[]>;
+  /**
+   * The stored archive of `ref`, opened for ranged reads (a local file, or S3 GETs pinned to the
+   * ETag seen first); null when there is none. Read-only.
+   */
+  openStored(ref: ArchiveRef): Promise<BagSource | null>;
+  /**
+   * The stored archive's Object Lock state (S3 with retention): retain-until (ISO) and legal hold;
+   * null when it has none or the destination has no Object Lock (local).
+   */
+  lockOf(
+    ref: ArchiveRef,
+  ): Promise<{ readonly retainUntil: string | null; readonly legalHold: boolean } | null>;
 }
 
 export function archiveFileName(ref: ArchiveRef): string {

@@ -167,7 +167,17 @@ export interface ResolvedJobSpec {
   state_dir: string;
   /** Left out: `retain` is `index` (see `retainOf`); not defaulted, so older specs keep their hash. */
   state?: { retain?: StateRetain };
+  /** Left out when not given: the job is not a snapshot series (see `snapshotModeOf`). */
+  snapshot?: { mode: SnapshotMode };
   on_missing_scope: OnMissingScope;
+}
+
+/** How each snapshot of a series is taken (`snapshot.mode`). */
+export type SnapshotMode = 'full' | 'incremental';
+
+/** The job's snapshot mode, or null when it is not a snapshot series (a rerun ships nothing new). */
+export function snapshotModeOf(spec: Pick<ResolvedJobSpec, 'snapshot'>): SnapshotMode | null {
+  return spec.snapshot?.mode ?? null;
 }
 
 /** What of the state folder stays after a verified ship (src/store/retain.ts). */

@@ -62,6 +62,7 @@ const SHAPES: { pointer: string; shape: Record<string, 'always' | 'optional' | '
       destination: 'always',
       state_dir: 'always',
       state: 'optional',
+      snapshot: 'optional',
       review: 'optional',
       on_missing_scope: 'always',
     } satisfies Shape<ResolvedJobSpec>,
@@ -82,6 +83,10 @@ const SHAPES: { pointer: string; shape: Record<string, 'always' | 'optional' | '
   {
     pointer: '/properties/state',
     shape: { retain: 'optional' } satisfies Shape<NonNullable<ResolvedJobSpec['state']>>,
+  },
+  {
+    pointer: '/properties/snapshot',
+    shape: { mode: 'always' } satisfies Shape<NonNullable<ResolvedJobSpec['snapshot']>>,
   },
   {
     pointer: '/properties/source',

@@ -30,7 +30,8 @@ import { driftRows, exceptionRows } from './report-sources.js';
 export interface SealRun {
   readonly loaded: LoadedSpec;
   readonly store: StagingStore;
-  readonly client: ComplianceClient;
+  /** What the run's requests were (the API client; `materialize` has none and reports zero). */
+  readonly client: Pick<ComplianceClient, 'stats'>;
   readonly custody: CustodyLog;
   readonly progress: { enter(stage: string): void };
   readonly now: () => Date;
@@ -165,7 +166,7 @@ async function render(
   });
 }
 
-export function requestSummary(client: ComplianceClient, budgetRpm: number): RequestLedgerSummary {
+export function requestSummary(client: Pick<ComplianceClient, 'stats'>, budgetRpm: number): RequestLedgerSummary {
   const s = client.stats();
   const minutes =
     s.firstRequestAt !== null && s.lastRequestAt !== null ? (s.lastRequestAt - s.firstRequestAt) / 60_000 : 0;

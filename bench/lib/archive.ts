@@ -23,7 +23,11 @@ export async function findZip(outDir: string): Promise<string> {
 }
 
 export async function openArchive(outDir: string): Promise<OpenArchive> {
-  const zipPath = await findZip(outDir);
+  return openZip(await findZip(outDir));
+}
+
+/** The archive at `zipPath` (a destination holding a series has several zips). */
+export async function openZip(zipPath: string): Promise<OpenArchive> {
   const source = await openLocalZip(zipPath);
   if (source.problems.length > 0) {
     await source.close();

@@ -20,6 +20,8 @@ export interface JobOptions {
   readonly interval?: string;
   readonly maxPasses?: number;
   readonly name?: string;
+  /** `snapshot.mode`; left out, the job is not a snapshot series. */
+  readonly snapshot?: 'full' | 'incremental';
 }
 
 export interface BenchJob {
@@ -60,7 +62,7 @@ archive:
 destination:
   uri: ${outDir}
 state_dir: ${stateDir}
-`;
+${options.snapshot === undefined ? '' : `snapshot:\n  mode: ${options.snapshot}\n`}`;
   const specPath = join(dir, 'job.yaml');
   await writeFile(specPath, yaml);
   return { dir, specPath, stateDir, outDir, storeDir: join(stateDir, name) };

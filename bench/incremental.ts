@@ -20,7 +20,7 @@
  * Requests are the attempts in each run's request ledger (requests.jsonl: retries included).
  * wall_s is the whole bench. Targets: incremental_request_ratio <= 0.15, materialized_identical=1.
  * The incremental run's requests by route, and any manifest difference, go to stderr.
- * Env: BENCH_CONCURRENCY (default 16).
+ * Env: BENCH_CONCURRENCY (default 16); BENCH_CHURN (`kind:n,…`, replaces the mix below).
  */
 import { readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -39,7 +39,7 @@ const NAME = 'nightly';
  * 30 mutations (5 % of medium's 600 chats), in this order. Soft deletes keep the chat (with
  * `deleted_at`); a hard delete takes it out of the listings (→ drift `deleted_since_previous`).
  */
-const CHURN: readonly [string, number][] = [
+const DEFAULT_CHURN: readonly [string, number][] = [
   ['new_message', 7],
   ['new_file', 5],
   ['new_chat', 5],
@@ -50,6 +50,15 @@ const CHURN: readonly [string, number][] = [
   ['new_code_artifact', 1],
   ['new_session_message', 2],
 ];
+
+/** `BENCH_CHURN=new_message:20,new_chat:10` replaces the mix (to isolate what a kind does). */
+const CHURN: readonly [string, number][] =
+  process.env.BENCH_CHURN === undefined
+    ? DEFAULT_CHURN
+    : process.env.BENCH_CHURN.split(',').map((part) => {
+        const [kind, n] = part.split(':');
+        return [kind!, Number(n ?? 1)];
+      });
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

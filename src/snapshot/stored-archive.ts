@@ -100,13 +100,14 @@ export async function copyTagFile(
     throw localError(toPath, error);
   }
   try {
-    await pipeline(await archive.source.open(file), counter, handle.createWriteStream({ autoClose: false }));
+    await pipeline(await archive.source.open(file), counter, handle.createWriteStream());
   } catch (error) {
     await unlink(toPath).catch(() => undefined);
     if ((error as NodeJS.ErrnoException).syscall !== undefined) throw localError(toPath, error);
     const reason = counter.over ? `over the ${maxBytes}-byte cap` : (error as Error).message;
     throw broken(`${where}: ${reason}`, error);
   } finally {
+    // The write stream closes it on success; on failure it may still be open.
     await handle.close().catch(() => undefined);
   }
   const sha256 = counter.sha256();

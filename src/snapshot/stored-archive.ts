@@ -99,11 +99,17 @@ export async function copyTagFile(
     await handle?.close().catch(() => undefined);
     throw localError(toPath, error);
   }
+  // Which side failed decides the code: the copy's folder (local), or the archive (chain_broken).
+  const out = handle.createWriteStream();
+  let writeFailed = false;
+  out.on('error', () => {
+    writeFailed = true;
+  });
   try {
-    await pipeline(await archive.source.open(file), counter, handle.createWriteStream());
+    await pipeline(await archive.source.open(file), counter, out);
   } catch (error) {
     await unlink(toPath).catch(() => undefined);
-    if ((error as NodeJS.ErrnoException).syscall !== undefined) throw localError(toPath, error);
+    if (writeFailed) throw localError(toPath, error);
     const reason = counter.over ? `over the ${maxBytes}-byte cap` : (error as Error).message;
     throw broken(`${where}: ${reason}`, error);
   } finally {

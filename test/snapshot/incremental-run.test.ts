@@ -6,13 +6,18 @@
  * full export's state: the same records with the same bytes (read back from the zips by yauzl).
  */
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type RunningSandbox } from '@compliance-export/sandbox';
+import { CustodyLog } from '../../src/archive/custody-log.js';
 import { planJob } from '../../src/plan-job.js';
+import { LocalSink } from '../../src/sink/local-sink.js';
+import { prepareSnapshot, SNAPSHOT_PLAN_META } from '../../src/snapshot/prepare-snapshot.js';
+import { loadSpecFile } from '../../src/spec/index.js';
+import { openStore } from '../../src/store/index.js';
 import type { ExportPlan } from '../../src/plan/types.js';
 import { runJob, type RunJobResult } from '../../src/run-job.js';
 import type { InventoryLine, InventoryRecord } from '../../src/snapshot/types.js';
@@ -219,5 +224,67 @@ describe('an incremental snapshot', () => {
     for (const row of drift) expect(inv.has(`${row['kind']}:${row['id']}`)).toBe(false);
     expect(gone.length).toBeGreaterThan(0);
     expect(second.drift).toBeGreaterThanOrEqual(drift.length);
+  });
+});
+
+describe('the chain a delta stands on', () => {
+  const runIdOf = (loc: string): string => /(\d{8}T\d{6}Z)\.zip$/u.exec(loc)![1]!;
+
+  it('is not extended when an archive the base refers to would expire before the new snapshot', async () => {
+    const series = join(dir, 'series.yaml');
+    const loaded = await loadSpecFile(series, { env });
+    const spec = {
+      ...loaded.spec,
+      destination: {
+        ...loaded.spec.destination,
+        object_lock: { mode: 'COMPLIANCE' as const, retain_days: 30, legal_hold: false },
+      },
+    };
+    const local = new LocalSink(join(dir, 'out'));
+    // The destination as it is, but the first archive's lock ending in a week.
+    const sink = Object.assign(Object.create(local) as LocalSink, {
+      lockOf: async (ref: { runId: string }) =>
+        ref.runId === runIdOf(first.archive!.location)
+          ? { retainUntil: new Date(clock + 7 * 86_400_000).toISOString(), legalHold: false }
+          : { retainUntil: new Date(clock + 90 * 86_400_000).toISOString(), legalHold: false },
+    });
+    const store = await openStore({
+      stateDir: join(dir, 'state-lock'),
+      jobName: 'nightly',
+      specSha256: loaded.sha256,
+    });
+    const custody = await CustodyLog.open(join(dir, 'custody-lock.jsonl'));
+    const said: string[] = [];
+    const out = new Writable({
+      write(chunk: Buffer, _e, done) {
+        said.push(chunk.toString());
+        done();
+      },
+    });
+    try {
+      await prepareSnapshot({ loaded, sink, store, custody, now: () => new Date(clock), stderr: out }, spec);
+      expect(store.meta(SNAPSHOT_PLAN_META)).toBe('full');
+      expect(store.seeded).toBe(false);
+      expect(said.join('')).toContain(
+        `archive ${runIdOf(first.archive!.location)}, which the base refers to, is retained until`,
+      );
+    } finally {
+      await store.close();
+      await custody.close();
+    }
+    const log = await readFile(join(dir, 'custody-lock.jsonl'), 'utf8');
+    expect(log).toContain('"event":"snapshot"');
+  });
+
+  it('takes a full snapshot when an archive the base refers to is gone from the destination', async () => {
+    const firstId = runIdOf(first.archive!.location);
+    await rename(join(dir, 'out', 'nightly', firstId), join(dir, 'moved-away'));
+    clock += 10 * MINUTE;
+    const before = stderr.length;
+    const third = await run(join(dir, 'series.yaml'), join(dir, 'state-4'));
+    expect(stderr.slice(before).join('')).toContain(`refers to ${firstId}, no longer at the destination`);
+    const entries = await readZip(third.archive!.location);
+    expect(entries.get('bag-info.txt')!.toString('utf8')).toMatch(/^Snapshot-Type: full$/mu);
+    expect([...manifestOf(entries).keys()].some((p) => p.startsWith('data/review/'))).toBe(true);
   });
 });

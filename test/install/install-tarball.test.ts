@@ -104,6 +104,7 @@ describe('npm pack', () => {
         'jobs/legal-hold.yaml',
         'jobs/regulator-request.yaml',
         'jobs/cold-storage-snapshot.yaml',
+        'jobs/nightly-snapshot.yaml',
       ]),
     );
   });

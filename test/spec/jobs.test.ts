@@ -6,6 +6,7 @@ import {
   loadSpecFile,
   parseDestinationUri,
 } from '../../src/spec/index.js';
+import { snapshotModeOf } from '../../src/spec/types.js';
 import type { LoadedSpec } from '../../src/spec/index.js';
 
 const JOBS = new URL('../../jobs/', import.meta.url);
@@ -18,11 +19,12 @@ async function job(name: string): Promise<LoadedSpec> {
 }
 
 describe('jobs/', () => {
-  it('holds the four example jobs', () => {
+  it('holds the five example jobs', () => {
     expect(files.sort()).toEqual([
       'cold-storage-snapshot.yaml',
       'demo.yaml',
       'legal-hold.yaml',
+      'nightly-snapshot.yaml',
       'regulator-request.yaml',
     ]);
   });
@@ -105,5 +107,16 @@ describe('jobs/', () => {
     expect(spec.scope.updated_at?.gte).toBeDefined();
     expect(spec.consistency.overlap_ms).toBe(30 * 60_000);
     expect(spec.destination.object_lock).toMatchObject({ mode: 'COMPLIANCE', retain_days: 2557 });
+  });
+
+  it('nightly-snapshot.yaml: an incremental snapshot series of every kind, no retain_days lock', async () => {
+    const { spec } = await job('nightly-snapshot.yaml');
+    expect(snapshotModeOf(spec)).toBe('incremental');
+    expect(spec.scope.organizations).toBe('all');
+    expect(spec.scope.updated_at).toBeUndefined();
+    expect(spec.scope.include).toContain('sessions');
+    // Under retain_days every earlier archive's lock ends before a new snapshot's: all full.
+    expect(spec.destination.object_lock?.retain_days).toBeUndefined();
+    expect(parseDestinationUri(spec.destination.uri).kind).toBe('s3');
   });
 });

@@ -194,7 +194,10 @@ async function render(
   });
 }
 
-export function requestSummary(client: Pick<ComplianceClient, 'stats'>, budgetRpm: number): RequestLedgerSummary {
+export function requestSummary(
+  client: Pick<ComplianceClient, 'stats'>,
+  budgetRpm: number,
+): RequestLedgerSummary {
   const s = client.stats();
   const minutes =
     s.firstRequestAt !== null && s.lastRequestAt !== null ? (s.lastRequestAt - s.firstRequestAt) / 60_000 : 0;

@@ -15,7 +15,7 @@ import type { RecordKind } from '../store/types.js';
 import type { InventoryHeader, InventoryLine } from './types.js';
 
 /** Store meta naming the base a run took over (set once every base record is seeded). */
-export const SNAPSHOT_BASE_META = 'snapshot_base';
+const SNAPSHOT_BASE_META = 'snapshot_base';
 
 export interface SnapshotBase {
   readonly runId: string;

@@ -16,7 +16,6 @@ import type { RecordKind } from '../store/types.js';
 
 export const INVENTORY_JSONL = 'reports/inventory.jsonl';
 export const INVENTORY_CSV = 'reports/inventory.csv';
-export const CHANGES_CSV = 'reports/changes.csv';
 /** bag-info.txt label naming the run-id of the archive a delta builds on. */
 export const SNAPSHOT_PREVIOUS = 'Snapshot-Previous';
 /** bag-info.txt label: `full` or `delta`. */

@@ -36,7 +36,7 @@ export interface WrittenInventory {
   readonly records: number;
 }
 
-export const INVENTORY_CSV_COLUMNS = [
+const INVENTORY_CSV_COLUMNS = [
   'kind',
   'id',
   'held_by_run_id',

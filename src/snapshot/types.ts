@@ -55,6 +55,8 @@ export interface InventoryRecord {
   readonly custodian: string | null;
   readonly originalName: string | null;
   readonly parent: string | null;
+  /** What a chat's messages reference, `<kind>:<id>` (RecordInput.refs); empty for other records. */
+  readonly refs: readonly string[];
   /** The listing's change signals the state was fetched under (null when none were recorded). */
   readonly signals: string | null;
   /** The store's record hash (what dedupe compares): a one-file record's is its file's sha256. */

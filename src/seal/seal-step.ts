@@ -97,11 +97,15 @@ export async function stagePayload(
   };
 }
 
-/** Renders the reports and sets up the zip; nothing is sealed until the ship step reads it. */
+/**
+ * Renders the reports and sets up the zip; nothing is sealed until the ship step reads it.
+ * `extraBagInfo` is appended to bag-info.txt after the spec's fields (`materialize` names its sources).
+ */
 export async function seal(
   run: SealRun,
   payload: StagedPayload,
   quiescence: QuiescenceResult,
+  extraBagInfo: readonly [string, string][] = [],
 ): Promise<SealedArchive> {
   const { spec, cut, ref, bag } = payload;
   await run.custody.append('seal', {
@@ -117,7 +121,7 @@ export async function seal(
     ['Job-Spec-SHA256', run.loaded.sha256],
   ];
   if (spec.matter !== undefined) bagInfo.push(['Matter', spec.matter]);
-  bagInfo.push(...bagInfoFields(spec));
+  bagInfo.push(...bagInfoFields(spec), ...extraBagInfo);
   run.progress.enter('ship');
   const sealed = sealBag({
     name: spec.name,
@@ -166,7 +170,10 @@ async function render(
   });
 }
 
-export function requestSummary(client: Pick<ComplianceClient, 'stats'>, budgetRpm: number): RequestLedgerSummary {
+export function requestSummary(
+  client: Pick<ComplianceClient, 'stats'>,
+  budgetRpm: number,
+): RequestLedgerSummary {
   const s = client.stats();
   const minutes =
     s.firstRequestAt !== null && s.lastRequestAt !== null ? (s.lastRequestAt - s.firstRequestAt) / 60_000 : 0;

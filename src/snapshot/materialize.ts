@@ -71,7 +71,7 @@ export async function materialize(options: MaterializeOptions): Promise<Material
   const work = await mkdtemp(join(options.outDir, `.materialize-${ref.runId}-`));
   try {
     const tag = async (bagPath: string, max: number): Promise<string> => {
-      const to = join(work, basename(bagPath));
+      const to = join(work, `tag-${basename(bagPath)}`); // never the custody log below
       await copyTagFile(target, bagPath, to, max);
       return to;
     };

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 
 const PY_REWRITE = `
 import base64, hashlib, json, sys, zipfile
-src, dst, spec = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+src, dst, spec = sys.argv[1], sys.argv[2], json.loads(sys.stdin.read())
 repl = {k: base64.b64decode(v) for k, v in spec["replace"].items()}
 zin = zipfile.ZipFile(src)
 infos = zin.infolist()
@@ -61,13 +61,10 @@ export async function rewriteArchive(
   await mkdir(dirname(dst), { recursive: true });
   const replace: Record<string, string> = {};
   for (const [k, v] of Object.entries(options.replace)) replace[k] = Buffer.from(v).toString('base64');
-  execFileSync('python3', [
-    '-c',
-    PY_REWRITE,
-    zipPath,
-    dst,
-    JSON.stringify({ replace, rehash: options.rehash ?? false }),
-  ]);
+  // The replacements go on stdin: an inventory is larger than an argument may be.
+  execFileSync('python3', ['-c', PY_REWRITE, zipPath, dst], {
+    input: JSON.stringify({ replace, rehash: options.rehash ?? false }),
+  });
   await writeSidecar(dst);
   return dst;
 }

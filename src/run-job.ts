@@ -34,7 +34,9 @@ import {
   type ShippedArchive,
 } from './ship/verify-landed.js';
 import { applyOverrides, loadSpecFile, parseDestinationUri } from './spec/index.js';
-import { retainOf, type LoadedSpec, type SpecOverrides } from './spec/types.js';
+import { retainOf, snapshotModeOf, type LoadedSpec, type SpecOverrides } from './spec/types.js';
+import { prepareSnapshot } from './snapshot/prepare-snapshot.js';
+import { settleSnapshot } from './snapshot/snapshot-base.js';
 import type { Tombstone } from './store/retain.js';
 
 export interface RunJobOptions {
@@ -106,7 +108,9 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
   const loaded = await loadJobSpec(options.specPath, options.overrides, env);
   const stateRoot = resolve(options.stateDir ?? loaded.spec.state_dir);
   const jobDir = join(stateRoot, loaded.spec.name);
-  const retired = await retiredArchive(jobDir, loaded.sha256);
+  // A snapshot series takes a new snapshot on every run; another job's rerun ships nothing twice.
+  const series = snapshotModeOf(loaded.spec) !== null;
+  const retired = series ? null : await retiredArchive(jobDir, loaded.sha256);
   if (retired !== null) return retiredResult(jobDir, retired, stderr);
   const guard = new DiskGuard({
     read: options.freeSpace ?? statfsFree,
@@ -118,7 +122,15 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
   // Refused before anything is opened or written when the state folder's disk is below the floor.
   await guard.check();
   const resources = new Resources();
-  const openOptions = { ...options, stateRoot, env, now, stderr, signal: guard.signal };
+  const openOptions = {
+    ...options,
+    stateRoot,
+    env,
+    now,
+    stderr,
+    signal: guard.signal,
+    newSnapshotAfterShip: series,
+  };
   const opened = await openRun(loaded, { ...openOptions, onRequest: () => guard.tick() }, resources).catch(
     async (error: unknown) => {
       await resources.close().catch(() => undefined);
@@ -131,8 +143,11 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
   const interrupted = await untilInterrupted(run, resources, guard, async () => {
     const scope = await preflight(run, options.stopAfter);
     await guard.check();
+    await prepareSnapshot({ ...run, stderr }, scope.spec);
     const collected = await collect(run, scope);
     reached.quiescence = await quiesceCollected(run, collected, options.sleep);
+    // Base records this snapshot's listings no longer reach are gone since the previous one.
+    if (run.store.seeded) settleSnapshot(run.store, reached.quiescence.passes + 2);
     if (options.stopAfter === 'quiesce') return;
     run.progress.enter('seal');
     reached.archive = shippedBefore(run.store); // a rerun of a finished job ships nothing twice

@@ -85,13 +85,13 @@ const DRIFT_COLUMNS = [
 
 const COUNTS_COLUMNS = ['custodian', 'kind', 'documents', 'records', 'bytes', 'exceptions', 'drift'] as const;
 
-type Cell = string;
+export type Cell = string;
 
 /** Characters a spreadsheet reads as the start of a formula (or that hide one: TAB, CR). */
 const FORMULA_START = /^[=+\-@\t\r]/u;
 
 /** A CSV cell: empty for null, and a leading `'` before anything a spreadsheet would evaluate. */
-function defuseCell(value: string | number | boolean | null | undefined): Cell {
+export function defuseCell(value: string | number | boolean | null | undefined): Cell {
   if (value === null || value === undefined) return '';
   const text = String(value);
   return FORMULA_START.test(text) ? `'${text}` : text;
@@ -161,7 +161,7 @@ function countCells(row: CountRow): Cell[] {
 }
 
 /** Streams rows through fast-csv (RFC 4180) into `file`. Returns the number of data rows. */
-async function writeCsv<T>(
+export async function writeCsv<T>(
   file: string,
   headers: readonly string[],
   rows: AsyncIterable<T> | Iterable<T>,
@@ -188,7 +188,7 @@ async function writeCsv<T>(
 }
 
 /** A tag file backed by a file on disk (size read once; `open` streams it afresh). */
-async function fileTagFile(bagPath: string, fsPath: string): Promise<TagFile> {
+export async function fileTagFile(bagPath: string, fsPath: string): Promise<TagFile> {
   const { size } = await stat(fsPath);
   return { path: bagPath, size, open: () => createReadStream(fsPath) };
 }

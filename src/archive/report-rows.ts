@@ -161,7 +161,12 @@ export interface ExceptionRow {
   readonly at?: string | null;
 }
 
-export type DriftChange = 'created_after_cut' | 'updated_after_cut' | 'deleted_after_cut';
+export type DriftChange =
+  | 'created_after_cut'
+  | 'updated_after_cut'
+  | 'deleted_after_cut'
+  /** Snapshot series: in the previous snapshot's state, gone from this one's (not in its inventory). */
+  | 'deleted_since_previous';
 
 /**
  * One item that changed after the as-of cut: one row of `drift.csv`. Created-after-cut items are

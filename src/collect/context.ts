@@ -236,7 +236,10 @@ export function holdsListedState(
 ): boolean {
   const held = ctx.store.status(kind, id);
   if (held.state === 'absent' || held.updatedAt !== updatedAt) return false;
-  return held.signals === null || held.signals === signals;
+  if (held.signals !== null && held.signals !== signals) return false;
+  // A record taken over from a snapshot base is still there, unchanged.
+  ctx.store.confirm(kind, id);
+  return true;
 }
 
 /** Listing failures a rerun would meet again the same way: the walk becomes a gap, the run goes on. */
@@ -333,7 +336,12 @@ export async function fetchOnce(
   work: () => Promise<void>,
 ): Promise<void> {
   const k = `${kind}\t${id}`;
-  if (isStored(ctx, kind, id) || ctx.failed.has(k)) return;
+  if (isStored(ctx, kind, id)) {
+    // Still referenced: a record taken over from a snapshot base stays in the state.
+    ctx.store.confirm(kind, id);
+    return;
+  }
+  if (ctx.failed.has(k)) return;
   const running = ctx.inflight.get(k);
   if (running !== undefined) return running;
   const p = work().finally(() => ctx.inflight.delete(k));

@@ -48,6 +48,8 @@ export interface OpenRunOptions {
   readonly progress?: ProgressMode;
   /** Client knobs for tests and benches (retry policy, clock); never the key or base URL. */
   readonly client?: Partial<Omit<ComplianceClientOptions, 'apiKey' | 'baseUrl'>>;
+  /** A snapshot series: state of a shipped snapshot is cleared, not resumed (OpenStoreOptions). */
+  readonly newSnapshotAfterShip?: boolean;
   /** Called once per request, after its ledger line (the disk guard's running check). */
   readonly onRequest?: () => void;
 }
@@ -69,6 +71,7 @@ export async function openRun(
     jobName: spec.name,
     specSha256: loaded.sha256,
     ...(options.force !== undefined ? { force: options.force } : {}),
+    ...(options.newSnapshotAfterShip === true ? { newSnapshotAfterShip: true } : {}),
     now,
   });
   resources.defer(() => store.close());

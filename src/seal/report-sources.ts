@@ -33,7 +33,7 @@ export function driftRows(store: StagingStore): DriftRow[] {
       changedAt: d.updatedAt,
       beforeSha256: d.beforeSha256,
       afterSha256: d.afterSha256,
-      inArchive: d.change !== 'created_after_cut',
+      inArchive: d.change !== 'created_after_cut' && d.change !== 'deleted_since_previous',
       pass: d.pass,
     }))
     .sort((a, b) => (a.kind + a.id < b.kind + b.id ? -1 : 1));

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ComplianceClient } from '../api/index.js';
-import type { PayloadFile } from '../archive/bag-input.js';
+import type { PayloadFile, TagFile } from '../archive/bag-input.js';
 import { manifestLine } from '../archive/bag-text.js';
 import type { CustodyLog } from '../archive/custody-log.js';
 import { renderReports } from '../archive/render-reports.js';
@@ -24,6 +24,10 @@ import { bagInfoFields } from '../produce/people/bag-info-fields.js';
 import { produceReview } from '../produce/produce-review.js';
 import { buildBagPayload, type BagPayload, type StagingStore } from '../store/index.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import { deltaReport } from '../snapshot/delta-report.js';
+import { baseOf } from '../snapshot/snapshot-base.js';
+import { SNAPSHOT_PREVIOUS, SNAPSHOT_TYPE } from '../snapshot/types.js';
+import { writeInventory } from '../snapshot/write-inventory.js';
 import { renderPeopleFiles } from './people-files.js';
 import { driftRows, exceptionRows } from './report-sources.js';
 
@@ -51,6 +55,10 @@ export interface StagedPayload {
   readonly counts: ProductionCounts;
   /** The items.csv rows, streamed afresh on each call. */
   readonly items: () => AsyncIterable<ItemRow>;
+  /** `reports/inventory.jsonl` and `.csv`: the point-in-time state (every archive has them). */
+  readonly inventory: readonly TagFile[];
+  /** The snapshot base's run-id when this archive is a delta (holds only what changed since it). */
+  readonly previous: string | null;
 }
 
 export interface SealedArchive {
@@ -74,11 +82,26 @@ export async function stagePayload(
   scope: { spec: ResolvedJobSpec; cut: string },
 ): Promise<StagedPayload> {
   const { spec, cut } = scope;
-  const base = await buildBagPayload(run.store, requiredAggregates(spec.scope.include));
-  const review = await produceReview(run.store, base, {
-    docidPrefix: docidPrefixOf(spec),
-    generator: `${TOOL_NAME} ${TOOL_VERSION}`,
+  const ref = archiveRefOf(spec, cut);
+  // A delta (a snapshot that took over a base's records) ships only what no earlier archive holds.
+  const previous = run.store.seeded ? (baseOf(run.store)?.runId ?? null) : null;
+  const base = await buildBagPayload(run.store, requiredAggregates(spec.scope.include), {
+    localOnly: previous !== null,
   });
+  const inventory = await writeInventory(run.store, base, {
+    name: spec.name,
+    runId: ref.runId,
+    asOfCut: cut,
+    previous,
+    specSha256: run.loaded.sha256,
+  });
+  const review =
+    previous !== null
+      ? { bag: base, ...(await deltaReport(run.store, base)) }
+      : await produceReview(run.store, base, {
+          docidPrefix: docidPrefixOf(spec),
+          generator: `${TOOL_NAME} ${TOOL_VERSION}`,
+        });
   const bag = review.bag;
   const manifestSha256 = await payloadManifestSha256(bag.payload);
   const { byCustodian: _rows, ...totals } = review.counts;
@@ -88,12 +111,14 @@ export async function stagePayload(
   return {
     spec,
     cut,
-    ref: archiveRefOf(spec, cut),
+    ref,
     bag,
     manifestSha256,
     requests,
     counts: review.counts,
     items: review.items,
+    inventory: inventory.tagFiles,
+    previous,
   };
 }
 
@@ -121,13 +146,16 @@ export async function seal(
     ['Job-Spec-SHA256', run.loaded.sha256],
   ];
   if (spec.matter !== undefined) bagInfo.push(['Matter', spec.matter]);
+  if (spec.snapshot !== undefined || payload.previous !== null)
+    bagInfo.push([SNAPSHOT_TYPE, payload.previous === null ? 'full' : 'delta']);
+  if (payload.previous !== null) bagInfo.push([SNAPSHOT_PREVIOUS, payload.previous]);
   bagInfo.push(...bagInfoFields(spec), ...extraBagInfo);
   run.progress.enter('ship');
   const sealed = sealBag({
     name: spec.name,
     asOfCut: cut,
     payload: bag.payload,
-    tagFiles: [...forPeople, ...rendered.tagFiles],
+    tagFiles: [...forPeople, ...rendered.tagFiles, ...payload.inventory],
     bagInfo,
     compression: spec.archive.compression,
   });

@@ -24,6 +24,8 @@ function toStored(line: JournalRecord): StoredRecord {
     parent: line.parent ?? null,
     hash: line.hash,
     files: line.files ?? [],
+    signals: line.signals ?? null,
+    heldBy: line.heldBy ?? null,
     aggregate: line.row?.aggregate ?? null,
     rowJson: line.row?.json ?? null,
     endpoint: line.endpoint,
@@ -86,11 +88,16 @@ export interface BagPayload {
   readonly payload: () => AsyncIterable<PayloadFile>;
   /** The materialized JSONL aggregates (path → blob), also part of `payload`. */
   readonly aggregates: ReadonlyMap<string, BlobRef>;
+  /** Each aggregate's rows in its file's line order: the record lines' journal positions. */
+  readonly aggregateRows?: ReadonlyMap<string, readonly AggregateRowAt[]>;
   readonly fileCount: number;
   readonly totalBytes: number;
 }
 
 const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** One aggregate row's record line: id, journal offset, length. */
+export type AggregateRowAt = readonly [id: string, offset: number, length: number];
 
 /**
  * Build the payload for `sealBag`. `requiredAggregates` are JSONL files that must exist even when
@@ -99,14 +106,17 @@ const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 export async function buildBagPayload(
   store: StagingStore,
   requiredAggregates: readonly string[] = [],
+  options: { readonly localOnly?: boolean } = {},
 ): Promise<BagPayload> {
+  // A delta bag (snapshot series) ships only the files no earlier archive holds.
+  const shipped = (line: JournalRecord): boolean => options.localOnly !== true || line.heldBy === undefined;
   // Pass 1: positions of the current aggregate rows, and totals.
   const rows = new Map<string, [string, number, number][]>();
   for (const a of requiredAggregates) rows.set(a, []);
   let fileCount = 0;
   let totalBytes = 0;
   for await (const { line, offset, length } of currentLines(store)) {
-    for (const f of line.files ?? []) {
+    for (const f of shipped(line) ? (line.files ?? []) : []) {
       fileCount += 1;
       totalBytes += f.size;
     }
@@ -143,8 +153,9 @@ export async function buildBagPayload(
   }
   const blobs = store.blobs;
   const payload = async function* (): AsyncGenerator<PayloadFile> {
-    for await (const rec of currentRecords(store)) {
-      for (const f of rec.files) {
+    for await (const { line } of currentLines(store)) {
+      if (!shipped(line)) continue;
+      for (const f of line.files ?? []) {
         yield { path: f.path, size: f.size, sha256: f.sha256, md5: f.md5, open: () => blobs.open(f.sha256) };
       }
     }
@@ -152,5 +163,5 @@ export async function buildBagPayload(
       yield { path, size: ref.size, sha256: ref.sha256, md5: ref.md5, open: () => blobs.open(ref.sha256) };
     }
   };
-  return { payload, aggregates, fileCount, totalBytes };
+  return { payload, aggregates, aggregateRows: rows, fileCount, totalBytes };
 }

@@ -11,6 +11,7 @@
  *   its length (base 36) + `.` + the text;
  * - offset: base 36 + `.`; an item left out (offset -1) stores `-` + its insertion sequence;
  * - signals: `_` when absent, else its length (base 36) + `.` + the text;
+ * - heldBy: the same form as signals;
  * - updatedAt: `n` for null, else `s` + the text (the rest of the string).
  */
 import type { IndexEntry } from './types.js';
@@ -29,9 +30,22 @@ function packHash(hash: string): string {
 
 function pack(entry: IndexEntry, seq: number): string {
   const offset = entry.offset < 0 ? `-${seq.toString(36)}` : entry.offset.toString(36);
-  const signals = entry.signals === undefined ? '_' : `${entry.signals.length.toString(36)}.${entry.signals}`;
+  const signals = packText(entry.signals);
+  const heldBy = packText(entry.heldBy);
   const updated = entry.updatedAt === null ? 'n' : `s${entry.updatedAt}`;
-  return flat(`${packHash(entry.hash)}${offset}.${signals}${updated}`);
+  return flat(`${packHash(entry.hash)}${offset}.${signals}${heldBy}${updated}`);
+}
+
+/** An optional text field: `_` when absent, else its length (base 36) + `.` + the text. */
+function packText(text: string | undefined): string {
+  return text === undefined ? '_' : `${text.length.toString(36)}.${text}`;
+}
+
+/** Reads a `packText` field at `at`; returns it and the position after it. */
+function readText(s: string, at: number): [string | undefined, number] {
+  if (s[at] === '_') return [undefined, at + 1];
+  const [len, start] = readNumber(s, at);
+  return [s.slice(start, start + len), start + len];
 }
 
 /**
@@ -65,15 +79,18 @@ function unpack(s: string): Unpacked {
   let seq = 0;
   if (s[at] === '-') [seq, at] = readNumber(s, at + 1);
   else [offset, at] = readNumber(s, at);
-  let signals: string | undefined;
-  if (s[at] === '_') at += 1;
-  else {
-    const [len, start] = readNumber(s, at);
-    signals = s.slice(start, start + len);
-    at = start + len;
-  }
+  const [signals, afterSignals] = readText(s, at);
+  const [heldBy, afterHeldBy] = readText(s, afterSignals);
+  at = afterHeldBy;
   const updatedAt = s[at] === 'n' ? null : s.slice(at + 1);
-  return { offset, updatedAt, hash, seq, ...(signals !== undefined ? { signals } : {}) };
+  return {
+    offset,
+    updatedAt,
+    hash,
+    seq,
+    ...(signals !== undefined ? { signals } : {}),
+    ...(heldBy !== undefined ? { heldBy } : {}),
+  };
 }
 
 /** Offset of the current version without decoding the rest (-1 when left out). */
@@ -121,6 +138,11 @@ export class ItemIndex {
     if (entry.offset >= 0 && seq >= 0 && !(this.#firstStored.get(kind)! <= seq))
       this.#firstStored.set(kind, seq);
     items.set(id, pack(entry, seq >= 0 ? seq : this.#seq++));
+  }
+
+  /** Forget an item (no longer part of the state: gone since a snapshot base). */
+  delete(kind: string, id: string): void {
+    this.#byKind.get(kind)?.delete(id);
   }
 
   /**

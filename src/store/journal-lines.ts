@@ -34,6 +34,7 @@ export function recordLine(input: RecordInput, hash: string, pass: number, at: s
       ? { files: input.files.map((f) => ({ path: f.path, sha256: f.sha256, md5: f.md5, size: f.size })) }
       : {}),
     ...(input.row !== undefined ? { row: { aggregate: input.row.aggregate, json: input.row.json } } : {}),
+    ...(input.heldBy !== undefined ? { heldBy: input.heldBy } : {}),
     endpoint: input.source.endpoint,
     ...(input.source.query !== undefined ? { query: input.source.query } : {}),
     ...(input.source.requestId != null ? { requestId: input.source.requestId } : {}),
@@ -176,6 +177,7 @@ function record(r: LineReader, short: boolean): JournalRecord {
     ...(r.has(n.signals) ? { signals: r.string(n.signals) } : {}),
     ...(r.has(n.files) ? { files: files(r, n.files) } : {}),
     ...(r.has(n.row) ? { row: row(r, n.row, short) } : {}),
+    ...(r.has('heldBy') ? { heldBy: r.string('heldBy') } : {}),
     endpoint: r.string(n.endpoint),
     ...(r.has(n.query) ? { query: r.string(n.query) } : {}),
     ...(requestId.present ? { requestId: requestId.value } : {}),
@@ -277,6 +279,10 @@ export function parseJournalLine(value: unknown, where: string): JournalLine {
       };
     case 'meta':
       return { type: 'meta', name: r.string('name'), value: r.fields['value'] };
+    case 'seen':
+      return { type: 'seen', kind: r.string('kind') as RecordKind, id: r.string('id') };
+    case 'removed':
+      return { type: 'removed', kind: r.string('kind') as RecordKind, id: r.string('id') };
     case 'm':
       return { type: 'meta', name: r.string('key'), value: r.fields['value'] };
     default:

@@ -2,7 +2,7 @@
  * Opening a job's staging store: the lock first, then spec binding, crash recovery (torn journal
  * tail) and the index rebuild.
  */
-import { open, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ExportError } from '../errors.js';
 import { makeDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tightenDir } from '../local-files.js';
@@ -79,6 +79,11 @@ async function openLocked(
   });
   store.tornBytes = scan.tornBytes;
   store.resumed = lines > 0;
+  if (options.newSnapshotAfterShip === true && store.meta('shipped') !== undefined) {
+    // The previous snapshot is finished (shipped and verified): its archive is the record.
+    for (const name of FINISHED_SNAPSHOT_FILES) await rm(join(dir, name), { recursive: true, force: true });
+    return openLocked(dir, lock, { ...options, newSnapshotAfterShip: false }, now);
+  }
   const bind = async (): Promise<void> => {
     const fresh: StateFile = {
       format: 1,
@@ -96,6 +101,18 @@ async function openLocked(
   await store.attach(options, lock, bound ? null : bind);
   return store;
 }
+
+/** What a finished snapshot leaves in the job folder that the next one must not resume from. */
+const FINISHED_SNAPSHOT_FILES = [
+  'journal.jsonl',
+  'requests.jsonl',
+  'custody.jsonl',
+  'shipped.json',
+  'reports',
+  'review',
+  'inventory',
+  'delta',
+];
 
 async function sizeOf(path: string): Promise<number> {
   try {

@@ -60,6 +60,14 @@ export class StagingStore {
   readonly #drift = new Map<string, DriftEntry>();
   readonly #checkpoints = new Map<string, Checkpoint>();
   readonly #meta = new Map<string, unknown>();
+  /**
+   * Snapshot series: every record taken over from the base's inventory (`seed`), with its hash
+   * and parent; `#superseded` those a later version replaced; `#confirmed` those this run's
+   * listings or fetches met unchanged.
+   */
+  readonly #base = new Map<string, { readonly hash: string; readonly parent: string | null }>();
+  readonly #superseded = new Set<string>();
+  readonly #confirmed = new Set<string>();
   readonly #now: () => Date;
   #journal: JournalWriter | null = null;
   #openedSize = 0;
@@ -127,6 +135,31 @@ export class StagingStore {
     return this.#index.countsByKind();
   }
 
+  /** Whether a snapshot base was taken over (`seed`) into this store. */
+  get seeded(): boolean {
+    return this.#base.size > 0;
+  }
+
+  /** The base's records (kind, id, hash, parent), whatever became of them. */
+  *baseRecords(): Generator<{ kind: RecordKind; id: string; hash: string; parent: string | null }> {
+    for (const [k, v] of this.#base) {
+      const tab = k.indexOf('\t');
+      yield { kind: k.slice(0, tab) as RecordKind, id: k.slice(tab + 1), ...v };
+    }
+  }
+
+  /**
+   * What became of a base record: `seed` (the current version is the base's), `confirmed` (that,
+   * and met unchanged by this run), `replaced` (a later version is current), `removed`.
+   */
+  baseState(kind: RecordKind, id: string): 'seed' | 'confirmed' | 'replaced' | 'removed' | null {
+    const k = key(kind, id);
+    if (!this.#base.has(k)) return null;
+    if (!this.#index.has(kind, id)) return 'removed';
+    if (this.#superseded.has(k)) return 'replaced';
+    return this.#confirmed.has(k) ? 'confirmed' : 'seed';
+  }
+
   /** Ids of current records of one kind (tests and reports; O(index)). */
   idsOf(kind: RecordKind): string[] {
     return this.#index.storedIds(kind);
@@ -157,6 +190,7 @@ export class StagingStore {
         (input.signals === undefined || input.signals === prev.signals)
       ) {
         this.stats.duplicates += 1;
+        this.confirm(input.kind, input.id);
         // The same bytes again: a notice about them (served copy, unsafe ZIP) still holds.
         this.#clearException(k, { keepNotices: true });
         return 'duplicate';
@@ -195,14 +229,24 @@ export class StagingStore {
       this.#index.set(input.kind, input.id, { offset: -1, updatedAt: input.updatedAt, hash });
       return 'excluded';
     }
-    const line = recordLine(input, hash, pass, this.#now().toISOString());
+    // The same bytes as a version an earlier archive holds: it keeps holding them (nothing re-shipped).
+    const heldBy =
+      input.heldBy ?? (prev?.heldBy !== undefined && prev.hash === hash ? prev.heldBy : undefined);
+    const line = recordLine(
+      { ...input, ...(heldBy !== undefined ? { heldBy } : {}) },
+      hash,
+      pass,
+      this.#now().toISOString(),
+    );
     const pos = this.#append(line);
     this.#index.set(input.kind, input.id, {
       offset: pos.offset,
       updatedAt: input.updatedAt,
       hash,
       ...(input.signals !== undefined ? { signals: input.signals } : {}),
+      ...(heldBy !== undefined ? { heldBy } : {}),
     });
+    this.#noteBase(line);
     this.#clearException(k);
     if (prev === undefined || prev.offset < 0) this.stats.records += 1;
     else this.stats.versions += 1;
@@ -218,6 +262,31 @@ export class StagingStore {
       });
     }
     return prev === undefined || prev.offset < 0 ? 'new' : 'version';
+  }
+
+  /**
+   * Take over a record of a snapshot base (pass 0, `heldBy` naming the archive with its bytes):
+   * this run treats it as stored, so it is fetched again only when its listing shows a change.
+   */
+  seed(input: RecordInput & { readonly heldBy: string }): void {
+    // Seeding again after a kill part-way through it: the lines already written stand.
+    if (this.#base.has(key(input.kind, input.id))) return;
+    this.putRecord(input, 0);
+  }
+
+  /** A base record this run met unchanged (its listing, a fetch that found it stored). Idempotent. */
+  confirm(kind: RecordKind, id: string): void {
+    const k = key(kind, id);
+    if (!this.#base.has(k) || this.#superseded.has(k) || this.#confirmed.has(k)) return;
+    this.#confirmed.add(k);
+    this.#append({ type: 'seen', kind, id });
+  }
+
+  /** Drop a record from the state (a base record gone since the base); the journal keeps its history. */
+  remove(kind: RecordKind, id: string): void {
+    if (!this.#index.has(kind, id)) return;
+    this.#index.delete(kind, id);
+    this.#append({ type: 'removed', kind, id });
   }
 
   /** Name an item not captured. A later successful `putRecord` of the same kind+id clears it. */
@@ -290,6 +359,21 @@ export class StagingStore {
     this.#append({ type: 'exception_cleared', kind: entry.kind, id: entry.id });
   }
 
+  /** Track base records (pass-0 lines with `heldBy`) and their replacement by later versions. */
+  #noteBase(line: {
+    kind: RecordKind;
+    id: string;
+    hash: string;
+    parent?: string | null;
+    heldBy?: string;
+    pass: number;
+  }): void {
+    const k = key(line.kind, line.id);
+    if (line.pass === 0 && line.heldBy !== undefined)
+      this.#base.set(k, { hash: line.hash, parent: line.parent ?? null });
+    else if (this.#base.has(k)) this.#superseded.add(k);
+  }
+
   #appendDrift(entry: DriftEntry): void {
     this.#applyDrift(entry);
     this.#append({ type: 'drift', ...entry });
@@ -316,7 +400,9 @@ export class StagingStore {
           updatedAt: line.updatedAt,
           hash: line.hash,
           ...(line.signals !== undefined ? { signals: line.signals } : {}),
+          ...(line.heldBy !== undefined ? { heldBy: line.heldBy } : {}),
         });
+        this.#noteBase(line);
         const gap = this.#exceptions.get(k);
         if (gap !== undefined && !isListingGap(gap)) this.#exceptions.delete(k);
         break;
@@ -339,6 +425,12 @@ export class StagingStore {
         this.#applyDrift(entry);
         break;
       }
+      case 'seen':
+        this.#confirmed.add(key(line.kind, line.id));
+        break;
+      case 'removed':
+        this.#index.delete(line.kind, line.id);
+        break;
       case 'checkpoint':
         this.#checkpoints.set(line.walk, { cursor: line.cursor, done: line.done });
         break;

@@ -43,8 +43,14 @@ export interface RecordInput {
    * refetches an item whose listing shows other signals.
    */
   readonly signals?: string;
-  /** Whole payload files (already stored as blobs). */
+  /** Whole payload files (already stored as blobs, unless `heldBy` names the archive holding them). */
   readonly files?: readonly StagedFile[];
+  /**
+   * Run-id of an earlier archive of a snapshot series whose `data/` holds this record's files
+   * (a record taken over from the base's inventory); absent when the bytes are in the blob store.
+   * Not part of the record hash.
+   */
+  readonly heldBy?: string;
   /** A row of a JSONL aggregate (e.g. `directory/users.jsonl`), materialized at seal time sorted by id. */
   readonly row?: { readonly aggregate: string; readonly json: string };
   readonly source: RecordSource;
@@ -96,7 +102,9 @@ export type JournalLine =
   | JournalExceptionCleared
   | JournalDrift
   | JournalCheckpoint
-  | JournalMeta;
+  | JournalMeta
+  | JournalSeen
+  | JournalRemoved;
 
 /** A stored version of an item: what the item's payload files and report rows come from. */
 export interface JournalRecord {
@@ -115,6 +123,8 @@ export interface JournalRecord {
   readonly signals?: string;
   readonly files?: readonly StagedFile[];
   readonly row?: { readonly aggregate: string; readonly json: string };
+  /** RecordInput.heldBy. */
+  readonly heldBy?: string;
   readonly endpoint: string;
   readonly query?: string;
   readonly requestId?: string | null;
@@ -153,6 +163,23 @@ export interface JournalCheckpoint {
   readonly done: boolean;
 }
 
+/**
+ * A record taken over from a snapshot base (held in an earlier archive) that this run's listings
+ * confirmed: still there, unchanged (src/snapshot/settle-snapshot.ts).
+ */
+export interface JournalSeen {
+  readonly type: 'seen';
+  readonly kind: RecordKind;
+  readonly id: string;
+}
+
+/** A record that is no longer part of the point-in-time state (gone since the snapshot base). */
+export interface JournalRemoved {
+  readonly type: 'removed';
+  readonly kind: RecordKind;
+  readonly id: string;
+}
+
 export interface JournalMeta {
   readonly type: 'meta';
   readonly name: string;
@@ -172,6 +199,10 @@ export interface StoredRecord {
   readonly parent: string | null;
   readonly hash: string;
   readonly files: readonly StagedFile[];
+  /** The listing's change signals this version was fetched under (RecordInput.signals), or null. */
+  readonly signals: string | null;
+  /** Run-id of the earlier archive holding the files (RecordInput.heldBy), or null: in the blob store. */
+  readonly heldBy: string | null;
   readonly aggregate: string | null;
   /** The row's JSON text when the record is a row of a JSONL aggregate. */
   readonly rowJson: string | null;
@@ -188,6 +219,11 @@ export interface OpenStoreOptions {
   readonly specSha256: string;
   /** Accept (and start over from) state left by a different spec. */
   readonly force?: boolean;
+  /**
+   * A snapshot series: state left by a run that shipped is a finished snapshot, not work to
+   * resume; it is cleared (journal, ledger, custody log, spools) and this run starts afresh.
+   */
+  readonly newSnapshotAfterShip?: boolean;
   readonly now?: () => Date;
   readonly batchLines?: number;
   readonly batchMs?: number;
@@ -201,6 +237,8 @@ export interface IndexEntry {
   readonly hash: string;
   /** The listing's change signals when this version was fetched (RecordInput.signals). */
   readonly signals?: string;
+  /** RecordInput.heldBy: the earlier archive holding this version's bytes. */
+  readonly heldBy?: string;
 }
 
 /**

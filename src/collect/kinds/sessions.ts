@@ -221,6 +221,7 @@ async function collectSession(ctx: PassContext, kind: Kind, s: SessionLike, raw:
   const updatedAt = typeof s.updated_at === 'string' ? s.updated_at : s.created_at;
   const held = ctx.store.status('session', id);
   if (held.state !== 'absent' && held.updatedAt === updatedAt) {
+    ctx.store.confirm('session', id);
     counters.skipped += 1;
     return;
   }

@@ -35,6 +35,8 @@ export const DRIFT_TEXT: Readonly<Record<DriftChange, string>> = {
   created_after_cut: 'created after the as-of cut: not in data/',
   updated_after_cut: 'changed after the cut: data/ holds the latest state (before/after hashes given)',
   deleted_after_cut: 'deleted after the cut: data/ keeps the state captured before',
+  deleted_since_previous:
+    'gone since the previous snapshot: no longer listed or referenced, so not in the inventory of this snapshot',
 };
 
 /** Load-file columns the README explains; a column not listed here is named without a note. */

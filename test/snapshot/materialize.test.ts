@@ -78,6 +78,10 @@ describe('materialize of a full archive', () => {
     expect([...manifest.keys()].some((p) => p.startsWith('data/review/'))).toBe(true);
     for (const [path, hash] of manifest) expect(sha256(rebuilt.get(path)!), path).toBe(hash);
     expect(rebuilt.get('bag-info.txt')!.toString('utf8')).toContain(`Snapshot-Materialized-From: ${runId}\n`);
+    // The same records at the same cut: the rebuilt archive's own inventory is the original's.
+    expect(rebuilt.get('reports/inventory.jsonl')!.equals(entries.get('reports/inventory.jsonl')!)).toBe(
+      true,
+    );
     const report = await verifyArchive(full);
     expect(report.problems).toEqual([]);
     expect(report.ok).toBe(true);

@@ -15,6 +15,7 @@ const S3_E2E = [
   'test/sink/s3-sink-contract.test.ts',
   'test/survey/check-destination.test.ts',
   'test/verify/verify-s3.test.ts',
+  'test/snapshot/stored-archive-s3.test.ts',
   'test/cli/verify.test.ts',
   'test/run-job/crash-finish.test.ts',
   'test/demo/**/*.test.ts',

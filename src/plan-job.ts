@@ -10,7 +10,9 @@ import { buildPlan, type SizeOverrides } from './plan/index.js';
 import type { ExportPlan } from './plan/types.js';
 import { clientOptionsFromSpec, probeScopes, readApiKey } from './preflight/probe-scopes.js';
 import { applyOverrides, loadSpecFile } from './spec/index.js';
-import type { LoadedSpec, SpecOverrides } from './spec/types.js';
+import { snapshotModeOf, type LoadedSpec, type SpecOverrides } from './spec/types.js';
+import { createSink } from './sink/create-sink.js';
+import { loadBaseSignals } from './snapshot/base-signals.js';
 import { checkDestinationReadOnly } from './survey/check-destination.js';
 import { readDisk } from './survey/read-disk.js';
 import { readStateInfo } from './survey/read-state.js';
@@ -72,7 +74,24 @@ export async function planJob(options: PlanJobOptions): Promise<PlanJobResult> {
     const surveyedAt = now();
     const cut = new Date(surveyedAt.getTime() - spec.consistency.indexing_lag_ms).toISOString();
     const runSpec = { ...spec, scope: { ...spec.scope, include: pre.include } };
-    const found = await surveyListings({ client, spec: runSpec, cut, signal: options.signal });
+    const base =
+      snapshotModeOf(spec) === 'incremental'
+        ? await loadBaseSignals(
+            createSink(spec.destination, { now, ...(options.s3Client ? { client: options.s3Client } : {}) }),
+            {
+              name: spec.name,
+              specSha256: loaded.sha256,
+              overlapMs: spec.consistency.overlap_ms,
+            },
+          )
+        : undefined;
+    const found = await surveyListings({
+      client,
+      spec: runSpec,
+      cut,
+      signal: options.signal,
+      ...(base === undefined ? {} : { base }),
+    });
     const plan = buildPlan({
       spec: runSpec,
       specSha256: loaded.sha256,

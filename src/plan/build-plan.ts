@@ -116,5 +116,6 @@ export function buildPlan(input: BuildPlanInput): ExportPlan {
     bytes,
     disk: checkDisk(bytes, survey.disk, input.minFree ?? DEFAULT_MIN_FREE_BYTES),
     survey: { surveyedAt: survey.surveyedAt, requests: survey.requestsMade },
+    ...(survey.snapshotBase === undefined ? {} : { snapshotBase: survey.snapshotBase }),
   };
 }

@@ -74,6 +74,15 @@ export function renderPlan(plan: ExportPlan): string {
     `State: ${plan.state.dir} (${STATE_TEXT[plan.state.status]})`,
     `Content kinds: ${plan.include.join(', ')}`,
   );
+  if (plan.snapshotBase === null)
+    out.push('Snapshot: incremental, but no base at the destination: a full snapshot');
+  else if (plan.snapshotBase !== undefined) {
+    const b = plan.snapshotBase;
+    out.push(
+      `Snapshot: a delta on ${b.runId} (cut ${b.asOfCut}, ${num(b.records)} documents); ` +
+        `${num(b.unchanged)} listed items unchanged there are not counted below`,
+    );
+  }
   for (const g of plan.scopeGaps)
     out.push(`  scope gap: ${g.kind} (the key lacks ${g.scope}; recorded as a gap)`);
 

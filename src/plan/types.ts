@@ -101,6 +101,18 @@ export interface ListingSurvey {
   readonly disk: DiskSurvey;
   /** Requests the survey itself sent (all listings). */
   readonly requestsMade: number;
+  /** An incremental snapshot's base (the counts above are then what the delta would fetch). */
+  readonly snapshotBase?: SnapshotBaseInfo | null;
+}
+
+/** The base an incremental snapshot would build on, as `plan` found it at the destination. */
+export interface SnapshotBaseInfo {
+  readonly runId: string;
+  readonly asOfCut: string;
+  /** Documents in the base's inventory. */
+  readonly records: number;
+  /** Listed items (chats, projects, artifact versions) the base holds unchanged: not counted. */
+  readonly unchanged: number;
 }
 
 export type KindCounts = Partial<Record<CountKind, number>>;
@@ -269,4 +281,9 @@ export interface ExportPlan {
   /** Free space against those bytes, with a warning per filesystem they would fill. */
   readonly disk: DiskPlan;
   readonly survey: { readonly surveyedAt: string; readonly requests: number };
+  /**
+   * `snapshot.mode: incremental`: the base found at the destination (null: none, the snapshot
+   * would be full); absent for other jobs.
+   */
+  readonly snapshotBase?: SnapshotBaseInfo | null;
 }

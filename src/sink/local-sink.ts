@@ -10,12 +10,24 @@
  */
 import { constants, createReadStream, createWriteStream } from 'node:fs';
 import type { Dirent } from 'node:fs';
-import { access, link, open, readdir, readFile, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import {
+  access,
+  link,
+  lstat,
+  open,
+  readdir,
+  readFile,
+  rmdir,
+  stat,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ExportError } from '../errors.js';
 import type { BagSource } from '../verify/bag-source.js';
+import { openLocalZip } from '../verify/zip-source.js';
 import {
   dirModeFor,
   isDeadOwnersTemp,
@@ -29,6 +41,8 @@ import {
   archiveFileName,
   archiveRelativePath,
   beside,
+  isJobName,
+  isRunId,
   parseSidecar,
   sidecarText,
   type ArchiveRef,
@@ -43,9 +57,6 @@ export interface LocalSinkOptions {
   /** Mode of every file written (archive, sidecar, beside files); default 0600. */
   readonly fileMode?: number;
 }
-
-/** A run folder's name (`runIdFromCut`). */
-const RUN_ID = /^[0-9]{8}T[0-9]{6}Z$/u;
 
 export class LocalSink implements Sink {
   readonly root: string;
@@ -147,7 +158,7 @@ export class LocalSink implements Sink {
       return;
     }
     for (const run of runs) {
-      if (!run.isDirectory() || !RUN_ID.test(run.name)) continue;
+      if (!run.isDirectory() || !isRunId(run.name)) continue;
       const folder = join(jobDir, run.name);
       for (const name of await readdir(folder).catch(() => [] as string[])) {
         if (isDeadOwnersTemp(name)) await unlink(join(folder, name)).catch(() => undefined);
@@ -281,15 +292,48 @@ export class LocalSink implements Sink {
     }
   }
 
-  // Snapshot chain reads: being written (see src/snapshot/stored-archive.ts).
-  listRuns(_name: string): Promise<string[]> {
-    return Promise.reject(new ExportError('internal', 'listRuns not built yet'));
+  /**
+   * Run folders of job `name` holding both the zip and its sidecar as regular files (a symlink
+   * is not something this sink stored), oldest first. No job folder yet → [].
+   */
+  async listRuns(name: string): Promise<string[]> {
+    const jobDir = join(this.root, checkedName(name));
+    let entries: Dirent[];
+    try {
+      entries = await readdir(jobDir, { withFileTypes: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw unreachable(`cannot list ${jobDir}`, error);
+    }
+    const runs: string[] = [];
+    for (const entry of entries) {
+      if (!entry.isDirectory() || !isRunId(entry.name)) continue;
+      const zip = this.locationOf({ name, runId: entry.name });
+      if ((await isRegularFile(zip)) && (await isRegularFile(`${zip}.sha256`))) runs.push(entry.name);
+    }
+    return runs.sort();
   }
 
-  openStored(_ref: ArchiveRef): Promise<BagSource | null> {
-    return Promise.reject(new ExportError('internal', 'openStored not built yet'));
+  async openStored(ref: ArchiveRef): Promise<BagSource | null> {
+    checkedName(ref.name);
+    if (!isRunId(ref.runId)) return null;
+    const location = this.locationOf(ref);
+    let info;
+    try {
+      info = await lstat(location);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw unreachable(`cannot read ${location}`, error);
+    }
+    if (!info.isFile()) throw new ExportError('destination_unreachable', `${location} is not a regular file`);
+    try {
+      return await openLocalZip(location);
+    } catch (error) {
+      throw unreachable(`cannot open ${location}`, error);
+    }
   }
 
+  /** A folder has no Object Lock. */
   lockOf(_ref: ArchiveRef): Promise<{ retainUntil: string | null; legalHold: boolean } | null> {
     return Promise.resolve(null);
   }
@@ -304,6 +348,20 @@ async function localDigest(path: string): Promise<StreamDigest | null> {
 
 async function drain(source: AsyncIterable<unknown>): Promise<void> {
   for await (const _ of source);
+}
+
+async function isRegularFile(path: string): Promise<boolean> {
+  try {
+    return (await lstat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** The job folder's name: a name that could leave the destination root is refused. */
+function checkedName(name: string): string {
+  if (!isJobName(name)) throw new ExportError('usage', `job name ${JSON.stringify(name)} is not a safe slug`);
+  return name;
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -28,6 +28,7 @@ import { ExportError } from '../errors.js';
 import type { BagSource } from '../verify/bag-source.js';
 import { HashStream } from './hash-stream.js';
 import { readBackS3 } from './s3-read-back.js';
+import { listS3Runs, openS3Stored, s3LockOf } from './s3-stored.js';
 import {
   archiveFileName,
   archiveRelativePath,
@@ -397,16 +398,16 @@ export class S3Sink implements Sink {
     };
   }
 
-  // Snapshot chain reads: being written (see src/snapshot/stored-archive.ts).
-  listRuns(_name: string): Promise<string[]> {
-    return Promise.reject(new ExportError('internal', 'listRuns not built yet'));
+  // Snapshot chain reads (s3-stored.ts).
+  listRuns(name: string): Promise<string[]> {
+    return listS3Runs(this.options, name);
   }
 
-  openStored(_ref: ArchiveRef): Promise<BagSource | null> {
-    return Promise.reject(new ExportError('internal', 'openStored not built yet'));
+  openStored(ref: ArchiveRef): Promise<BagSource | null> {
+    return openS3Stored(this.options, ref);
   }
 
-  lockOf(_ref: ArchiveRef): Promise<{ retainUntil: string | null; legalHold: boolean } | null> {
-    return Promise.resolve(null);
+  lockOf(ref: ArchiveRef): Promise<{ retainUntil: string | null; legalHold: boolean } | null> {
+    return s3LockOf(this.options, ref);
   }
 }

@@ -139,3 +139,20 @@ export function beside(ref: ArchiveRef, fileName: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/u.test(fileName)) throw new Error(`unsafe beside-file name ${fileName}`);
   return `${ref.name}/${ref.runId}/${fileName}`;
 }
+
+/**
+ * A run-id (`20261122T101300Z`, `runIdFromCut`) naming a real UTC second: what a listing keeps of
+ * a destination's folder or key names (anything else there is not one of our runs).
+ */
+export function isRunId(text: string): boolean {
+  const m = /^([0-9]{4})([0-9]{2})([0-9]{2})T([0-9]{2})([0-9]{2})([0-9]{2})Z$/u.exec(text);
+  if (m === null) return false;
+  const iso = `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.000Z`;
+  const date = new Date(iso);
+  return !Number.isNaN(date.getTime()) && date.toISOString() === iso;
+}
+
+/** A job name as the sealer accepts it (`sealBag`): a slug, never `..`. */
+export function isJobName(text: string): boolean {
+  return /^[a-z0-9][a-z0-9._-]{0,99}$/iu.test(text) && !text.includes('..');
+}

@@ -17,7 +17,7 @@ import type { LoadedSpec, ResolvedJobSpec } from '../spec/types.js';
 import { snapshotModeOf } from '../spec/types.js';
 import type { StagingStore } from '../store/index.js';
 import { seedFromInventory } from './snapshot-base.js';
-import { copyTagFile, findBase, readInventory, type StoredArchive } from './stored-archive.js';
+import { copyTagFile, findBaseReporting, readInventory, type StoredArchive } from './stored-archive.js';
 import { INVENTORY_JSONL } from './types.js';
 
 /** Store meta: `full` or `delta`, decided by the first attempt of this snapshot. */
@@ -39,7 +39,16 @@ export async function prepareSnapshot(run: SnapshotRun, spec: ResolvedJobSpec): 
   if (snapshotModeOf(spec) !== 'incremental') return;
   const { store } = run;
   if (store.meta(SNAPSHOT_PLAN_META) !== undefined) return;
-  const base = await findBase(run.sink, spec.name);
+  const { base, skipped } = await findBaseReporting(run.sink, spec.name);
+  for (const s of skipped) {
+    // A newer archive that cannot be a base (not a sound bag, no inventory): said, then passed over.
+    run.stderr.write(`compliance-export: not a snapshot base: ${s.location}: ${s.reason}\n`);
+    await run.custody.append('snapshot_base_skipped', {
+      runId: s.runId,
+      location: s.location,
+      reason: s.reason,
+    });
+  }
   if (base === null) return full(run, 'no archive of this job at the destination yet');
   const path = join(store.dir, 'base-inventory.jsonl');
   try {

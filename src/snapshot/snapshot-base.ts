@@ -137,7 +137,7 @@ export function settleSnapshot(store: StagingStore, pass: number): SettleResult 
     if (state === 'replaced') changed += 1;
     if (state === 'confirmed') unchanged += 1;
     if (state !== 'seed') continue;
-    if (unwalked.has(b.kind) || store.exception(b.kind, b.id) !== undefined || parentHeld(store, b)) {
+    if (kept(store, unwalked, b.kind, b.id) || parentHeld(store, unwalked, b)) {
       unchanged += 1;
       continue;
     }
@@ -156,9 +156,28 @@ export function settleSnapshot(store: StagingStore, pass: number): SettleResult 
   return { deleted, unchanged, changed };
 }
 
-/** Whether a base child's parent was met unchanged, so its references (this child) still hold. */
-function parentHeld(store: StagingStore, b: { kind: RecordKind; parent: string | null }): boolean {
+/**
+ * A base record kept as the base had it though not met: its kind's listing was cut short, or its
+ * refetch failed (a gap the exceptions report names).
+ */
+function kept(store: StagingStore, unwalked: ReadonlySet<string>, kind: RecordKind, id: string): boolean {
+  return unwalked.has(kind) || store.exception(kind, id) !== undefined;
+}
+
+/**
+ * Whether a base child's parent was met unchanged (or kept unmet, see `kept`), so nothing re-read
+ * its references and they (this child) still hold.
+ */
+function parentHeld(
+  store: StagingStore,
+  unwalked: ReadonlySet<string>,
+  b: { kind: RecordKind; parent: string | null },
+): boolean {
   const role = ITEM_KINDS[b.kind];
-  if (role.role !== 'document' || b.parent === null) return false;
-  return role.parents.some((kind) => store.baseState(kind, b.parent!) === 'confirmed');
+  const parent = b.parent;
+  if (role.role !== 'document' || parent === null) return false;
+  return role.parents.some((kind) => {
+    const state = store.baseState(kind, parent);
+    return state === 'confirmed' || (state === 'seed' && kept(store, unwalked, kind, parent));
+  });
 }

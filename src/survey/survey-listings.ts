@@ -16,9 +16,11 @@ import type {
   ActivityHints,
   CountKind,
   CustodianResolution,
+  SnapshotBaseInfo,
   SurveyTally,
   SurveyWalk,
 } from '../plan/types.js';
+import type { BaseSignals } from '../snapshot/base-signals.js';
 import type { ContentKind, ResolvedJobSpec } from '../spec/types.js';
 
 export interface SurveyInput {
@@ -27,6 +29,8 @@ export interface SurveyInput {
   readonly spec: ResolvedJobSpec;
   readonly cut: string;
   readonly signal?: AbortSignal | undefined;
+  /** An incremental snapshot's base: what it holds unchanged is not counted. */
+  readonly base?: BaseSignals | null;
 }
 
 export interface SurveyResult {
@@ -35,6 +39,7 @@ export interface SurveyResult {
   readonly tallies: SurveyTally[];
   readonly walks: SurveyWalk[];
   readonly hints: ActivityHints | null;
+  readonly snapshotBase?: SnapshotBaseInfo | null;
 }
 
 const HINT_TYPES = [
@@ -91,6 +96,7 @@ async function walk<T>(run: SurveyRun, listing: Listing<T>, each: (item: T) => v
 
 export async function surveyListings(input: SurveyInput): Promise<SurveyResult> {
   const { client, spec, cut, signal } = input;
+  const base = input.base ?? null;
   const run: SurveyRun = {
     client,
     spec,
@@ -119,15 +125,32 @@ export async function surveyListings(input: SurveyInput): Promise<SurveyResult> 
     tally: (kind, organization, custodian, by) => run.tallies.add(kind, organization, custodian, by),
     isCustodian: (id) => custodianIds === null || (id != null && custodianIds.includes(id)),
     noteActivity: (a) => {
+      // On a base, only uploads since its cut are new to fetch.
+      if (base !== null && Date.parse(a.created_at) <= Date.parse(base.asOfCut)) return;
       if (!typeFiltered) hintSets.note(a);
     },
+    unchanged: (kind, id, updatedAt, signals) => base?.holds(kind, id, updatedAt, signals) ?? false,
   };
   // Every included content kind, as its pass 1 lists it.
   for (const kind of KINDS) {
     if (run.include.has(kind.include)) await kind.survey?.(surveyor);
   }
   const hints = await surveyHints(run, listingScope, hintSets, typeFiltered);
-  return { organizations: orgs, custodians, tallies: run.tallies.list(), walks: run.walks, hints };
+  return {
+    organizations: orgs,
+    custodians,
+    tallies: run.tallies.list(),
+    walks: run.walks,
+    hints,
+    ...(input.base === undefined
+      ? {}
+      : {
+          snapshotBase:
+            base === null
+              ? null
+              : { runId: base.runId, asOfCut: base.asOfCut, records: base.records, unchanged: base.held },
+        }),
+  };
 }
 
 /** The organizations, as the run resolves them, each counted once. */

@@ -188,4 +188,26 @@ export function sinkContract({ open, openUnreachable }: SinkFactories): void {
       expect(result.problems.map((p) => p.split(' ')[0])).toEqual(['sidecar']);
     });
   });
+
+  describe('stored archives (snapshot chains)', () => {
+    it('lists and opens what was shipped, and only that', async () => {
+      expect(await t.sink.listRuns(ref.name)).toEqual([]);
+      const later = { name: ref.name, runId: '20261123T000000Z' };
+      await shipArchive(
+        t.sink,
+        later,
+        sealBag({ ...bagInput(sampleFiles()), asOfCut: '2026-11-23T00:00:00Z' }),
+      );
+      await shipArchive(t.sink, ref, sealBag(bagInput(sampleFiles())));
+      expect(await t.sink.listRuns(ref.name)).toEqual([ref.runId, later.runId]);
+      expect(await t.sink.listRuns('other-job')).toEqual([]);
+      const source = await t.sink.openStored(ref);
+      expect(source?.folder).toBe(`${ref.name}-${ref.runId}`);
+      expect(source?.problems).toEqual([]);
+      expect(source?.files.map((f) => f.path)).toContain('bag-info.txt');
+      await source?.close();
+      expect(await t.sink.openStored({ name: ref.name, runId: '20261124T000000Z' })).toBeNull();
+      expect(await t.sink.lockOf(ref)).toBeNull();
+    });
+  });
 }

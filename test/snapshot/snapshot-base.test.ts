@@ -186,6 +186,22 @@ describe('snapshot base in the store', () => {
     await store.close();
   });
 
+  it('keeps a base chat whose refetch failed, and its files: a gap, not a deletion', async () => {
+    const store = await open();
+    await seeded(store, [
+      rec('chat', 'c1', 'chat'),
+      rec('file', 'f1', 'file', { parent: 'c1', signals: null }),
+    ]);
+    store.recordException(
+      { kind: 'chat', id: 'c1', reason: 'permanent_server_error', retryable: true, detail: 'HTTP 500' },
+      1,
+    );
+    expect(settleSnapshot(store, 3)).toEqual({ deleted: 0, unchanged: 2, changed: 0 });
+    expect(store.status('file', 'f1').state).toBe('stored');
+    expect(store.drift()).toEqual([]);
+    await store.close();
+  });
+
   it('takes nothing over from a base sealed under another spec, and refuses records whose files do not hash', async () => {
     const store = await open();
     store.setMeta('as_of_cut', '2026-11-20T00:00:00.000Z');

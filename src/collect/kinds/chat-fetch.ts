@@ -29,7 +29,7 @@ import type { BlobRef, ItemStatus } from '../../store/index.js';
 
 const STAGE = 'chats';
 /** The listing fields that can change without `updated_at` moving (§3.8: a rename may not bump it). */
-const CHAT_SIGNALS = ['deleted_at', 'name', 'project_id', 'user'] as const;
+export const CHAT_SIGNALS = ['deleted_at', 'name', 'project_id', 'user'] as const;
 /** Messages a messages page holds (the documented maximum, §2). */
 const MESSAGE_PAGE = 1000;
 

@@ -14,7 +14,8 @@ import type { TimeRange } from '../../api/types.js';
 import type { TimeWindow } from '../../spec/types.js';
 import { inWindow } from '../../spec/time-window.js';
 import type { PassContext } from '../context.js';
-import { collectChat, retryChat } from './chat-fetch.js';
+import { CHAT_SIGNALS, collectChat, retryChat } from './chat-fetch.js';
+import { listingSignals } from '../context.js';
 import { fetchArtifactVersion, fetchFile, fetchGeneratedFile } from './chat-attachments.js';
 import {
   custodianOf,
@@ -133,6 +134,7 @@ async function surveyChats(s: Surveyor): Promise<void> {
         return;
       if (!s.isCustodian(chat.user?.id)) return;
       if (Date.parse(chat.created_at) > Date.parse(cut)) return;
+      if (s.unchanged('chat', chat.id, chat.updated_at, listingSignals(chat, CHAT_SIGNALS))) return;
       s.tally('chats', chat.organization_uuid, custodianOf(chat.user));
     });
   }

@@ -252,7 +252,10 @@ async function surveyArtifacts(s: Surveyor): Promise<void> {
     await s.walk(walk, (a) => {
       const who = artifactCustodian(a);
       s.tally('code_artifacts', a.organization_uuid, who);
-      s.tally('code_artifact_versions', a.organization_uuid, who, (a.versions ?? []).length);
+      const fresh = (a.versions ?? []).filter(
+        (v) => !s.unchanged('code_artifact_version', `${a.id}/${v.id}`, v.created_at, null),
+      );
+      s.tally('code_artifact_versions', a.organization_uuid, who, fresh.length);
     });
   }
 }

@@ -79,6 +79,17 @@ export interface Surveyor {
   isCustodian(userId: string | null | undefined): boolean;
   /** Hand an activity to the hint counter (files, documents, artifacts the feed names). */
   noteActivity(activity: Activity): void;
+  /**
+   * An incremental snapshot's plan: whether the base holds this listed state of an item (same
+   * `updated_at` and listing signals; a version id it has), so the run would not fetch it and the
+   * survey does not count it. Always false without a base.
+   */
+  unchanged(
+    kind: 'chat' | 'project' | 'code_artifact_version',
+    id: string,
+    updatedAt: string | null,
+    signals: string | null,
+  ): boolean;
 }
 
 /** What a kind's request estimate may read and add to (src/plan/estimate.ts). */

@@ -199,6 +199,7 @@ async function surveyProjects(s: Surveyor): Promise<void> {
   for (const walk of projectListings(s.scope, 1)) {
     await s.walk(walk, (p) => {
       if (Date.parse(p.created_at) > Date.parse(s.scope.cut)) return;
+      if (s.unchanged('project', p.id, p.updated_at, listingSignals(p, PROJECT_SIGNALS))) return;
       s.tally('projects', p.organization_uuid, custodianOf(p.user));
     });
   }

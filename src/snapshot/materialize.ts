@@ -64,14 +64,17 @@ export async function materialize(options: MaterializeOptions): Promise<Material
   const zipName = `${ref.name}-${ref.runId}-full.zip`;
   const outPath = join(options.outDir, zipName);
   const sidecarPath = `${outPath}.sha256`;
-  await makeDir(options.outDir, PRIVATE_DIR_MODE);
   for (const path of [outPath, sidecarPath]) await refuseExisting(path);
   const target = await openStoredArchive(sink, ref);
   if (target === null) throw new ExportError('usage', `${options.target}: no archive there`);
-  const work = await mkdtemp(join(options.outDir, `.materialize-${ref.runId}-`));
+  let work: string | null = null;
   try {
+    await makeDir(options.outDir, PRIVATE_DIR_MODE);
+    // The temporary store holds a copy of the payload: beside the output, where the space was chosen.
+    const dir = await mkdtemp(join(options.outDir, `.materialize-${ref.runId}-`));
+    work = dir;
     const tag = async (bagPath: string, max: number): Promise<string> => {
-      const to = join(work, `tag-${basename(bagPath)}`); // never the custody log below
+      const to = join(dir, `tag-${basename(bagPath)}`); // never the custody log below
       await copyTagFile(target, bagPath, to, max);
       return to;
     };
@@ -80,7 +83,7 @@ export async function materialize(options: MaterializeOptions): Promise<Material
     const cut = checkTarget(target, plan.header);
     const loaded = await loadedSpec(target, plan.header.specSha256, tag);
     const store = await openStore({
-      stateDir: join(work, 'state'),
+      stateDir: join(dir, 'state'),
       jobName: ref.name,
       specSha256: plan.header.specSha256,
       now,
@@ -100,7 +103,7 @@ export async function materialize(options: MaterializeOptions): Promise<Material
             `materialize: read ${runId}: ${t.files} files, ${t.rows} rows, ${t.bytes} bytes so far`,
           ),
       });
-      const custody = await CustodyLog.open(join(work, 'custody.jsonl'), { now });
+      const custody = await CustodyLog.open(join(dir, 'custody.jsonl'), { now });
       try {
         await custody.append('materialize', {
           runId: ref.runId,
@@ -157,7 +160,7 @@ export async function materialize(options: MaterializeOptions): Promise<Material
     }
   } finally {
     await target.close();
-    await rm(work, { recursive: true, force: true });
+    if (work !== null) await rm(work, { recursive: true, force: true });
   }
 }
 

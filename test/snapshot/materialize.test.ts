@@ -113,6 +113,18 @@ describe('materialize of a full archive', () => {
   });
 });
 
+describe('usage', () => {
+  it('exits 2 and creates nothing for a target that is not there, or without --out', async () => {
+    const out = join(h.dir, 'never-created');
+    const missing = join(h.dir, 'out', 'test-job', MISSING_RUN, `test-job-${MISSING_RUN}.zip`);
+    const r = await runCli(['materialize', missing, '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(missing);
+    await expect(stat(out)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect((await runCli(['materialize', zip])).code).toBe(2);
+  });
+});
+
 describe('a broken chain', () => {
   it('a tampered payload entry (manifests re-hashed) → chain_broken naming the archive and path', async () => {
     const original = entries.get(victim.path)!;

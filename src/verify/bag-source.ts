@@ -26,7 +26,13 @@ export type ProblemCode =
   | 'custody_chain'
   | 'sidecar_missing'
   | 'sidecar_mismatch'
-  | 'custody_beside';
+  | 'custody_beside'
+  /** `verify --chain`: an archive the inventory names, or a file it lists, is not there. */
+  | 'chain_missing'
+  /** `verify --chain`: a listed file's hash differs from the inventory's (or the inventory is unreadable). */
+  | 'chain_mismatch'
+  /** `verify --chain`: an archive holding records of the chain does not verify. */
+  | 'chain_invalid';
 
 export interface VerifyProblem {
   readonly code: ProblemCode;

@@ -13,10 +13,10 @@
  *       world: the sandbox's truth at (c)'s cut and at (d)'s is compared, and must be the same;
  *   (e) `compliance-export materialize <delta> --out DIR`, its `manifest-sha256.txt` compared
  *       with (d)'s;
- *   (f) `compliance-export verify <delta>`.
+ *   (f) `compliance-export verify <delta>` and `verify --chain <delta>` (verify_ok: both exit 0).
  * Prints one line:
  *   incremental_request_ratio full_requests incremental_requests delta_bytes full_bytes
- *   bytes_ratio materialized_identical deleted_since_previous verify_ok wall_s
+ *   bytes_ratio materialized_identical deleted_since_previous snapshot_type verify_ok wall_s
  * Requests are the attempts in each run's request ledger (requests.jsonl: retries included).
  * wall_s is the whole bench. Targets: incremental_request_ratio <= 0.15, materialized_identical=1.
  * The incremental run's requests by route, and any manifest difference, go to stderr.
@@ -217,6 +217,8 @@ runBench('bench:incremental', 45 * 60_000, async () => {
   // (f) The delta through the verifier.
   const verify = await runCli(['verify', c.zip, '--quiet']);
   info(`(f) verify of the delta: exit ${verify.code} ${verify.stderr.trim()}`);
+  const chain = await runCli(['verify', '--chain', c.zip, '--quiet']);
+  info(`(f) verify --chain of the delta: exit ${chain.code} ${chain.stderr.trim()}`);
 
   const drift = await csvRows(await zipText(c.zip, 'reports/drift.csv'));
   const deleted = drift.filter((r) => r['change'] === 'deleted_since_previous');
@@ -238,7 +240,7 @@ runBench('bench:incremental', 45 * 60_000, async () => {
     materialized_identical: identical,
     deleted_since_previous: deleted.length,
     snapshot_type: snapshotType,
-    verify_ok: verify.code === 0 ? 1 : 0,
+    verify_ok: verify.code === 0 && chain.code === 0 ? 1 : 0,
     wall_s: ((Date.now() - started) / 1000).toFixed(1),
   };
 });

@@ -1,48 +1,92 @@
 /**
- * Before settling an incremental snapshot: a chat's listing does not change when something its
- * messages reference disappears with ANOTHER chat (a file shared by two chats is deleted with the
- * first when a user deletes it, compliance-api.md §4.3), yet its messages then read differently.
- * So every base chat that references a child this run found gone is fetched again, until none is
- * left (a refetch can drop references in turn). Costs one messages call per such chat.
+ * Before settling an incremental snapshot: some changes do not move the listing of the item they
+ * change, yet a full export at this cut would read it differently.
+ * - A file shared by two chats is deleted with the first when a user deletes that chat
+ *   (compliance-api.md §4.3): the other chat's messages no longer show it.
+ * - A chat joining or leaving a project (new, deleted, moved) changes the project's detail
+ *   (`chats_count`, §3.13), which its listing does not carry.
+ * So every base chat that references something a changed, new or gone chat referenced (or that a
+ * gone child was), and every base project such a chat was or is in, is fetched again, until no
+ * more are found (a refetch can drop references in turn). One messages call per such chat, one
+ * project fetch per such project.
  */
 import type { Collected } from '../collect/index.js';
-import { startPass } from '../collect/context.js';
+import { startPass, type PassContext } from '../collect/context.js';
 import { forEachBounded } from '../collect/fan-out.js';
 import { refetchHeldChat } from '../collect/kinds/chat-fetch.js';
+import { refetchHeldProject } from '../collect/kinds/projects.js';
 import { currentRecords, type StagingStore } from '../store/index.js';
 import type { StoredRecord } from '../store/types.js';
 import { goneSincePrevious } from './snapshot-base.js';
 
-/** Rounds at most: each round only follows references the previous one found gone. */
+/** Rounds at most: each round only follows what the previous one changed. */
 const MAX_ROUNDS = 4;
 
-/** Refetches the base chats that reference a gone child; returns how many were fetched. */
+export interface RefreshResult {
+  readonly chats: number;
+  readonly projects: number;
+}
+
+/** Refetches the base chats and projects a change reached without moving their listing. */
 export async function refreshSharers(
   store: StagingStore,
   collected: Collected,
   pass: number,
-): Promise<number> {
-  let fetched = 0;
+): Promise<RefreshResult> {
+  let chats = 0;
+  let projects = 0;
   const done = new Set<string>();
   for (let round = 0; round < MAX_ROUNDS; round += 1) {
-    const gone = new Set(goneSincePrevious(store).map((b) => `${b.kind}:${b.id}`));
-    if (gone.size === 0) break;
-    const sharers: StoredRecord[] = [];
+    const touched = await touchedRefs(store);
+    if (touched.size === 0) break;
+    const due: StoredRecord[] = [];
     for await (const record of currentRecords(store)) {
-      if (record.kind !== 'chat' || record.heldBy === null || done.has(record.id)) continue;
-      if (record.refs.some((ref) => gone.has(ref))) sharers.push(record);
+      if (done.has(`${record.kind}:${record.id}`)) continue;
+      const state = store.baseState(record.kind, record.id);
+      if (state !== 'seed' && state !== 'confirmed') continue;
+      const hit =
+        record.kind === 'chat'
+          ? record.refs.some((ref) => !ref.startsWith('project:') && touched.has(ref))
+          : record.kind === 'project' && touched.has(`project:${record.id}`);
+      if (hit) due.push(record);
     }
-    if (sharers.length === 0) break;
+    if (due.length === 0) break;
     const ctx = startPass(collected.ctx, pass + round);
-    await forEachBounded(
-      sharers,
-      async (record) => {
-        done.add(record.id);
-        await refetchHeldChat(ctx, record);
-      },
-      { concurrency: ctx.concurrency, ...(ctx.signal ? { signal: ctx.signal } : {}) },
-    );
-    fetched += sharers.length;
+    await forEachBounded(due, (record) => refetch(ctx, record, done), {
+      concurrency: ctx.concurrency,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
+    });
+    for (const r of due) if (r.kind === 'chat') chats += 1;
+    projects += due.filter((r) => r.kind === 'project').length;
   }
-  return fetched;
+  return { chats, projects };
+}
+
+function refetch(ctx: PassContext, record: StoredRecord, done: Set<string>): Promise<void> {
+  done.add(`${record.kind}:${record.id}`);
+  return record.kind === 'chat' ? refetchHeldChat(ctx, record) : refetchHeldProject(ctx, record);
+}
+
+/**
+ * What this run's changes reached (`<kind>:<id>`): the references a changed chat gained or lost,
+ * those of a new chat and of a base chat that is gone, and every base child that is gone.
+ */
+async function touchedRefs(store: StagingStore): Promise<Set<string>> {
+  const touched = new Set<string>();
+  const baseRefs = new Map<string, readonly string[]>();
+  for (const b of store.baseRecords()) if (b.kind === 'chat') baseRefs.set(b.id, b.refs ?? []);
+  for (const b of goneSincePrevious(store)) {
+    touched.add(`${b.kind}:${b.id}`);
+    for (const ref of b.refs ?? []) touched.add(ref);
+  }
+  for await (const record of currentRecords(store)) {
+    if (record.kind !== 'chat') continue;
+    const state = store.baseState('chat', record.id);
+    if (state === 'seed' || state === 'confirmed') continue;
+    const before = new Set(baseRefs.get(record.id) ?? []);
+    const now = new Set(record.refs);
+    for (const ref of now) if (!before.has(ref)) touched.add(ref);
+    for (const ref of before) if (!now.has(ref)) touched.add(ref);
+  }
+  return touched;
 }

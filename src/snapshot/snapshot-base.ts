@@ -169,7 +169,13 @@ export function goneSincePrevious(store: StagingStore): BaseRecord[] {
   return gone;
 }
 
-type BaseRecord = { kind: RecordKind; id: string; hash: string; parent: string | null };
+type BaseRecord = {
+  kind: RecordKind;
+  id: string;
+  hash: string;
+  parent: string | null;
+  refs?: readonly string[];
+};
 
 /**
  * A base record kept as the base had it though not met: its kind's listing was cut short, or its

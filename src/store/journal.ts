@@ -123,6 +123,11 @@ export interface JournalWriterOptions {
   readonly beforeSync?: () => Promise<void>;
   /** Buffered bytes above which `ready()` waits for a write (default 8 MiB). */
   readonly highWaterBytes?: number;
+  /**
+   * Lines not yet durable (buffered, or in the write under way) above which `ready()` waits for
+   * them (default 128): what a kill can lose, and a resumed run fetch again, stays this small.
+   */
+  readonly maxPendingLines?: number;
 }
 
 export class JournalWriter {
@@ -131,6 +136,8 @@ export class JournalWriter {
   #buffer: string[] = [];
   /** UTF-8 bytes of the lines in `#buffer`. */
   #bufferBytes = 0;
+  /** Lines of the write under way (not yet fsynced). */
+  #writingLines = 0;
   #timer: NodeJS.Timeout | null = null;
   /** The last write started or queued; the next one waits for it (order on disk = append order). */
   #flushing: Promise<void> = Promise.resolve();
@@ -141,11 +148,13 @@ export class JournalWriter {
   readonly #batchMs: number;
   readonly #beforeSync: (() => Promise<void>) | undefined;
   readonly #highWaterBytes: number;
+  readonly #maxPendingLines: number;
 
   private constructor(fh: FileHandle, size: number, options: JournalWriterOptions) {
     this.#fh = fh;
     this.#size = size;
     this.#highWaterBytes = options.highWaterBytes ?? 8 * 1024 * 1024;
+    this.#maxPendingLines = options.maxPendingLines ?? 128;
     this.#batchLines = options.batchLines ?? 256;
     this.#batchMs = options.batchMs ?? 250;
     this.#beforeSync = options.beforeSync;
@@ -201,12 +210,14 @@ export class JournalWriter {
       const lines = this.#buffer;
       this.#buffer = [];
       this.#bufferBytes = 0;
+      this.#writingLines = lines.length;
       try {
         if (lines.length > 0) {
           if (this.#beforeSync) await this.#beforeSync();
           await this.#fh.write(`${lines.join('\n')}\n`);
         }
         await this.#fh.sync();
+        this.#writingLines = 0;
       } catch (error) {
         this.#failed = new ExportError('store_corrupt', 'could not write the staging journal', {
           cause: error,
@@ -221,11 +232,16 @@ export class JournalWriter {
 
   /**
    * Backpressure for producers: resolves at once while the lines waiting for a write are under the
-   * high-water mark, else when they are written. A walk that appends a page of thousands of lines
-   * at a time awaits this between pages, so a slow disk slows the walk instead of growing memory.
+   * high-water mark and the lines not yet durable are few, else when they are written. A walk that
+   * appends a page of thousands of lines at a time awaits this between pages, and the listed kinds
+   * before each item's fetch, so a slow disk slows the fetches instead of growing memory or the
+   * work a kill would lose.
    */
   ready(): Promise<void> {
-    return this.#bufferBytes < this.#highWaterBytes ? Promise.resolve() : this.flush();
+    const pending = this.#buffer.length + this.#writingLines;
+    return this.#bufferBytes < this.#highWaterBytes && pending < this.#maxPendingLines
+      ? Promise.resolve()
+      : this.flush();
   }
 
   async close(): Promise<void> {

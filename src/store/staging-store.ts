@@ -65,7 +65,10 @@ export class StagingStore {
    * and parent; `#superseded` those a later version replaced; `#confirmed` those this run's
    * listings or fetches met unchanged.
    */
-  readonly #base = new Map<string, { readonly hash: string; readonly parent: string | null }>();
+  readonly #base = new Map<
+    string,
+    { readonly hash: string; readonly parent: string | null; readonly refs?: readonly string[] }
+  >();
   readonly #superseded = new Set<string>();
   readonly #confirmed = new Set<string>();
   readonly #now: () => Date;
@@ -141,7 +144,13 @@ export class StagingStore {
   }
 
   /** The base's records (kind, id, hash, parent), whatever became of them. */
-  *baseRecords(): Generator<{ kind: RecordKind; id: string; hash: string; parent: string | null }> {
+  *baseRecords(): Generator<{
+    kind: RecordKind;
+    id: string;
+    hash: string;
+    parent: string | null;
+    refs?: readonly string[];
+  }> {
     for (const [k, v] of this.#base) {
       const tab = k.indexOf('\t');
       yield { kind: k.slice(0, tab) as RecordKind, id: k.slice(tab + 1), ...v };
@@ -365,12 +374,17 @@ export class StagingStore {
     id: string;
     hash: string;
     parent?: string | null;
+    refs?: readonly string[];
     heldBy?: string;
     pass: number;
   }): void {
     const k = key(line.kind, line.id);
     if (line.pass === 0 && line.heldBy !== undefined)
-      this.#base.set(k, { hash: line.hash, parent: line.parent ?? null });
+      this.#base.set(k, {
+        hash: line.hash,
+        parent: line.parent ?? null,
+        ...(line.refs !== undefined ? { refs: line.refs } : {}),
+      });
     else if (this.#base.has(k)) this.#superseded.add(k);
   }
 

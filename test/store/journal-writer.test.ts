@@ -103,4 +103,36 @@ describe('journal writer backpressure', () => {
     expect((await readFile(path, 'utf8')).split('\n').length).toBe(12);
     await writer.close();
   });
+
+  it('ready() waits while the lines not yet durable reach maxPendingLines, counting those being written', async () => {
+    const path = join(dir, 'journal.jsonl');
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let writes = 0;
+    const writer = await JournalWriter.open(path, {
+      batchLines: 5,
+      batchMs: 60_000,
+      maxPendingLines: 8,
+      beforeSync: async () => {
+        writes += 1;
+        if (writes === 1) await gate;
+      },
+    });
+    for (let i = 0; i < 5; i += 1) writer.append({ i }); // a batch: its write starts and is stuck
+    await new Promise((r) => setImmediate(r));
+    expect(writes).toBe(1);
+    writer.append({ i: 5 });
+    writer.append({ i: 6 });
+    await writer.ready(); // 5 being written + 2 buffered = 7 pending: under 8, no wait
+    writer.append({ i: 7 });
+    let ready = false;
+    const waiting = writer.ready().then(() => (ready = true)); // 8 pending: waits for all of them
+    await new Promise((r) => setImmediate(r));
+    expect(ready).toBe(false);
+    release();
+    await waiting;
+    const lines = (await readFile(path, 'utf8')).trim().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { i: number }).i)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    await writer.close();
+  });
 });

@@ -280,9 +280,13 @@ async function fetchReferences(ctx: PassContext, listed: ChatTarget, scan: ChatS
   });
 }
 
-/** What the chat's messages reference, `<kind>:<id>`, sorted (RecordInput.refs). */
-function referencesOf(scan: ChatScan): string[] {
+/**
+ * What the chat's messages reference, and the project it is in: `<kind>:<id>`, sorted
+ * (RecordInput.refs).
+ */
+function referencesOf(scan: ChatScan, projectId: string | null): string[] {
   return [
+    ...(projectId !== null ? [`project:${projectId}`] : []),
     ...[...scan.files.keys()].map((id) => `file:${id}`),
     ...[...scan.generated.keys()].map((id) => `generated_file:${id}`),
     ...[...scan.artifacts.keys()].map((id) => `chat_artifact:${id}`),
@@ -313,7 +317,7 @@ function stageChat(
       custodian: meta.user?.email_address ?? meta.user?.id ?? listed.custodian,
       originalName: meta.name ?? listed.name,
       signals: listed.signals,
-      refs: referencesOf(scan),
+      refs: referencesOf(scan, meta.project_id ?? null),
       files: [{ path: `chats/${safeSegment(listed.id)}.json`, ...blob }],
       source,
     },

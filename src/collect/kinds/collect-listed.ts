@@ -35,6 +35,8 @@ export async function collectListed<T>(
       }),
       async (listed: WalkItem<T>) => {
         counters.listed += 1;
+        // The journal's records stay close behind the fetches: a kill loses little fetched work.
+        await ctx.store.ready();
         // Not in a `finally`: a fatal error must not advance the checkpoint.
         await handle(listed.item, listed.raw);
         listed.finish();

@@ -18,6 +18,7 @@ import {
   type PassContext,
 } from '../context.js';
 import { forEachBounded } from '../fan-out.js';
+import type { StoredRecord } from '../../store/index.js';
 import {
   custodianOf,
   type Estimator,
@@ -102,6 +103,31 @@ async function collectProject(ctx: PassContext, listed: Project, rawListed: stri
     );
     return;
   }
+  await fetchProject(ctx, listed.id, custodian, signals);
+}
+
+/**
+ * Fetch again a project the store holds (a snapshot base's) whatever its listing says: a chat
+ * joined or left it, which moves its detail's `chats_count` but not its listing. Its listing
+ * state is kept.
+ */
+export function refetchHeldProject(ctx: PassContext, record: StoredRecord): Promise<void> {
+  return fetchProject(
+    ctx,
+    record.id,
+    record.custodian,
+    record.signals ?? listingSignals({}, PROJECT_SIGNALS),
+  );
+}
+
+/** A project's detail, attachments (files and documents) and collaborators, then its record. */
+async function fetchProject(
+  ctx: PassContext,
+  id: string,
+  custodian: string | null,
+  signals: string,
+): Promise<void> {
+  const listed = { id };
   const dir = `projects/${safeSegment(listed.id)}`;
   const signal = ctx.signal;
   try {

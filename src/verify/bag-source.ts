@@ -26,7 +26,9 @@ export type ProblemCode =
   | 'custody_chain'
   | 'sidecar_missing'
   | 'sidecar_mismatch'
-  | 'custody_beside';
+  | 'custody_beside'
+  /** A volume of a set (`Bag-Count: i of N`) is not beside the others. */
+  | 'volume_missing';
 
 export interface VerifyProblem {
   readonly code: ProblemCode;

@@ -4,8 +4,9 @@
  */
 import type { Command } from 'commander';
 import { EXIT } from '../../errors.js';
-import { formatVerifyReport } from '../../verify/format-report.js';
+import { formatVerifyReport, formatVolumeSet } from '../../verify/format-report.js';
 import { verifyArchive } from '../../verify/verify-archive.js';
+import { verifyVolumeSet } from '../../verify/volume-group.js';
 import { pathArg, type CommandHost } from '../cli-io.js';
 
 interface VerifyCliOptions {
@@ -15,6 +16,7 @@ interface VerifyCliOptions {
   region?: string;
   forcePathStyle?: boolean;
   sidecar?: boolean;
+  group?: boolean;
 }
 
 export function registerVerifyCommand(program: Command, host: CommandHost): void {
@@ -32,6 +34,10 @@ export function registerVerifyCommand(program: Command, host: CommandHost): void
     .option('--region <region>', 'S3 region (default: AWS_REGION or us-east-1)')
     .option('--force-path-style', 'path-style S3 addressing (most S3-compatible stores need it)')
     .option('--no-sidecar', 'do not require the <archive>.sha256 sidecar')
+    .option(
+      '--no-group',
+      'one volume of a set (Bag-Count: i of N): check it alone, not its siblings beside it',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -45,12 +51,21 @@ export function registerVerifyCommand(program: Command, host: CommandHost): void
         const { io } = host;
         // S3 credentials and a default region come from the AWS SDK's own chain (process env).
         const target = archive.startsWith('s3://') ? archive : pathArg(io, archive);
-        const report = await verifyArchive(target, {
+        const options = {
           ...(opts.endpoint === undefined ? {} : { endpoint: opts.endpoint }),
           ...(opts.region === undefined ? {} : { region: opts.region }),
           ...(opts.forcePathStyle === true ? { forcePathStyle: true } : {}),
           sidecar: opts.sidecar !== false,
-        });
+        };
+        // One volume of a set (Bag-Count: i of N) brings its siblings; anything else reads as before.
+        const set = opts.group === false ? null : await verifyVolumeSet(target, options);
+        if (set !== null && (set.volumes.length > 1 || set.problems.length > 0)) {
+          if (opts.json === true) io.stdout.write(`${JSON.stringify(set, null, 2)}\n`);
+          else if (!(set.ok && opts.quiet === true))
+            (set.ok ? io.stdout : io.stderr).write(formatVolumeSet(set));
+          return set.ok ? EXIT.ok : EXIT.failure;
+        }
+        const report = set?.volumes[0] ?? (await verifyArchive(target, options));
         if (opts.json === true) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         else if (!(report.ok && opts.quiet === true)) {
           (report.ok ? io.stdout : io.stderr).write(formatVerifyReport(report));

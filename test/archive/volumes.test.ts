@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExportError } from '../../src/errors.js';
 import { runJob, type RunJobOptions, type RunJobResult } from '../../src/run-job.js';
 import type { FinishStep } from '../../src/ship/ship-step.js';
 import { verifyArchive } from '../../src/verify/verify-archive.js';
@@ -21,7 +22,7 @@ const NOW = new Date();
 
 class SimulatedKill extends Error {}
 
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
 
 /** Manifest lines (`<sha256>  data/<path>`) of a bag's manifest-sha256.txt. */
 const lines = (text: string): string[] => text.split('\n').filter((l) => l !== '');
@@ -192,6 +193,29 @@ describe('archive volumes', () => {
       volumes[0]?.location,
     ]);
     expect((await verifyVolumeSet(volumes[0]?.location ?? '')).ok).toBe(true);
+  });
+
+  it("refuses a leftover volume that is not this run's evidence, and leaves it as it is", async () => {
+    let uploads = 0;
+    const killSecond = (s: FinishStep): void => {
+      if (s === 'upload' && ++uploads === 1) throw new SimulatedKill('killed after the first volume');
+    };
+    await expect(run('foreign', volumeSpec, { afterFinishStep: killSecond })).rejects.toBeInstanceOf(
+      SimulatedKill,
+    );
+    const folder = join(h.dir, 'foreign', 'out', 'test-job');
+    const [runId] = await readdir(folder);
+    const [leftover] = (await readdir(join(folder, runId ?? ''))).filter((f) => f.endsWith('.zip'));
+    const path = join(folder, runId ?? '', leftover ?? '');
+    // Another volume's bag (a valid zip of the same run id, another payload) in its place.
+    const other = await readFile(split.archive?.volumes?.[2]?.location ?? '');
+    await writeFile(path, other);
+    const refused = await run('foreign', volumeSpec).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ExportError);
+    expect((refused as ExportError).code).toBe('destination_exists');
+    expect((refused as ExportError).message).toContain(path);
+    expect(sha256(await readFile(path))).toBe(sha256(other));
+    expect((await readdir(join(folder, runId ?? ''))).filter((f) => f.endsWith('.zip'))).toEqual([leftover]);
   });
 
   it('verify of one volume checks the set and names a deleted volume; --no-group checks one', async () => {

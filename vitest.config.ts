@@ -36,6 +36,7 @@ const SANDBOX_INTEGRATION = [
   'test/collect/hostile-zip.test.ts',
   'test/collect/preflight-key.test.ts',
   'test/produce/documents/review-archive.test.ts',
+  'test/snapshot/materialize*.test.ts',
 ];
 
 export default defineConfig({

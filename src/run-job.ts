@@ -38,6 +38,7 @@ import {
 import { applyOverrides, loadSpecFile, parseDestinationUri } from './spec/index.js';
 import { retainOf, snapshotModeOf, type LoadedSpec, type SpecOverrides } from './spec/types.js';
 import { prepareSnapshot } from './snapshot/prepare-snapshot.js';
+import { refreshSharers } from './snapshot/refresh-shared.js';
 import { settleSnapshot } from './snapshot/snapshot-base.js';
 import type { Tombstone } from './store/retain.js';
 
@@ -148,8 +149,13 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     await prepareSnapshot({ ...run, stderr }, scope.spec);
     const collected = await collect(run, scope);
     reached.quiescence = await quiesceCollected(run, collected, options.sleep);
-    // Base records this snapshot's listings no longer reach are gone since the previous one.
-    if (run.store.seeded) settleSnapshot(run.store, reached.quiescence.passes + 2);
+    // Base records this snapshot's listings no longer reach are gone since the previous one; a
+    // base chat referencing one of them may read differently now, so it is fetched again first.
+    if (run.store.seeded) {
+      const pass = reached.quiescence.passes + 2;
+      await refreshSharers(run.store, collected, pass);
+      settleSnapshot(run.store, pass + 4);
+    }
     if (options.stopAfter === 'quiesce') return;
     run.progress.enter('seal');
     reached.archive = shippedBefore(run.store); // a rerun of a finished job ships nothing twice

@@ -13,6 +13,7 @@ import { registerValidateCommand } from './commands/validate.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerPlanCommand } from './commands/plan.js';
 import { registerVerifyCommand } from './commands/verify.js';
+import { registerMaterializeCommand } from './commands/materialize.js';
 
 export type { CliIo } from './cli-io.js';
 
@@ -31,11 +32,12 @@ export function buildProgram(host: CommandHost): Command {
     .configureOutput({ writeOut: (s) => void stdout.write(s), writeErr: (s) => void stderr.write(s) })
     .showHelpAfterError()
     .exitOverride();
-  // Subcommands register here, one module each under ./commands (validate, plan, run, verify).
+  // Subcommands register here, one module each under ./commands (validate, plan, run, verify, materialize).
   registerValidateCommand(program, host);
   registerRunCommand(program, host);
   registerPlanCommand(program, host);
   registerVerifyCommand(program, host);
+  registerMaterializeCommand(program, host);
   return program;
 }
 

@@ -93,12 +93,33 @@ export function utf8Order(a: string, b: string): number {
   return a.length - b.length;
 }
 
-/** The parent document a record was recorded with, when the archive holds it: [kind, id]. */
+/**
+ * Per child a chat references (`<kind>:<id>`, RecordInput.refs): the first of the chats that
+ * reference it, in byte order of their ids. A file shared by several chats is recorded with
+ * whichever reached it first (fetch order, which concurrency makes vary); its family is this one,
+ * so two seals of the same content give the same families whatever the fetch order was.
+ */
+async function firstChatOf(store: StagingStore): Promise<Map<string, string>> {
+  const first = new Map<string, string>();
+  for await (const { record } of currentRecordPositions(store)) {
+    if (record.kind !== 'chat') continue;
+    for (const ref of record.refs) {
+      const had = first.get(ref);
+      if (had === undefined || utf8Order(record.id, had) < 0) first.set(ref, record.id);
+    }
+  }
+  return first;
+}
+
+/** The parent document of a record, when the archive holds it: [kind, id]. */
 function parentOf(
   store: StagingStore,
   record: StoredRecord,
   parents: readonly ItemKind[],
+  firstChat: ReadonlyMap<string, string>,
 ): [ItemKind, string] | null {
+  const chat = parents.includes('chat') ? firstChat.get(`${record.kind}:${record.id}`) : undefined;
+  if (chat !== undefined && store.status('chat', chat).state === 'stored') return ['chat', chat];
   if (record.parent === null) return null;
   for (const kind of parents) {
     if (store.status(kind, record.parent).state === 'stored') return [kind, record.parent];
@@ -117,12 +138,13 @@ export async function planFamilies(store: StagingStore, tally: Tally): Promise<F
   const entries: string[] = [];
   const aggregates = new Map<string, AggregateRows>();
   const datasetRecords: RecordPosition[] = [];
+  const firstChat = await firstChatOf(store);
   for await (const { record, at } of currentRecordPositions(store)) {
     const role = ITEM_KINDS[record.kind] as (typeof ITEM_KINDS)[ItemKind] | undefined;
     if (role === undefined)
       throw new ExportError('store_corrupt', `${store.journalPath}: unknown kind ${record.kind}`);
     if (role.role === 'document') {
-      const parent = parentOf(store, record, role.parents);
+      const parent = parentOf(store, record, role.parents, firstChat);
       entries.push(
         parent === null
           ? pack([role.rank, record.id], null, at)

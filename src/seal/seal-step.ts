@@ -124,11 +124,15 @@ export async function stagePayload(
   };
 }
 
-/** Renders the reports and sets up the zip; nothing is sealed until the ship step reads it. */
+/**
+ * Renders the reports and sets up the zip; nothing is sealed until the ship step reads it.
+ * `extraBagInfo` is appended to bag-info.txt after the spec's fields (`materialize` names its sources).
+ */
 export async function seal(
   run: SealRun,
   payload: StagedPayload,
   quiescence: QuiescenceResult,
+  extraBagInfo: readonly [string, string][] = [],
 ): Promise<SealedArchive> {
   const { spec, cut, ref, bag } = payload;
   await run.custody.append('seal', {
@@ -147,7 +151,7 @@ export async function seal(
   if (spec.snapshot !== undefined || payload.previous !== null)
     bagInfo.push([SNAPSHOT_TYPE, payload.previous === null ? 'full' : 'delta']);
   if (payload.previous !== null) bagInfo.push([SNAPSHOT_PREVIOUS, payload.previous]);
-  bagInfo.push(...bagInfoFields(spec));
+  bagInfo.push(...bagInfoFields(spec), ...extraBagInfo);
   run.progress.enter('ship');
   const input: BagInput = {
     name: spec.name,

@@ -48,6 +48,7 @@ const RECORD_KEYS = [
   'custodian',
   'originalName',
   'parent',
+  'refs',
   'signals',
   'hash',
   'files',
@@ -134,6 +135,7 @@ const RECORD: Record<string, Check> = {
   custodian: textOrNull,
   originalName: textOrNull,
   parent: textOrNull,
+  refs: (v) => (Array.isArray(v) && v.every((s) => typeof s === 'string') ? null : 'not a list of strings'),
   signals: textOrNull,
   hash: hex(64),
   files: (v) => {

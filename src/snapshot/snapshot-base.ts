@@ -15,7 +15,7 @@ import type { RecordKind } from '../store/types.js';
 import type { InventoryHeader, InventoryLine } from './types.js';
 
 /** Store meta naming the base a run took over (set once every base record is seeded). */
-export const SNAPSHOT_BASE_META = 'snapshot_base';
+const SNAPSHOT_BASE_META = 'snapshot_base';
 
 export interface SnapshotBase {
   readonly runId: string;
@@ -85,6 +85,7 @@ export async function seedFromInventory(
       custodian: line.custodian,
       originalName: line.originalName,
       parent: line.parent,
+      refs: line.refs,
       ...(recent ? { signals: REFETCH_SIGNALS } : line.signals !== null ? { signals: line.signals } : {}),
       files: line.files,
       source: { endpoint: line.endpoint },
@@ -127,17 +128,16 @@ export interface SettleResult {
  * failed (named there too, as a gap): neither is reported deleted.
  */
 export function settleSnapshot(store: StagingStore, pass: number): SettleResult {
-  const unwalked = new Set<string>();
-  for (const e of store.exceptions()) if (e.id.startsWith('listing:')) unwalked.add(e.kind);
   let deleted = 0;
   let unchanged = 0;
   let changed = 0;
+  const gone = new Set(goneSincePrevious(store).map((b) => `${b.kind}\t${b.id}`));
   for (const b of store.baseRecords()) {
     const state = store.baseState(b.kind, b.id);
     if (state === 'replaced') changed += 1;
     if (state === 'confirmed') unchanged += 1;
     if (state !== 'seed') continue;
-    if (kept(store, unwalked, b.kind, b.id) || parentHeld(store, unwalked, b)) {
+    if (!gone.has(`${b.kind}\t${b.id}`)) {
       unchanged += 1;
       continue;
     }
@@ -155,6 +155,21 @@ export function settleSnapshot(store: StagingStore, pass: number): SettleResult 
   }
   return { deleted, unchanged, changed };
 }
+
+/** The base records this run neither met nor holds through a parent (see `settleSnapshot`). */
+export function goneSincePrevious(store: StagingStore): BaseRecord[] {
+  const unwalked = new Set<string>();
+  for (const e of store.exceptions()) if (e.id.startsWith('listing:')) unwalked.add(e.kind);
+  const gone: BaseRecord[] = [];
+  for (const b of store.baseRecords()) {
+    if (store.baseState(b.kind, b.id) !== 'seed') continue;
+    if (kept(store, unwalked, b.kind, b.id) || parentHeld(store, unwalked, b)) continue;
+    gone.push(b);
+  }
+  return gone;
+}
+
+type BaseRecord = { kind: RecordKind; id: string; hash: string; parent: string | null };
 
 /**
  * A base record kept as the base had it though not met: its kind's listing was cut short, or its

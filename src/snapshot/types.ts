@@ -16,7 +16,6 @@ import type { RecordKind } from '../store/types.js';
 
 export const INVENTORY_JSONL = 'reports/inventory.jsonl';
 export const INVENTORY_CSV = 'reports/inventory.csv';
-export const CHANGES_CSV = 'reports/changes.csv';
 /** bag-info.txt label naming the run-id of the archive a delta builds on. */
 export const SNAPSHOT_PREVIOUS = 'Snapshot-Previous';
 /** bag-info.txt label: `full` or `delta`. */
@@ -56,6 +55,8 @@ export interface InventoryRecord {
   readonly custodian: string | null;
   readonly originalName: string | null;
   readonly parent: string | null;
+  /** What a chat's messages reference, `<kind>:<id>` (RecordInput.refs); empty for other records. */
+  readonly refs: readonly string[];
   /** The listing's change signals the state was fetched under (null when none were recorded). */
   readonly signals: string | null;
   /** The store's record hash (what dedupe compares): a one-file record's is its file's sha256. */

@@ -36,7 +36,7 @@ export interface WrittenInventory {
   readonly records: number;
 }
 
-export const INVENTORY_CSV_COLUMNS = [
+const INVENTORY_CSV_COLUMNS = [
   'kind',
   'id',
   'held_by_run_id',
@@ -120,6 +120,7 @@ function inventoryRecord(r: StoredRecord, heldBy: string, row: InventoryRecord['
     custodian: r.custodian,
     originalName: r.originalName,
     parent: r.parent,
+    refs: r.refs,
     signals: r.signals,
     hash: r.hash,
     files: r.files.map((f) => ({ path: f.path, sha256: f.sha256, md5: f.md5, size: f.size })),

@@ -22,6 +22,7 @@ function toStored(line: JournalRecord): StoredRecord {
     custodian: line.custodian ?? null,
     originalName: line.originalName ?? null,
     parent: line.parent ?? null,
+    refs: line.refs ?? [],
     hash: line.hash,
     files: line.files ?? [],
     signals: line.signals ?? null,

@@ -29,6 +29,7 @@ export function recordLine(input: RecordInput, hash: string, pass: number, at: s
     ...(input.originalName != null ? { originalName: input.originalName } : {}),
     // A retried gap may know no parent ('' from an exception row without one): none recorded.
     ...(input.parent != null && input.parent !== '' ? { parent: input.parent } : {}),
+    ...(input.refs !== undefined && input.refs.length > 0 ? { refs: [...input.refs] } : {}),
     ...(input.signals !== undefined ? { signals: input.signals } : {}),
     ...(input.files !== undefined && input.files.length > 0
       ? { files: input.files.map((f) => ({ path: f.path, sha256: f.sha256, md5: f.md5, size: f.size })) }
@@ -101,6 +102,12 @@ function files(r: LineReader, name: string): StagedFile[] {
       size: o.number('size'),
     };
   });
+}
+
+function strings(r: LineReader, name: string): string[] {
+  const v = r.fields[name];
+  if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) throw r.bad(name);
+  return v as string[];
 }
 
 function row(r: LineReader, name: string, short: boolean): NonNullable<JournalRecord['row']> {
@@ -178,6 +185,7 @@ function record(r: LineReader, short: boolean): JournalRecord {
     ...(r.has(n.files) ? { files: files(r, n.files) } : {}),
     ...(r.has(n.row) ? { row: row(r, n.row, short) } : {}),
     ...(r.has('heldBy') ? { heldBy: r.string('heldBy') } : {}),
+    ...(r.has('refs') ? { refs: strings(r, 'refs') } : {}),
     endpoint: r.string(n.endpoint),
     ...(r.has(n.query) ? { query: r.string(n.query) } : {}),
     ...(requestId.present ? { requestId: requestId.value } : {}),

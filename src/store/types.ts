@@ -38,6 +38,13 @@ export interface RecordInput {
    */
   readonly parent?: string | null;
   /**
+   * What a chat's messages reference (`<kind>:<id>`: `file:…`, `generated_file:…`,
+   * `chat_artifact:…`), sorted: a file shared by several chats has one recorded `parent` (the
+   * first to reach it), so these say every chat it belongs to (families, snapshot series). Not
+   * part of the record hash.
+   */
+  readonly refs?: readonly string[];
+  /**
    * A digest of the change signals the LISTING showed when this state was fetched (name,
    * deleted_at, project…: fields that can change without `updated_at` moving). Re-enumeration
    * refetches an item whose listing shows other signals.
@@ -120,6 +127,8 @@ export interface JournalRecord {
   readonly originalName?: string | null;
   /** RecordInput.parent; absent in lines written before parents were recorded. */
   readonly parent?: string | null;
+  /** RecordInput.refs; absent when none (and in lines written before refs were recorded). */
+  readonly refs?: readonly string[];
   readonly signals?: string;
   readonly files?: readonly StagedFile[];
   readonly row?: { readonly aggregate: string; readonly json: string };
@@ -197,6 +206,8 @@ export interface StoredRecord {
   readonly originalName: string | null;
   /** The id of the item it was reached through (RecordInput.parent), or null. */
   readonly parent: string | null;
+  /** RecordInput.refs (empty when none were recorded). */
+  readonly refs: readonly string[];
   readonly hash: string;
   readonly files: readonly StagedFile[];
   /** The listing's change signals this version was fetched under (RecordInput.signals), or null. */

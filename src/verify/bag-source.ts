@@ -27,6 +27,12 @@ export type ProblemCode =
   | 'sidecar_missing'
   | 'sidecar_mismatch'
   | 'custody_beside'
+  /** `verify --chain`: an archive the inventory names, or a file it lists, is not there. */
+  | 'chain_missing'
+  /** `verify --chain`: a listed file's hash differs from the inventory's (or the inventory is unreadable). */
+  | 'chain_mismatch'
+  /** `verify --chain`: an archive holding records of the chain does not verify. */
+  | 'chain_invalid'
   /** A volume of a set (`Bag-Count: i of N`) is not beside the others. */
   | 'volume_missing';
 

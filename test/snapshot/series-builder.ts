@@ -32,6 +32,7 @@ export function record(id: string, heldBy: string, extra: Partial<InventoryRecor
     custodian: 'user_1',
     originalName: null,
     parent: null,
+    refs: [],
     signals: null,
     hash: sha256(body),
     files: [

@@ -52,6 +52,7 @@ function rec(
     custodian: 'u@example.com',
     originalName: null,
     parent: null,
+    refs: [],
     signals: 'sig',
     hash: sha(body),
     files: [{ path, sha256: sha(body), md5: md5(body), size: Buffer.byteLength(body) }],

@@ -1,11 +1,14 @@
 /**
- * `compliance-export verify <zip | dir | s3://bucket/key> [--json]`: independent check of a
- * sealed archive. Exit 0 when clean, 1 when any problem is found (each one named), 2 on usage.
+ * `compliance-export verify <zip | dir | s3://bucket/key> [--json] [--chain]`: independent check of
+ * a sealed archive (with `--chain`, of the snapshot chain it belongs to too:
+ * src/snapshot/verify-chain.ts). Exit 0 when clean, 1 when any problem is found (each one named),
+ * 2 on usage.
  */
 import type { Command } from 'commander';
 import { EXIT } from '../../errors.js';
 import { formatVerifyReport, formatVolumeSet } from '../../verify/format-report.js';
 import { verifyArchive } from '../../verify/verify-archive.js';
+import { verifyChain } from '../../snapshot/verify-chain.js';
 import { verifyVolumeSet } from '../../verify/volume-group.js';
 import { pathArg, type CommandHost } from '../cli-io.js';
 
@@ -17,6 +20,7 @@ interface VerifyCliOptions {
   forcePathStyle?: boolean;
   sidecar?: boolean;
   group?: boolean;
+  chain?: boolean;
 }
 
 export function registerVerifyCommand(program: Command, host: CommandHost): void {
@@ -35,6 +39,11 @@ export function registerVerifyCommand(program: Command, host: CommandHost): void
     .option('--force-path-style', 'path-style S3 addressing (most S3-compatible stores need it)')
     .option('--no-sidecar', 'do not require the <archive>.sha256 sidecar')
     .option(
+      '--chain',
+      'also check the snapshot chain: every archive its inventory names (same destination) is there and ' +
+        "verifies, and lists each record it holds with the inventory's hash",
+    )
+    .option(
       '--no-group',
       'one volume of a set (Bag-Count: i of N): check it alone, not its siblings beside it',
     )
@@ -51,24 +60,40 @@ export function registerVerifyCommand(program: Command, host: CommandHost): void
         const { io } = host;
         // S3 credentials and a default region come from the AWS SDK's own chain (process env).
         const target = archive.startsWith('s3://') ? archive : pathArg(io, archive);
-        const options = {
+        const s3 = {
           ...(opts.endpoint === undefined ? {} : { endpoint: opts.endpoint }),
           ...(opts.region === undefined ? {} : { region: opts.region }),
           ...(opts.forcePathStyle === true ? { forcePathStyle: true } : {}),
-          sidecar: opts.sidecar !== false,
         };
-        // One volume of a set (Bag-Count: i of N) brings its siblings; anything else reads as before.
-        const set = opts.group === false ? null : await verifyVolumeSet(target, options);
+        const options = { ...s3, sidecar: opts.sidecar !== false };
+        // One volume of a set (Bag-Count: i of N) brings its siblings; a snapshot chain has no volumes.
+        const set =
+          opts.group === false || opts.chain === true ? null : await verifyVolumeSet(target, options);
         if (set !== null && (set.volumes.length > 1 || set.problems.length > 0)) {
           if (opts.json === true) io.stdout.write(`${JSON.stringify(set, null, 2)}\n`);
           else if (!(set.ok && opts.quiet === true))
             (set.ok ? io.stdout : io.stderr).write(formatVolumeSet(set));
           return set.ok ? EXIT.ok : EXIT.failure;
         }
-        const report = set?.volumes[0] ?? (await verifyArchive(target, options));
+        const bag = set?.volumes[0] ?? (await verifyArchive(target, options));
+        const chain = opts.chain === true ? await verifyChain(target, s3) : null;
+        const report =
+          chain === null
+            ? bag
+            : {
+                ...bag,
+                ok: bag.ok && chain.problems.length === 0,
+                problems: [...bag.problems, ...chain.problems],
+                chain: { archives: chain.archives, records: chain.records },
+              };
         if (opts.json === true) io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         else if (!(report.ok && opts.quiet === true)) {
           (report.ok ? io.stdout : io.stderr).write(formatVerifyReport(report));
+          if (report.ok && chain !== null) {
+            io.stdout.write(
+              `OK chain: ${chain.records} records held by ${chain.archives.join(', ')}, each listed with its hash\n`,
+            );
+          }
         }
         return report.ok ? EXIT.ok : EXIT.failure;
       }),

@@ -25,7 +25,7 @@ import {
   type MessageFileReference,
 } from './chat-attachments.js';
 import { custodianOf } from './kind-module.js';
-import type { BlobRef, ItemStatus } from '../../store/index.js';
+import type { BlobRef, ItemStatus, StoredRecord } from '../../store/index.js';
 
 const STAGE = 'chats';
 /** The listing fields that can change without `updated_at` moving (§3.8: a rename may not bump it). */
@@ -101,6 +101,22 @@ export function retryChat(ctx: PassContext, id: string): Promise<void> {
   return fetchChat(ctx, target);
 }
 
+/**
+ * Fetch again a chat the store holds (a snapshot base's), whatever its listing says: something it
+ * references is gone, and its messages may no longer show it. Its listing state is kept.
+ */
+export function refetchHeldChat(ctx: PassContext, record: StoredRecord): Promise<void> {
+  return fetchChat(ctx, {
+    id: record.id,
+    updatedAt: record.updatedAt,
+    createdAt: record.createdAt,
+    deletedAt: record.deletedAt,
+    name: record.originalName,
+    custodian: record.custodian,
+    signals: record.signals ?? listingSignals({ name: '' }, CHAT_SIGNALS),
+  });
+}
+
 /** Where the chat record says it came from: the first messages page (the chat's metadata). */
 interface ChatSource {
   endpoint: string;
@@ -141,7 +157,7 @@ async function fetchChat(ctx: PassContext, listed: ChatTarget): Promise<void> {
   const meta = (scan.chat ?? {}) as Partial<Chat>;
   if (deletedAfterCut(ctx, listed.id, held, meta, blob)) return;
   await fetchReferences(ctx, listed, scan);
-  stageChat(ctx, listed, meta, blob, scan.first);
+  stageChat(ctx, listed, meta, blob, scan);
 }
 
 /** `{"chat":…,"messages":[…]}` page by page, noting in `scan` what the pages show. */
@@ -264,15 +280,24 @@ async function fetchReferences(ctx: PassContext, listed: ChatTarget, scan: ChatS
   });
 }
 
+/** What the chat's messages reference, `<kind>:<id>`, sorted (RecordInput.refs). */
+function referencesOf(scan: ChatScan): string[] {
+  return [
+    ...[...scan.files.keys()].map((id) => `file:${id}`),
+    ...[...scan.generated.keys()].map((id) => `generated_file:${id}`),
+    ...[...scan.artifacts.keys()].map((id) => `chat_artifact:${id}`),
+  ].sort();
+}
+
 /** The chat record, written last: the messages' metadata wins over the listing's. */
 function stageChat(
   ctx: PassContext,
   listed: ChatTarget,
   meta: Partial<Chat>,
   blob: BlobRef,
-  first: ChatSource | null,
+  scan: ChatScan,
 ): void {
-  const source = first ?? {
+  const source = scan.first ?? {
     endpoint: `/v1/compliance/apps/chats/${listed.id}/messages`,
     query: '',
     requestId: null,
@@ -288,6 +313,7 @@ function stageChat(
       custodian: meta.user?.email_address ?? meta.user?.id ?? listed.custodian,
       originalName: meta.name ?? listed.name,
       signals: listed.signals,
+      refs: referencesOf(scan),
       files: [{ path: `chats/${safeSegment(listed.id)}.json`, ...blob }],
       source,
     },

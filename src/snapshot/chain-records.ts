@@ -230,6 +230,7 @@ function putChecked(
     custodian: line.custodian,
     originalName: line.originalName,
     parent: line.parent,
+    refs: line.refs,
     ...(line.signals === null ? {} : { signals: line.signals }),
     ...content,
     source: { endpoint: line.endpoint },

@@ -131,6 +131,11 @@ export function sealBag(input: BagInput, options: SealOptions = {}): SealedBag {
   // A failure is `done`'s rejection too; a caller that reads the stream without listening for
   // its errors (and awaits `done`) must not crash the process with the same error.
   stream.on('error', () => undefined);
+  // Destroyed before its first read (the sink refused the write up front): the generator never
+  // ran, so settle `done` here, or a caller waiting for both ends would wait forever.
+  stream.on('close', () =>
+    settle?.reject(new ExportError('archive_error', 'zip stream closed before the seal finished')),
+  );
   return { ...names, stream, done };
 }
 

@@ -14,7 +14,13 @@ import { sealVolume, volumeRefOf } from '../seal/volume-seal.js';
 import { shipArchive } from '../sink/ship-archive.js';
 import type { ReadBackResult } from '../sink/sink.js';
 import type { VerifyReport } from '../verify/verify-archive.js';
-import { adoptArchive, putBesideIfAbsent, shippingIntentOf, type ShippingIntent } from './adopt-archive.js';
+import {
+  adoptArchive,
+  putBesideIfAbsent,
+  refusal,
+  shippingIntentOf,
+  type ShippingIntent,
+} from './adopt-archive.js';
 import type { Landed, ShipRun } from './ship-step.js';
 import { readBack, verifyLanded, type ShippedArchive, type ShippedVolume } from './verify-landed.js';
 
@@ -81,6 +87,9 @@ export async function shipVolumes(
           custody,
         })
       : null;
+    // Never the case for a run that did not start shipping: refuse it before sealing (never overwrite).
+    const foreign = resumed ? null : await sink.digestStored(ref);
+    if (foreign !== null) throw refusal(foreign.location, 'no shipping intent of this run names it');
     if (adopted !== null) {
       landed.push({ payload: part, written: adopted.written, adopted: true, summary: adopted.sealedSummary });
       continue;

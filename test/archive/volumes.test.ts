@@ -5,7 +5,7 @@
  * rerun after a kill between two volumes adopting the first and writing the rest.
  */
 import { createHash } from 'node:crypto';
-import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportError } from '../../src/errors.js';
@@ -216,6 +216,26 @@ describe('archive volumes', () => {
     expect((refused as ExportError).message).toContain(path);
     expect(sha256(await readFile(path))).toBe(sha256(other));
     expect((await readdir(join(folder, runId ?? ''))).filter((f) => f.endsWith('.zip'))).toEqual([leftover]);
+  });
+
+  it('a fresh run finding a volume of its name at the destination refuses it, and keeps it', async () => {
+    const [runId] = await readdir(join(h.dir, 'split', 'out', 'test-job'));
+    const source = split.archive?.volumes?.[1]?.location ?? '';
+    const target = join(
+      h.dir,
+      'squatted',
+      'out',
+      'test-job',
+      runId ?? '',
+      source.slice(source.lastIndexOf('/') + 1),
+    );
+    await mkdir(join(target, '..'), { recursive: true });
+    await copyFile(source, target);
+    const refused = await run('squatted', volumeSpec).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ExportError);
+    expect((refused as ExportError).code).toBe('destination_exists');
+    expect((refused as ExportError).message).toContain(target);
+    expect(sha256(await readFile(target))).toBe(sha256(await readFile(source)));
   });
 
   it('verify of one volume checks the set and names a deleted volume; --no-group checks one', async () => {

@@ -18,6 +18,7 @@ const S3_E2E = [
   'test/snapshot/stored-archive-s3.test.ts',
   'test/cli/verify.test.ts',
   'test/run-job/crash-finish.test.ts',
+  'test/ship/volumes-s3.test.ts',
   'test/demo/**/*.test.ts',
 ];
 const INSTALL = ['test/install/**/*.test.ts'];
@@ -37,6 +38,7 @@ const SANDBOX_INTEGRATION = [
   'test/collect/preflight-key.test.ts',
   'test/produce/documents/review-archive.test.ts',
   'test/snapshot/materialize*.test.ts',
+  'test/archive/volumes.test.ts',
 ];
 
 export default defineConfig({

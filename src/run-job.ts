@@ -19,6 +19,8 @@ import { Resources } from './resources.js';
 import { finishRetain, retainAfterShip, retiredArchive } from './ship/retain-step.js';
 import type { ProductionTotals } from './archive/report-rows.js';
 import { COUNTS_META, requestSummary, seal, stagePayload } from './seal/seal-step.js';
+import { planRunVolumes } from './seal/volume-seal.js';
+import { shipVolumes } from './ship/ship-volumes.js';
 import {
   adoptLeftover,
   putCustodyBeside,
@@ -162,14 +164,22 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     const payload = await stagePayload(run, scope);
     const { byCustodian: _rows, ...totals } = payload.counts;
     reached.production = totals;
-    const adopted = await adoptLeftover(run, payload);
-    if (adopted === null) await destinationChecked(run.loaded, guard, payload.bag.totalBytes);
-    const landed = adopted ?? (await ship(run, payload, await seal(run, payload, reached.quiescence)));
-    await putSummaryBeside(run, landed);
-    const read = await readBack(run, landed);
-    const report = await verifyLanded(run, landed, read);
-    await putCustodyBeside(run, landed);
-    reached.archive = await recordShipped(run, landed, read, report);
+    const quiescence = reached.quiescence;
+    const volumes = await planRunVolumes(payload);
+    if (volumes !== null) {
+      await destinationChecked(run.loaded, guard, payload.bag.totalBytes);
+      const sealRun = (): ReturnType<typeof seal> => seal(run, payload, quiescence);
+      reached.archive = await shipVolumes({ ...run, stderr }, payload, volumes, sealRun);
+    } else {
+      const adopted = await adoptLeftover(run, payload);
+      if (adopted === null) await destinationChecked(run.loaded, guard, payload.bag.totalBytes);
+      const landed = adopted ?? (await ship(run, payload, await seal(run, payload, quiescence)));
+      await putSummaryBeside(run, landed);
+      const read = await readBack(run, landed);
+      const report = await verifyLanded(run, landed, read);
+      await putCustodyBeside(run, landed);
+      reached.archive = await recordShipped(run, landed, read, report);
+    }
     // Only now, shipped and verified, may the state shrink (never after a failed verify: it threw).
     const retain = retainOf(run.loaded.spec);
     tombstone = await retainAfterShip(run, retain, reached.archive, run.loaded.sha256, scope.spec.name);

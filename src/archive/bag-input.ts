@@ -51,6 +51,11 @@ export interface BagInput {
    * compressed, decided from the bytes; `deflate` and `store` apply to every entry.
    */
   readonly compression?: 'auto' | 'deflate' | 'store';
+  /**
+   * One volume of a set (volume-plan.ts): the folder and zip are `<name>-<run-id>.vol002-of-003`
+   * and bag-info says `Bag-Group-Identifier: <name>-<run-id>` and `Bag-Count: 2 of 3`.
+   */
+  readonly volume?: { readonly index: number; readonly count: number };
 }
 
 /** `20261122T101300Z` from `2026-11-22T10:13:00.000Z`. */

@@ -20,6 +20,7 @@ import { BAGIT_TXT, SEALER_TAG_FILES, manifestLine, renderBagInfo } from './bag-
 import { byteOrder } from './byte-order.js';
 import { prepareAhead, prepareEntry, type Entry, type Prepared } from './entry-source.js';
 import { unsafePathReason } from './safe-name.js';
+import { volumeLabel } from './volume-plan.js';
 import { ZipWriter } from './zip-writer.js';
 
 /**
@@ -80,13 +81,15 @@ export interface SealedBag {
   readonly done: Promise<SealResult>;
 }
 
-/** Archive names: `<name>-<run-id>` folder and `.zip` file. */
+/** Archive names: `<name>-<run-id>` folder and `.zip` file (a volume's: `<name>-<run-id>.vol001-of-003`). */
 export function archiveNames(
   name: string,
   asOfCut: string,
+  volume?: BagInput['volume'],
 ): { runId: string; folder: string; zipName: string } {
   const runId = runIdFromCut(asOfCut);
-  return { runId, folder: `${name}-${runId}`, zipName: `${name}-${runId}.zip` };
+  const folder = `${name}-${runId}${volume === undefined ? '' : `.${volumeLabel(volume.index, volume.count)}`}`;
+  return { runId, folder, zipName: `${folder}.zip` };
 }
 
 export function sealBag(input: BagInput, options: SealOptions = {}): SealedBag {
@@ -96,7 +99,7 @@ export function sealBag(input: BagInput, options: SealOptions = {}): SealedBag {
   if (Number.isNaN(new Date(input.asOfCut).getTime())) {
     throw new ExportError('archive_error', `as-of cut ${JSON.stringify(input.asOfCut)} is not a date`);
   }
-  const names = archiveNames(input.name, input.asOfCut);
+  const names = archiveNames(input.name, input.asOfCut, input.volume);
   const zip = new ZipWriter({
     level: options.deflateLevel ?? DEFAULT_DEFLATE_LEVEL,
     chunkSize: ZLIB_CHUNK,
@@ -128,6 +131,11 @@ export function sealBag(input: BagInput, options: SealOptions = {}): SealedBag {
   // A failure is `done`'s rejection too; a caller that reads the stream without listening for
   // its errors (and awaits `done`) must not crash the process with the same error.
   stream.on('error', () => undefined);
+  // Destroyed before its first read (the sink refused the write up front): the generator never
+  // ran, so settle `done` here, or a caller waiting for both ends would wait forever.
+  stream.on('close', () =>
+    settle?.reject(new ExportError('archive_error', 'zip stream closed before the seal finished')),
+  );
   return { ...names, stream, done };
 }
 
@@ -242,7 +250,7 @@ function bagEntries(
     payloadBytes,
     payloadFiles: payload.length,
     toolAgent: `${TOOL_NAME} ${TOOL_VERSION}`,
-    extra: input.bagInfo,
+    extra: [...input.bagInfo, ...volumeFields(input)],
   });
   const others = [
     textEntry('bagit.txt', BAGIT_TXT),
@@ -267,6 +275,16 @@ function bagEntries(
     }
     yield* after;
   };
+}
+
+/** RFC 8493 §2.2.2: a volume names its set and its place in it. */
+function volumeFields(input: BagInput): [string, string][] {
+  const v = input.volume;
+  if (v === undefined) return [];
+  return [
+    ['Bag-Group-Identifier', `${input.name}-${runIdFromCut(input.asOfCut)}`],
+    ['Bag-Count', `${v.index} of ${v.count}`],
+  ];
 }
 
 function textEntry(path: string, body: string): Entry {

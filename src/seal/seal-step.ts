@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ComplianceClient } from '../api/index.js';
-import type { PayloadFile, TagFile } from '../archive/bag-input.js';
+import type { BagInput, PayloadFile, TagFile } from '../archive/bag-input.js';
 import { manifestLine } from '../archive/bag-text.js';
 import type { CustodyLog } from '../archive/custody-log.js';
 import { renderReports } from '../archive/render-reports.js';
@@ -63,6 +63,8 @@ export interface StagedPayload {
 
 export interface SealedArchive {
   readonly bag: SealedBag;
+  /** What `bag` seals (volumes seal parts of its payload with the same reports: src/seal/volume-seal.ts). */
+  readonly input: BagInput;
   /** `reports/summary.json` as sealed (it also goes beside the zip). */
   readonly summary: string;
 }
@@ -151,15 +153,15 @@ export async function seal(
   if (payload.previous !== null) bagInfo.push([SNAPSHOT_PREVIOUS, payload.previous]);
   bagInfo.push(...bagInfoFields(spec), ...extraBagInfo);
   run.progress.enter('ship');
-  const sealed = sealBag({
+  const input: BagInput = {
     name: spec.name,
     asOfCut: cut,
     payload: bag.payload,
     tagFiles: [...forPeople, ...rendered.tagFiles, ...payload.inventory],
     bagInfo,
     compression: spec.archive.compression,
-  });
-  return { bag: sealed, summary: `${JSON.stringify(rendered.summary, null, 2)}\n` };
+  };
+  return { bag: sealBag(input), input, summary: `${JSON.stringify(rendered.summary, null, 2)}\n` };
 }
 
 /** The reports (items, exceptions, drift, summary, job, custody so far) spooled for the seal. */

@@ -34,6 +34,22 @@ export interface ShippedArchive {
   readonly verified: boolean;
   /** The archive was found at the destination (left by a killed run) and adopted, not uploaded. */
   readonly adopted: boolean;
+  /**
+   * A run split into volumes (ship-volumes.ts): every volume, in order. The fields above then
+   * name the first volume, with `zipBytes` and `payloadFiles` summed over the set.
+   */
+  readonly volumes?: readonly ShippedVolume[];
+}
+
+/** One volume of a shipped set. */
+export interface ShippedVolume {
+  readonly location: string;
+  readonly sidecarLocation: string;
+  readonly zipSha256: string;
+  readonly zipBytes: number;
+  readonly payloadFiles: number;
+  readonly verified: boolean;
+  readonly adopted: boolean;
 }
 
 /** The archive an earlier run of this job shipped and recorded, if any. */

@@ -2,7 +2,7 @@
  * Destinations for a sealed archive. Both sinks lay objects out the same way, under the
  * destination root:
  *
- *   <root>/<name>/<run-id>/<name>-<run-id>.zip
+ *   <root>/<name>/<run-id>/<name>-<run-id>.zip   (or volumes: <name>-<run-id>.vol001-of-003.zip, …)
  *   <root>/<name>/<run-id>/<name>-<run-id>.zip.sha256   (sha256sum format)
  *   <root>/<name>/<run-id>/summary.json, custody.jsonl  (beside files, via putBeside)
  *
@@ -16,6 +16,8 @@ export interface ArchiveRef {
   readonly name: string;
   /** `20261122T101300Z`. */
   readonly runId: string;
+  /** One volume of a set (`archive.max_volume_size`): `<name>-<run-id>.vol002-of-003.zip`. */
+  readonly volume?: { readonly index: number; readonly count: number };
 }
 
 export interface PreflightCheck {
@@ -115,7 +117,11 @@ export interface Sink {
 }
 
 export function archiveFileName(ref: ArchiveRef): string {
-  return `${ref.name}-${ref.runId}.zip`;
+  const v = ref.volume;
+  if (v === undefined) return `${ref.name}-${ref.runId}.zip`;
+  const width = Math.max(3, String(v.count).length);
+  const pad = (n: number): string => String(n).padStart(width, '0');
+  return `${ref.name}-${ref.runId}.vol${pad(v.index)}-of-${pad(v.count)}.zip`;
 }
 
 /** The path of the archive relative to the destination root: `<name>/<run-id>/<name>-<run-id>.zip`. */

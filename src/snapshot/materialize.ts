@@ -30,7 +30,7 @@ import { INVENTORY_JSONL } from './types.js';
 import { refuseExisting, writeOutput } from './write-output.js';
 
 /** bag-info.txt label: the run-ids a materialized archive was rebuilt from, oldest first. */
-export const SNAPSHOT_MATERIALIZED_FROM = 'Snapshot-Materialized-From';
+const SNAPSHOT_MATERIALIZED_FROM = 'Snapshot-Materialized-From';
 
 const MAX_INVENTORY_BYTES = 4 * 1024 ** 3;
 const MAX_SMALL_TAG_BYTES = 16 * 1024 ** 2;

@@ -10,7 +10,7 @@
  */
 import { ITEM_KINDS } from '../collect/index.js';
 import { ExportError } from '../errors.js';
-import { recordHash, type StagingStore } from '../store/index.js';
+import { recordHash, type BaseRecord, type StagingStore } from '../store/index.js';
 import type { RecordKind } from '../store/types.js';
 import type { InventoryHeader, InventoryLine } from './types.js';
 
@@ -168,14 +168,6 @@ export function goneSincePrevious(store: StagingStore): BaseRecord[] {
   }
   return gone;
 }
-
-type BaseRecord = {
-  kind: RecordKind;
-  id: string;
-  hash: string;
-  parent: string | null;
-  refs?: readonly string[];
-};
 
 /**
  * A base record kept as the base had it though not met: its kind's listing was cut short, or its

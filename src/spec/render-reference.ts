@@ -122,6 +122,7 @@ export function renderSpecReference(): string {
     '- `destination.uri` must be a valid `s3://bucket/prefix` (`s3_uri`) or a local path / `file:///` URL (`destination_uri`); S3-only options with a local destination are errors (`s3_option_on_local`).',
     '- `destination.object_lock`: a mode needs `retain_until` or `retain_days` and vice versa (`object_lock_incomplete`); `retain_until` must be in the future (`retain_until_past`).',
     '- `archive.max_part_size` must be between 5MiB and 5GiB (`part_size`).',
+    '- `archive.max_volume_size` must be at least 1MiB and cannot be combined with `snapshot` or `archive.bag_info.bag_group_identifier` (`volume_size`).',
     '- `scope.activity_types` and `scope.exclude_activity_types` cannot be combined (`activity_filter_conflict`) and need `activities` in `scope.include` (`activity_filter_unused`); a near-miss of a known type is an error (`activity_type`), an unknown type a warning.',
     '- Anything that looks like an API key (`sk-ant-…`) anywhere in the file, comments included, is an error (`api_key_in_file`): name the environment variable in `source.api_key_env` instead.',
     '',

@@ -19,6 +19,7 @@ type Rule = (doc: Record<string, unknown>, ctx: RuleContext) => Finding[];
 /** The documented Compliance API limit: 600 requests per minute per parent org (api §5.8). */
 export const DOCUMENTED_RPM_LIMIT = 600;
 const MIN_PART_BYTES = 5 * 1024 ** 2;
+const MIN_VOLUME_BYTES = 1024 ** 2;
 const MAX_PART_BYTES = 5 * 1024 ** 3;
 /** Activities become queryable within one minute (api §4.2). */
 const DOCUMENTED_INDEXING_LAG_MS = 60_000;
@@ -224,6 +225,34 @@ const partSizeRule: Rule = (doc) => {
   ];
 };
 
+/** Volumes name their set themselves, and a snapshot series finds its base by the one-zip name. */
+const volumeSizeRule: Rule = (doc) => {
+  const archive = obj(doc.archive);
+  const text = str(archive?.max_volume_size);
+  const bytes = text === undefined ? undefined : parseSize(text);
+  if (bytes === undefined) return [];
+  const out: Finding[] = [];
+  if (bytes < MIN_VOLUME_BYTES)
+    out.push(error('/archive/max_volume_size', 'volume_size', 'must be at least 1MiB'));
+  if (doc.snapshot !== undefined)
+    out.push(
+      error(
+        '/archive/max_volume_size',
+        'volume_size',
+        'cannot be combined with snapshot (a series reads one zip per run)',
+      ),
+    );
+  if (str(obj(archive?.bag_info)?.bag_group_identifier) !== undefined)
+    out.push(
+      error(
+        '/archive/bag_info/bag_group_identifier',
+        'volume_size',
+        'cannot be combined with archive.max_volume_size (each volume says Bag-Group-Identifier: <name>-<run-id>)',
+      ),
+    );
+  return out;
+};
+
 const timeoutRule: Rule = (doc) => {
   const t = obj(obj(doc.source)?.timeouts) ?? {};
   return (['connect', 'headers', 'body_idle'] as const).flatMap((k) => {
@@ -351,6 +380,7 @@ const RULES: Rule[] = [
   urlRules,
   destinationRule,
   partSizeRule,
+  volumeSizeRule,
   timeoutRule,
   consistencyRule,
   activityRule,

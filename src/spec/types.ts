@@ -101,6 +101,8 @@ export interface ResolvedArchive {
   compression: CompressionPolicy;
   max_part_size: string;
   max_part_size_bytes: number;
+  /** Volumes of at most this many payload bytes (src/seal/volume-plan.ts); off when left out (not defaulted: specs without it keep their hash). */
+  max_volume_size?: string;
   /** Left out when not given (no default), so specs without it keep their hash. */
   bag_info?: BagInfoSpec;
 }
@@ -258,6 +260,7 @@ export type DiagnosticCode =
   | 'object_lock_incomplete'
   | 'retain_until_past'
   | 'part_size'
+  | 'volume_size'
   | 'activity_filter_conflict'
   | 'activity_filter_unused'
   | 'activity_type'

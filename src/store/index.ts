@@ -6,3 +6,4 @@ export { recordHash } from './record-hash.js';
 export { buildBagPayload, currentRecordPositions, currentRecords, readRecordAt } from './bag-payload.js';
 export type { BagPayload, RecordPosition } from './bag-payload.js';
 export type * from './types.js';
+export type { BaseRecord } from './base-records.js';

@@ -12,6 +12,7 @@
  */
 import { join } from 'node:path';
 import { ExportError } from '../errors.js';
+import { BaseRecords, type BaseRecord, type BaseState } from './base-records.js';
 import { BlobStore } from './blob-store.js';
 import { ItemIndex } from './item-index.js';
 import { JournalWriter } from './journal.js';
@@ -60,17 +61,8 @@ export class StagingStore {
   readonly #drift = new Map<string, DriftEntry>();
   readonly #checkpoints = new Map<string, Checkpoint>();
   readonly #meta = new Map<string, unknown>();
-  /**
-   * Snapshot series: every record taken over from the base's inventory (`seed`), with its hash
-   * and parent; `#superseded` those a later version replaced; `#confirmed` those this run's
-   * listings or fetches met unchanged.
-   */
-  readonly #base = new Map<
-    string,
-    { readonly hash: string; readonly parent: string | null; readonly refs?: readonly string[] }
-  >();
-  readonly #superseded = new Set<string>();
-  readonly #confirmed = new Set<string>();
+  /** Snapshot series: the records taken over from the base's inventory, and what became of them. */
+  readonly #base = new BaseRecords();
   readonly #now: () => Date;
   #journal: JournalWriter | null = null;
   #openedSize = 0;
@@ -143,30 +135,18 @@ export class StagingStore {
     return this.#base.size > 0;
   }
 
-  /** The base's records (kind, id, hash, parent), whatever became of them. */
-  *baseRecords(): Generator<{
-    kind: RecordKind;
-    id: string;
-    hash: string;
-    parent: string | null;
-    refs?: readonly string[];
-  }> {
-    for (const [k, v] of this.#base) {
-      const tab = k.indexOf('\t');
-      yield { kind: k.slice(0, tab) as RecordKind, id: k.slice(tab + 1), ...v };
-    }
+  /** The base's records (kind, id, hash, parent, refs), whatever became of them. */
+  baseRecords(): Generator<BaseRecord> {
+    return this.#base.records();
   }
 
   /**
    * What became of a base record: `seed` (the current version is the base's), `confirmed` (that,
    * and met unchanged by this run), `replaced` (a later version is current), `removed`.
    */
-  baseState(kind: RecordKind, id: string): 'seed' | 'confirmed' | 'replaced' | 'removed' | null {
-    const k = key(kind, id);
-    if (!this.#base.has(k)) return null;
-    if (!this.#index.has(kind, id)) return 'removed';
-    if (this.#superseded.has(k)) return 'replaced';
-    return this.#confirmed.has(k) ? 'confirmed' : 'seed';
+  baseState(kind: RecordKind, id: string): BaseState | 'removed' | null {
+    const state = this.#base.state(kind, id);
+    return state !== null && !this.#index.has(kind, id) ? 'removed' : state;
   }
 
   /** Ids of current records of one kind (tests and reports; O(index)). */
@@ -255,7 +235,7 @@ export class StagingStore {
       ...(input.signals !== undefined ? { signals: input.signals } : {}),
       ...(heldBy !== undefined ? { heldBy } : {}),
     });
-    this.#noteBase(line);
+    this.#base.note(line);
     this.#clearException(k);
     if (prev === undefined || prev.offset < 0) this.stats.records += 1;
     else this.stats.versions += 1;
@@ -279,16 +259,13 @@ export class StagingStore {
    */
   seed(input: RecordInput & { readonly heldBy: string }): void {
     // Seeding again after a kill part-way through it: the lines already written stand.
-    if (this.#base.has(key(input.kind, input.id))) return;
+    if (this.#base.has(input.kind, input.id)) return;
     this.putRecord(input, 0);
   }
 
   /** A base record this run met unchanged (its listing, a fetch that found it stored). Idempotent. */
   confirm(kind: RecordKind, id: string): void {
-    const k = key(kind, id);
-    if (!this.#base.has(k) || this.#superseded.has(k) || this.#confirmed.has(k)) return;
-    this.#confirmed.add(k);
-    this.#append({ type: 'seen', kind, id });
+    if (this.#base.confirm(kind, id)) this.#append({ type: 'seen', kind, id });
   }
 
   /** Drop a record from the state (a base record gone since the base); the journal keeps its history. */
@@ -368,26 +345,6 @@ export class StagingStore {
     this.#append({ type: 'exception_cleared', kind: entry.kind, id: entry.id });
   }
 
-  /** Track base records (pass-0 lines with `heldBy`) and their replacement by later versions. */
-  #noteBase(line: {
-    kind: RecordKind;
-    id: string;
-    hash: string;
-    parent?: string | null;
-    refs?: readonly string[];
-    heldBy?: string;
-    pass: number;
-  }): void {
-    const k = key(line.kind, line.id);
-    if (line.pass === 0 && line.heldBy !== undefined)
-      this.#base.set(k, {
-        hash: line.hash,
-        parent: line.parent ?? null,
-        ...(line.refs !== undefined ? { refs: line.refs } : {}),
-      });
-    else if (this.#base.has(k)) this.#superseded.add(k);
-  }
-
   #appendDrift(entry: DriftEntry): void {
     this.#applyDrift(entry);
     this.#append({ type: 'drift', ...entry });
@@ -416,7 +373,7 @@ export class StagingStore {
           ...(line.signals !== undefined ? { signals: line.signals } : {}),
           ...(line.heldBy !== undefined ? { heldBy: line.heldBy } : {}),
         });
-        this.#noteBase(line);
+        this.#base.note(line);
         const gap = this.#exceptions.get(k);
         if (gap !== undefined && !isListingGap(gap)) this.#exceptions.delete(k);
         break;
@@ -440,7 +397,7 @@ export class StagingStore {
         break;
       }
       case 'seen':
-        this.#confirmed.add(key(line.kind, line.id));
+        this.#base.confirm(line.kind, line.id);
         break;
       case 'removed':
         this.#index.delete(line.kind, line.id);

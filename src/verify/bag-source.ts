@@ -32,7 +32,9 @@ export type ProblemCode =
   /** `verify --chain`: a listed file's hash differs from the inventory's (or the inventory is unreadable). */
   | 'chain_mismatch'
   /** `verify --chain`: an archive holding records of the chain does not verify. */
-  | 'chain_invalid';
+  | 'chain_invalid'
+  /** A volume of a set (`Bag-Count: i of N`) is not beside the others. */
+  | 'volume_missing';
 
 export interface VerifyProblem {
   readonly code: ProblemCode;

@@ -19,6 +19,7 @@ import {
 import { checkCustodyChain } from './custody-chain.js';
 import { FileDigests } from './file-digests.js';
 import { parseBagInfo } from './parse-tag-files.js';
+import { bagCountOf, volumeLabelOf } from './bag-count.js';
 
 const REQUIRED_INFO = ['Payload-Oxum', 'Bagging-Date', 'Bag-Size', 'External-Identifier'];
 /** Fields this tool writes; their absence means the bag was not sealed by it (or was edited). */
@@ -208,7 +209,10 @@ function checkPayloadOxum(
   }
 }
 
-/** A zip's one top-level folder is `<External-Identifier>-<run id from As-Of-Cut>`. */
+/**
+ * A zip's one top-level folder is `<External-Identifier>-<run id from As-Of-Cut>`, and for one
+ * volume of a set (`Bag-Count: 2 of 3`) that name and `.vol002-of-003`.
+ */
 function checkFolderName(
   source: BagSource,
   bagInfo: ReadonlyMap<string, string>,
@@ -221,10 +225,12 @@ function checkFolderName(
     .toISOString()
     .replace(/[-:]/gu, '')
     .replace(/\.\d{3}/u, '');
-  if (source.kind !== 'dir' && source.folder !== `${identifier}-${runId}`) {
+  const count = bagCountOf(bagInfo);
+  const expected = `${identifier}-${runId}${count === null ? '' : `.${volumeLabelOf(count)}`}`;
+  if (source.kind !== 'dir' && source.folder !== expected) {
     problems.push({
       code: 'layout',
-      message: `top-level folder is "${source.folder}", expected "${identifier}-${runId}"`,
+      message: `top-level folder is "${source.folder}", expected "${expected}"`,
     });
   }
 }

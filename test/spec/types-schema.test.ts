@@ -150,6 +150,7 @@ const SHAPES: { pointer: string; shape: Record<string, 'always' | 'optional' | '
       compression: 'always',
       max_part_size: 'always',
       max_part_size_bytes: 'derived',
+      max_volume_size: 'optional',
       bag_info: 'optional',
     } satisfies Shape<ResolvedArchive>,
   },

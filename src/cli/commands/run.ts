@@ -79,7 +79,11 @@ function printRunSummary(out: NodeJS.WritableStream, result: RunJobResult): void
         : ''),
     `state: ${result.stateDir}`,
   ];
-  if (result.archive !== null) {
+  const volumes = result.archive?.volumes;
+  if (volumes !== undefined) {
+    lines.push(`archive: ${volumes.length} volumes (archive.max_volume_size)`);
+    for (const v of volumes) lines.push(`  ${v.location}`, `    sha256: ${v.zipSha256}`);
+  } else if (result.archive !== null) {
     lines.push(`archive: ${result.archive.location}`, `sha256: ${result.archive.zipSha256}`);
   }
   out.write(`${lines.join('\n')}\n`);

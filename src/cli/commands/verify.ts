@@ -6,9 +6,10 @@
  */
 import type { Command } from 'commander';
 import { EXIT } from '../../errors.js';
-import { formatVerifyReport } from '../../verify/format-report.js';
+import { formatVerifyReport, formatVolumeSet } from '../../verify/format-report.js';
 import { verifyArchive } from '../../verify/verify-archive.js';
 import { verifyChain } from '../../snapshot/verify-chain.js';
+import { verifyVolumeSet } from '../../verify/volume-group.js';
 import { pathArg, type CommandHost } from '../cli-io.js';
 
 interface VerifyCliOptions {
@@ -18,6 +19,7 @@ interface VerifyCliOptions {
   region?: string;
   forcePathStyle?: boolean;
   sidecar?: boolean;
+  group?: boolean;
   chain?: boolean;
 }
 
@@ -41,6 +43,10 @@ export function registerVerifyCommand(program: Command, host: CommandHost): void
       'also check the snapshot chain: every archive its inventory names (same destination) is there and ' +
         "verifies, and lists each record it holds with the inventory's hash",
     )
+    .option(
+      '--no-group',
+      'one volume of a set (Bag-Count: i of N): check it alone, not its siblings beside it',
+    )
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -59,7 +65,17 @@ export function registerVerifyCommand(program: Command, host: CommandHost): void
           ...(opts.region === undefined ? {} : { region: opts.region }),
           ...(opts.forcePathStyle === true ? { forcePathStyle: true } : {}),
         };
-        const bag = await verifyArchive(target, { ...s3, sidecar: opts.sidecar !== false });
+        const options = { ...s3, sidecar: opts.sidecar !== false };
+        // One volume of a set (Bag-Count: i of N) brings its siblings; a snapshot chain has no volumes.
+        const set =
+          opts.group === false || opts.chain === true ? null : await verifyVolumeSet(target, options);
+        if (set !== null && (set.volumes.length > 1 || set.problems.length > 0)) {
+          if (opts.json === true) io.stdout.write(`${JSON.stringify(set, null, 2)}\n`);
+          else if (!(set.ok && opts.quiet === true))
+            (set.ok ? io.stdout : io.stderr).write(formatVolumeSet(set));
+          return set.ok ? EXIT.ok : EXIT.failure;
+        }
+        const bag = set?.volumes[0] ?? (await verifyArchive(target, options));
         const chain = opts.chain === true ? await verifyChain(target, s3) : null;
         const report =
           chain === null

@@ -1,0 +1,69 @@
+/**
+ * A snapshot series' base in the staging store: every record taken over from the base archive's
+ * inventory (a pass-0 record line with `heldBy`), with its hash, parent and references, and what
+ * became of it in this run: replaced by a later version, or confirmed (met unchanged by a listing
+ * or a fetch that found it stored). Rebuilt from the journal on open like the rest of the store.
+ */
+import type { JournalRecord, RecordKind } from './types.js';
+
+/** A base record as taken over. */
+export interface BaseRecord {
+  readonly kind: RecordKind;
+  readonly id: string;
+  readonly hash: string;
+  readonly parent: string | null;
+  readonly refs?: readonly string[];
+}
+
+/** What became of a base record (`removed` is decided by the store's index). */
+export type BaseState = 'seed' | 'confirmed' | 'replaced';
+
+const key = (kind: string, id: string): string => `${kind}\t${id}`;
+
+export class BaseRecords {
+  readonly #base = new Map<string, Omit<BaseRecord, 'kind' | 'id'>>();
+  readonly #superseded = new Set<string>();
+  readonly #confirmed = new Set<string>();
+
+  get size(): number {
+    return this.#base.size;
+  }
+
+  has(kind: RecordKind, id: string): boolean {
+    return this.#base.has(key(kind, id));
+  }
+
+  *records(): Generator<BaseRecord> {
+    for (const [k, v] of this.#base) {
+      const tab = k.indexOf('\t');
+      yield { kind: k.slice(0, tab) as RecordKind, id: k.slice(tab + 1), ...v };
+    }
+  }
+
+  /** Null when the record is not a base record. */
+  state(kind: RecordKind, id: string): BaseState | null {
+    const k = key(kind, id);
+    if (!this.#base.has(k)) return null;
+    if (this.#superseded.has(k)) return 'replaced';
+    return this.#confirmed.has(k) ? 'confirmed' : 'seed';
+  }
+
+  /** Marks a base record met unchanged; false when there is nothing to mark (not base, replaced, done). */
+  confirm(kind: RecordKind, id: string): boolean {
+    if (this.state(kind, id) !== 'seed') return false;
+    this.#confirmed.add(key(kind, id));
+    return true;
+  }
+
+  /** A record line written or replayed: a pass-0 line with `heldBy` is a base record, a later one replaces it. */
+  note(line: Pick<JournalRecord, 'kind' | 'id' | 'hash' | 'parent' | 'refs' | 'heldBy' | 'pass'>): void {
+    const k = key(line.kind, line.id);
+    if (line.pass === 0 && line.heldBy !== undefined) {
+      this.#base.set(k, {
+        hash: line.hash,
+        parent: line.parent ?? null,
+        ...(line.refs !== undefined ? { refs: line.refs } : {}),
+      });
+    } else if (this.#base.has(k)) this.#superseded.add(k);
+  }
+}

@@ -99,9 +99,10 @@ export class FamilyProducer {
     }
     for (const child of children) {
       const docid = this.#docid();
-      // A conversation's attachments are its custodian's (a file shared by two chats was recorded
-      // with whichever fetched it first); other children keep their own.
-      const childWho = conversation !== null && who.custodian !== '' ? who : custodianOf(child.record, who);
+      // A conversation's attachments are its custodian's, even when the API gave the chat no user
+      // (a file shared by two chats was recorded with whichever fetched it first); other children
+      // keep their own.
+      const childWho = conversation !== null ? who : custodianOf(child.record, who);
       rows.push(await this.#content(child, docid, rootDocid, childWho, conversationId));
     }
     return rows;

@@ -35,14 +35,18 @@ const chatDoc = (id: string): string =>
   });
 
 /** A store where `claude_file_s` is shared by chats a and b, recorded under `firstFetcher`. */
-async function store(name: string, firstFetcher: 'claude_chat_a' | 'claude_chat_b'): Promise<StagingStore> {
+async function store(
+  name: string,
+  firstFetcher: 'claude_chat_a' | 'claude_chat_b',
+  chatA: string | null = 'ann@example.com',
+): Promise<StagingStore> {
   const s = await openStore({
     stateDir: join(dir, name),
     jobName: 'job',
     specSha256: 'd'.repeat(64),
     batchMs: 5,
   });
-  const custodian = { claude_chat_a: 'ann@example.com', claude_chat_b: 'bob@example.com' };
+  const custodian = { claude_chat_a: chatA, claude_chat_b: 'bob@example.com' };
   for (const id of ['claude_chat_b', 'claude_chat_a'] as const) {
     const ref = await s.blobs.putBytes(chatDoc(id));
     s.putRecord(
@@ -88,6 +92,17 @@ async function loadFile(
 }
 
 describe('a file shared by two chats', () => {
+  it('takes the family chat’s custodian even when that chat has no user', async () => {
+    const viaB = await store('nb', 'claude_chat_b', null);
+    const viaA = await store('na', 'claude_chat_a', null);
+    const one = await loadFile(viaB);
+    const two = await loadFile(viaA);
+    expect(one.dat).toBe(two.dat);
+    expect(one.rows.find((r) => r.kind === 'file')!.custodian).toBe('');
+    await viaB.close();
+    await viaA.close();
+  });
+
   it('belongs to the first referencing chat in id order, whichever fetched it first', async () => {
     const viaB = await store('b', 'claude_chat_b');
     const viaA = await store('a', 'claude_chat_a');

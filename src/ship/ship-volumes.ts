@@ -22,7 +22,13 @@ import {
   type ShippingIntent,
 } from './adopt-archive.js';
 import type { Landed, ShipRun } from './ship-step.js';
-import { readBack, verifyLanded, type ShippedArchive, type ShippedVolume } from './verify-landed.js';
+import {
+  assertLanded,
+  readBack,
+  verifyLanded,
+  type ShippedArchive,
+  type ShippedVolume,
+} from './verify-landed.js';
 
 export interface VolumeShipRun extends ShipRun {
   readonly stderr: NodeJS.WritableStream;
@@ -154,20 +160,7 @@ async function recordVolumes(
   const volumes: ShippedVolume[] = [];
   for (const { landed, read, report } of checked) {
     const { written } = landed;
-    if (!read.ok) {
-      throw new ExportError(
-        'upload_failed',
-        `${written.location}: read-back check failed: ${read.problems.join('; ') || 'bytes differ'}`,
-        { retryable: true },
-      );
-    }
-    if (report !== null && !report.ok) {
-      const p = report.problems[0];
-      throw new ExportError(
-        'verify_failed',
-        `${written.location}${landed.adopted ? ' (adopted)' : ''}: ${report.problems.length} problem(s); first: ${p?.code ?? '?'} ${p?.path ?? ''}`,
-      );
-    }
+    assertLanded(landed, read, report);
     volumes.push({
       location: written.location,
       sidecarLocation: written.sidecarLocation,

@@ -102,12 +102,8 @@ export async function verifyLanded(
 }
 
 /** Fails the run when read-back or verify did; otherwise records the archive as shipped. */
-export async function recordShipped(
-  run: VerifyRun,
-  landed: Landed,
-  read: ReadBackResult,
-  report: VerifyReport | null,
-): Promise<ShippedArchive> {
+/** Throws unless the stored bytes read back right and the bag verified (`upload_failed`, `verify_failed`). */
+export function assertLanded(landed: Landed, read: ReadBackResult, report: VerifyReport | null): void {
   const { written } = landed;
   if (!read.ok) {
     throw new ExportError(
@@ -123,6 +119,16 @@ export async function recordShipped(
       `${written.location}${landed.adopted ? ' (adopted)' : ''}: ${report.problems.length} problem(s); first: ${first?.code ?? '?'} ${first?.path ?? ''}`,
     );
   }
+}
+
+export async function recordShipped(
+  run: VerifyRun,
+  landed: Landed,
+  read: ReadBackResult,
+  report: VerifyReport | null,
+): Promise<ShippedArchive> {
+  const { written } = landed;
+  assertLanded(landed, read, report);
   const result: ShippedArchive = {
     location: written.location,
     sidecarLocation: written.sidecarLocation,

@@ -13,6 +13,7 @@ import type { Sink } from '../sink/sink.js';
 import { recordHash, type RecordInput, type StagedFile, type StagingStore } from '../store/index.js';
 import type { SourceFile } from '../verify/bag-source.js';
 import { openStoredArchive, readInventory, type StoredArchive } from './stored-archive.js';
+import { inventoryInput } from './snapshot-base.js';
 import type { InventoryHeader, InventoryRecord } from './types.js';
 
 /** One JSON line of an aggregate is never longer than this (a hostile file without newlines). */
@@ -221,20 +222,7 @@ function putChecked(
   line: InventoryRecord,
   content: Pick<RecordInput, 'files' | 'row'>,
 ): void {
-  const input: RecordInput = {
-    kind: line.kind,
-    id: line.id,
-    updatedAt: line.updatedAt,
-    createdAt: line.createdAt,
-    deletedAt: line.deletedAt,
-    custodian: line.custodian,
-    originalName: line.originalName,
-    parent: line.parent,
-    refs: line.refs,
-    ...(line.signals === null ? {} : { signals: line.signals }),
-    ...content,
-    source: { endpoint: line.endpoint },
-  };
+  const input = inventoryInput(line, content);
   const where = `inventory record ${line.kind} ${line.id} (held by ${line.heldBy})`;
   const hash = recordHash(input);
   if (hash !== line.hash) {

@@ -12,7 +12,8 @@ import { ITEM_KINDS } from '../collect/index.js';
 import { ExportError } from '../errors.js';
 import { recordHash, type BaseRecord, type StagingStore } from '../store/index.js';
 import type { RecordKind } from '../store/types.js';
-import type { InventoryHeader, InventoryLine } from './types.js';
+import type { RecordInput } from '../store/types.js';
+import type { InventoryHeader, InventoryLine, InventoryRecord } from './types.js';
 
 /** Store meta naming the base a run took over (set once every base record is seeded). */
 const SNAPSHOT_BASE_META = 'snapshot_base';
@@ -77,18 +78,8 @@ export async function seedFromInventory(
     const recent =
       line.updatedAt !== null && Date.parse(line.updatedAt) >= Date.parse(header.asOfCut) - options.overlapMs;
     store.seed({
-      kind: line.kind,
-      id: line.id,
-      updatedAt: line.updatedAt,
-      createdAt: line.createdAt,
-      deletedAt: line.deletedAt,
-      custodian: line.custodian,
-      originalName: line.originalName,
-      parent: line.parent,
-      refs: line.refs,
-      ...(recent ? { signals: REFETCH_SIGNALS } : line.signals !== null ? { signals: line.signals } : {}),
-      files: line.files,
-      source: { endpoint: line.endpoint },
+      ...inventoryInput(line, { files: line.files }),
+      ...(recent ? { signals: REFETCH_SIGNALS } : {}),
       heldBy: line.heldBy,
     });
     seeded += 1;
@@ -103,6 +94,27 @@ export async function seedFromInventory(
   };
   store.setMeta(SNAPSHOT_BASE_META, base);
   return header;
+}
+
+/** The store's record input for an inventory record, with its content (files, or a row's JSON). */
+export function inventoryInput(
+  line: InventoryRecord,
+  content: Pick<RecordInput, 'files' | 'row'>,
+): RecordInput {
+  return {
+    kind: line.kind,
+    id: line.id,
+    updatedAt: line.updatedAt,
+    createdAt: line.createdAt,
+    deletedAt: line.deletedAt,
+    custodian: line.custodian,
+    originalName: line.originalName,
+    parent: line.parent,
+    refs: line.refs,
+    ...(line.signals === null ? {} : { signals: line.signals }),
+    ...content,
+    source: { endpoint: line.endpoint },
+  };
 }
 
 function broken(location: string, line: number, cause: string): ExportError {

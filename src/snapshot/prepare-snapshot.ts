@@ -6,8 +6,9 @@
  * snapshot (store meta `snapshot_plan`), so a resumed run does not decide again.
  *
  * When the base cannot be used the snapshot is FULL, and the reason is said on stderr and in the
- * custody log: no archive of this job yet; a base sealed under another spec; an archive the base's
- * inventory points at is missing; or one whose Object Lock ends before this snapshot's would.
+ * custody log: no archive of this job yet; a base sealed under another spec; a delta that would
+ * depend on more archives than `snapshot.max_chain`; an archive the base's inventory points at is
+ * missing; or one whose Object Lock ends before this snapshot's would.
  */
 import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
@@ -95,6 +96,10 @@ async function chainProblem(
 ): Promise<string | null> {
   const holders = new Set<string>();
   for await (const line of readInventory(inventoryPath)) if (line.type === 'record') holders.add(line.heldBy);
+  // The delta depends on every archive the base's records are in, and on itself.
+  const most = spec.snapshot?.max_chain;
+  if (most !== undefined && holders.size + 1 > most)
+    return `a delta would depend on ${holders.size + 1} archives, more than snapshot.max_chain (${most})`;
   const listed = new Set(await run.sink.listRuns(spec.name));
   const missing = [...holders].filter((r) => !listed.has(r)).sort();
   if (missing.length > 0)

@@ -170,7 +170,7 @@ export interface ResolvedJobSpec {
   /** Left out: `retain` is `index` (see `retainOf`); not defaulted, so older specs keep their hash. */
   state?: { retain?: StateRetain };
   /** Left out when not given: the job is not a snapshot series (see `snapshotModeOf`). */
-  snapshot?: { mode: SnapshotMode };
+  snapshot?: { mode: SnapshotMode; max_chain?: number };
   on_missing_scope: OnMissingScope;
 }
 

@@ -237,6 +237,34 @@ describe('an incremental snapshot', () => {
 describe('the chain a delta stands on', () => {
   const runIdOf = (loc: string): string => /(\d{8}T\d{6}Z)\.zip$/u.exec(loc)![1]!;
 
+  it('is not extended past snapshot.max_chain: a delta on a delta would depend on 3 archives', async () => {
+    const loaded = await loadSpecFile(join(dir, 'series.yaml'), { env });
+    const spec = { ...loaded.spec, snapshot: { mode: 'incremental' as const, max_chain: 2 } };
+    const store = await openStore({
+      stateDir: join(dir, 'state-chain'),
+      jobName: 'nightly',
+      specSha256: loaded.sha256,
+    });
+    const custody = await CustodyLog.open(join(dir, 'custody-chain.jsonl'));
+    const said: string[] = [];
+    const out = new Writable({
+      write(chunk: Buffer, _e, done) {
+        said.push(chunk.toString());
+        done();
+      },
+    });
+    try {
+      const sink = new LocalSink(join(dir, 'out'));
+      await prepareSnapshot({ loaded, sink, store, custody, now: () => new Date(clock), stderr: out }, spec);
+      expect(store.meta(SNAPSHOT_PLAN_META)).toBe('full');
+      expect(store.seeded).toBe(false);
+      expect(said.join('')).toContain('a delta would depend on 3 archives, more than snapshot.max_chain (2)');
+    } finally {
+      await store.close();
+      await custody.close();
+    }
+  });
+
   it('is not extended when an archive the base refers to would expire before the new snapshot', async () => {
     const series = join(dir, 'series.yaml');
     const loaded = await loadSpecFile(series, { env });

@@ -112,6 +112,7 @@ describe('jobs/', () => {
   it('nightly-snapshot.yaml: an incremental snapshot series of every kind, no retain_days lock', async () => {
     const { spec } = await job('nightly-snapshot.yaml');
     expect(snapshotModeOf(spec)).toBe('incremental');
+    expect(spec.snapshot?.max_chain).toBe(7);
     expect(spec.scope.organizations).toBe('all');
     expect(spec.scope.updated_at).toBeUndefined();
     expect(spec.scope.include).toContain('sessions');

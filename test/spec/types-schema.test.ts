@@ -86,7 +86,9 @@ const SHAPES: { pointer: string; shape: Record<string, 'always' | 'optional' | '
   },
   {
     pointer: '/properties/snapshot',
-    shape: { mode: 'always' } satisfies Shape<NonNullable<ResolvedJobSpec['snapshot']>>,
+    shape: { mode: 'always', max_chain: 'optional' } satisfies Shape<
+      NonNullable<ResolvedJobSpec['snapshot']>
+    >,
   },
   {
     pointer: '/properties/source',

@@ -46,6 +46,7 @@ export { jsonlLedger, type LedgerEntry, type LedgerSink } from './ledger.js';
 export { collectItems, type CursorWalkOptions, type Page, type WalkOptions } from './paginate.js';
 export { RateBudget, type RateBudgetOptions, type RateBudgetSnapshot } from './rate-budget.js';
 export type { ClientStats, RetryEvent } from './request-executor.js';
+export { emptyClientStats } from './request-executor.js';
 export {
   backoffDelay,
   DEFAULT_RETRY_POLICY,

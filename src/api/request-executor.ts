@@ -106,23 +106,28 @@ interface RetryState {
   other: number;
 }
 
+/** Counts of a client that has sent nothing yet (started at `startedAt`, ms). */
+export function emptyClientStats(startedAt: number): ClientStats {
+  return {
+    requests: 0,
+    retries: 0,
+    rateLimited: 0,
+    errors: 0,
+    bytes: 0,
+    byStatus: {},
+    byFailure: {},
+    startedAt,
+    firstRequestAt: null,
+    lastRequestAt: null,
+  };
+}
+
 export class RequestExecutor {
   readonly stats: ClientStats;
   private readonly headers: Record<string, string>;
 
   constructor(private readonly options: ExecutorOptions) {
-    this.stats = {
-      requests: 0,
-      retries: 0,
-      rateLimited: 0,
-      errors: 0,
-      bytes: 0,
-      byStatus: {},
-      byFailure: {},
-      startedAt: options.clock.now(),
-      firstRequestAt: null,
-      lastRequestAt: null,
-    };
+    this.stats = emptyClientStats(options.clock.now());
     this.headers = {
       'x-api-key': options.apiKey,
       'anthropic-version': '2023-06-01',

@@ -10,6 +10,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CustodyLog } from '../archive/custody-log.js';
+import { emptyClientStats } from '../api/index.js';
 import type { QuiescenceResult } from '../collect/index.js';
 import { ExportError } from '../errors.js';
 import { makeDir, PRIVATE_DIR_MODE } from '../local-files.js';
@@ -240,18 +241,8 @@ async function quiescenceOf(summaryPath: string): Promise<QuiescenceResult> {
 
 /** A materialized archive made no API request: its `requests` summary is all zeros. */
 function zeroRequests(): ReturnType<SealRun['client']['stats']> {
-  const at = Date.now();
   return {
-    requests: 0,
-    retries: 0,
-    rateLimited: 0,
-    errors: 0,
-    bytes: 0,
-    byStatus: {},
-    byFailure: {},
-    startedAt: at,
-    firstRequestAt: null,
-    lastRequestAt: null,
+    ...emptyClientStats(Date.now()),
     budget: {
       requestsPerMinute: 0,
       maxInFlight: 0,

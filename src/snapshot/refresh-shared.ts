@@ -56,8 +56,9 @@ export async function refreshSharers(
       concurrency: ctx.concurrency,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
     });
-    for (const r of due) if (r.kind === 'chat') chats += 1;
-    projects += due.filter((r) => r.kind === 'project').length;
+    const refetchedChats = due.filter((r) => r.kind === 'chat').length;
+    chats += refetchedChats;
+    projects += due.length - refetchedChats;
   }
   return { chats, projects };
 }

@@ -17,6 +17,7 @@ import { planJob } from '../../src/plan-job.js';
 import { LocalSink } from '../../src/sink/local-sink.js';
 import { prepareSnapshot, SNAPSHOT_PLAN_META } from '../../src/snapshot/prepare-snapshot.js';
 import { loadSpecFile } from '../../src/spec/index.js';
+import type { LoadedSpec, ResolvedJobSpec } from '../../src/spec/types.js';
 import { openStore } from '../../src/store/index.js';
 import type { ExportPlan } from '../../src/plan/types.js';
 import { runJob, type RunJobResult } from '../../src/run-job.js';
@@ -68,6 +69,16 @@ state_dir: ${join(dir, 'state')}
 ${snapshot ? 'snapshot:\n  mode: incremental\n' : ''}`;
 }
 
+/** A stream that keeps what is written to it in `into`. */
+function collector(into: string[]): Writable {
+  return new Writable({
+    write(chunk: Buffer, _e, done) {
+      into.push(chunk.toString());
+      done();
+    },
+  });
+}
+
 async function run(specPath: string, stateDir: string, stopAfter?: 'quiesce'): Promise<RunJobResult> {
   return runJob({
     specPath,
@@ -77,12 +88,7 @@ async function run(specPath: string, stateDir: string, stopAfter?: 'quiesce'): P
     now: () => new Date(clock),
     sleep: instantSleep,
     progress: 'off',
-    stderr: new Writable({
-      write(chunk: Buffer, _e, done) {
-        stderr.push(chunk.toString());
-        done();
-      },
-    }),
+    stderr: collector(stderr),
   });
 }
 
@@ -237,44 +243,49 @@ describe('an incremental snapshot', () => {
 describe('the chain a delta stands on', () => {
   const runIdOf = (loc: string): string => /(\d{8}T\d{6}Z)\.zip$/u.exec(loc)![1]!;
 
-  it('is not extended past snapshot.max_chain: a delta on a delta would depend on 3 archives', async () => {
+  /**
+   * The snapshot step alone, on a fresh state folder, against the destination as the first two runs
+   * left it: what it decided, what it said, and the custody log it wrote.
+   */
+  async function prepareOn(
+    name: string,
+    spec: (loaded: LoadedSpec) => ResolvedJobSpec,
+    sink: LocalSink = new LocalSink(join(dir, 'out')),
+  ): Promise<{ plan: unknown; seeded: boolean; said: string; custody: string }> {
     const loaded = await loadSpecFile(join(dir, 'series.yaml'), { env });
-    const spec = { ...loaded.spec, snapshot: { mode: 'incremental' as const, max_chain: 2 } };
     const store = await openStore({
-      stateDir: join(dir, 'state-chain'),
+      stateDir: join(dir, `state-${name}`),
       jobName: 'nightly',
       specSha256: loaded.sha256,
     });
-    const custody = await CustodyLog.open(join(dir, 'custody-chain.jsonl'));
+    const custody = await CustodyLog.open(join(dir, `custody-${name}.jsonl`));
     const said: string[] = [];
-    const out = new Writable({
-      write(chunk: Buffer, _e, done) {
-        said.push(chunk.toString());
-        done();
-      },
-    });
     try {
-      const sink = new LocalSink(join(dir, 'out'));
-      await prepareSnapshot({ loaded, sink, store, custody, now: () => new Date(clock), stderr: out }, spec);
-      expect(store.meta(SNAPSHOT_PLAN_META)).toBe('full');
-      expect(store.seeded).toBe(false);
-      expect(said.join('')).toContain('a delta would depend on 3 archives, more than snapshot.max_chain (2)');
+      const run = { loaded, sink, store, custody, now: () => new Date(clock), stderr: collector(said) };
+      await prepareSnapshot(run, spec(loaded));
+      return {
+        plan: store.meta(SNAPSHOT_PLAN_META),
+        seeded: store.seeded,
+        said: said.join(''),
+        custody: await readFile(join(dir, `custody-${name}.jsonl`), 'utf8'),
+      };
     } finally {
       await store.close();
       await custody.close();
     }
+  }
+
+  it('is not extended past snapshot.max_chain: a delta on a delta would depend on 3 archives', async () => {
+    const got = await prepareOn('chain', (l) => ({
+      ...l.spec,
+      snapshot: { mode: 'incremental', max_chain: 2 },
+    }));
+    expect(got.plan).toBe('full');
+    expect(got.seeded).toBe(false);
+    expect(got.said).toContain('a delta would depend on 3 archives, more than snapshot.max_chain (2)');
   });
 
   it('is not extended when an archive the base refers to would expire before the new snapshot', async () => {
-    const series = join(dir, 'series.yaml');
-    const loaded = await loadSpecFile(series, { env });
-    const spec = {
-      ...loaded.spec,
-      destination: {
-        ...loaded.spec.destination,
-        object_lock: { mode: 'COMPLIANCE' as const, retain_days: 30, legal_hold: false },
-      },
-    };
     const local = new LocalSink(join(dir, 'out'));
     // The destination as it is, but the first archive's lock ending in a week.
     const sink = Object.assign(Object.create(local) as LocalSink, {
@@ -283,32 +294,18 @@ describe('the chain a delta stands on', () => {
           ? { retainUntil: new Date(clock + 7 * 86_400_000).toISOString(), legalHold: false }
           : { retainUntil: new Date(clock + 90 * 86_400_000).toISOString(), legalHold: false },
     });
-    const store = await openStore({
-      stateDir: join(dir, 'state-lock'),
-      jobName: 'nightly',
-      specSha256: loaded.sha256,
-    });
-    const custody = await CustodyLog.open(join(dir, 'custody-lock.jsonl'));
-    const said: string[] = [];
-    const out = new Writable({
-      write(chunk: Buffer, _e, done) {
-        said.push(chunk.toString());
-        done();
-      },
-    });
-    try {
-      await prepareSnapshot({ loaded, sink, store, custody, now: () => new Date(clock), stderr: out }, spec);
-      expect(store.meta(SNAPSHOT_PLAN_META)).toBe('full');
-      expect(store.seeded).toBe(false);
-      expect(said.join('')).toContain(
-        `archive ${runIdOf(first.archive!.location)}, which the base refers to, is retained until`,
-      );
-    } finally {
-      await store.close();
-      await custody.close();
-    }
-    const log = await readFile(join(dir, 'custody-lock.jsonl'), 'utf8');
-    expect(log).toContain('"event":"snapshot"');
+    const lock = { mode: 'COMPLIANCE' as const, retain_days: 30, legal_hold: false };
+    const got = await prepareOn(
+      'lock',
+      (l) => ({ ...l.spec, destination: { ...l.spec.destination, object_lock: lock } }),
+      sink,
+    );
+    expect(got.plan).toBe('full');
+    expect(got.seeded).toBe(false);
+    expect(got.said).toContain(
+      `archive ${runIdOf(first.archive!.location)}, which the base refers to, is retained until`,
+    );
+    expect(got.custody).toContain('"event":"snapshot"');
   });
 
   it('takes a full snapshot when an archive the base refers to is gone from the destination', async () => {

@@ -88,6 +88,9 @@ const bagPath: Check = (v) => {
   if (typeof v !== 'string' || v === '') return 'not a non-empty string';
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f\\]/u.test(v)) return 'holds a control character or a backslash';
+  // Our bag paths are made safe (src/archive/safe-name.ts) and never hold `%`: BagIt manifests
+  // percent-encode, so a `%` here would name another file to a validator.
+  if (v.includes('%')) return 'holds a %';
   return v.split('/').every((s) => s !== '' && s !== '.' && s !== '..')
     ? null
     : 'not a relative path inside the bag';

@@ -80,6 +80,7 @@ describe('readInventory', () => {
       ['files', [{ path: '../../etc/passwd', sha256: 'a'.repeat(64), md5: 'b'.repeat(32), size: 1 }]],
       ['files', [{ path: 'chats/x', sha256: 'a'.repeat(64), md5: 'b'.repeat(32), size: -1 }]],
       ['files', [{ path: '/abs', sha256: 'a'.repeat(64), md5: 'b'.repeat(32), size: 1 }]],
+      ['files', [{ path: 'chats/%0A.json', sha256: 'a'.repeat(64), md5: 'b'.repeat(32), size: 1 }]],
       ['row', { aggregate: 'a/./b', sha256: 'a'.repeat(64), size: 1 }],
       ['extra', true],
     ];

@@ -17,7 +17,9 @@
  *
  * Options: `--chats N` (default 100,000: the profile's content counts scaled by N / 100,000, e.g.
  * `--chats 10000` for the 10k world); `--snapshot-at s1,s2 --snapshot-dir DIR` write V8 heap
- * snapshots of the child at those seconds (for finding what holds the memory; slows the run).
+ * snapshots of the child at those seconds (for finding what holds the memory; slows the run);
+ * `--live-ms N` forces a full GC in the child every N ms and prints each stage's live heap (the
+ * smallest and largest heap used right after those GCs: what the run really holds).
  * `BENCH_NODE_FLAGS` adds Node flags to the child (e.g. `--max-old-space-size=160`, to see what the
  * run needs when V8 keeps less garbage around).
  * `--runtime compiled|tsx` (default compiled): the child runs the exporter compiled by tsc with
@@ -52,6 +54,7 @@ const { values: args } = parseArgs({
   options: {
     chats: { type: 'string', default: String(LARGE_CHATS) },
     'sample-ms': { type: 'string', default: '500' },
+    'live-ms': { type: 'string' },
     'snapshot-at': { type: 'string' },
     'snapshot-dir': { type: 'string' },
     runtime: { type: 'string', default: 'compiled' },
@@ -142,6 +145,7 @@ async function measuredRun(
       apiKey: sandbox.fullKey,
       timeoutMs: 55 * 60_000,
       sampleMs: Number(args['sample-ms']),
+      ...(args['live-ms'] === undefined ? {} : { liveMs: Number(args['live-ms']) }),
       ...(child === undefined ? {} : { compiledChild: child }),
       nodeFlags: [
         ...nodeFlags,
@@ -185,12 +189,15 @@ async function measuredRun(
   for (const w of windows) {
     const inStage = samples.filter((s) => started + s.t >= w.from && started + s.t <= w.to);
     if (inStage.length === 0 || w.to - w.from < 1000) continue;
-    const peak = (k: keyof MemorySample): number => inStage.reduce((max, s) => Math.max(max, s[k]), 0);
+    const peak = (k: Exclude<keyof MemorySample, 'live'>): number =>
+      inStage.reduce((max, s) => Math.max(max, s[k]), 0);
     // Heap used falls back to about the live set after each major GC: the lowest sample is its bound.
     const floor = inStage.reduce((min, s) => Math.min(min, s.heapUsed), Infinity);
+    const lives = inStage.flatMap((s) => (s.live === undefined ? [] : [s.live]));
+    const live = lives.length === 0 ? '' : `, live ${Math.min(...lives)}–${Math.max(...lives)} MB`;
     info(
       `  ${w.name.padEnd(20)} ${((Math.min(w.to, started + run.report.wallMs) - w.from) / 1000).toFixed(1).padStart(7)} s  peak rss ${peak('rss')} MB, ` +
-        `heap used ${peak('heapUsed')} MB (lowest ${floor}), external ${peak('external')} MB, array buffers ${peak('arrayBuffers')} MB`,
+        `heap used ${peak('heapUsed')} MB (lowest ${floor}), external ${peak('external')} MB, array buffers ${peak('arrayBuffers')} MB${live}`,
     );
   }
   const every = Math.max(1, Math.floor(samples.length / 40));

@@ -8,6 +8,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { EXIT, ExportError, exitCodeFor } from '../src/errors.js';
+import { tuneHeap } from '../src/cli/heap-tuning.js';
 import { stopOnSignals } from '../src/cli/stop-on-signals.js';
 import { demoSummary, renderDemoSummary } from './render-summary.js';
 import { runDemo } from './run-demo.js';
@@ -50,6 +51,7 @@ function buildProgram(): Command {
           `--profile: expected one of ${PROFILES.join(', ')}, got '${flags.profile}'`,
         );
       }
+      tuneHeap(); // as the installed CLI does at start-up
       const controller = new AbortController();
       const stop = stopOnSignals(controller, 'stopping the demo', process.stderr);
       try {

@@ -6,10 +6,12 @@
  * argv[2]: JSON `{ "specPath": "...", "baseline"?: true, "sampleMs"?: n }`. With `baseline`, the
  * pipeline modules are loaded but nothing runs: the peak RSS of the runtime (Node + tsx + our
  * modules) alone. With `sampleMs`, memory is sampled at that interval (RSS, V8 heap, buffers
- * outside the heap) and the samples come back in the report.
+ * outside the heap) and the samples come back in the report. With `liveMs` (and `--expose-gc`), a
+ * full GC every `liveMs` records the live set (`live`).
  */
 import { readFileSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
+import { tuneHeap } from '../../src/cli/heap-tuning.js';
 import { runJob, type RunJobResult } from '../../src/run-job.js';
 
 export interface ChildReport {
@@ -33,17 +35,33 @@ export interface MemorySample {
   readonly arrayBuffers: number;
   /** V8's total heap size including what it has reserved but not yet used. */
   readonly heapTotal: number;
+  /** Heap used right after a forced full GC (the live set), on the samples that forced one. */
+  readonly live?: number;
 }
 
 const MIB = 1024 * 1024;
 
 /** Sample memory every `ms` until stopped; returns the stop function and the samples. */
-function sampleMemory(ms: number, started: number): { stop: () => void; samples: MemorySample[] } {
+function sampleMemory(
+  ms: number,
+  started: number,
+  liveMs: number | undefined,
+): { stop: () => void; samples: MemorySample[] } {
   const samples: MemorySample[] = [];
+  // With --expose-gc and `liveMs`, a full GC every `liveMs` measures the live set itself.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  let lastLive = 0;
   const take = (): void => {
     const m = process.memoryUsage();
     const h = getHeapStatistics();
+    let live: number | undefined;
+    if (gc !== undefined && liveMs !== undefined && Date.now() - lastLive >= liveMs) {
+      gc();
+      lastLive = Date.now();
+      live = Math.round(getHeapStatistics().used_heap_size / MIB);
+    }
     samples.push({
+      ...(live === undefined ? {} : { live }),
       t: Date.now() - started,
       rss: Math.round(m.rss / MIB),
       heapUsed: Math.round(h.used_heap_size / MIB),
@@ -74,13 +92,17 @@ function vmHwmKb(): number | null {
 
 async function main(): Promise<void> {
   process.on('disconnect', () => process.exit(1));
+  // As the CLI does at start-up (the installed tool's heap settings).
+  tuneHeap();
   const request = JSON.parse(process.argv[2] ?? '{}') as {
     specPath: string;
     baseline?: boolean;
     sampleMs?: number;
+    liveMs?: number;
   };
   const started = Date.now();
-  const sampler = request.sampleMs === undefined ? null : sampleMemory(request.sampleMs, started);
+  const sampler =
+    request.sampleMs === undefined ? null : sampleMemory(request.sampleMs, started, request.liveMs);
   let result: RunJobResult | null = null;
   let error: ChildReport['error'] = null;
   if (request.baseline !== true) {

@@ -28,6 +28,8 @@ export interface ExporterOptions {
   readonly onStart?: (child: ChildProcess) => void;
   /** Sample the child's memory at this interval (ms); the samples come back in its report. */
   readonly sampleMs?: number;
+  /** Force a full GC every this many ms and record the live heap (adds `--expose-gc`). */
+  readonly liveMs?: number;
   /** Extra Node flags for the child (e.g. `--heapsnapshot-signal=SIGUSR2`). */
   readonly nodeFlags?: readonly string[];
   /** A compiled child entry (lib/compiled-child.ts) run with plain Node instead of tsx. */
@@ -36,10 +38,19 @@ export interface ExporterOptions {
 
 export function runExporter(options: ExporterOptions): Promise<ExporterRun> {
   return new Promise((resolve, reject) => {
-    const request = { specPath: options.specPath, baseline: options.baseline, sampleMs: options.sampleMs };
+    const request = {
+      specPath: options.specPath,
+      baseline: options.baseline,
+      sampleMs: options.sampleMs,
+      liveMs: options.liveMs,
+    };
     const compiled = options.compiledChild;
     const child = fork(compiled ?? CHILD, [JSON.stringify(request)], {
-      execArgv: [...(compiled === undefined ? ['--import', 'tsx'] : []), ...(options.nodeFlags ?? [])],
+      execArgv: [
+        ...(compiled === undefined ? ['--import', 'tsx'] : []),
+        ...(options.nodeFlags ?? []),
+        ...(options.liveMs === undefined ? [] : ['--expose-gc']),
+      ],
       env: { ...process.env, [KEY_ENV]: options.apiKey, NODE_OPTIONS: '' },
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });

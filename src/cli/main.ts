@@ -9,6 +9,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT, exitCodeFor, isExportError } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
 import { createCommandHost, type CliIo, type CommandHost } from './cli-io.js';
+import { tuneHeap } from './heap-tuning.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerPlanCommand } from './commands/plan.js';
@@ -73,7 +74,22 @@ function invokedDirectly(): boolean {
   }
 }
 
-if (invokedDirectly()) {
+/** Sets the heap's growing factor for this process; false (after saying why) when the setting is bad. */
+function tuneHeapOrSay(): boolean {
+  try {
+    tuneHeap();
+    return true;
+  } catch (error) {
+    process.stderr.write(
+      `compliance-export: ${isExportError(error) ? `${error.code}: ${error.message}` : String(error)}\n`,
+    );
+    return false;
+  }
+}
+
+if (invokedDirectly() && !tuneHeapOrSay()) {
+  process.exitCode = EXIT.usage;
+} else if (invokedDirectly()) {
   main(process.argv, { stdout: process.stdout, stderr: process.stderr }).then(
     (code) => {
       process.exitCode = code;

@@ -27,6 +27,8 @@ export class BlobStore {
   readonly #tmp: string;
   /** Shard directories renamed into since the last `syncDirs()`; fsynced in batches. */
   readonly #dirtyDirs = new Set<string>();
+  /** Shard directories known to exist (at most 256): no `mkdir` call per blob once made. */
+  readonly #madeDirs = new Set<string>();
 
   constructor(root: string, tmp: string) {
     this.#root = root;
@@ -172,8 +174,18 @@ export class BlobStore {
   async #commit(tmp: string, sha256: string): Promise<void> {
     const dest = this.pathOf(sha256);
     const dir = join(this.#root, sha256.slice(0, 2));
-    await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
-    await rename(tmp, dest);
+    if (!this.#madeDirs.has(dir)) {
+      await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+      this.#madeDirs.add(dir);
+    }
+    try {
+      await rename(tmp, dest);
+    } catch (error) {
+      // The shard went away since (retention removed the blobs): make it again.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+      await rename(tmp, dest);
+    }
     this.#dirtyDirs.add(dir);
   }
 }

@@ -1,12 +1,16 @@
 /**
  * The order of `plan`: load and validate the spec (exit 2) → the run's preflight (key, scopes;
  * exit 1) → a read-only destination check → free space and staged bytes → the listing-only
- * survey → `buildPlan` (pure). Nothing is written: not at the destination, not in the state folder.
+ * survey → `buildPlan` (pure) → plan-estimate.json in the job's state folder, for the run's
+ * progress line (unless `save: false`; never over a folder a running export holds). Nothing else
+ * is written: nothing at the destination, nothing else in the state folder.
  */
+import { resolve } from 'node:path';
 import { createComplianceClient, type ComplianceClientOptions } from './api/index.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { statfsFree, type FreeSpaceReader } from './disk/free-space.js';
 import { buildPlan, type SizeOverrides } from './plan/index.js';
+import { planEstimateOf } from './plan/plan-estimate.js';
 import type { ExportPlan } from './plan/types.js';
 import { clientOptionsFromSpec, probeScopes, readApiKey } from './preflight/probe-scopes.js';
 import { applyOverrides, loadSpecFile } from './spec/index.js';
@@ -16,12 +20,15 @@ import { loadBaseSignals } from './snapshot/base-signals.js';
 import { checkDestinationReadOnly } from './survey/check-destination.js';
 import { readDisk } from './survey/read-disk.js';
 import { readStateInfo } from './survey/read-state.js';
+import { savePlanEstimate, type SaveEstimateOutcome } from './survey/save-plan-estimate.js';
 import { surveyListings } from './survey/survey-listings.js';
 
 export interface PlanJobOptions {
   readonly specPath: string;
-  /** Where a run would keep its state (default: the spec's `state_dir`); only read. */
+  /** Where a run would keep its state (default: the spec's `state_dir`). */
   readonly stateDir?: string;
+  /** Leave plan-estimate.json in the job's state folder for the run (default true; `--no-save`). */
+  readonly save?: boolean;
   readonly env?: NodeJS.ProcessEnv;
   readonly overrides?: SpecOverrides;
   readonly now?: () => Date;
@@ -41,6 +48,8 @@ export interface PlanJobOptions {
 export interface PlanJobResult {
   readonly plan: ExportPlan;
   readonly loaded: LoadedSpec;
+  /** Whether plan-estimate.json was written, and why not; null with `save: false`. */
+  readonly estimateFile: SaveEstimateOutcome | null;
 }
 
 export async function planJob(options: PlanJobOptions): Promise<PlanJobResult> {
@@ -111,7 +120,15 @@ export async function planJob(options: PlanJobOptions): Promise<PlanJobResult> {
         requestsMade: client.stats().requests,
       },
     });
-    return { plan, loaded };
+    const estimateFile =
+      options.save === false
+        ? null
+        : await savePlanEstimate(
+            resolve(stateRoot),
+            planEstimateOf(plan, found.listed, plan.survey.surveyedAt),
+            now,
+          );
+    return { plan, loaded, estimateFile };
   } finally {
     await client.close();
   }

@@ -14,6 +14,7 @@ import { DEFAULT_MIN_FREE_BYTES, statfsFree, type FreeSpaceReader } from './disk
 import { EXIT, ExportError } from './errors.js';
 import { openRun, type OpenedRun } from './preflight/open-run.js';
 import { preflight } from './preflight/preflight-step.js';
+import { discardPlanEstimate } from './progress/plan-totals.js';
 import type { ProgressMode } from './progress/progress.js';
 import { Resources } from './resources.js';
 import { finishRetain, retainAfterShip, retiredArchive } from './ship/retain-step.js';
@@ -180,6 +181,8 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
       await putCustodyBeside(run, landed);
       reached.archive = await recordShipped(run, landed, read, report);
     }
+    // plan's estimate was for this export; the job's next run (a snapshot series) is another one.
+    await discardPlanEstimate(run.store.dir);
     // Only now, shipped and verified, may the state shrink (never after a failed verify: it threw).
     const retain = retainOf(run.loaded.spec);
     tombstone = await retainAfterShip(run, retain, reached.archive, run.loaded.sha256, scope.spec.name);

@@ -75,7 +75,13 @@ export function estimateRequests(
     );
   }
   const included = KINDS.filter((kind) => include.has(kind.include));
-  for (const kind of included) kind.estimate(estimator);
+  // Each kind's own lines, summed under its name (the run's progress line weighs them per kind).
+  const byKind: Record<string, number> = {};
+  for (const kind of included) {
+    const from = lines.length;
+    kind.estimate(estimator);
+    byKind[kind.name] = lines.slice(from).reduce((s, l) => s + l.requests, 0);
+  }
 
   // Quiescence: at least one more pass re-lists what can change behind a cursor (collect/quiesce.ts).
   let requery = 0;
@@ -101,5 +107,5 @@ export function estimateRequests(
   const rpm = spec.source.requests_per_minute;
   const waits = (quiescencePasses * spec.consistency.quiescence.interval_ms) / 1000;
   const durationSeconds = Math.round(((requests / rpm) * 60 + waits) * 10) / 10;
-  return { requests, lines, requestsPerMinute: rpm, durationSeconds, lowerBound, assumptions };
+  return { requests, lines, byKind, requestsPerMinute: rpm, durationSeconds, lowerBound, assumptions };
 }

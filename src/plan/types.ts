@@ -131,6 +131,11 @@ export interface EstimateLine {
 export interface PlanEstimate {
   readonly requests: number;
   readonly lines: readonly EstimateLine[];
+  /**
+   * Requests of each content kind's own lines (its pass-1 listing pages and fetches), by kind name
+   * (`chats`, `directory`, …); probes, scope resolution and quiescence belong to no kind.
+   */
+  readonly byKind: Readonly<Record<string, number>>;
   readonly requestsPerMinute: number;
   /** requests ÷ requests_per_minute, plus one quiescence interval per assumed pass. */
   readonly durationSeconds: number;

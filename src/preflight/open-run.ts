@@ -1,9 +1,10 @@
 /**
  * What a run opens before its first step, in order: the key (from the environment), the
  * destination (a local folder is created and must be writable), the state folder (locked before
- * anything in it is read or changed, so a second run is refused here), the request ledger, the
- * custody log, the API client and the progress line. Each is registered with the run's
- * `Resources`, which close them exactly once, last opened first.
+ * anything in it is read or changed, so a second run is refused here), plan's estimate for the
+ * progress totals (plan-estimate.json, when usable), the request ledger, the custody log, the API
+ * client and the progress line. Each is registered with the run's `Resources`, which close them
+ * exactly once, last opened first.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { constants } from 'node:fs';
@@ -14,6 +15,7 @@ import type { ComplianceClient, ComplianceClientOptions } from '../api/index.js'
 import { CustodyLog } from '../archive/custody-log.js';
 import { ExportError } from '../errors.js';
 import { PRIVATE_FILE_MODE } from '../local-files.js';
+import { readPlanTotals } from '../progress/plan-totals.js';
 import { Progress, type ProgressMode } from '../progress/progress.js';
 import type { Resources } from '../resources.js';
 import { createSink } from '../sink/create-sink.js';
@@ -75,6 +77,10 @@ export async function openRun(
     now,
   });
   resources.defer(() => store.close());
+  // Read before this run adds to the ledger: a resumed job's earlier requests come off plan's.
+  const planTotals = await readPlanTotals(store.dir, { specSha256: loaded.sha256, now: now() }, store);
+  if (planTotals.status === 'ignored')
+    stderr.write(`compliance-export: ignoring ${planTotals.path}: ${planTotals.cause}\n`);
   const ledger = createWriteStream(join(store.dir, 'requests.jsonl'), {
     flags: 'a',
     mode: PRIVATE_FILE_MODE,
@@ -105,6 +111,7 @@ export async function openRun(
     out: stderr,
     requests: () => client.stats().requests,
     budget: () => client.stats().budget,
+    provisional: planTotals.status === 'used' ? planTotals.totals : null,
   });
   progress.start();
   resources.defer(() => progress.stop());

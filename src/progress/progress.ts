@@ -8,7 +8,12 @@
  */
 import type { RateBudgetSnapshot, RetryEvent } from '../api/index.js';
 import type { ProgressSink, StageCounters } from '../collect/context.js';
-import { ProgressModel, type ListedFigures, type ProgressFigures } from './progress-model.js';
+import {
+  ProgressModel,
+  type ListedFigures,
+  type ProgressFigures,
+  type ProvisionalTotals,
+} from './progress-model.js';
 
 export type ProgressMode = 'tty' | 'json' | 'off';
 
@@ -21,6 +26,8 @@ export interface ProgressOptions {
   readonly budget?: () => Pick<RateBudgetSnapshot, 'requestsPerMinute' | 'waitingUntil' | 'waitingFor'>;
   readonly now?: () => number;
   readonly intervalMs?: number;
+  /** plan's figures (plan-estimate.json) for the totals until the listings are through. */
+  readonly provisional?: ProvisionalTotals | null;
 }
 
 function fmtDuration(seconds: number): string {
@@ -40,9 +47,10 @@ function retryReason(e: RetryEvent): string {
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en');
 
-/** `3,412/5,000` once the listing is through, `3,412/5,000+` while it is not. */
+/** `3,412/5,000` once the listing is through, `3,412/~100,000` plan's count, `3,412/5,000+` a floor. */
 function fraction(f: ListedFigures): string {
-  return `${fmt(f.done)}/${fmt(f.listed)}${f.total === null ? '+' : ''}`;
+  if (f.total === null) return `${fmt(f.done)}/${fmt(f.listed)}+`;
+  return `${fmt(f.done)}/${f.source === 'plan' ? '~' : ''}${fmt(f.total)}`;
 }
 
 const QUALITY_MARK = { approx: '~', at_least: '≥' } as const;
@@ -62,7 +70,7 @@ interface Waits {
 const SHOWN_WAIT_MS = 1_000;
 
 export class Progress implements ProgressSink {
-  readonly #model = new ProgressModel();
+  readonly #model: ProgressModel;
   readonly #opts: ProgressOptions;
   readonly #now: () => number;
   #current = 'preflight';
@@ -74,6 +82,7 @@ export class Progress implements ProgressSink {
 
   constructor(opts: ProgressOptions) {
     this.#opts = opts;
+    this.#model = new ProgressModel(opts.provisional ?? null);
     this.#now = opts.now ?? Date.now;
     this.#startedAt = this.#now();
   }
@@ -198,6 +207,7 @@ export class Progress implements ProgressSink {
             sent: f.requests.sent,
             estimated_total: f.requests.estimatedTotal,
             estimate: f.requests.quality,
+            source: f.requests.source,
           },
           requests_per_s: Math.round(rate * 10) / 10,
           eta_s: f.etaSeconds === null ? null : Math.round(f.etaSeconds),
@@ -225,7 +235,7 @@ export class Progress implements ProgressSink {
   }
 
   /**
-   * `[collect] retrying … in 4s | requests 41,200/~380,000 · 9.8/s · ETA ~10h30m | chats 3,412/5,000+ ·
+   * `[collect] retrying … in 4s | requests 41,200/~380,000 · 9.8/s · ETA ~10h30m | chats 3,412/~100,000 ·
    * directory 44 records | 12m03s`: what a stall is waiting for first, then the requests and ETA, then
    * the kinds, so a narrow terminal cuts the least useful part.
    */

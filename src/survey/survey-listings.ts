@@ -38,6 +38,11 @@ export interface SurveyResult {
   readonly custodians: CustodianResolution[] | null;
   readonly tallies: SurveyTally[];
   readonly walks: SurveyWalk[];
+  /**
+   * Entries each relisted kind's pass-1 walks returned, every one before any filter, by kind name:
+   * what a run's progress line counts as that kind's listed total (plan-estimate.json).
+   */
+  readonly listed: Record<string, number>;
   readonly hints: ActivityHints | null;
   readonly snapshotBase?: SnapshotBaseInfo | null;
 }
@@ -132,8 +137,12 @@ export async function surveyListings(input: SurveyInput): Promise<SurveyResult> 
     unchanged: (kind, id, updatedAt, signals) => base?.holds(kind, id, updatedAt, signals) ?? false,
   };
   // Every included content kind, as its pass 1 lists it.
+  const listed: Record<string, number> = {};
   for (const kind of KINDS) {
-    if (run.include.has(kind.include)) await kind.survey?.(surveyor);
+    if (!run.include.has(kind.include)) continue;
+    const from = run.walks.length;
+    await kind.survey?.(surveyor);
+    if (kind.relisted) listed[kind.name] = run.walks.slice(from).reduce((s, w) => s + w.items, 0);
   }
   const hints = await surveyHints(run, listingScope, hintSets, typeFiltered);
   return {
@@ -141,6 +150,7 @@ export async function surveyListings(input: SurveyInput): Promise<SurveyResult> 
     custodians,
     tallies: run.tallies.list(),
     walks: run.walks,
+    listed,
     hints,
     ...(input.base === undefined
       ? {}

@@ -1,8 +1,9 @@
 /**
  * `plan` against the real sandbox over loopback: counts equal /_sandbox/truth, only listing
- * endpoints are called, nothing is written, the estimate brackets a real run's requests, and the
- * byte estimate and free-space checks hold against the real disk, a real run's state and zip, and
- * a forced small disk (the `plan` command's exit codes: test/cli/plan.test.ts).
+ * endpoints are called, nothing is written but plan-estimate.json, the estimate brackets a real
+ * run's requests, and the byte estimate and free-space checks hold against the real disk, a real
+ * run's state and zip, and a forced small disk (the `plan` command's exit codes:
+ * test/cli/plan.test.ts; plan-estimate.json and the run: test/run-job/plan-estimate.test.ts).
  */
 import { lstat, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -142,10 +143,14 @@ describe('plan of the whole small sandbox', () => {
     expect(after.total - before.total).toBe(plan.survey.requests);
   });
 
-  it('writes nothing at the destination or in the state folder', async () => {
+  it('writes nothing at the destination, and only its estimate for the run in the state folder', async () => {
     expect(plan.destination.check).toMatchObject({ kind: 'local', ok: true });
     expect(plan.state.status).toBe('none');
-    expect(await readdir(dir)).toEqual(['full.yaml']);
+    expect((await readdir(dir)).sort()).toEqual(['full-state', 'full.yaml']);
+    expect(await readdir(join(dir, 'full-state'), { recursive: true })).toEqual([
+      'full',
+      join('full', 'plan-estimate.json'),
+    ]);
   });
 
   it('estimates bytes from the listed counts, and checks the real disk of state and destination', async () => {
@@ -189,7 +194,8 @@ describe('plan of the whole small sandbox', () => {
     expect(plan.estimate.requests).toBeGreaterThanOrEqual(Math.floor(run.requests * 0.8));
     // now the state folder holds this spec's state: a second plan says a run would resume, and
     // counts what is already staged (measured) against what is left to stage
-    const again = await planJob({ specPath, env: envWith(sandbox.keys.full) });
+    // (not saving its estimate: the folder is measured as the run left it)
+    const again = await planJob({ specPath, env: envWith(sandbox.keys.full), save: false });
     expect(again.plan.state.status).toBe('same_spec');
     const staged = await folderBytes(join(dir, 'full-state', 'full'));
     expect(again.plan.disk.alreadyStaged).toBe(staged);

@@ -69,6 +69,58 @@ describe('progress', () => {
     expect(out.at(-1)).toBe('\n');
   });
 
+  it("carries plan's totals with their source in JSON lines, and marks them ~ on the live line", () => {
+    const provisional = {
+      listed: { chats: 100_000 },
+      requests: 380_000,
+      requestsByKind: { chats: 370_000 },
+    };
+    const budget = { requestsPerMinute: 600, waitingUntil: null, waitingFor: null };
+    const json = sink();
+    const p = new Progress({
+      mode: 'json',
+      out: json.stream,
+      requests: () => 12,
+      now: () => 0,
+      budget: () => budget,
+      provisional,
+    });
+    p.enter('preflight');
+    expect(JSON.parse(json.out.at(-1)!)).toMatchObject({
+      pass: 0,
+      requests: { sent: 12, estimated_total: 380_000, estimate: 'approx', source: 'plan' },
+      eta_s: Math.round((380_000 - 12) / 10),
+      totals: { chats: { done: 0, listed: 0, total: 100_000, source: 'plan' } },
+    });
+    p.beginPass(1, ['chats']);
+    const c = p.stage('chats');
+    Object.assign(c, { listed: 5_000, handled: 3_412 });
+    c.listingDone();
+    p.enter('collect');
+    expect(JSON.parse(json.out.at(-1)!)).toMatchObject({
+      requests: { source: 'listing' },
+      totals: { chats: { done: 3_412, listed: 5_000, total: 5_000, source: 'listing' } },
+    });
+
+    const tty = sink();
+    const q = new Progress({
+      mode: 'tty',
+      out: tty.stream,
+      requests: () => 41_200,
+      now: () => 0,
+      budget: () => budget,
+      provisional,
+    });
+    q.beginPass(1, ['chats']);
+    Object.assign(q.stage('chats'), { listed: 5_000, handled: 3_412 });
+    // 41,000 of the 41,200 sent went to chats: plan's total stands (329,000 + 9,800 still to send)
+    for (let i = 0; i < 41_000; i += 1) q.request('/v1/compliance/apps/chats/c/messages');
+    q.enter('collect');
+    expect(tty.out.at(-1)).toContain(
+      'requests 41,200/~380,000 · 0.0/s · ETA ~9h24m | chats 3,412/~100,000 |',
+    );
+  });
+
   it('shows a quiescence pass as its own phase, not added to pass 1', () => {
     const { out, stream } = sink();
     const p = new Progress({ mode: 'tty', out: stream, requests: () => 700, now: () => 0 });

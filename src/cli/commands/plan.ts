@@ -1,9 +1,12 @@
 /**
- * `compliance-export plan <job.yaml> [--json] [--state-dir DIR] [--min-free SIZE] [--assume ITEM=SIZE]`:
- * validate the spec, run the preflight, enumerate listings only, and print counts, the estimated
- * requests and duration, the estimated bytes to stage and to ship, and the free space they need.
- * Writes nothing anywhere. Exit 0 planned (also when the disk would not fit: that is a WARNING
- * line, and `disk.warnings` in --json), 1 preflight failure, 2 bad spec or flags.
+ * `compliance-export plan <job.yaml> [--json] [--state-dir DIR] [--min-free SIZE] [--assume ITEM=SIZE]
+ * [--no-save]`: validate the spec, run the preflight, enumerate listings only, and print counts, the
+ * estimated requests and duration, the estimated bytes to stage and to ship, and the free space
+ * they need. Its one write is plan-estimate.json in the job's state folder (the run's progress
+ * totals until its listings are through); when that is not possible (a running export holds the
+ * folder) stderr says so and the exit code is the same. Exit 0 planned (also when the disk would
+ * not fit: that is a WARNING line, and `disk.warnings` in --json), 1 preflight failure, 2 bad spec
+ * or flags.
  */
 import type { Command } from 'commander';
 import { EXIT, ExportError } from '../../errors.js';
@@ -23,6 +26,7 @@ interface PlanOptions {
   stateDir?: string;
   minFree?: string;
   assume?: string[];
+  save?: boolean;
 }
 
 /** `--assume chat_file=2MiB` (repeatable) → payload bytes per item; exit 2 on anything else. */
@@ -52,13 +56,14 @@ export function registerPlanCommand(program: Command, host: CommandHost): void {
     )
     .argument('<job>', 'job spec YAML file')
     .option('--json', 'print the plan as one JSON object on stdout')
-    .option('--state-dir <dir>', "state folder a run would use (default: the spec's state_dir); only read")
+    .option('--state-dir <dir>', "state folder a run would use (default: the spec's state_dir)")
     .option('--min-free <size>', 'free space the run would keep on the state folder disk (default 1GiB)')
     .option(
       '--assume <item=size>',
       `bytes per item instead of the measured default (repeatable): ${ASSUMABLE_ITEMS.join(', ')}`,
       (value: string, previous: string[] = []) => [...previous, value],
     )
+    .option('--no-save', "do not leave plan-estimate.json in the job's state folder for the run")
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -66,7 +71,9 @@ export function registerPlanCommand(program: Command, host: CommandHost): void {
         '  compliance-export plan jobs/legal-hold.yaml --min-free 20GiB --assume chat_file=1MiB\n' +
         '  compliance-export plan jobs/regulator-request.yaml --json > plan.json\n' +
         '\nThe API key is read from the environment variable named by source.api_key_env.\n' +
-        'Nothing is written at the destination or in the state folder.\n' +
+        "Nothing is written at the destination. In the job's state folder plan leaves only\n" +
+        'plan-estimate.json (unless --no-save): a run uses it for its progress totals and ETA until\n' +
+        'its own listings are through. A folder a running export holds is not touched.\n' +
         'Exit codes: 0 planned (a disk the run would fill is a WARNING line, and disk.warnings in\n' +
         '--json, not a failure), 1 preflight failed (key, scopes, destination), 2 bad spec or flags.',
     )
@@ -80,8 +87,9 @@ export function registerPlanCommand(program: Command, host: CommandHost): void {
             `--min-free must be a size such as 2GiB (got ${JSON.stringify(opts.minFree)})`,
           );
         const assume = opts.assume === undefined ? undefined : parseAssume(opts.assume);
-        const { plan } = await planJob({
+        const { plan, estimateFile } = await planJob({
           specPath: pathArg(io, job),
+          ...(opts.save === false ? { save: false } : {}),
           ...(opts.stateDir !== undefined ? { stateDir: pathArg(io, opts.stateDir) } : {}),
           ...(minFree !== undefined ? { minFree } : {}),
           ...(assume !== undefined ? { assume } : {}),
@@ -93,6 +101,8 @@ export function registerPlanCommand(program: Command, host: CommandHost): void {
           for (const w of plan.disk.warnings)
             io.stderr.write(`${warningLine(w, plan.disk, plan.bytes.shipped)}\n`);
         } else io.stdout.write(renderPlan(plan));
+        if (estimateFile !== null && !estimateFile.saved)
+          io.stderr.write(`compliance-export: plan estimate not saved: ${estimateFile.detail}\n`);
         return EXIT.ok;
       }),
     );

@@ -1,0 +1,156 @@
+/**
+ * The run's side of plan-estimate.json (src/plan/plan-estimate.ts): read once at start from the
+ * locked state folder, as hostile bytes (no link followed, no FIFO opened, at most
+ * PLAN_ESTIMATE_MAX_BYTES read, the shape checked), kept only when it was made for this spec in
+ * the last 7 days. What the progress line gets is what THIS run is expected to list and send: a
+ * resumed job's earlier runs already sent part of plan's requests (their lines in the request
+ * ledger) and staged part of its listed items (the journal), so those are taken off plan's figures.
+ * After a verified ship the file is discarded: a later run of the job (the next snapshot of a
+ * series) is a new export that plan has not counted.
+ */
+import { constants } from 'node:fs';
+import { open, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  parsePlanEstimate,
+  PLAN_ESTIMATE_FILE,
+  PLAN_ESTIMATE_MAX_BYTES,
+  type PlanEstimateFile,
+} from '../plan/plan-estimate.js';
+import type { StagingStore } from '../store/index.js';
+import { stageOfPath, type ProvisionalTotals } from './progress-model.js';
+
+export type PlanTotals =
+  | { readonly status: 'absent' }
+  | { readonly status: 'ignored'; readonly path: string; readonly cause: string }
+  | { readonly status: 'used'; readonly path: string; readonly totals: ProvisionalTotals };
+
+/** What earlier runs of a resumed job did: ledger lines (all and per kind), items staged per kind. */
+export interface EarlierWork {
+  readonly requests: number;
+  readonly requestsByKind: Readonly<Record<string, number>>;
+  readonly staged: Readonly<Record<string, number>>;
+}
+
+/**
+ * The record kind each listing kind stages one of per listed entry it keeps (src/collect/kinds:
+ * the kind `collectListed` and the walks of activities and sessions are given).
+ */
+const STAGED_AS: Readonly<Record<string, string>> = {
+  chats: 'chat',
+  projects: 'project',
+  code_artifacts: 'code_artifact',
+  activities: 'activity',
+  sessions: 'session',
+};
+
+/** The job folder's plan-estimate.json as this run's provisional totals, or why it is not used. */
+export async function readPlanTotals(
+  dir: string,
+  expect: { readonly specSha256: string; readonly now: Date },
+  store: StagingStore,
+): Promise<PlanTotals> {
+  const path = join(dir, PLAN_ESTIMATE_FILE);
+  try {
+    const read = await readSmall(path);
+    if ('absent' in read) return { status: 'absent' };
+    if ('cause' in read) return { status: 'ignored', path, cause: read.cause };
+    const parsed = parsePlanEstimate(read.text, expect);
+    if (!parsed.ok) return { status: 'ignored', path, cause: parsed.cause };
+    const earlier = store.resumed ? await earlierWork(store) : null;
+    return { status: 'used', path, totals: provisionalTotals(parsed.estimate, earlier) };
+  } catch (error) {
+    // Only the progress line's totals depend on it: never a reason to stop the run.
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    return { status: 'ignored', path, cause: `unreadable (${code})` };
+  }
+}
+
+/** plan's figures, less what earlier runs of the job did (never below zero). */
+export function provisionalTotals(
+  estimate: PlanEstimateFile,
+  earlier: EarlierWork | null,
+): ProvisionalTotals {
+  const less = (
+    figures: Readonly<Record<string, number>>,
+    done: Readonly<Record<string, number>> | undefined,
+  ): Record<string, number> =>
+    Object.fromEntries(
+      Object.entries(figures).map(([k, n]) => {
+        const before = done !== undefined && Object.hasOwn(done, k) ? (done[k] ?? 0) : 0;
+        return [k, Math.max(0, n - before)] as const;
+      }),
+    );
+  return {
+    listed: less(estimate.listed, earlier?.staged),
+    requests: Math.max(0, estimate.requests.total - (earlier?.requests ?? 0)),
+    requestsByKind: less(estimate.requests.by_kind, earlier?.requestsByKind),
+  };
+}
+
+/** The request ledger's lines (attempts of earlier runs) per kind, and the items staged per kind. */
+async function earlierWork(store: StagingStore): Promise<EarlierWork> {
+  let requests = 0;
+  const requestsByKind: Record<string, number> = {};
+  const ledger = await open(join(store.dir, 'requests.jsonl')).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  });
+  if (ledger !== null) {
+    try {
+      for await (const line of ledger.readLines({ encoding: 'utf8' })) {
+        if (line.trim() === '') continue;
+        requests += 1;
+        const kind = stageOfPath(pathOf(line) ?? '');
+        if (kind !== null) requestsByKind[kind] = (requestsByKind[kind] ?? 0) + 1;
+      }
+    } finally {
+      await ledger.close();
+    }
+  }
+  const counts = store.countsByKind();
+  const staged: Record<string, number> = {};
+  for (const [kind, record] of Object.entries(STAGED_AS)) staged[kind] = counts.get(record) ?? 0;
+  return { requests, requestsByKind, staged };
+}
+
+function pathOf(line: string): string | null {
+  try {
+    const path = (JSON.parse(line) as { path?: unknown } | null)?.path;
+    return typeof path === 'string' ? path : null;
+  } catch {
+    return null; // a line torn by a kill still was an attempt
+  }
+}
+
+/** A small regular file's text; a link, a FIFO, a device or anything too large is refused unread. */
+async function readSmall(path: string): Promise<{ text: string } | { absent: true } | { cause: string }> {
+  let fh;
+  try {
+    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { absent: true };
+    return { cause: code === 'ELOOP' ? 'a symbolic link' : `unreadable (${code ?? 'error'})` };
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) return { cause: 'not a regular file' };
+    if (st.size > PLAN_ESTIMATE_MAX_BYTES)
+      return { cause: `${st.size} bytes, more than the ${PLAN_ESTIMATE_MAX_BYTES} such a file holds` };
+    const buf = Buffer.alloc(PLAN_ESTIMATE_MAX_BYTES + 1);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    if (bytesRead > PLAN_ESTIMATE_MAX_BYTES)
+      return { cause: `more than the ${PLAN_ESTIMATE_MAX_BYTES} bytes such a file holds` };
+    return { text: buf.subarray(0, bytesRead).toString('utf8') };
+  } finally {
+    await fh.close();
+  }
+}
+
+/** After a verified ship: the estimate is used up (gone already is fine). */
+export async function discardPlanEstimate(dir: string): Promise<void> {
+  await unlink(join(dir, PLAN_ESTIMATE_FILE)).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  });
+}

@@ -166,20 +166,25 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
     const { byCustodian: _rows, ...totals } = payload.counts;
     reached.production = totals;
     const quiescence = reached.quiescence;
-    const volumes = await planRunVolumes(payload);
-    if (volumes !== null) {
-      await destinationChecked(run.loaded, guard, payload.bag.totalBytes);
-      const sealRun = (): ReturnType<typeof seal> => seal(run, payload, quiescence);
-      reached.archive = await shipVolumes({ ...run, stderr }, payload, volumes, sealRun);
-    } else {
-      const adopted = await adoptLeftover(run, payload);
-      if (adopted === null) await destinationChecked(run.loaded, guard, payload.bag.totalBytes);
-      const landed = adopted ?? (await ship(run, payload, await seal(run, payload, quiescence)));
-      await putSummaryBeside(run, landed);
-      const read = await readBack(run, landed);
-      const report = await verifyLanded(run, landed, read);
-      await putCustodyBeside(run, landed);
-      reached.archive = await recordShipped(run, landed, read, report);
+    try {
+      const volumes = await planRunVolumes(payload);
+      if (volumes !== null) {
+        await destinationChecked(run.loaded, guard, payload.bag.totalBytes);
+        const sealRun = (): ReturnType<typeof seal> => seal(run, payload, quiescence);
+        reached.archive = await shipVolumes({ ...run, stderr }, payload, volumes, sealRun);
+      } else {
+        const adopted = await adoptLeftover(run, payload);
+        if (adopted === null) await destinationChecked(run.loaded, guard, payload.bag.totalBytes);
+        const landed = adopted ?? (await ship(run, payload, await seal(run, payload, quiescence)));
+        await putSummaryBeside(run, landed);
+        const read = await readBack(run, landed);
+        const report = await verifyLanded(run, landed, read);
+        await putCustodyBeside(run, landed);
+        reached.archive = await recordShipped(run, landed, read, report);
+      }
+    } finally {
+      // The payload list sorted on disk is read by the seal only: gone once shipped and verified.
+      await payload.bag.dispose();
     }
     // plan's estimate was for this export; the job's next run (a snapshot series) is another one.
     await discardPlanEstimate(run.store.dir);

@@ -30,18 +30,33 @@ export interface TagFile {
   open(): Readable;
 }
 
+/**
+ * A payload list in byte order of path with its totals. The sealer trusts neither: as it streams
+ * it checks every file, refuses a path out of order or met twice, and refuses a pass whose count or
+ * bytes differ from the totals (which bag-info.txt states before the payload is written).
+ */
+export interface SortedPayloadFiles {
+  readonly fileCount: number;
+  readonly totalBytes: number;
+  /** Every file in byte order of path, streamed afresh on each call. */
+  files(): AsyncIterable<PayloadFile>;
+}
+
 export interface BagInput {
   /** The job name (slug); `External-Identifier` and the archive name. */
   readonly name: string;
   /** The as-of cut, RFC 3339 UTC; fixes the run id, zip mtimes and `Bagging-Date`. */
   readonly asOfCut: string;
   /**
-   * Every payload file, in any order. The sealer iterates it once, keeps the PayloadFile
-   * objects (metadata and an `open`, never bytes: ~200 B each) to sort them by byte order of the
-   * path and write the manifests, then opens each file in that order. Files up to 1 MiB are
-   * read whole, up to 16 files / 32 MiB ahead of the one being compressed; larger ones stream.
+   * Every payload file: a function streaming them in any order, or a list already sorted.
+   * Unsorted, the sealer reads it once and keeps the PayloadFile objects (metadata and an `open`,
+   * never bytes: ~200 B each) to sort them by byte order of the path: fine for a test or a small
+   * bag. Sorted (a run's payload, spooled to disk by sorted-payload.ts), it keeps none of them:
+   * each pass (payload entries, both manifests, central directory) reads `files()` again. Either
+   * way the files are opened in that order; files up to 1 MiB are read whole, up to 16 files /
+   * 32 MiB ahead of the one being compressed; larger ones stream.
    */
-  readonly payload: () => AsyncIterable<PayloadFile>;
+  readonly payload: (() => AsyncIterable<PayloadFile>) | SortedPayloadFiles;
   /** Tag files beyond those the sealer writes itself (bagit.txt, bag-info.txt, manifests). */
   readonly tagFiles: readonly TagFile[];
   /** Extra `bag-info.txt` fields, in order (as-of cut, tool version, spec hash, matter...). */
@@ -57,6 +72,9 @@ export interface BagInput {
    */
   readonly volume?: { readonly index: number; readonly count: number };
 }
+
+/** A BagInput whose payload is already sorted: what a run seals, and what its volumes narrow. */
+export type SortedBagInput = BagInput & { readonly payload: SortedPayloadFiles };
 
 /** `20261122T101300Z` from `2026-11-22T10:13:00.000Z`. */
 export function runIdFromCut(asOfCut: string): string {

@@ -128,14 +128,14 @@ export async function prepareEntry(entry: Entry): Promise<Prepared> {
  * Yields prepared entries in order, keeping a bounded number prepared ahead. A failure surfaces
  * when its entry's turn comes (never as an unhandled rejection before that).
  */
-export async function* prepareAhead(entries: Iterable<Entry>): AsyncGenerator<Prepared> {
+export async function* prepareAhead(entries: AsyncIterable<Entry>): AsyncGenerator<Prepared> {
   const queue: { promise: Promise<Prepared>; bytes: number }[] = [];
-  const source = entries[Symbol.iterator]();
+  const source = entries[Symbol.asyncIterator]();
   let bytesAhead = 0;
   let exhausted = false;
-  const fill = (): void => {
+  const fill = async (): Promise<void> => {
     while (!exhausted && queue.length < AHEAD_FILES && bytesAhead < AHEAD_BYTES) {
-      const next = source.next();
+      const next = await source.next();
       if (next.done === true) {
         exhausted = true;
         return;
@@ -152,20 +152,22 @@ export async function* prepareAhead(entries: Iterable<Entry>): AsyncGenerator<Pr
   };
   try {
     for (;;) {
-      fill();
+      await fill();
       const head = queue.shift();
       if (head === undefined) return;
       bytesAhead -= head.bytes;
       yield await head.promise;
     }
   } finally {
-    // Stopped early (a failure downstream): close whatever was opened ahead.
+    // Stopped early (a failure downstream): close whatever was opened ahead, and the entry list
+    // (a payload list read from disk holds a file open).
     for (const { promise } of queue) {
       promise.then(
         (p) => (p.source instanceof Readable ? p.source.destroy() : undefined),
         () => undefined,
       );
     }
+    if (!exhausted) await Promise.resolve(source.return?.()).catch(() => undefined);
   }
 }
 

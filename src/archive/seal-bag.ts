@@ -10,15 +10,20 @@
  * compression method chosen from the bytes at a fixed deflate level. Payload hashes come from the
  * input (the store computed them when it wrote the blobs), so payload bytes are read exactly
  * once and never rehashed here; sizes are checked on the way through.
+ *
+ * Memory does not grow with the payload when it comes sorted (BagInput `payload`): each pass over
+ * it (the payload entries, manifest-sha256.txt, manifest-md5.txt, the central directory's names)
+ * streams the list again, and the zip writer keeps 32 bytes of numbers per entry.
  */
 import { Readable } from 'node:stream';
 import { ExportError } from '../errors.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { runIdFromCut } from './bag-input.js';
-import type { BagInput, PayloadFile, TagFile } from './bag-input.js';
+import type { BagInput, SortedPayloadFiles, TagFile } from './bag-input.js';
 import { BAGIT_TXT, SEALER_TAG_FILES, manifestLine, renderBagInfo } from './bag-text.js';
 import { byteOrder } from './byte-order.js';
 import { prepareAhead, prepareEntry, type Entry, type Prepared } from './entry-source.js';
+import { inByteOrder, sortInMemory } from './payload-list.js';
 import { unsafePathReason } from './safe-name.js';
 import { volumeLabel } from './volume-plan.js';
 import { ZipWriter } from './zip-writer.js';
@@ -146,16 +151,16 @@ async function* writeBag(
   folder: string,
   options: SealOptions,
 ): AsyncGenerator<Buffer, Omit<SealResult, 'name' | 'runId' | 'folder' | 'zipName'>> {
-  const payload = await collectPayload(input.payload());
-  const payloadBytes = payload.reduce((sum, f) => sum + f.size, 0);
+  // An unsorted payload is sorted in memory; a sorted one is only ever streamed.
+  const payload = typeof input.payload === 'function' ? await sortInMemory(input.payload()) : input.payload;
   checkTagFiles(input.tagFiles);
-  const entries = bagEntries(input, payload, payloadBytes, options);
+  const entries = bagEntries(input, payload, options);
   const counts = { stored: 0, deflated: 0 };
   const tagHashes: TagHash[] = [];
   const policy = input.compression ?? 'auto';
   // `auto` decides from each entry's bytes; `deflate` / `store` apply to every entry.
   const method = (p: Prepared): Prepared => (policy === 'auto' ? p : { ...p, method: policy });
-  for await (const prepared of prepareAhead(entries())) {
+  for await (const prepared of prepareAhead(entries('first'))) {
     yield* addEntry(zip, folder, method(prepared), counts, tagHashes);
   }
   const tagManifests = tagManifestEntries(tagHashes);
@@ -165,9 +170,9 @@ async function* writeBag(
 
   const hashOf = (path: string): string => tagHashes.find((t) => t.path === path)?.sha256 ?? '';
   return {
-    payloadFiles: payload.length,
-    payloadBytes,
-    payloadOxum: `${payloadBytes}.${payload.length}`,
+    payloadFiles: payload.fileCount,
+    payloadBytes: payload.totalBytes,
+    payloadOxum: `${payload.totalBytes}.${payload.fileCount}`,
     tagFiles: tagHashes.length, // every tag file, the two tag manifests included
     entries: zip.entries,
     ...counts,
@@ -203,12 +208,12 @@ async function* addEntry(
 }
 
 /** Every name in the zip, in the order the entries were written (for the central directory). */
-function* entryNames(
+async function* entryNames(
   folder: string,
-  entries: () => Iterable<Entry>,
+  entries: (pass: PayloadPass) => AsyncIterable<Entry>,
   last: readonly Entry[],
-): Generator<string> {
-  for (const entry of entries()) yield `${folder}/${entry.path}`;
+): AsyncGenerator<string> {
+  for await (const entry of entries('again')) yield `${folder}/${entry.path}`;
   for (const entry of last) yield `${folder}/${entry.path}`;
 }
 
@@ -233,22 +238,28 @@ async function* coalesce(source: AsyncIterable<Buffer>, size: number): AsyncGene
 }
 
 /**
+ * Which walk over the payload list: the `first` writes the payload entries and checks each file
+ * (path, size, digests); every walk `again` (both manifests, the central directory's names)
+ * checks the order and the totals, which is what ties it to the first.
+ */
+type PayloadPass = 'first' | 'again';
+
+/**
  * Every entry of the bag but the tag manifests, in byte order of path, as a fresh iteration each
- * call (the central directory walks the names again). The payload list is already sorted and
- * every payload path starts with `data/`, which no other entry's does (checkTagFiles), so each
- * other entry sorts before or after the whole payload block: one payload Entry exists at a time.
+ * call (the central directory walks the names again). The payload list is sorted and every
+ * payload path starts with `data/`, which no other entry's does (checkTagFiles), so each other
+ * entry sorts before or after the whole payload block: one payload Entry exists at a time.
  */
 function bagEntries(
   input: BagInput,
-  payload: readonly PayloadFile[],
-  payloadBytes: number,
+  payload: SortedPayloadFiles,
   options: SealOptions,
-): () => Generator<Entry> {
+): (pass: PayloadPass) => AsyncGenerator<Entry> {
   const bagInfo = renderBagInfo({
     name: input.name,
     asOfCut: input.asOfCut,
-    payloadBytes,
-    payloadFiles: payload.length,
+    payloadBytes: payload.totalBytes,
+    payloadFiles: payload.fileCount,
     toolAgent: `${TOOL_NAME} ${TOOL_VERSION}`,
     extra: [...input.bagInfo, ...volumeFields(input)],
   });
@@ -262,9 +273,9 @@ function bagEntries(
   const before = others.filter((e) => byteOrder(e.path, 'data/') < 0);
   const after = others.filter((e) => byteOrder(e.path, 'data/') > 0);
   const verify = options.verifyPayloadHashes === true;
-  return function* () {
+  return async function* (pass) {
     yield* before;
-    for (const f of payload) {
+    for await (const f of inByteOrder(payload, pass === 'first')) {
       yield {
         path: `data/${f.path}`,
         size: f.size,
@@ -291,7 +302,7 @@ function textEntry(path: string, body: string): Entry {
   return { path, tag: true, open: () => Readable.from([Buffer.from(body)]) };
 }
 
-function manifestEntry(payload: readonly PayloadFile[], algo: 'sha256' | 'md5'): Entry {
+function manifestEntry(payload: SortedPayloadFiles, algo: 'sha256' | 'md5'): Entry {
   return {
     path: `manifest-${algo}.txt`,
     tag: true,
@@ -310,42 +321,6 @@ function tagManifestEntries(tagHashes: readonly TagHash[]): Entry[] {
   return [textEntry('tagmanifest-md5.txt', tagMd5), textEntry('tagmanifest-sha256.txt', tagSha)];
 }
 
-/**
- * Reads the payload list once, checks every path, sorts it in byte order. Paths were made safe
- * and distinct when collected (safe-name: `safeSegment` is injective); these checks are the last
- * assertion, and `unsafePathReason` refusing `%`, CR and LF is what lets the manifests go
- * unencoded (bagit-python decodes only `%0D`/`%0A`).
- */
-async function collectPayload(source: AsyncIterable<PayloadFile>): Promise<PayloadFile[]> {
-  const files: PayloadFile[] = [];
-  for await (const file of source) {
-    const reason = unsafePathReason(file.path);
-    if (reason !== null) {
-      throw new ExportError(
-        'archive_error',
-        `payload path ${JSON.stringify(file.path)} is unsafe: ${reason}`,
-      );
-    }
-    if (!Number.isSafeInteger(file.size) || file.size < 0) {
-      throw new ExportError('archive_error', `payload ${file.path}: size ${file.size} is not a byte count`);
-    }
-    if (!/^[0-9a-f]{64}$/u.test(file.sha256) || !/^[0-9a-f]{32}$/u.test(file.md5)) {
-      throw new ExportError('archive_error', `payload ${file.path}: sha256/md5 must be lowercase hex`);
-    }
-    files.push(file);
-  }
-  files.sort((a, b) => byteOrder(a.path, b.path));
-  for (let i = 1; i < files.length; i += 1) {
-    if (files[i - 1]?.path === files[i]?.path) {
-      throw new ExportError(
-        'archive_error',
-        `payload path ${JSON.stringify(files[i]?.path ?? '')} appears twice: two items were staged under one name`,
-      );
-    }
-  }
-  return files;
-}
-
 function checkTagFiles(tagFiles: readonly TagFile[]): void {
   const seen = new Set<string>();
   for (const t of tagFiles) {
@@ -362,10 +337,10 @@ function checkTagFiles(tagFiles: readonly TagFile[]): void {
   }
 }
 
-function* manifestChunks(files: readonly PayloadFile[], algo: 'sha256' | 'md5'): Generator<Buffer> {
+async function* manifestChunks(payload: SortedPayloadFiles, algo: 'sha256' | 'md5'): AsyncGenerator<Buffer> {
   // Batches of lines keep chunk counts low without building one string for a huge manifest.
   let batch = '';
-  for (const f of files) {
+  for await (const f of inByteOrder(payload, false)) {
     batch += manifestLine(f[algo], `data/${f.path}`);
     if (batch.length >= 64 * 1024) {
       yield Buffer.from(batch);

@@ -203,12 +203,13 @@ export class ZipWriter {
 
   /**
    * The central directory and end records. `names` are the entries' names again, in the order
-   * they were written (checked by count and byte length).
+   * they were written (checked by count and byte length), streamed: a sealer reads them back from
+   * its payload list rather than keeping one per entry.
    */
-  *centralDirectory(names: Iterable<string>): Generator<Buffer> {
+  async *centralDirectory(names: AsyncIterable<string> | Iterable<string>): AsyncGenerator<Buffer> {
     const start = this.offset;
     let i = 0;
-    for (const name of names) {
+    for await (const name of names) {
       if (i >= this.records.count)
         throw mismatch(`more names than the ${this.records.count} entries written`);
       yield this.take(this.centralHeader(i, Buffer.from(name)));

@@ -5,16 +5,15 @@
  * payload manifest hash is known before any byte is sealed: it is what a shipping intent records
  * and what an archive left by a killed run must match to be adopted (src/ship/adopt-archive.ts).
  */
-import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ComplianceClient } from '../api/index.js';
-import type { BagInput, PayloadFile, TagFile } from '../archive/bag-input.js';
-import { manifestLine } from '../archive/bag-text.js';
+import type { SortedBagInput, TagFile } from '../archive/bag-input.js';
 import type { CustodyLog } from '../archive/custody-log.js';
 import { renderReports } from '../archive/render-reports.js';
 import type { ItemRow, ProductionCounts, RequestLedgerSummary } from '../archive/report-rows.js';
 import { sealBag, type SealedBag } from '../archive/seal-bag.js';
+import { sortPayload, type SortedPayload } from '../archive/sorted-payload.js';
 import { requiredAggregates, type QuiescenceResult } from '../collect/index.js';
 import { archiveRefOf } from '../preflight/preflight-step.js';
 import type { ArchiveRef } from '../sink/sink.js';
@@ -22,7 +21,8 @@ import { docidPrefixOf } from '../spec/index.js';
 import type { LoadedSpec, ResolvedJobSpec } from '../spec/types.js';
 import { bagInfoFields } from '../produce/people/bag-info-fields.js';
 import { produceReview } from '../produce/produce-review.js';
-import { buildBagPayload, type BagPayload, type StagingStore } from '../store/index.js';
+import { ExportError } from '../errors.js';
+import { buildBagPayload, type BagPayload, type BlobRef, type StagingStore } from '../store/index.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { deltaReport } from '../snapshot/delta-report.js';
 import { baseOf } from '../snapshot/snapshot-base.js';
@@ -41,13 +41,23 @@ export interface SealRun {
   readonly now: () => Date;
 }
 
+/**
+ * The bag's payload as it lives from staging to the end of the run: the list sorted on disk (its
+ * totals and manifest hash; nothing per file in memory) and the few JSONL aggregates' blobs.
+ * `dispose()` removes the sorted file once the archive is shipped and verified.
+ */
+export interface StagedBag extends SortedPayload {
+  /** The JSONL aggregates (path under `data/` → blob); the report reads the activities one. */
+  readonly aggregates: ReadonlyMap<string, BlobRef>;
+}
+
 /** What the archive of this run will hold, before it is sealed. */
 export interface StagedPayload {
   /** The spec as this run exports it (`scope.include` narrowed by preflight). */
   readonly spec: ResolvedJobSpec;
   readonly cut: string;
   readonly ref: ArchiveRef;
-  readonly bag: BagPayload;
+  readonly bag: StagedBag;
   /** SHA-256 of the `manifest-sha256.txt` the seal will write. */
   readonly manifestSha256: string;
   readonly requests: RequestLedgerSummary;
@@ -64,7 +74,7 @@ export interface StagedPayload {
 export interface SealedArchive {
   readonly bag: SealedBag;
   /** What `bag` seals (volumes seal parts of its payload with the same reports: src/seal/volume-seal.ts). */
-  readonly input: BagInput;
+  readonly input: SortedBagInput;
   /** `reports/summary.json` as sealed (it also goes beside the zip). */
   readonly summary: string;
 }
@@ -76,8 +86,9 @@ export interface SealedArchive {
 export const COUNTS_META = 'production_counts';
 
 /**
- * The payload from the store and its review files, its manifest hash, and the requests so far in
- * the custody log. The counts are kept in the store too, for a rerun of a job that already shipped.
+ * The payload from the store and its review files, sorted on disk with its manifest hash, and the
+ * requests so far in the custody log. The counts are kept in the store too, for a rerun of a job
+ * that already shipped.
  */
 export async function stagePayload(
   run: SealRun,
@@ -87,16 +98,19 @@ export async function stagePayload(
   const ref = archiveRefOf(spec, cut);
   // A delta (a snapshot that took over a base's records) ships only what no earlier archive holds.
   const previous = run.store.seeded ? (baseOf(run.store)?.runId ?? null) : null;
-  const base = await buildBagPayload(run.store, requiredAggregates(spec.scope.include), {
+  const built = await buildBagPayload(run.store, requiredAggregates(spec.scope.include), {
     localOnly: previous !== null,
   });
-  const inventory = await writeInventory(run.store, base, {
+  const inventory = await writeInventory(run.store, built, {
     name: spec.name,
     runId: ref.runId,
     asOfCut: cut,
     previous,
     specSha256: run.loaded.sha256,
   });
+  // The aggregate rows' journal positions (one per activity, user...) serve the inventory alone:
+  // what the review keeps (its items stream holds on to the bag it was given) goes without them.
+  const { aggregateRows: _positions, ...base } = built;
   const review =
     previous !== null
       ? { bag: base, ...(await deltaReport(run.store, base)) }
@@ -104,8 +118,7 @@ export async function stagePayload(
           docidPrefix: docidPrefixOf(spec),
           generator: `${TOOL_NAME} ${TOOL_VERSION}`,
         });
-  const bag = review.bag;
-  const manifestSha256 = await payloadManifestSha256(bag.payload);
+  const bag = await sortedBag(run.store, review.bag);
   const { byCustodian: _rows, ...totals } = review.counts;
   run.store.setMeta(COUNTS_META, totals);
   const requests = requestSummary(run.client, spec.source.requests_per_minute);
@@ -115,7 +128,7 @@ export async function stagePayload(
     cut,
     ref,
     bag,
-    manifestSha256,
+    manifestSha256: bag.manifestSha256,
     requests,
     counts: review.counts,
     items: review.items,
@@ -153,10 +166,10 @@ export async function seal(
   if (payload.previous !== null) bagInfo.push([SNAPSHOT_PREVIOUS, payload.previous]);
   bagInfo.push(...bagInfoFields(spec), ...extraBagInfo);
   run.progress.enter('ship');
-  const input: BagInput = {
+  const input: SortedBagInput = {
     name: spec.name,
     asOfCut: cut,
-    payload: bag.payload,
+    payload: bag,
     tagFiles: [...forPeople, ...rendered.tagFiles, ...payload.inventory],
     bagInfo,
     compression: spec.archive.compression,
@@ -217,18 +230,21 @@ export function requestSummary(
   };
 }
 
-const byteOrder = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b));
-
 /**
- * SHA-256 of the `manifest-sha256.txt` that `sealBag` would write for this payload: the same
- * lines in the same byte order, computed from the hashes the store already holds (no payload
- * bytes are read).
+ * The payload list sorted once into the store's temp folder (cleared when the store is next
+ * opened, should the run die first). Its counts are the store's own: a difference is a bug.
  */
-async function payloadManifestSha256(payload: () => AsyncIterable<PayloadFile>): Promise<string> {
-  const lines: { path: string; sha256: string }[] = [];
-  for await (const f of payload()) lines.push({ path: f.path, sha256: f.sha256 });
-  lines.sort((a, b) => byteOrder(a.path, b.path));
-  const hash = createHash('sha256');
-  for (const l of lines) hash.update(manifestLine(l.sha256, `data/${l.path}`));
-  return hash.digest('hex');
+async function sortedBag(store: StagingStore, bag: BagPayload): Promise<StagedBag> {
+  const sorted = await sortPayload(bag.payload(), {
+    tempPath: () => store.blobs.tempPath(),
+    open: (sha256) => store.blobs.open(sha256),
+  });
+  if (sorted.fileCount !== bag.fileCount || sorted.totalBytes !== bag.totalBytes) {
+    await sorted.dispose();
+    throw new ExportError(
+      'internal',
+      `the payload list holds ${sorted.fileCount} files of ${sorted.totalBytes} bytes; the store counted ${bag.fileCount} of ${bag.totalBytes}`,
+    );
+  }
+  return { ...sorted, aggregates: bag.aggregates };
 }

@@ -3,7 +3,7 @@
  * plan for a staged payload, and one volume's bag sealed from the run's single-bag input (the same
  * reports and bag-info in every volume, only the payload differs).
  */
-import type { BagInput, PayloadFile } from '../archive/bag-input.js';
+import type { PayloadFile, SortedBagInput } from '../archive/bag-input.js';
 import { sealBag, type SealedBag } from '../archive/seal-bag.js';
 import { planVolumes, type PlannedVolume, type VolumePlan } from '../archive/volume-plan.js';
 import type { ArchiveRef } from '../sink/sink.js';
@@ -19,7 +19,7 @@ export async function planRunVolumes(payload: StagedPayload): Promise<VolumePlan
   const limit = text === undefined ? undefined : parseSize(text);
   if (limit === undefined) return null;
   const files: { path: string; size: number; sha256: string }[] = [];
-  for await (const f of payload.bag.payload()) files.push({ path: f.path, size: f.size, sha256: f.sha256 });
+  for await (const f of payload.bag.files()) files.push({ path: f.path, size: f.size, sha256: f.sha256 });
   const items: string[][] = [];
   for await (const row of payload.items()) items.push([row.nativePath, row.textPath, row.recordPath]);
   const plan = planVolumes(files, items, limit);
@@ -30,11 +30,16 @@ export function volumeRefOf(ref: ArchiveRef, volume: PlannedVolume): ArchiveRef 
   return { name: ref.name, runId: ref.runId, volume: { index: volume.index, count: volume.count } };
 }
 
-/** One volume's bag: the run's bag input narrowed to the volume's payload files. */
-export function sealVolume(input: BagInput, volume: PlannedVolume): SealedBag {
+/**
+ * One volume's bag: the run's bag input narrowed to the volume's payload files, still in byte
+ * order (the sealer checks the volume's count and bytes against what it streams).
+ */
+export function sealVolume(input: SortedBagInput, volume: PlannedVolume): SealedBag {
   const keep = new Set(volume.paths);
-  async function* payload(): AsyncGenerator<PayloadFile> {
-    for await (const f of input.payload()) if (keep.has(f.path)) yield f;
+  const whole = input.payload;
+  async function* files(): AsyncGenerator<PayloadFile> {
+    for await (const f of whole.files()) if (keep.has(f.path)) yield f;
   }
+  const payload = { fileCount: volume.paths.length, totalBytes: volume.bytes, files };
   return sealBag({ ...input, payload, volume: { index: volume.index, count: volume.count } });
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,7 @@ describe('a complete export of the small sandbox, sealed, shipped and verified',
   let store: StagingStore;
   let gaps: (string | boolean)[][];
   let pending: string[];
+  let tmpLeft: string[];
 
   beforeAll(async () => {
     h = await harness({ include: [...ALL_KINDS, 'sessions'], extra: 'state:\n  retain: all\n' });
@@ -37,6 +38,8 @@ describe('a complete export of the small sandbox, sealed, shipped and verified',
       sleep: instantSleep,
       progress: 'off',
     });
+    // Before the store is opened again (opening clears its temp folder).
+    tmpLeft = await readdir(join(h.dir, 'state', 'test-job', 'tmp'));
     truth = await h.truth(result.asOfCut!);
     const { sha256: specSha } = await loadSpecFile(h.specPath, { env: h.env });
     store = await openStore({ stateDir: `${h.dir}/state`, jobName: 'test-job', specSha256: specSha });
@@ -182,6 +185,8 @@ describe('a complete export of the small sandbox, sealed, shipped and verified',
     expect([report.ok, report.problems]).toEqual([true, []]);
     // An independent zip reader agrees.
     execFileSync('unzip', ['-tq', result.archive!.location]);
+    // The payload list the seal read, sorted on disk, is gone once the archive is verified.
+    expect(tmpLeft).toEqual([]);
   });
 
   it('names every payload file in items.csv (native, text or record path) and reports the one gap', async () => {

@@ -136,3 +136,33 @@ describe('journal writer backpressure', () => {
     await writer.close();
   });
 });
+
+describe('journal writer: what is in the file', () => {
+  it('written counts the lines in the file, not those buffered or in a write still under way', async () => {
+    const path = join(dir, 'journal.jsonl');
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const writer = await JournalWriter.open(path, {
+      batchLines: 1000,
+      batchMs: 60_000,
+      beforeSync: () => gate,
+    });
+    const a = writer.append({ a: 1 });
+    expect(writer.written).toBe(0);
+    const flushed = writer.flush(); // held before its write
+    await new Promise((r) => setImmediate(r));
+    const b = writer.append({ b: 2 });
+    expect(writer.written).toBe(0);
+    release();
+    await flushed;
+    expect(writer.written).toBe(a.length + 1); // the first line only: b is still buffered
+    expect(writer.size).toBe(b.offset + b.length + 1);
+    await writer.flush();
+    expect(writer.written).toBe(writer.size);
+    await writer.close();
+
+    const reopened = await JournalWriter.open(path);
+    expect(reopened.written).toBe(b.offset + b.length + 1);
+    await reopened.close();
+  });
+});

@@ -106,7 +106,10 @@ export class StagingStore {
     };
   }
 
-  /** Whether the journal line at `offset` is the current version of the item (seal-time readers). */
+  /**
+   * Whether the journal line at `offset`, a line of this kind and id the caller read there, is the
+   * item's current version (seal-time readers going through the journal; no read of its own).
+   */
   isCurrentLine(kind: RecordKind, id: string, offset: number): boolean {
     return this.#index.isAt(kind, id, offset);
   }

@@ -1,5 +1,7 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JournalWriter, journalLines } from '../../src/store/journal.js';
@@ -164,5 +166,27 @@ describe('journal writer: what is in the file', () => {
     const reopened = await JournalWriter.open(path);
     expect(reopened.written).toBe(b.offset + b.length + 1);
     await reopened.close();
+  });
+});
+
+describe('journal writer on a full file system', () => {
+  it('a short write fails the writer: the lines are not counted as written', async () => {
+    // A real short write: a child process under a file size limit of 1-2 KiB (ulimit -f) writes
+    // 4.7 KB of lines in one write; the kernel takes what fits and reports the count.
+    const path = join(dir, 'journal.jsonl');
+    const script = new URL('./fixtures/short-write.ts', import.meta.url).pathname;
+    const { stdout } = await promisify(execFile)('sh', [
+      '-c',
+      'ulimit -f 2; exec "$0" --import tsx "$1" "$2"',
+      process.execPath,
+      script,
+      path,
+    ]);
+    const result = JSON.parse(stdout) as { flush: string; written: number; size: number };
+    const onDisk = (await stat(path)).size;
+    expect(onDisk).toBeGreaterThan(0);
+    expect(onDisk).toBeLessThan(result.size);
+    expect(result.flush).toBe('store_corrupt');
+    expect(result.written).toBe(0);
   });
 });

@@ -126,7 +126,7 @@ export class ItemIndex {
   isAt(kind: string, id: string, offset: number): boolean {
     const code = this.#kindCodes.get(kind);
     if (code === undefined) return false;
-    const fp = this.#fingerprint(kind, id);
+    const fp = this.#fingerprint(kind, id) >>> 0;
     const mask = this.#slots.length - 1;
     for (let i = fp & mask; ; i = (i + 1) & mask) {
       const s = this.#slots[i]!;
@@ -212,7 +212,7 @@ export class ItemIndex {
     if (memo !== null && memo.kind === kind && memo.id === id) return memo;
     const code = this.#kindCodes.get(kind);
     if (code === undefined) return null;
-    const fp = this.#fingerprint(kind, id);
+    const fp = this.#fingerprint(kind, id) >>> 0;
     const mask = this.#slots.length - 1;
     for (let i = fp & mask; ; i = (i + 1) & mask) {
       const s = this.#slots[i]!;
@@ -257,11 +257,12 @@ export class ItemIndex {
       );
     }
     if (this.#count === this.#fp.length) this.#resizeEntries(Math.ceil(this.#count * ENTRY_GROWTH));
+    const code = this.#kindCode(kind);
+    const fp = this.#fingerprint(kind, id) >>> 0;
     const d = this.#count++;
     this.#live += 1;
-    const fp = this.#fingerprint(kind, id);
     this.#fp[d] = fp;
-    this.#flags[d] = this.#kindCode(kind);
+    this.#flags[d] = code;
     const slot = this.#place(fp, d);
     return [d, slot];
   }

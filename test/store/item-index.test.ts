@@ -97,8 +97,9 @@ describe('item index (entries in typed arrays, the rest read back from the journ
   });
 
   it('two items with one fingerprint: both found, each its own, deleting one leaves the other', async () => {
-    // Every key collides: only the kind and id on the line tell items apart.
-    const x = await open({ fingerprint: () => 7 });
+    // Every key collides (a negative number, too: any number is taken): only the kind and id on
+    // the line tell items apart.
+    const x = await open({ fingerprint: () => -7 });
     const a = x.put('chat', 'a', { signals: 'sa' });
     const b = x.put('chat', 'b', { signals: 'sb' });
     const fileA = x.put('file', 'a');

@@ -3,7 +3,7 @@
  * shapes (chats with files and refs, files, activities and users as JSONL rows) put into a real
  * store, then the live heap after a full GC, the time of one `status()` hit per item (what the
  * quiescence pass does, on the store reopened: the index rebuilt from the journal), twice.
- * Run with the GC exposed: `node --expose-gc --import tsx bench/item-index.ts [items]`. Prints
+ * `npm run bench:item-index [-- items]` (node --expose-gc: the heap is measured after a full GC). Prints
  *   items=<n> heap_per_item_b=<n> heap_per_item_reopened_b=<n> status_us=<n> ... replay_s=<n>
  * Target: ≤ 40 bytes an item.
  */

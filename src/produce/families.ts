@@ -64,7 +64,7 @@ function pack(root: [number, string], child: [number, string] | null, at: Record
   const packed =
     child === null ? `${head}${tail}` : `${head}${rankChar(child[0])}${escapeId(child[1])}${tail}`;
   // Reading a character flattens the concatenation in place, so it keeps none of its parts (the
-  // parsed journal line's strings) alive (as src/store/item-index.ts does).
+  // parsed journal line's strings) alive.
   packed.charCodeAt(0);
   return packed;
 }

@@ -1,148 +1,175 @@
 /**
- * The staging store's in-memory index: `kind + id` → where the current version is and what dedupe
- * compares (IndexEntry). It holds an entry for every item of the export (hundreds of thousands in
- * a large organization), so each entry is one packed string in a per-kind Map keyed by the bare
- * id: no per-entry object, no `kind\tid` key string, the SHA-256 as 32 one-byte characters instead
- * of 64 hex digits. About half the memory of a Map of objects.
+ * The staging store's in-memory index: `kind + id` → the journal line of the item's current
+ * version. It holds an entry for every item of the export (330,000 at 100,000 chats), so it keeps
+ * per item only what finds that line, in typed arrays (~25 bytes an item, no object per item):
  *
- * Packed form: hash field, offset field, signals field, updatedAt field, each self-delimiting so
- * any server-given string (a hostile `updated_at` included) round-trips:
- * - hash: `\u0002` + the 32 digest bytes as latin1 when it is 64 lowercase hex digits, else `h` +
- *   its length (base 36) + `.` + the text;
- * - offset: base 36 + `.`; an item left out (offset -1) stores `-` + its insertion sequence;
- * - signals: `_` when absent, else its length (base 36) + `.` + the text;
- * - heldBy: the same form as signals;
- * - updatedAt: `n` for null, else `s` + the text (the rest of the string).
+ * - entries, in first-insertion order (the order a Map over every item would give), 12 bytes
+ *   each, grown by a quarter: a 32-bit fingerprint of `kind\0id` (item-fingerprint.ts), the line's
+ *   offset (40 bits: a journal up to 1 TiB), the line's length (LONG_LINE when it does not fit 16
+ *   bits), and one byte for the kind's code and two flags: EXCLUDED (the line is the item's
+ *   `excluded` line: left out as created after the cut) and DEAD (deleted);
+ * - an open-addressing table (linear probing, load ≤ 0.6, doubled as it fills) of entry numbers,
+ *   placed by fingerprint: 4 bytes a slot, 7 to 13 bytes an item.
+ *
+ * Everything else (updated_at, hash, signals, heldBy) is read back from the line: a lookup whose
+ * fingerprint and kind match reads the line (one positioned read) and checks its kind and id, so a
+ * fingerprint shared by two items costs a read, never a wrong answer. A line appended but not yet
+ * written to the file (the journal writer group-commits) is answered from `#hot` until the writer
+ * says it is written; `#hot` holds one entry per such line, so it is as bounded as the writer's
+ * buffer. The last item looked up or set is kept (`#memo`): putRecord's get-then-set and a
+ * status() followed by a put of the same item read the line once.
  */
+import { ExportError } from '../errors.js';
+import { itemFingerprint } from './item-fingerprint.js';
+import { itemLineFields } from './journal-lines.js';
+import { JournalReader } from './journal-reader.js';
 import type { IndexEntry } from './types.js';
 
-const HEX64 = /^[0-9a-f]{64}$/;
-
-/** One decoded entry plus, for an item left out, its insertion sequence. */
-interface Unpacked extends IndexEntry {
-  readonly seq: number;
+/** Where a journal line is: its first byte and its length without the newline. */
+export interface LinePosition {
+  readonly offset: number;
+  readonly length: number;
 }
 
-function packHash(hash: string): string {
-  if (HEX64.test(hash)) return `\u0002${Buffer.from(hash, 'hex').toString('latin1')}`;
-  return `h${hash.length.toString(36)}.${hash}`;
+export interface ItemIndexOptions {
+  /** The journal every entry's offset points into. */
+  readonly journalPath: string;
+  /** Bytes of the journal already in the file (JournalWriter.written); by default all of it. */
+  readonly written?: () => number;
+  /** The fingerprint of `kind` + `id` (tests inject a weak one to force collisions). */
+  readonly fingerprint?: (kind: string, id: string) => number;
 }
 
-function pack(entry: IndexEntry, seq: number): string {
-  const offset = entry.offset < 0 ? `-${seq.toString(36)}` : entry.offset.toString(36);
-  const signals = packText(entry.signals);
-  const heldBy = packText(entry.heldBy);
-  const updated = entry.updatedAt === null ? 'n' : `s${entry.updatedAt}`;
-  return flat(`${packHash(entry.hash)}${offset}.${signals}${heldBy}${updated}`);
+/** A line not yet in the file, as `set` was given it. */
+interface HotLine {
+  readonly kind: string;
+  readonly id: string;
+  readonly entry: IndexEntry;
 }
 
-/** An optional text field: `_` when absent, else its length (base 36) + `.` + the text. */
-function packText(text: string | undefined): string {
-  return text === undefined ? '_' : `${text.length.toString(36)}.${text}`;
+/** A verified lookup: the entry number, its table slot and what its line says. */
+interface Found {
+  readonly kind: string;
+  readonly id: string;
+  readonly d: number;
+  readonly slot: number;
+  readonly entry: IndexEntry;
 }
 
-/** Reads a `packText` field at `at`; returns it and the position after it. */
-function readText(s: string, at: number): [string | undefined, number] {
-  if (s[at] === '_') return [undefined, at + 1];
-  const [len, start] = readNumber(s, at);
-  return [s.slice(start, start + len), start + len];
-}
-
-/**
- * The same text as one flat string. A concatenation is a tree of its parts (a cons string) that
- * would keep every part alive; reading a character makes V8 flatten it in place, and the GC then
- * drops the tree. Memory only: the text is the same either way.
- */
-function flat(s: string): string {
-  s.charCodeAt(0);
-  return s;
-}
-
-/** Reads a base-36 number up to the next `.`; returns it and the position after the dot. */
-function readNumber(s: string, from: number): [number, number] {
-  const dot = s.indexOf('.', from);
-  return [parseInt(s.slice(from, dot), 36), dot + 1];
-}
-
-function unpack(s: string): Unpacked {
-  let at: number;
-  let hash: string;
-  if (s.charCodeAt(0) === 2) {
-    hash = Buffer.from(s.slice(1, 33), 'latin1').toString('hex');
-    at = 33;
-  } else {
-    const [len, start] = readNumber(s, 1);
-    hash = s.slice(start, start + len);
-    at = start + len;
-  }
-  let offset = -1;
-  let seq = 0;
-  if (s[at] === '-') [seq, at] = readNumber(s, at + 1);
-  else [offset, at] = readNumber(s, at);
-  const [signals, afterSignals] = readText(s, at);
-  const [heldBy, afterHeldBy] = readText(s, afterSignals);
-  at = afterHeldBy;
-  const updatedAt = s[at] === 'n' ? null : s.slice(at + 1);
-  return {
-    offset,
-    updatedAt,
-    hash,
-    seq,
-    ...(signals !== undefined ? { signals } : {}),
-    ...(heldBy !== undefined ? { heldBy } : {}),
-  };
-}
-
-/** Offset of the current version without decoding the rest (-1 when left out). */
-function offsetOf(s: string): number {
-  let at = 33;
-  if (s.charCodeAt(0) !== 2) {
-    const [len, start] = readNumber(s, 1);
-    at = start + len;
-  }
-  return s[at] === '-' ? -1 : readNumber(s, at)[0];
-}
+const EMPTY = 0;
+const TOMBSTONE = 0xffffffff;
+const MAX_LOAD = 0.6;
+/** A line length that does not fit the 16 bits kept: the line is read up to its newline. */
+const LONG_LINE = 0xffff;
+/** The kind's code is the low 6 bits of an entry's flag byte. */
+const KIND_BITS = 0x3f;
+const MAX_KINDS = KIND_BITS + 1;
+const EXCLUDED = 0x40;
+const DEAD = 0x80;
+const HIGH = 2 ** 32;
+const MAX_OFFSET = 2 ** 40 - 1;
+const FIRST_SLOTS = 1024;
+const FIRST_ENTRIES = 512;
+const ENTRY_GROWTH = 1.25;
 
 export class ItemIndex {
-  readonly #byKind = new Map<string, Map<string, string>>();
-  /** Per kind, the insertion sequence of its earliest-inserted item that is stored (not left out). */
-  readonly #firstStored = new Map<string, number>();
-  #seq = 0;
+  readonly #reader: JournalReader;
+  readonly #written: () => number;
+  readonly #fingerprint: (kind: string, id: string) => number;
+  /** The table: entry number + 1, EMPTY or TOMBSTONE. */
+  #slots = new Uint32Array(FIRST_SLOTS);
+  /** Slots not EMPTY (live entries and tombstones). */
+  #used = 0;
+  #fp = new Uint32Array(FIRST_ENTRIES);
+  /** The line's offset: low 32 bits, high 8 bits. */
+  #offLow = new Uint32Array(FIRST_ENTRIES);
+  #offHigh = new Uint8Array(FIRST_ENTRIES);
+  /** The line's length, or LONG_LINE. */
+  #len = new Uint16Array(FIRST_ENTRIES);
+  /** The kind's code | EXCLUDED | DEAD. */
+  #flags = new Uint8Array(FIRST_ENTRIES);
+  /** Entries made (deleted ones included until a compaction). */
+  #count = 0;
+  #live = 0;
+  readonly #kindCodes = new Map<string, number>();
+  readonly #kindNames: string[] = [];
+  /** Lines not yet in the file, by offset (ascending: appends come in order). */
+  readonly #hot = new Map<number, HotLine>();
+  #memo: Found | null = null;
+
+  constructor(options: ItemIndexOptions) {
+    this.#reader = new JournalReader(options.journalPath);
+    this.#written = options.written ?? (() => Infinity);
+    this.#fingerprint = options.fingerprint ?? itemFingerprint;
+  }
 
   get(kind: string, id: string): IndexEntry | undefined {
-    const packed = this.#byKind.get(kind)?.get(id);
-    if (packed === undefined) return undefined;
-    const { seq: _seq, ...entry } = unpack(packed);
-    return entry;
+    return this.#lookup(kind, id)?.entry;
   }
 
   has(kind: string, id: string): boolean {
-    return this.#byKind.get(kind)?.has(id) === true;
+    return this.#lookup(kind, id) !== null;
   }
 
   /** Offset of the item's current version; undefined when absent, -1 when left out. */
   offset(kind: string, id: string): number | undefined {
-    const packed = this.#byKind.get(kind)?.get(id);
-    return packed === undefined ? undefined : offsetOf(packed);
+    const found = this.#lookup(kind, id);
+    if (found === null) return undefined;
+    return (this.#flags[found.d]! & EXCLUDED) !== 0 ? -1 : this.#offsetOf(found.d);
   }
 
-  set(kind: string, id: string, entry: IndexEntry): void {
-    let items = this.#byKind.get(kind);
-    if (items === undefined) this.#byKind.set(kind, (items = new Map<string, string>()));
-    const prev = items.get(id);
-    // An item keeps the sequence of its first insertion (as a Map key keeps its place). A stored
-    // item's is not kept: its kind's first stored sequence already covers it.
-    let seq = -1;
-    if (prev === undefined) seq = this.#seq++;
-    else if (offsetOf(prev) < 0) seq = unpack(prev).seq;
-    if (entry.offset >= 0 && seq >= 0 && !(this.#firstStored.get(kind)! <= seq))
-      this.#firstStored.set(kind, seq);
-    items.set(id, pack(entry, seq >= 0 ? seq : this.#seq++));
+  /**
+   * Whether the item's current version is the line at `offset`, where the caller read a line of
+   * this kind and id (a seal-time reader going through the journal). No read: one line belongs to
+   * one item, so an entry whose line is at `offset` is that item's.
+   */
+  isAt(kind: string, id: string, offset: number): boolean {
+    const code = this.#kindCodes.get(kind);
+    if (code === undefined) return false;
+    const fp = this.#fingerprint(kind, id) >>> 0;
+    const mask = this.#slots.length - 1;
+    for (let i = fp & mask; ; i = (i + 1) & mask) {
+      const s = this.#slots[i]!;
+      if (s === EMPTY) return false;
+      if (s === TOMBSTONE) continue;
+      const d = s - 1;
+      // The flags equal the bare code only for a stored (not excluded, not dead) item of the kind.
+      if (this.#fp[d] === fp && this.#flags[d] === code && this.#offsetOf(d) === offset) return true;
+    }
+  }
+
+  /**
+   * The item's current version is `entry`, written as the journal line at `line` (for an item
+   * left out, `entry.offset` is -1 and `line` is its `excluded` line).
+   */
+  set(kind: string, id: string, entry: IndexEntry, line: LinePosition): void {
+    if (!Number.isInteger(line.offset) || line.offset < 0 || line.offset > MAX_OFFSET) {
+      throw new ExportError(
+        'store_corrupt',
+        `${this.#reader.path}: journal offset ${line.offset} out of range`,
+      );
+    }
+    const found = this.#lookup(kind, id);
+    const [d, slot] = found !== null ? [found.d, found.slot] : this.#add(kind, id);
+    this.#offLow[d] = line.offset % HIGH;
+    this.#offHigh[d] = Math.floor(line.offset / HIGH);
+    this.#len[d] = Math.min(line.length, LONG_LINE);
+    this.#flags[d] = (this.#flags[d]! & KIND_BITS) | (entry.offset < 0 ? EXCLUDED : 0);
+    this.#pruneHot();
+    if (line.offset >= this.#written()) this.#hot.set(line.offset, { kind, id, entry });
+    this.#memo = { kind, id, d, slot, entry };
   }
 
   /** Forget an item (no longer part of the state: gone since a snapshot base). */
   delete(kind: string, id: string): void {
-    this.#byKind.get(kind)?.delete(id);
+    const found = this.#lookup(kind, id);
+    if (found === null) return;
+    this.#slots[found.slot] = TOMBSTONE;
+    this.#flags[found.d] = this.#flags[found.d]! | DEAD;
+    this.#live -= 1;
+    this.#memo = null;
+    const dead = this.#count - this.#live;
+    if (dead > FIRST_ENTRIES && dead > this.#live) this.#compact();
   }
 
   /**
@@ -150,20 +177,174 @@ export class ItemIndex {
    * was first inserted: the order a single Map over every item would give.
    */
   countsByKind(): Map<string, number> {
-    const kinds = [...this.#firstStored].sort((a, b) => a[1] - b[1]).map(([k]) => k);
-    const counts = new Map<string, number>();
-    for (const kind of kinds) {
-      let n = 0;
-      for (const packed of this.#byKind.get(kind)!.values()) if (offsetOf(packed) >= 0) n += 1;
-      if (n > 0) counts.set(kind, n);
+    const counts = new Float64Array(this.#kindNames.length);
+    const order: number[] = [];
+    for (let d = 0; d < this.#count; d += 1) {
+      const k = this.#flags[d]!;
+      if (k > KIND_BITS) continue; // excluded or dead
+      if (counts[k] === 0) order.push(k);
+      counts[k]! += 1;
     }
-    return counts;
+    return new Map(order.map((k) => [this.#kindNames[k]!, counts[k]!]));
   }
 
-  /** Ids of the stored items of one kind, in insertion order. */
+  /** Ids of the stored items of one kind, in insertion order (reads each one's line). */
   storedIds(kind: string): string[] {
+    const code = this.#kindCodes.get(kind);
     const ids: string[] = [];
-    for (const [id, packed] of this.#byKind.get(kind) ?? []) if (offsetOf(packed) >= 0) ids.push(id);
+    if (code === undefined) return ids;
+    for (let d = 0; d < this.#count; d += 1) {
+      if (this.#flags[d] === code) ids.push(this.#lineOf(d).id);
+    }
     return ids;
+  }
+
+  /** Close the journal file (reopened by the next read). */
+  close(): void {
+    this.#reader.close();
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  /** The item's entry, its kind and id checked against its line; null when absent. */
+  #lookup(kind: string, id: string): Found | null {
+    const memo = this.#memo;
+    if (memo !== null && memo.kind === kind && memo.id === id) return memo;
+    const code = this.#kindCodes.get(kind);
+    if (code === undefined) return null;
+    const fp = this.#fingerprint(kind, id) >>> 0;
+    const mask = this.#slots.length - 1;
+    for (let i = fp & mask; ; i = (i + 1) & mask) {
+      const s = this.#slots[i]!;
+      if (s === EMPTY) return null;
+      if (s === TOMBSTONE) continue;
+      const d = s - 1;
+      if (this.#fp[d] !== fp || (this.#flags[d]! & KIND_BITS) !== code) continue;
+      const line = this.#lineOf(d);
+      // Another item with the same fingerprint: keep probing.
+      if (line.kind !== kind || line.id !== id) continue;
+      return (this.#memo = { kind, id, d, slot: i, entry: line.entry });
+    }
+  }
+
+  /** What entry `d`'s line says: from `#hot` while it is not in the file, else read back. */
+  #lineOf(d: number): HotLine {
+    const offset = this.#offsetOf(d);
+    const excluded = (this.#flags[d]! & EXCLUDED) !== 0;
+    const hot = this.#hot.get(offset);
+    if (hot !== undefined) return hot;
+    const length = this.#len[d]!;
+    const where = `${this.#reader.path} at byte ${offset}`;
+    const line = itemLineFields(this.#reader.read(offset, length === LONG_LINE ? null : length), where);
+    if (line === null || (line.type === 'excluded') !== excluded) {
+      throw new ExportError('store_corrupt', `${where}: not the item line the index points at`);
+    }
+    const entry: IndexEntry = {
+      offset: excluded ? -1 : offset,
+      updatedAt: line.updatedAt,
+      hash: line.hash,
+      ...(line.signals !== undefined ? { signals: line.signals } : {}),
+      ...(line.heldBy !== undefined ? { heldBy: line.heldBy } : {}),
+    };
+    return { kind: line.kind, id: line.id, entry };
+  }
+
+  /** A new entry for an item not in the index; returns its number and table slot. */
+  #add(kind: string, id: string): [number, number] {
+    if (this.#used + 1 > this.#slots.length * MAX_LOAD) {
+      this.#rebuild(
+        this.#live + 1 > this.#slots.length * (MAX_LOAD / 2) ? this.#slots.length * 2 : this.#slots.length,
+      );
+    }
+    if (this.#count === this.#fp.length) this.#resizeEntries(Math.ceil(this.#count * ENTRY_GROWTH));
+    const code = this.#kindCode(kind);
+    const fp = this.#fingerprint(kind, id) >>> 0;
+    const d = this.#count++;
+    this.#live += 1;
+    this.#fp[d] = fp;
+    this.#flags[d] = code;
+    const slot = this.#place(fp, d);
+    return [d, slot];
+  }
+
+  #offsetOf(d: number): number {
+    return this.#offHigh[d]! * HIGH + this.#offLow[d]!;
+  }
+
+  /** Puts entry `d` in the first free slot of its probe run; returns the slot. */
+  #place(fp: number, d: number): number {
+    const mask = this.#slots.length - 1;
+    for (let i = fp & mask; ; i = (i + 1) & mask) {
+      const s = this.#slots[i]!;
+      if (s === EMPTY || s === TOMBSTONE) {
+        if (s === EMPTY) this.#used += 1;
+        this.#slots[i] = d + 1;
+        return i;
+      }
+    }
+  }
+
+  #kindCode(kind: string): number {
+    let code = this.#kindCodes.get(kind);
+    if (code === undefined) {
+      if (this.#kindNames.length === MAX_KINDS) {
+        throw new ExportError('store_corrupt', `${this.#reader.path}: more than ${MAX_KINDS} kinds of item`);
+      }
+      code = this.#kindNames.push(kind) - 1;
+      this.#kindCodes.set(kind, code);
+    }
+    return code;
+  }
+
+  /** A table of `size` slots holding every live entry (tombstones dropped). */
+  #rebuild(size: number): void {
+    this.#slots = new Uint32Array(size);
+    this.#used = 0;
+    this.#memo = null;
+    for (let d = 0; d < this.#count; d += 1) {
+      if ((this.#flags[d]! & DEAD) === 0) this.#place(this.#fp[d]!, d);
+    }
+  }
+
+  #resizeEntries(size: number): void {
+    const grow = <T extends Uint32Array | Uint8Array | Uint16Array>(a: T, make: (n: number) => T): T => {
+      const next = make(size);
+      next.set(a.subarray(0, this.#count));
+      return next;
+    };
+    this.#fp = grow(this.#fp, (n) => new Uint32Array(n));
+    this.#offLow = grow(this.#offLow, (n) => new Uint32Array(n));
+    this.#offHigh = grow(this.#offHigh, (n) => new Uint8Array(n));
+    this.#len = grow(this.#len, (n) => new Uint16Array(n));
+    this.#flags = grow(this.#flags, (n) => new Uint8Array(n));
+  }
+
+  /** Drops deleted entries (keeping the order of the rest), then the table's tombstones. */
+  #compact(): void {
+    let to = 0;
+    for (let d = 0; d < this.#count; d += 1) {
+      if ((this.#flags[d]! & DEAD) !== 0) continue;
+      this.#fp[to] = this.#fp[d]!;
+      this.#offLow[to] = this.#offLow[d]!;
+      this.#offHigh[to] = this.#offHigh[d]!;
+      this.#len[to] = this.#len[d]!;
+      this.#flags[to] = this.#flags[d]!;
+      to += 1;
+    }
+    this.#count = to;
+    this.#resizeEntries(Math.max(FIRST_ENTRIES, Math.ceil(to * ENTRY_GROWTH)));
+    let size = FIRST_SLOTS;
+    while (to + 1 > size * (MAX_LOAD / 2)) size *= 2;
+    this.#rebuild(size);
+  }
+
+  /** Forgets the lines the writer has written (they are read from the file now). */
+  #pruneHot(): void {
+    if (this.#hot.size === 0) return;
+    const written = this.#written();
+    for (const offset of this.#hot.keys()) {
+      if (offset >= written) break;
+      this.#hot.delete(offset);
+    }
   }
 }

@@ -237,6 +237,43 @@ function splitKey(r: LineReader): { kind: string; id: string } {
   return { kind: key.slice(0, tab), id: key.slice(tab + 1) };
 }
 
+/** What the item index reads back from an item's line: who it is and what dedupe compares. */
+export interface ItemLineFields {
+  readonly type: 'record' | 'excluded';
+  readonly kind: string;
+  readonly id: string;
+  readonly updatedAt: string | null;
+  readonly hash: string;
+  readonly signals?: string;
+  readonly heldBy?: string;
+}
+
+/**
+ * Those fields of a record or `excluded` line, either form, without building the rest (files,
+ * row: replay on open checked the whole line already); null for a line of another type.
+ */
+export function itemLineFields(value: unknown, where: string): ItemLineFields | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ExportError('store_corrupt', `${where}: bad journal line`);
+  }
+  const r = new LineReader(value as Fields, where);
+  const tag = r.fields['type'] ?? r.fields['t'];
+  const type =
+    tag === 'record' || tag === 'r' ? 'record' : tag === 'excluded' || tag === 'e' ? 'excluded' : null;
+  if (type === null) return null;
+  const n = tag === 'r' || tag === 'e' ? RECORD_FIELDS.short : RECORD_FIELDS.readable;
+  const record = type === 'record';
+  return {
+    type,
+    kind: r.string(n.kind),
+    id: r.string('id'),
+    updatedAt: r.stringOrNull(n.updatedAt),
+    hash: r.string(n.hash),
+    ...(record && r.has(n.signals) ? { signals: r.string(n.signals) } : {}),
+    ...(record && r.has('heldBy') ? { heldBy: r.string('heldBy') } : {}),
+  };
+}
+
 /** One parsed journal line as a `JournalLine`; `where` names it in an error. */
 export function parseJournalLine(value: unknown, where: string): JournalLine {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {

@@ -133,6 +133,8 @@ export interface JournalWriterOptions {
 export class JournalWriter {
   readonly #fh: FileHandle;
   #size: number;
+  /** Bytes in the file: lines before this offset can be read back from it (not necessarily fsynced). */
+  #written: number;
   #buffer: string[] = [];
   /** UTF-8 bytes of the lines in `#buffer`. */
   #bufferBytes = 0;
@@ -153,6 +155,7 @@ export class JournalWriter {
   private constructor(fh: FileHandle, size: number, options: JournalWriterOptions) {
     this.#fh = fh;
     this.#size = size;
+    this.#written = size;
     this.#highWaterBytes = options.highWaterBytes ?? 8 * 1024 * 1024;
     this.#maxPendingLines = options.maxPendingLines ?? 128;
     this.#batchLines = options.batchLines ?? 256;
@@ -169,6 +172,15 @@ export class JournalWriter {
   /** Bytes appended so far (written or still buffered). */
   get size(): number {
     return this.#size;
+  }
+
+  /**
+   * Bytes of the journal in the file: every line that starts before this is whole in it, and a
+   * positioned read sees it (written, perhaps not yet fsynced). Lines at or after it are still in
+   * memory here.
+   */
+  get written(): number {
+    return this.#written;
   }
 
   /** Append a line; returns the byte offset and length it will occupy. */
@@ -208,13 +220,17 @@ export class JournalWriter {
       this.#queued = null;
       if (this.#failed !== null) throw this.#failed;
       const lines = this.#buffer;
+      const bytes = this.#bufferBytes;
       this.#buffer = [];
       this.#bufferBytes = 0;
       this.#writingLines = lines.length;
       try {
         if (lines.length > 0) {
           if (this.#beforeSync) await this.#beforeSync();
-          await this.#fh.write(`${lines.join('\n')}\n`);
+          const { bytesWritten } = await this.#fh.write(`${lines.join('\n')}\n`);
+          // A short write (a full disk) leaves a torn line: nothing after it may be read back.
+          if (bytesWritten !== bytes) throw new Error(`wrote ${bytesWritten} of ${bytes} bytes`);
+          this.#written += bytes;
         }
         await this.#fh.sync();
         this.#writingLines = 0;

@@ -50,6 +50,22 @@ async function openLocked(
 ): Promise<StagingStore> {
   const statePath = join(dir, 'state.json');
   const store = new StagingStore(dir, now);
+  try {
+    return await openReplayed(store, statePath, lock, options, now);
+  } catch (error) {
+    store.discard();
+    throw error;
+  }
+}
+
+async function openReplayed(
+  store: StagingStore,
+  statePath: string,
+  lock: StateLock,
+  options: OpenStoreOptions,
+  now: () => Date,
+): Promise<StagingStore> {
+  const dir = store.dir;
   let state: StateFile | null = null;
   try {
     state = JSON.parse(await readFile(statePath, 'utf8')) as StateFile;
@@ -73,14 +89,15 @@ async function openLocked(
   }
   await store.blobs.init();
   let lines = 0;
-  const scan = await scanJournal(store.journalPath, ({ offset, value }) => {
+  const scan = await scanJournal(store.journalPath, ({ offset, length, value }) => {
     lines += 1;
-    store.replay(offset, value);
+    store.replay(offset, value, length);
   });
   store.tornBytes = scan.tornBytes;
   store.resumed = lines > 0;
   if (options.newSnapshotAfterShip === true && store.meta('shipped') !== undefined) {
     // The previous snapshot is finished (shipped and verified): its archive is the record.
+    store.discard();
     for (const name of FINISHED_SNAPSHOT_FILES) await rm(join(dir, name), { recursive: true, force: true });
     return openLocked(dir, lock, { ...options, newSnapshotAfterShip: false }, now);
   }

@@ -5,8 +5,9 @@
  * checkpoints, run metadata), `blobs/` (content-addressed payload bytes) and `tmp/`.
  *
  * Everything in memory is rebuilt from the journal on open, so a resumed run knows every stored
- * item and never refetches it. The in-memory index maps `kind + id` to a small entry (journal
- * position of the current version, updated_at, hash, listing signals); content is never held.
+ * item and never refetches it. The in-memory index (item-index.ts) maps `kind + id` to the journal
+ * line of the current version (a few bytes an item) and reads what dedupe compares (updated_at,
+ * hash, listing signals) back from that line; content is never held.
  * Journal lines are `JournalLine`s (types.ts); `parseJournalLine` also reads the short form
  * earlier versions wrote.
  */
@@ -56,7 +57,7 @@ export class StagingStore {
   /** Says whether a server-given string carries a secret (the API client's redactor); set by the run. */
   holdsSecret: ((text: string) => boolean) | null = null;
 
-  readonly #index = new ItemIndex();
+  readonly #index: ItemIndex;
   readonly #exceptions = new Map<string, ExceptionEntry>();
   readonly #drift = new Map<string, DriftEntry>();
   readonly #checkpoints = new Map<string, Checkpoint>();
@@ -75,6 +76,11 @@ export class StagingStore {
     this.journalPath = join(dir, 'journal.jsonl');
     this.blobs = new BlobStore(join(dir, 'blobs'), join(dir, 'tmp'));
     this.#now = now;
+    // Before `attach` (replay) and after `close`, every line is in the file.
+    this.#index = new ItemIndex({
+      journalPath: this.journalPath,
+      written: () => this.#journal?.written ?? Infinity,
+    });
   }
 
   // ---- reading -------------------------------------------------------------------------------
@@ -100,9 +106,12 @@ export class StagingStore {
     };
   }
 
-  /** Whether the journal line at `offset` is the current version of the item (seal-time readers). */
+  /**
+   * Whether the journal line at `offset`, a line of this kind and id the caller read there, is the
+   * item's current version (seal-time readers going through the journal; no read of its own).
+   */
   isCurrentLine(kind: RecordKind, id: string, offset: number): boolean {
-    return this.#index.offset(kind, id) === offset;
+    return this.#index.isAt(kind, id, offset);
   }
 
   checkpointOf(walk: string): Checkpoint | undefined {
@@ -207,7 +216,7 @@ export class StagingStore {
         updatedAt: input.updatedAt,
         pass,
       });
-      this.#append({
+      const at = this.#append({
         type: 'excluded',
         kind: input.kind,
         id: input.id,
@@ -215,7 +224,7 @@ export class StagingStore {
         hash,
         pass,
       });
-      this.#index.set(input.kind, input.id, { offset: -1, updatedAt: input.updatedAt, hash });
+      this.#index.set(input.kind, input.id, { offset: -1, updatedAt: input.updatedAt, hash }, at);
       return 'excluded';
     }
     // The same bytes as a version an earlier archive holds: it keeps holding them (nothing re-shipped).
@@ -228,13 +237,18 @@ export class StagingStore {
       this.#now().toISOString(),
     );
     const pos = this.#append(line);
-    this.#index.set(input.kind, input.id, {
-      offset: pos.offset,
-      updatedAt: input.updatedAt,
-      hash,
-      ...(input.signals !== undefined ? { signals: input.signals } : {}),
-      ...(heldBy !== undefined ? { heldBy } : {}),
-    });
+    this.#index.set(
+      input.kind,
+      input.id,
+      {
+        offset: pos.offset,
+        updatedAt: input.updatedAt,
+        hash,
+        ...(input.signals !== undefined ? { signals: input.signals } : {}),
+        ...(heldBy !== undefined ? { heldBy } : {}),
+      },
+      pos,
+    );
     this.#base.note(line);
     this.#clearException(k);
     if (prev === undefined || prev.offset < 0) this.stats.records += 1;
@@ -320,6 +334,7 @@ export class StagingStore {
       this.#append({ type: 'meta', name: 'stats', value: this.stats });
     await this.#journal.close();
     this.#journal = null;
+    this.#index.close();
     await this.#lock?.release();
     this.#lock = null;
   }
@@ -357,8 +372,16 @@ export class StagingStore {
     this.#drift.set(k, prev === undefined ? entry : { ...entry, beforeSha256: prev.beforeSha256 });
   }
 
+  /**
+   * Let go of a store that will not be attached (opening failed, or its folder is being cleared):
+   * closes the journal file the index reads.
+   */
+  discard(): void {
+    this.#index.close();
+  }
+
   /** Rebuild every in-memory structure from one journal line (replay on open), either form. */
-  replay(offset: number, value: unknown): void {
+  replay(offset: number, value: unknown, length: number): void {
     const line = parseJournalLine(value, `${this.journalPath} at byte ${offset}`);
     switch (line.type) {
       case 'record': {
@@ -366,13 +389,18 @@ export class StagingStore {
         const prev = this.#index.offset(line.kind, line.id);
         if (prev === undefined || prev < 0) this.stats.records += 1;
         else this.stats.versions += 1;
-        this.#index.set(line.kind, line.id, {
-          offset,
-          updatedAt: line.updatedAt,
-          hash: line.hash,
-          ...(line.signals !== undefined ? { signals: line.signals } : {}),
-          ...(line.heldBy !== undefined ? { heldBy: line.heldBy } : {}),
-        });
+        this.#index.set(
+          line.kind,
+          line.id,
+          {
+            offset,
+            updatedAt: line.updatedAt,
+            hash: line.hash,
+            ...(line.signals !== undefined ? { signals: line.signals } : {}),
+            ...(line.heldBy !== undefined ? { heldBy: line.heldBy } : {}),
+          },
+          { offset, length },
+        );
         this.#base.note(line);
         const gap = this.#exceptions.get(k);
         if (gap !== undefined && !isListingGap(gap)) this.#exceptions.delete(k);
@@ -380,7 +408,12 @@ export class StagingStore {
       }
       case 'excluded': {
         if (!this.#index.has(line.kind, line.id)) this.stats.excluded += 1;
-        this.#index.set(line.kind, line.id, { offset: -1, updatedAt: line.updatedAt, hash: line.hash });
+        this.#index.set(
+          line.kind,
+          line.id,
+          { offset: -1, updatedAt: line.updatedAt, hash: line.hash },
+          { offset, length },
+        );
         break;
       }
       case 'exception': {

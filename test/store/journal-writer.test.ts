@@ -1,5 +1,7 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JournalWriter, journalLines } from '../../src/store/journal.js';
@@ -134,5 +136,57 @@ describe('journal writer backpressure', () => {
     const lines = (await readFile(path, 'utf8')).trim().split('\n');
     expect(lines.map((l) => (JSON.parse(l) as { i: number }).i)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     await writer.close();
+  });
+});
+
+describe('journal writer: what is in the file', () => {
+  it('written counts the lines in the file, not those buffered or in a write still under way', async () => {
+    const path = join(dir, 'journal.jsonl');
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const writer = await JournalWriter.open(path, {
+      batchLines: 1000,
+      batchMs: 60_000,
+      beforeSync: () => gate,
+    });
+    const a = writer.append({ a: 1 });
+    expect(writer.written).toBe(0);
+    const flushed = writer.flush(); // held before its write
+    await new Promise((r) => setImmediate(r));
+    const b = writer.append({ b: 2 });
+    expect(writer.written).toBe(0);
+    release();
+    await flushed;
+    expect(writer.written).toBe(a.length + 1); // the first line only: b is still buffered
+    expect(writer.size).toBe(b.offset + b.length + 1);
+    await writer.flush();
+    expect(writer.written).toBe(writer.size);
+    await writer.close();
+
+    const reopened = await JournalWriter.open(path);
+    expect(reopened.written).toBe(b.offset + b.length + 1);
+    await reopened.close();
+  });
+});
+
+describe('journal writer on a full file system', () => {
+  it('a short write fails the writer: the lines are not counted as written', async () => {
+    // A real short write: a child process under a file size limit of 1-2 KiB (ulimit -f) writes
+    // 4.7 KB of lines in one write; the kernel takes what fits and reports the count.
+    const path = join(dir, 'journal.jsonl');
+    const script = new URL('./fixtures/short-write.ts', import.meta.url).pathname;
+    const { stdout } = await promisify(execFile)('sh', [
+      '-c',
+      'ulimit -f 2; exec "$0" --import tsx "$1" "$2"',
+      process.execPath,
+      script,
+      path,
+    ]);
+    const result = JSON.parse(stdout) as { flush: string; written: number; size: number };
+    const onDisk = (await stat(path)).size;
+    expect(onDisk).toBeGreaterThan(0);
+    expect(onDisk).toBeLessThan(result.size);
+    expect(result.flush).toBe('store_corrupt');
+    expect(result.written).toBe(0);
   });
 });

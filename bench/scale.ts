@@ -116,7 +116,7 @@ runBench('bench:scale', 90 * 60_000, async () => {
     apiKey: sandbox.fullKey,
     writeJob: async (baseUrl) => writeJob(await tempDir('scale-resume'), jobOptions(baseUrl)),
     killAt: Math.round(expected / 2),
-    timeoutMs: 55 * 60_000,
+    timeoutMs: 150 * 60_000,
     nodeFlags,
     ...(child === undefined ? {} : { compiledChild: child }),
   });
@@ -143,7 +143,7 @@ async function measuredRun(
     await runExporter({
       specPath: job.specPath,
       apiKey: sandbox.fullKey,
-      timeoutMs: 55 * 60_000,
+      timeoutMs: 150 * 60_000,
       sampleMs: Number(args['sample-ms']),
       ...(args['live-ms'] === undefined ? {} : { liveMs: Number(args['live-ms']) }),
       ...(child === undefined ? {} : { compiledChild: child }),

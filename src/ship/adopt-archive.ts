@@ -45,7 +45,8 @@ export function shippingIntentOf(value: unknown): ShippingIntent | null {
 }
 
 async function readEntry(source: BagSource, path: string): Promise<Buffer | null> {
-  const file = source.files.find((f) => f.path === path);
+  const i = source.index.get(path);
+  const file = i === undefined ? undefined : source.files[i];
   if (file === undefined) return null;
   const chunks: Buffer[] = [];
   for await (const chunk of await source.open(file)) chunks.push(chunk as Buffer);

@@ -194,7 +194,8 @@ function localError(path: string, error: unknown): ExportError {
 }
 
 function fileOf(source: BagSource, bagPath: string): SourceFile | undefined {
-  return source.files.find((f) => f.path === bagPath);
+  const i = source.index.get(bagPath);
+  return i === undefined ? undefined : source.files[i];
 }
 
 /**

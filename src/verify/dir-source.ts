@@ -59,6 +59,7 @@ export async function openDirSource(dir: string): Promise<BagSource> {
     folder: basename(root),
     problems,
     files,
+    index: new Map(files.map((f, i) => [f.path, i])),
     open: async (file): Promise<Readable> => createReadStream(join(root, ...file.path.split('/'))),
     close: async () => undefined,
   };

@@ -74,10 +74,7 @@ async function digest(
 
 export async function verifyBag(source: BagSource): Promise<BagCheck> {
   const problems: VerifyProblem[] = [...source.problems];
-  const index = new Map<string, number>();
-  source.files.forEach((f, i) => {
-    if (!index.has(f.path)) index.set(f.path, i);
-  });
+  const index = source.index;
   const manifestNames = [...index.keys()].filter((n) => MANIFEST.test(n)).sort();
   const tagManifestNames = [...index.keys()].filter((n) => TAG_MANIFEST.test(n)).sort();
   const algorithms = checkAlgorithms([...manifestNames, ...tagManifestNames], problems);

@@ -119,7 +119,8 @@ async function openZipSource(
       }
       tops.add(name.slice(0, slash));
       if (name.endsWith('/')) continue; // directory entry
-      const rel = name.slice(slash + 1);
+      // A copy, not a slice: a slice keeps the whole entry name (folder included) alive per file.
+      const rel = Buffer.from(name.slice(slash + 1)).toString();
       if (((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK) {
         problems.push({ code: 'unsafe_entry', path: rel, message: 'symbolic link in the zip' });
         continue;
@@ -149,6 +150,7 @@ async function openZipSource(
     folder,
     problems,
     files,
+    index: entries,
     open: async (file): Promise<Readable> => {
       const at = entries.get(file.path);
       if (at === undefined || zip === undefined) throw new Error(`${file.path}: no such entry`);

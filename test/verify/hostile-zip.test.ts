@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyArchive } from '../../src/verify/verify-archive.js';
+import { openLocalZip } from '../../src/verify/zip-source.js';
 import { python } from '../archive/fixtures.js';
 
 let dir: string;
@@ -51,5 +52,36 @@ describe('verify on hostile zips', () => {
     expect(codes).toEqual(
       expect.arrayContaining(['bagit_txt', 'bag_info', 'manifest_missing', 'custody_missing']),
     );
+  });
+});
+
+describe('a zip source lists each path once, numbered as in its files', () => {
+  it('keeps the first of two entries with one name and numbers paths without the folder', async () => {
+    const file = join(dir, 'dupe.zip');
+    python(
+      'import sys,zipfile,warnings\nwarnings.simplefilter("ignore")\nz=zipfile.ZipFile(sys.argv[1],"w")\n' +
+        'z.writestr("bag/bagit.txt","a")\nz.writestr("bag/data/x.txt","first")\nz.writestr("bag/data/x.txt","second!")\n' +
+        'z.writestr("bag/data/\u00fe.txt","t")\nz.close()\nprint("null")',
+      file,
+    );
+    const source = await openLocalZip(file);
+    try {
+      expect(source.files.map((f) => [f.path, f.size])).toEqual([
+        ['bagit.txt', 1],
+        ['data/x.txt', 5],
+        ['data/\u00fe.txt', 1],
+      ]);
+      expect([...source.index]).toEqual([
+        ['bagit.txt', 0],
+        ['data/x.txt', 1],
+        ['data/\u00fe.txt', 2],
+      ]);
+      expect(source.problems.map((p) => [p.code, p.path])).toEqual([['unsafe_entry', 'data/x.txt']]);
+      const bytes: Buffer[] = [];
+      for await (const chunk of await source.open(source.files[1]!)) bytes.push(chunk as Buffer);
+      expect(Buffer.concat(bytes).toString()).toBe('first');
+    } finally {
+      await source.close();
+    }
   });
 });

@@ -13,7 +13,7 @@
  *   exporting everything again. Done after the run closed its journal, custody log and ledger,
  *   under the folder's lock taken again (a run that grabbed the folder in between keeps it).
  */
-import { lstat, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, readdir, readFile, rename, rm, rmdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PRIVATE_FILE_MODE } from '../local-files.js';
 import { StateLock } from './lock.js';
@@ -42,10 +42,9 @@ export async function removeContent(dir: string): Promise<Removed> {
   let files = 0;
   let bytes = 0;
   for (const name of CONTENT_DIRS) {
-    const counted = await measure(join(dir, name));
+    const counted = await removeTree(join(dir, name));
     files += counted.files;
     bytes += counted.bytes;
-    await rm(join(dir, name), { recursive: true, force: true });
   }
   return { files, bytes };
 }
@@ -67,7 +66,7 @@ export async function removeAllButTombstone(dir: string, tombstone: Tombstone): 
     await rename(tmp, join(dir, TOMBSTONE));
     for (const name of await readdir(dir)) {
       if (name === TOMBSTONE || name === 'lock') continue;
-      await rm(join(dir, name), { recursive: true, force: true });
+      await removeTree(join(dir, name));
     }
   } finally {
     await lock.release();
@@ -88,7 +87,16 @@ export async function readTombstone(dir: string): Promise<Tombstone | null> {
   return value.format === 1 && typeof value.spec_sha256 === 'string' ? (value as Tombstone) : null;
 }
 
-async function measure(path: string): Promise<Removed> {
+/** Files unlinked at once while removing a folder. */
+const REMOVE_BATCH = 64;
+
+/**
+ * Removes a file or folder tree, counting the files and bytes it held. `fs.rm({ recursive })`
+ * starts a promise per entry of every folder at once: 48 MB of heap for 60,000 blobs, and a
+ * 100,000-chat run stages several times that. Here one folder's names are held at a time and at
+ * most REMOVE_BATCH unlinks are in flight.
+ */
+async function removeTree(path: string): Promise<Removed> {
   let st;
   try {
     st = await lstat(path);
@@ -96,13 +104,36 @@ async function measure(path: string): Promise<Removed> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { files: 0, bytes: 0 };
     throw error;
   }
-  if (!st.isDirectory()) return { files: 1, bytes: st.size };
+  if (!st.isDirectory()) {
+    await rm(path, { force: true });
+    return { files: 1, bytes: st.size };
+  }
   let files = 0;
   let bytes = 0;
-  for (const name of await readdir(path)) {
-    const sub = await measure(join(path, name));
-    files += sub.files;
-    bytes += sub.bytes;
+  const names = await readdir(path);
+  for (let i = 0; i < names.length; i += REMOVE_BATCH) {
+    const entries = names.slice(i, i + REMOVE_BATCH).map((name) => join(path, name));
+    const unlinked = await Promise.all(entries.map(unlinkFile));
+    // Folders are walked one at a time, so one folder's names (and one batch) are held at a time.
+    for (const [k, r] of unlinked.entries()) {
+      const sub = r ?? (await removeTree(entries[k]!));
+      files += sub.files;
+      bytes += sub.bytes;
+    }
   }
+  await rmdir(path);
   return { files, bytes };
+}
+
+/** Unlinks a file (or link); null when `path` is a folder. A file already gone counts as nothing. */
+async function unlinkFile(path: string): Promise<Removed | null> {
+  try {
+    const st = await lstat(path);
+    if (st.isDirectory()) return null;
+    await unlink(path);
+    return { files: 1, bytes: st.size };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { files: 0, bytes: 0 };
+    throw error;
+  }
 }

@@ -187,7 +187,8 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
       await payload.bag.dispose();
     }
     // plan's estimate was for this export; the job's next run (a snapshot series) is another one.
-    await discardPlanEstimate(run.store.dir);
+    const notRemoved = await discardPlanEstimate(run.store.dir);
+    if (notRemoved !== null) stderr.write(notRemoved);
     // Only now, shipped and verified, may the state shrink (never after a failed verify: it threw).
     const retain = retainOf(run.loaded.spec);
     tombstone = await retainAfterShip(run, retain, reached.archive, run.loaded.sha256, scope.spec.name);

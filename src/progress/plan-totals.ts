@@ -148,9 +148,20 @@ async function readSmall(path: string): Promise<{ text: string } | { absent: tru
   }
 }
 
-/** After a verified ship: the estimate is used up (gone already is fine). */
-export async function discardPlanEstimate(dir: string): Promise<void> {
-  await unlink(join(dir, PLAN_ESTIMATE_FILE)).catch((error: unknown) => {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  });
+/**
+ * After a verified ship: the estimate is used up (gone already is fine). Never throws: the archive
+ * has shipped, so a file that cannot be removed (a folder in its place, a read-only mount) must not
+ * fail the run; the returned warning says so (null when removed or absent).
+ */
+export async function discardPlanEstimate(dir: string): Promise<string | null> {
+  const path = join(dir, PLAN_ESTIMATE_FILE);
+  try {
+    await unlink(path);
+    return null;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT'
+      ? null
+      : `compliance-export: could not remove ${path} (${code ?? 'error'}); a later run ignores it once it is 7 days old\n`;
+  }
 }

@@ -332,9 +332,13 @@ export class StagingStore {
     // A store opened only to read (reports, tests) leaves the journal untouched.
     if (this.#journal.size !== this.#openedSize)
       this.#append({ type: 'meta', name: 'stats', value: this.stats });
-    await this.#journal.close();
+    try {
+      await this.#journal.close();
+    } finally {
+      // A failed flush still closes the index's journal reader (the writer's error goes on).
+      this.#index.close();
+    }
     this.#journal = null;
-    this.#index.close();
     await this.#lock?.release();
     this.#lock = null;
   }

@@ -211,6 +211,15 @@ describe('plan → run', () => {
         },
         cause: /^not a regular file$/u,
       },
+      {
+        // Not removable after the ship either (unlink: EISDIR): said, and the shipped run still ends ok.
+        name: 'folder',
+        write: async (p) => {
+          await mkdir(p);
+          await writeFile(join(p, 'inside'), 'x');
+        },
+        cause: /^not a regular file$/u,
+      },
     ];
     for (const c of cases) {
       const state = join(h.dir, `state-${c.name}`);
@@ -227,6 +236,8 @@ describe('plan → run', () => {
         c.name,
       ).toEqual([]);
       expect(stageLine(lines, 'preflight').totals, c.name).toEqual({});
+      const notRemoved = plain.filter((l) => l.startsWith(`compliance-export: could not remove ${file} (`));
+      expect(notRemoved, c.name).toHaveLength(c.name === 'folder' ? 1 : 0);
     }
   }, 180_000);
 });

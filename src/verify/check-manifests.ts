@@ -1,13 +1,13 @@
 /**
  * Manifests against the bytes read (RFC 8493 §3): every listed file present with the listed
  * digest, every file listed, and each line well formed and naming its path once. A manifest is
- * walked line by line twice (first its syntax and which line first names each path, then each
- * path's first line against the digests) and never held as a map: at 100,000 chats a manifest has
- * ~180,000 lines. A path listed twice is a syntax problem; its first line is the one checked.
+ * read line by line twice (first its syntax and which line first names each path, then each
+ * path's first line against the digests) and never held, as text or as a map: at 100,000 chats a
+ * manifest has ~400,000 lines. A path listed twice is a syntax problem; its first line is the one checked.
  */
 import type { ProblemCode, SourceFile, VerifyProblem } from './bag-source.js';
 import type { FileDigests } from './file-digests.js';
-import { manifestLines } from './parse-tag-files.js';
+import type { ManifestLine } from './parse-tag-files.js';
 
 export const SUPPORTED = new Set(['md5', 'sha1', 'sha256', 'sha512']);
 export const MANIFEST = /^manifest-([a-z0-9]+)\.txt$/u;
@@ -19,8 +19,13 @@ export interface BagRead {
   readonly index: ReadonlyMap<string, number>;
   /** Size and digests of every file that could be read, by number. */
   readonly digests: FileDigests;
-  /** The text of the tag files the checks need (manifests, bagit.txt, bag-info.txt, custody). */
+  /** The text of the small tag files the checks need (bagit.txt, bag-info.txt, tag manifests, custody). */
   readonly texts: ReadonlyMap<string, string>;
+  /**
+   * A manifest's lines, read afresh on each call (a payload manifest is read again from the bag,
+   * not held: ~400,000 lines at 100,000 chats); null when it could not be read (already reported).
+   */
+  readonly lines: (path: string) => AsyncIterable<ManifestLine> | null;
 }
 
 /** The codes a manifest entry's problems carry, payload or tag. */
@@ -45,16 +50,16 @@ const TAG_CODES: ListedCodes = {
 };
 
 /** Payload manifests: complete (both directions) and valid. */
-export function checkPayloadManifests(
+export async function checkPayloadManifests(
   read: BagRead,
   manifestNames: readonly string[],
   files: readonly SourceFile[],
   problems: VerifyProblem[],
-): void {
+): Promise<void> {
   if (manifestNames.length === 0)
     problems.push({ code: 'manifest_missing', message: 'no manifest-<algorithm>.txt' });
   for (const name of manifestNames) {
-    checkManifest(read, name, MANIFEST, PAYLOAD_CODES, problems, {
+    await checkManifest(read, name, MANIFEST, PAYLOAD_CODES, problems, {
       mustList: (f) => f.path.startsWith('data/'),
       outsideData: true,
       files,
@@ -63,18 +68,18 @@ export function checkPayloadManifests(
 }
 
 /** Tag manifests: every tag file listed (sha256 required), every listed one present and matching. */
-export function checkTagManifests(
+export async function checkTagManifests(
   read: BagRead,
   tagManifestNames: readonly string[],
   files: readonly SourceFile[],
   problems: VerifyProblem[],
-): void {
+): Promise<void> {
   if (!tagManifestNames.includes('tagmanifest-sha256.txt')) {
     problems.push({ code: 'manifest_missing', path: 'tagmanifest-sha256.txt', message: 'missing' });
   }
   const isTagFile = (f: SourceFile): boolean => !f.path.startsWith('data/') && !TAG_MANIFEST.test(f.path);
   for (const name of tagManifestNames) {
-    checkManifest(read, name, TAG_MANIFEST, TAG_CODES, problems, {
+    await checkManifest(read, name, TAG_MANIFEST, TAG_CODES, problems, {
       mustList: (f) => name === 'tagmanifest-sha256.txt' && isTagFile(f),
       outsideData: false,
       files,
@@ -95,19 +100,19 @@ interface ManifestScope {
  * should list but does not. Skipped when its text was not read or its algorithm is not supported
  * (both already reported).
  */
-function checkManifest(
+async function checkManifest(
   read: BagRead,
   name: string,
   pattern: RegExp,
   codes: ListedCodes,
   problems: VerifyProblem[],
   scope: ManifestScope,
-): void {
+): Promise<void> {
   const algo = pattern.exec(name)?.[1] ?? '';
-  const text = read.texts.get(name);
-  if (text === undefined || !SUPPORTED.has(algo)) return;
-  const firstLines = firstLineOfEachPath(read, name, text, problems);
-  for (const { line, checksum, path } of manifestLines(text)) {
+  const first = read.lines(name);
+  if (first === null || !SUPPORTED.has(algo)) return;
+  const firstLines = await firstLineOfEachPath(read, name, first, problems);
+  for await (const { line, checksum, path } of read.lines(name) ?? []) {
     if (checksum === null || firstLines.of(path) !== line) continue;
     if (scope.outsideData && !path.startsWith('data/')) {
       problems.push({ code: 'manifest_syntax', path: name, message: `${path} is outside data/` });
@@ -126,12 +131,12 @@ function checkManifest(
  * line that first names it (by file number for the bag's files, in a map only for paths the bag
  * does not hold).
  */
-function firstLineOfEachPath(
+async function firstLineOfEachPath(
   read: BagRead,
   name: string,
-  text: string,
+  lines: AsyncIterable<ManifestLine>,
   problems: VerifyProblem[],
-): { of(path: string): number | undefined } {
+): Promise<{ of(path: string): number | undefined }> {
   const inBag = new Uint32Array(read.digests.files);
   const elsewhere = new Map<string, number>();
   const of = (path: string): number | undefined => {
@@ -139,7 +144,7 @@ function firstLineOfEachPath(
     if (i === undefined) return elsewhere.get(path);
     return inBag[i] === 0 ? undefined : inBag[i];
   };
-  for (const { line, checksum, path } of manifestLines(text)) {
+  for await (const { line, checksum, path } of lines) {
     if (checksum === null) {
       problems.push({
         code: 'manifest_syntax',

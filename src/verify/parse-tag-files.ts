@@ -1,3 +1,5 @@
+import { StringDecoder } from 'node:string_decoder';
+
 /**
  * Parsers for the BagIt tag files the verifier reads: `bagit.txt` / `bag-info.txt` label lines and
  * manifest lines. Written from RFC 8493, not shared with the writer (src/archive/bag-text.ts).
@@ -44,13 +46,45 @@ export function* manifestLines(text: string): Generator<ManifestLine> {
   for (let line = 1; start <= text.length; line += 1) {
     const newline = text.indexOf('\n', start);
     const end = newline === -1 ? text.length : newline;
-    // `\r\n` ends a line as `\n` does (a lone `\r` is part of it).
-    const raw = text.slice(start, newline !== -1 && text[end - 1] === '\r' ? end - 1 : end);
+    const parsed = parseLine(text.slice(start, end), line, newline !== -1);
     start = end + 1;
-    if (raw.trim() === '') continue;
-    const match = /^([0-9a-fA-F]+)[ \t]+(.+)$/u.exec(raw);
-    yield match === null
-      ? { line, checksum: null, path: '' }
-      : { line, checksum: (match[1] ?? '').toLowerCase(), path: decodePath(match[2] ?? '') };
+    if (parsed !== null) yield parsed;
   }
+}
+
+/**
+ * The same lines from a stream of the manifest's bytes (UTF-8 decoded as `toString` would, a
+ * partial character or line carried to the next chunk): a 400,000-line manifest is never held
+ * whole, as bytes or as text.
+ */
+export async function* manifestLinesOf(chunks: AsyncIterable<Buffer>): AsyncGenerator<ManifestLine> {
+  const decoder = new StringDecoder('utf8');
+  let tail = '';
+  let line = 1;
+  for await (const chunk of chunks) {
+    const text = tail + decoder.write(chunk);
+    let start = 0;
+    for (let newline = text.indexOf('\n'); newline !== -1; newline = text.indexOf('\n', start)) {
+      const parsed = parseLine(text.slice(start, newline), line, true);
+      line += 1;
+      start = newline + 1;
+      if (parsed !== null) yield parsed;
+    }
+    tail = text.slice(start);
+  }
+  const parsed = parseLine(tail + decoder.end(), line, false);
+  if (parsed !== null) yield parsed;
+}
+
+/**
+ * One line without its `\n` (`ended`: it had one); null when blank. `\r\n` ends a line as `\n`
+ * does (a lone `\r`, the last line's included, is part of it).
+ */
+function parseLine(text: string, line: number, ended: boolean): ManifestLine | null {
+  const raw = ended && text.endsWith('\r') ? text.slice(0, -1) : text;
+  if (raw.trim() === '') return null;
+  const match = /^([0-9a-fA-F]+)[ \t]+(.+)$/u.exec(raw);
+  return match === null
+    ? { line, checksum: null, path: '' }
+    : { line, checksum: (match[1] ?? '').toLowerCase(), path: decodePath(match[2] ?? '') };
 }

@@ -18,19 +18,19 @@ import {
 } from './check-manifests.js';
 import { checkCustodyChain } from './custody-chain.js';
 import { FileDigests } from './file-digests.js';
-import { parseBagInfo } from './parse-tag-files.js';
+import { manifestLines, manifestLinesOf, parseBagInfo, type ManifestLine } from './parse-tag-files.js';
 import { bagCountOf, volumeLabelOf } from './bag-count.js';
 
 const REQUIRED_INFO = ['Payload-Oxum', 'Bagging-Date', 'Bag-Size', 'External-Identifier'];
 /** Fields this tool writes; their absence means the bag was not sealed by it (or was edited). */
 const TOOL_INFO = ['As-Of-Cut', 'Tool-Version', 'Job-Spec-SHA256'];
 const CUSTODY = 'reports/custody.jsonl';
-/** Tag files whose text we need (everything else is only hashed). */
+/**
+ * Tag files whose text we keep (everything else is only hashed). Payload manifests are not kept:
+ * they have a line per payload file and are read again, line by line, when checked.
+ */
 const keepText = (path: string): boolean =>
-  path === 'bagit.txt' ||
-  path === 'bag-info.txt' ||
-  /^(tag)?manifest-[a-z0-9]+\.txt$/u.test(path) ||
-  path === CUSTODY;
+  path === 'bagit.txt' || path === 'bag-info.txt' || TAG_MANIFEST.test(path) || path === CUSTODY;
 
 export interface BagFacts {
   readonly folder: string;
@@ -78,7 +78,12 @@ export async function verifyBag(source: BagSource): Promise<BagCheck> {
   const manifestNames = [...index.keys()].filter((n) => MANIFEST.test(n)).sort();
   const tagManifestNames = [...index.keys()].filter((n) => TAG_MANIFEST.test(n)).sort();
   const algorithms = checkAlgorithms([...manifestNames, ...tagManifestNames], problems);
-  const read: BagRead = { index, ...(await readEveryFile(source, algorithms, problems)) };
+  const firstRead = await readEveryFile(source, algorithms, problems);
+  const read: BagRead = {
+    index,
+    ...firstRead,
+    lines: manifestReader(source, index, firstRead, problems),
+  };
   const payload = source.files.filter((f) => f.path.startsWith('data/'));
   const payloadBytes = source.files.reduce(
     (sum, f, i) => (f.path.startsWith('data/') ? sum + (read.digests.size(i) ?? f.size) : sum),
@@ -91,8 +96,8 @@ export async function verifyBag(source: BagSource): Promise<BagCheck> {
   const oxum = bagInfo.get('Payload-Oxum') ?? null;
   checkPayloadOxum(oxum, payloadBytes, payload.length, problems);
   checkFolderName(source, bagInfo, problems);
-  checkPayloadManifests(read, manifestNames, source.files, problems);
-  checkTagManifests(read, tagManifestNames, source.files, problems);
+  await checkPayloadManifests(read, manifestNames, source.files, problems);
+  await checkTagManifests(read, tagManifestNames, source.files, problems);
   const custody = read.texts.get(CUSTODY);
   const custodyEntries = checkCustody(custody, index, problems);
 
@@ -133,7 +138,7 @@ async function readEveryFile(
   source: BagSource,
   algorithms: ReadonlySet<string>,
   problems: VerifyProblem[],
-): Promise<Omit<BagRead, 'index'>> {
+): Promise<Omit<BagRead, 'index' | 'lines'>> {
   const digests = new FileDigests(source.files.length, algorithms);
   const texts = new Map<string, string>();
   for (const [i, file] of source.files.entries()) {
@@ -151,6 +156,52 @@ async function readEveryFile(
     }
   }
   return { digests, texts };
+}
+
+/**
+ * A manifest's lines: a kept text, or the file read again from the bag. The bytes read again must
+ * hash as they did the first time (a file changed in between is named, `unreadable`).
+ */
+function manifestReader(
+  source: BagSource,
+  index: ReadonlyMap<string, number>,
+  first: Omit<BagRead, 'index' | 'lines'>,
+  problems: VerifyProblem[],
+): BagRead['lines'] {
+  const reported = new Set<string>();
+  const report = (path: string, message: string): void => {
+    if (reported.has(path)) return;
+    reported.add(path);
+    problems.push({ code: 'unreadable', path, message });
+  };
+  return (path) => {
+    const text = first.texts.get(path);
+    if (text !== undefined) return asAsync(manifestLines(text));
+    const i = index.get(path);
+    const file = i === undefined ? undefined : source.files[i];
+    const sha256 = i === undefined ? undefined : first.digests.hex('sha256', i);
+    if (file === undefined || sha256 === undefined) return null;
+    return (async function* (): AsyncGenerator<ManifestLine> {
+      const hash = createHash('sha256');
+      async function* hashed(): AsyncGenerator<Buffer> {
+        for await (const chunk of await source.open(file!)) {
+          hash.update(chunk as Buffer);
+          yield chunk as Buffer;
+        }
+      }
+      try {
+        yield* manifestLinesOf(hashed());
+      } catch (error) {
+        report(path, `read again: ${(error as Error).message}`);
+        return;
+      }
+      if (hash.digest('hex') !== sha256) report(path, 'changed while the bag was being verified');
+    })();
+  };
+}
+
+async function* asAsync<T>(items: Iterable<T>): AsyncGenerator<T> {
+  yield* items;
 }
 
 /** bagit.txt: present, a known BagIt version, UTF-8 tag files. */

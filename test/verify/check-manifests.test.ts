@@ -3,7 +3,17 @@ import { describe, expect, it } from 'vitest';
 import type { SourceFile, VerifyProblem } from '../../src/verify/bag-source.js';
 import { checkPayloadManifests, checkTagManifests, type BagRead } from '../../src/verify/check-manifests.js';
 import { FileDigests } from '../../src/verify/file-digests.js';
-import { manifestLines } from '../../src/verify/parse-tag-files.js';
+import { manifestLines, manifestLinesOf } from '../../src/verify/parse-tag-files.js';
+
+async function* chunked(bytes: Buffer, size: number): AsyncGenerator<Buffer> {
+  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
 
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -23,10 +33,17 @@ function bag(contents: Record<string, string>, texts: Record<string, string>, un
       ]),
     );
   });
+  const kept = new Map(Object.entries(texts));
   const read: BagRead = {
     index: new Map(files.map((f, i) => [f.path, i])),
     digests,
-    texts: new Map(Object.entries(texts)),
+    texts: kept,
+    lines: (path) => {
+      const text = kept.get(path);
+      if (text === undefined) return null;
+      // As a payload manifest is read again from the bag: in small chunks, cut anywhere.
+      return manifestLinesOf(chunked(Buffer.from(text), 7));
+    },
   };
   return { files, read };
 }
@@ -34,6 +51,24 @@ function bag(contents: Record<string, string>, texts: Record<string, string>, un
 const summary = (problems: VerifyProblem[]): string[] => problems.map((p) => `${p.code} ${p.path ?? ''}`);
 
 describe('manifest checks', () => {
+  it('reads the same lines from a stream cut at every byte as from the whole text', async () => {
+    const text =
+      `${'ab'.repeat(32)}  data/\u00fe\u{1F600}.txt\r\n\nbad line\r\n${'cd'.repeat(32)} data/x%0D.txt\r` +
+      `\n${'ef'.repeat(32)} data/last\u00e9\r`;
+    const whole = [...manifestLines(text)];
+    expect(whole.map((l) => l.line)).toEqual([1, 3, 4, 5]);
+    expect(whole[3]).toEqual({ line: 5, checksum: null, path: '' }); // a lone \r ends no line
+    for (const size of [1, 2, 3, 5, 64, 4096]) {
+      expect(await collect(manifestLinesOf(chunked(Buffer.from(text), size))), `chunks of ${size}`).toEqual(
+        whole,
+      );
+    }
+    expect(await collect(manifestLinesOf(chunked(Buffer.from(`${text}\n`), 3)))).toEqual([
+      ...whole.slice(0, 3),
+      { line: 5, checksum: 'ef'.repeat(32), path: 'data/last\u00e9' },
+    ]);
+  });
+
   it('reads manifest lines one at a time: CRLF, blank lines, numbering, decoded paths, bad lines', () => {
     const text = `${'AB'.repeat(32)}  data/a.txt\r\n\n   \nnot a line\n${'cd'.repeat(32)} data/line%0Abreak%25.txt`;
     expect([...manifestLines(text)]).toEqual([
@@ -43,7 +78,7 @@ describe('manifest checks', () => {
     ]);
   });
 
-  it('names missing, mismatched, unlisted, outside-data and twice-listed paths, checking a path by its first line', () => {
+  it('names missing, mismatched, unlisted, outside-data and twice-listed paths, checking a path by its first line', async () => {
     const contents = { 'data/a.txt': 'a', 'data/b.txt': 'b', 'data/c.txt': 'c', 'data/d.txt': 'd' };
     const manifest = [
       `${sha('a')}  data/a.txt`,
@@ -58,7 +93,7 @@ describe('manifest checks', () => {
     ].join('\n');
     const { files, read } = bag(contents, { 'manifest-sha256.txt': manifest }, ['data/d.txt']);
     const problems: VerifyProblem[] = [];
-    checkPayloadManifests(read, ['manifest-sha256.txt'], files, problems);
+    await checkPayloadManifests(read, ['manifest-sha256.txt'], files, problems);
     expect(summary(problems)).toEqual([
       'manifest_syntax manifest-sha256.txt',
       'manifest_syntax manifest-sha256.txt',
@@ -76,7 +111,7 @@ describe('manifest checks', () => {
     expect(problems[3]?.message).toBe(`sha256 is ${sha('b')}, manifest-sha256.txt says ${sha('x')}`);
   });
 
-  it('requires every tag file in tagmanifest-sha256.txt only, and checks what each tag manifest lists', () => {
+  it('requires every tag file in tagmanifest-sha256.txt only, and checks what each tag manifest lists', async () => {
     const contents = { 'bagit.txt': 'b', 'manifest-sha256.txt': 'm', 'data/a.txt': 'a' };
     const md5 = (text: string): string => createHash('md5').update(text).digest('hex');
     const { files, read } = bag(contents, {
@@ -84,7 +119,7 @@ describe('manifest checks', () => {
       'tagmanifest-md5.txt': `${md5('x')} bagit.txt\n`,
     });
     const problems: VerifyProblem[] = [];
-    checkTagManifests(read, ['tagmanifest-md5.txt', 'tagmanifest-sha256.txt'], files, problems);
+    await checkTagManifests(read, ['tagmanifest-md5.txt', 'tagmanifest-sha256.txt'], files, problems);
     expect(summary(problems)).toEqual(['tag_hash_mismatch bagit.txt', 'tag_unlisted manifest-sha256.txt']);
   });
 });

@@ -19,7 +19,7 @@ import { runJob, type RunJobOptions } from '../../src/run-job.js';
 import type { FinishStep } from '../../src/ship/ship-step.js';
 import { verifyArchive } from '../../src/verify/verify-archive.js';
 import { startS3rver, type S3rverHandle } from '../sink/s3rver-harness.js';
-import { harness, instantSleep, type Harness } from './helpers.js';
+import { harness, instantSleep, s3JobSpec, type Harness } from './helpers.js';
 
 const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
@@ -155,15 +155,7 @@ describe('finish is idempotent across a kill (S3 destination, s3rver)', () => {
     h = await harness({ include: ['directory', 'chats'] });
     s3 = await startS3rver(['archive']);
     restore = withS3rverCredentials();
-    const yaml = await readFile(h.specPath, 'utf8');
-    specPath = join(h.dir, 's3-job.yaml');
-    await writeFile(
-      specPath,
-      yaml.replace(
-        /destination:\n {2}uri: .*\n/u,
-        `destination:\n  uri: s3://archive/exports\n  endpoint: ${s3.endpoint}\n  force_path_style: true\n  region: us-east-1\n`,
-      ),
-    );
+    specPath = await s3JobSpec(h, s3.endpoint, 's3-job');
   });
   afterAll(async () => {
     restore?.();

@@ -1,5 +1,5 @@
 /** Shared set-up for run-job tests: a sandbox on loopback and a job spec pointing at it. */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -107,4 +107,21 @@ export const fastClock: Clock = {
 export async function openJobStore(h: Harness): Promise<StagingStore> {
   const { sha256 } = await loadSpecFile(h.specPath, { env: h.env });
   return openStore({ stateDir: `${h.dir}/state`, jobName: 'test-job', specSha256: sha256 });
+}
+
+/**
+ * A copy of the harness's spec (`<name>.yaml` beside it) whose destination is `s3://archive/exports`
+ * on the S3 server at `endpoint` (s3rver on loopback), with `extra` YAML appended; returns its path.
+ */
+export async function s3JobSpec(h: Harness, endpoint: string, name: string, extra = ''): Promise<string> {
+  const yaml = await readFile(h.specPath, 'utf8');
+  const specPath = join(h.dir, `${name}.yaml`);
+  await writeFile(
+    specPath,
+    yaml.replace(
+      /destination:\n {2}uri: .*\n/u,
+      `destination:\n  uri: s3://archive/exports\n  endpoint: ${endpoint}\n  force_path_style: true\n  region: us-east-1\n`,
+    ) + extra,
+  );
+  return specPath;
 }

@@ -4,13 +4,11 @@
  * volume finding its siblings under the same prefix and naming a deleted one by its key.
  */
 import { DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withS3rverCredentials } from '../../demo/local-s3.js';
 import { runJob } from '../../src/run-job.js';
 import { verifyVolumeSet } from '../../src/verify/volume-group.js';
-import { harness, instantSleep, type Harness } from '../run-job/helpers.js';
+import { harness, instantSleep, s3JobSpec, type Harness } from '../run-job/helpers.js';
 import { startS3rver, type S3rverHandle } from '../sink/s3rver-harness.js';
 
 describe('archive volumes on S3', () => {
@@ -22,15 +20,7 @@ describe('archive volumes on S3', () => {
     h = await harness({ include: ['directory', 'chats'] });
     s3 = await startS3rver(['archive']);
     restore = withS3rverCredentials();
-    const yaml = await readFile(h.specPath, 'utf8');
-    specPath = join(h.dir, 's3-volumes.yaml');
-    await writeFile(
-      specPath,
-      yaml.replace(
-        /destination:\n {2}uri: .*\n/u,
-        `destination:\n  uri: s3://archive/exports\n  endpoint: ${s3.endpoint}\n  force_path_style: true\n  region: us-east-1\n`,
-      ) + 'archive:\n  max_volume_size: 1MiB\n',
-    );
+    specPath = await s3JobSpec(h, s3.endpoint, 's3-volumes', 'archive:\n  max_volume_size: 1MiB\n');
   });
   afterAll(async () => {
     restore?.();

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
+import { WriteStream } from 'node:fs';
 import { Writable, type Readable } from 'node:stream';
 import { ExportError } from '../errors.js';
 import { AttemptFailure, type AttemptContext } from './attempt.js';
@@ -110,9 +111,11 @@ function openSink(
         if (!w.write(chunk)) await once(w, 'drain');
       },
       commit: async () => {
-        const finished = once(w, 'finish');
+        const done = [once(w, 'finish')];
+        // A file stream fsyncs (`flush`) and closes only after 'finish'; the caller moves the file next.
+        if (w instanceof WriteStream) done.push(once(w, 'close'));
         w.end();
-        await finished;
+        await Promise.all(done);
       },
       discard: async () => {
         // Wait until it has really closed: a file stream's last write may still be in flight, and

@@ -371,7 +371,9 @@ export async function stageDownload(
 ): Promise<{ result: DownloadResult; file: StagedFile }> {
   const tmp = ctx.store.blobs.tempPath();
   try {
-    const result = await download(() => createWriteStream(tmp, { flags: 'w', mode: 0o600 }), {
+    // `flush`: fsynced before it closes (the sink's commit waits for the close), so the blob
+    // store renames it into place as it is.
+    const result = await download(() => createWriteStream(tmp, { flags: 'w', mode: 0o600, flush: true }), {
       ...expect,
       signal: ctx.signal,
     });

@@ -3,14 +3,17 @@
  * named by its SHA-256. Writes go to a temp file, are fsynced, then renamed into place, so a
  * blob path either does not exist or holds exactly the bytes its name promises (a crash leaves
  * at most a stray temp file, which `open` clears).
+ *
+ * Cost: collecting is bound by requests, and each request stages about one blob, so a blob costs
+ * as few file-system calls as its guarantee allows: open, one write per 64 KiB, fchmod, fsync,
+ * close, rename. No `stat` first (renaming identical bytes over an existing blob is harmless)
+ * and no second open to fsync. The fchmod keeps a blob 0600 under a umask such as 0277.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { chmod, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
 import { ExportError } from '../errors.js';
 import { makeDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tightenDir } from '../local-files.js';
 
@@ -22,6 +25,19 @@ export interface BlobRef {
 
 const SHA256_RE = /^[0-9a-f]{64}$/;
 
+/** Bytes gathered before one write: a chat document arrives a message (a few hundred bytes) at a time. */
+const WRITE_BATCH_BYTES = 64 * 1024;
+
+/** Write all of `chunks` at the file's position (a short write is continued, never counted as done). */
+async function writeChunks(fh: FileHandle, chunks: readonly Uint8Array[], bytes: number): Promise<void> {
+  const buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytes);
+  for (let at = 0; at < buf.byteLength;) {
+    const { bytesWritten } = await fh.write(buf, at, buf.byteLength - at);
+    if (bytesWritten <= 0) throw new Error(`wrote ${at} of ${buf.byteLength} bytes`);
+    at += bytesWritten;
+  }
+}
+
 export class BlobStore {
   readonly #root: string;
   readonly #tmp: string;
@@ -29,6 +45,9 @@ export class BlobStore {
   readonly #dirtyDirs = new Set<string>();
   /** Shard directories known to exist (at most 256): no `mkdir` call per blob once made. */
   readonly #madeDirs = new Set<string>();
+  /** Temp names: a random prefix per store and a counter (no random bytes drawn per blob). */
+  readonly #tempPrefix = `${Date.now()}-${randomBytes(6).toString('hex')}`;
+  #tempSeq = 0;
 
   constructor(root: string, tmp: string) {
     this.#root = root;
@@ -60,7 +79,8 @@ export class BlobStore {
 
   /** A fresh temp path for callers that stream into a file themselves (e.g. the API client's sink). */
   tempPath(): string {
-    return join(this.#tmp, `${Date.now()}-${randomBytes(6).toString('hex')}.part`);
+    this.#tempSeq += 1;
+    return join(this.#tmp, `${this.#tempPrefix}-${this.#tempSeq}.part`);
   }
 
   /** Store bytes given in memory (small JSON documents). */
@@ -71,15 +91,8 @@ export class BlobStore {
       md5: createHash('md5').update(buf).digest('hex'),
       size: buf.byteLength,
     };
-    if (await this.has(ref.sha256)) return ref;
     const tmp = this.tempPath();
-    const fh = await open(tmp, 'wx', PRIVATE_FILE_MODE);
-    try {
-      await fh.writeFile(buf);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    await this.#writeTemp(tmp, async (fh) => writeChunks(fh, [buf], buf.byteLength));
     await this.#commit(tmp, ref.sha256);
     return ref;
   }
@@ -90,37 +103,37 @@ export class BlobStore {
     const sha = createHash('sha256');
     const md5 = createHash('md5');
     let size = 0;
-    const hasher = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
+    await this.#writeTemp(tmp, async (fh) => {
+      let batch: Uint8Array[] = [];
+      let batchBytes = 0;
+      // Leaving this loop early (a failed write) ends the source too: a generator stops paging.
+      for await (const chunk of source as AsyncIterable<Uint8Array>) {
         sha.update(chunk);
         md5.update(chunk);
         size += chunk.byteLength;
-        cb(null, chunk);
-      },
+        batch.push(chunk);
+        batchBytes += chunk.byteLength;
+        if (batchBytes >= WRITE_BATCH_BYTES) {
+          await writeChunks(fh, batch, batchBytes);
+          batch = [];
+          batchBytes = 0;
+        }
+      }
+      if (batchBytes > 0) await writeChunks(fh, batch, batchBytes);
     });
-    try {
-      await pipeline(source, hasher, createWriteStream(tmp, { flags: 'wx', mode: PRIVATE_FILE_MODE }));
-    } catch (error) {
-      await rm(tmp, { force: true });
-      throw error;
-    }
     const ref: BlobRef = { sha256: sha.digest('hex'), md5: md5.digest('hex'), size };
-    await this.adoptTemp(tmp, ref);
+    await this.#commit(tmp, ref.sha256);
     return ref;
   }
 
   /**
-   * Move a written temp file (from `tempPath()`) into place under the digest the writer computed,
-   * fsyncing it first. The caller vouches for the digest; `verifyBlob` can re-check it. The blob
-   * is made private (0600) whatever mode its writer created it with.
+   * Move a written temp file (from `tempPath()`) into place under the digest the writer computed.
+   * The writer fsynced it before closing (a file stream with `flush: true`, waited on until it
+   * closed); it is made 0600 whatever mode its writer created it with. The caller vouches for the
+   * digest; `verifyBlob` can re-check it.
    */
-  async adoptTemp(tmp: string, ref: BlobRef, fsync = true): Promise<void> {
-    if (await this.has(ref.sha256)) {
-      await rm(tmp, { force: true });
-      return;
-    }
-    if (fsync) await this.#fsyncFile(tmp);
-    else await chmod(tmp, PRIVATE_FILE_MODE);
+  async adoptTemp(tmp: string, ref: BlobRef): Promise<void> {
+    await chmod(tmp, PRIVATE_FILE_MODE);
     await this.#commit(tmp, ref.sha256);
   }
 
@@ -161,13 +174,20 @@ export class BlobStore {
     }
   }
 
-  async #fsyncFile(path: string): Promise<void> {
-    const fh = await open(path, 'r+');
+  /** Create `tmp` (0600, not there before), let `write` fill it, fsync, close; removed on failure. */
+  async #writeTemp(tmp: string, write: (fh: FileHandle) => Promise<void>): Promise<void> {
     try {
-      await fh.chmod(PRIVATE_FILE_MODE);
-      await fh.sync();
-    } finally {
-      await fh.close();
+      const fh = await open(tmp, 'wx', PRIVATE_FILE_MODE);
+      try {
+        await write(fh);
+        await fh.chmod(PRIVATE_FILE_MODE);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    } catch (error) {
+      await rm(tmp, { force: true });
+      throw error;
     }
   }
 

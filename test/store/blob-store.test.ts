@@ -1,7 +1,11 @@
 /** The content-addressed blob store on a real temp folder. */
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { BlobStore } from '../../src/store/blob-store.js';
 
@@ -24,5 +28,66 @@ describe('BlobStore', () => {
     expect(again).toEqual(first);
     expect(await readFile(blobs.pathOf(first.sha256), 'utf8')).toBe('{"a":1}');
     expect(await blobs.verifyBlob(first)).toBe(true);
+  });
+
+  it('gathers a stream of small chunks into few writes: bytes, digests, no temp left, 0600 whatever the umask', async () => {
+    for (const umask of [0o000, 0o277]) {
+      const blobs = await store();
+      // A chat document arrives a message at a time: 5,000 pieces of 31 bytes, past two 64 KiB batches.
+      const pieces = Array.from({ length: 5_000 }, (_, i) =>
+        Buffer.from(`{"n":${String(i).padStart(8, '0')},"pad":"xxxxxxxx"}`),
+      );
+      const whole = Buffer.concat(pieces);
+      async function* source(): AsyncGenerator<Buffer> {
+        yield* pieces;
+      }
+      const old = process.umask(umask);
+      const [fromGenerator, fromReadable, fromBytes] = await Promise.all([
+        blobs.putStream(source()),
+        blobs.putStream(Readable.from([Buffer.from('readable '), Buffer.from('bytes')])),
+        blobs.putBytes('{"a":1}'),
+      ]).finally(() => process.umask(old));
+      expect(fromGenerator).toEqual({
+        sha256: createHash('sha256').update(whole).digest('hex'),
+        md5: createHash('md5').update(whole).digest('hex'),
+        size: whole.byteLength,
+      });
+      expect((await readFile(blobs.pathOf(fromGenerator.sha256))).equals(whole)).toBe(true);
+      expect(await readFile(blobs.pathOf(fromReadable.sha256), 'utf8')).toBe('readable bytes');
+      for (const ref of [fromGenerator, fromReadable, fromBytes]) {
+        expect((await stat(blobs.pathOf(ref.sha256))).mode & 0o777).toBe(0o600);
+      }
+      // The same bytes again land on the same name (renamed over it), still whole.
+      expect(await blobs.putStream(source())).toEqual(fromGenerator);
+      expect(await blobs.verifyBlob(fromGenerator)).toBe(true);
+      expect(await readdir(dirname(dirname(blobs.tempPath())) + '/tmp')).toEqual([]);
+    }
+  });
+
+  it('a short write on a full file system fails the put, removes the temp file and ends the source', async () => {
+    // A real short write: a child process under a file size limit of 2 KiB (ulimit -f) streams
+    // 256 KiB; the kernel takes what fits of the first 64 KiB write and refuses the rest.
+    const dir = await mkdtemp(join(tmpdir(), 'blob-full-'));
+    const script = new URL('./fixtures/blob-short-write.ts', import.meta.url).pathname;
+    const { stdout } = await promisify(execFile)('sh', [
+      '-c',
+      'ulimit -f 2; exec "$0" --import tsx "$1" "$2"',
+      process.execPath,
+      script,
+      dir,
+    ]);
+    const result = JSON.parse(stdout) as {
+      put: string;
+      pulled: number;
+      ended: boolean;
+      tmp: string[];
+      shards: string[];
+    };
+    expect(result.put).not.toBe('resolved');
+    // The failed write ended the source early (a chat's pagination stops), not after all of it.
+    expect(result.pulled).toBeLessThan(256);
+    expect(result.ended).toBe(true);
+    expect(result.tmp).toEqual([]);
+    expect(result.shards).toEqual([]);
   });
 });

@@ -13,6 +13,7 @@ import type { AttemptContext } from './attempt.js';
 import { discardBody, readErrorBody, type BodyLimits } from './body-readers.js';
 import type { Clock } from './clock.js';
 import { writeLedger, type LedgerSink } from './ledger.js';
+import { linkedAbort, type LinkedAbort } from './linked-abort.js';
 import { flattenQuery, redactQuery, serializeQuery, type QueryParams } from './query.js';
 import type { RateBudget } from './rate-budget.js';
 import type { Redactor } from './redact.js';
@@ -178,29 +179,33 @@ export class RequestExecutor {
   ): Promise<T> {
     const { target, pathAndQuery } = this.target(method, path, params);
     const { clock, closeSignal, transport } = this.options;
-    const signal = options.signal;
+    const joined = options.signal === undefined ? null : linkedAbort([options.signal, closeSignal]);
     const req: PreparedRequest<T> = {
       method,
       pathAndQuery,
       target,
       handle,
-      abort: signal === undefined ? closeSignal : AbortSignal.any([signal, closeSignal]),
+      abort: joined?.signal ?? closeSignal,
       deadlineMs: options.deadlineMs ?? transport.timeouts.totalMs,
     };
     const retries: RetryState = { firstStart: clock.now(), rateLimited: 0, other: 0 };
-    for (let attempt = 1; ; attempt++) {
-      const o = await this.attempt(req, attempt);
-      const duration = clock.now() - o.started;
-      this.countAttempt(o);
-      const input = retryInputOf(o, () => clock.now());
-      const delay = this.nextDelay(o, input, retries);
-      this.writeAttempt(req, attempt, o, duration, delay);
-      if (o.result !== undefined) return o.result.value;
-      if (delay === null) {
-        this.stats.errors += 1;
-        throw o.fatal ?? finalError(target, attempt, input, o, transport.host);
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const o = await this.attempt(req, attempt);
+        const duration = clock.now() - o.started;
+        this.countAttempt(o);
+        const input = retryInputOf(o, () => clock.now());
+        const delay = this.nextDelay(o, input, retries);
+        this.writeAttempt(req, attempt, o, duration, delay);
+        if (o.result !== undefined) return o.result.value;
+        if (delay === null) {
+          this.stats.errors += 1;
+          throw o.fatal ?? finalError(target, attempt, input, o, transport.host);
+        }
+        await this.waitToRetry(req, attempt, o, delay);
       }
-      await this.waitToRetry(req, attempt, o, delay);
+    } finally {
+      joined?.dispose();
     }
   }
 
@@ -210,32 +215,44 @@ export class RequestExecutor {
     const o = newOutcome<T>(req.target, attempt, clock.now());
     let release: (() => void) | undefined;
     let timer: NodeJS.Timeout | undefined;
+    let link: LinkedAbort | undefined;
     try {
       release = await budget.acquire(req.abort);
       o.started = clock.now();
       this.noteStart(o.started);
+      // The caller's abort or the deadline, whichever comes first, aborts the exchange.
+      const attemptAbort = linkedAbort([req.abort]);
+      link = attemptAbort;
+      const deadline = { aborted: false };
       // A real timer, not the injectable clock: it bounds real I/O from a real server.
-      const deadline = new AbortController();
-      timer = setTimeout(() => deadline.abort(), req.deadlineMs);
+      timer = setTimeout(() => {
+        deadline.aborted = true;
+        attemptAbort.abort();
+      }, req.deadlineMs);
       timer.unref();
-      await this.exchange(req, o, deadline.signal);
+      await this.exchange(req, o, attemptAbort.signal, deadline);
     } catch (error) {
       if (req.abort.aborted || isAbortError(error)) throw interrupted(req.target, error);
       throw error;
     } finally {
       clearTimeout(timer);
+      link?.dispose();
       release?.();
     }
     return o;
   }
 
   /** Send the request and read its answer into `o`; a failed exchange is noted in `o`, not thrown. */
-  private async exchange<T>(req: PreparedRequest<T>, o: Outcome<T>, deadline: AbortSignal): Promise<void> {
+  private async exchange<T>(
+    req: PreparedRequest<T>,
+    o: Outcome<T>,
+    signal: AbortSignal,
+    deadline: { readonly aborted: boolean },
+  ): Promise<void> {
     const { transport, budget, redact } = this.options;
     let phase: AttemptPhase = 'request';
     let response: TransportResponse | undefined;
     try {
-      const signal = AbortSignal.any([req.abort, deadline]);
       response = await transport.send(req.method, req.pathAndQuery, this.headers, signal);
       phase = 'body';
       noteResponse(o, response, redact);

@@ -84,6 +84,34 @@ describe('rawArrayItems', () => {
     expect(rawArrayItems('{"data":[]}', 'data')).toEqual([]);
     expect(rawArrayItems('{"other":1}', 'data')).toBeNull();
   });
+
+  it('finds string ends past runs of backslashes, in random records spelled with random spacing', () => {
+    // Deterministic pseudo-random records whose strings hold and end in runs of backslashes and
+    // quotes: a quote after an even run of backslashes ends the string, after an odd run it does not.
+    let seed = 7;
+    const next = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % n;
+    };
+    const pieces = ['\\', '"', '\\"', 'x', ']', '}', ',', '{', 'é', '\u0000', '\n'];
+    // Raw characters: backslashes, quotes, brackets, a NUL and a newline, which JSON escapes.
+    const str = (): string => Array.from({ length: next(6) }, () => pieces[next(pieces.length)]!).join('');
+    const value = (depth: number): unknown => {
+      const k = next(depth > 2 ? 3 : 5);
+      if (k === 0) return str();
+      if (k === 1) return next(1000) / 8;
+      if (k === 2) return [null, true, false][next(3)];
+      if (k === 3) return Array.from({ length: next(4) }, () => value(depth + 1));
+      return Object.fromEntries(Array.from({ length: next(4) }, () => [str(), value(depth + 1)]));
+    };
+    const space = (): string => [' ', '', '\n', '\t '][next(4)]!;
+    for (let round = 0; round < 300; round += 1) {
+      const items = Array.from({ length: next(5) }, () => value(0));
+      const spelled = items.map((v) => JSON.stringify(v, null, next(2) === 0 ? undefined : 1));
+      const text = `{${space()}"pre":${JSON.stringify(str())},"data":${space()}[${spelled.map((t) => `${space()}${t}${space()}`).join(',')}]${space()},"has_more":false}`;
+      expect(rawArrayItems(text, 'data')).toEqual(spelled);
+    }
+  });
 });
 
 describe('fingerprintKey', () => {

@@ -11,6 +11,9 @@
  *
  * exporter_req_s = first-pass attempts / the first pass's span (from the run's first request to
  * the custody `stage_end` of `collect`): the rate the exporter sustains with no budget.
+ * exporter_cpu_ms_per_req and sandbox_cpu_ms_per_req: each process's CPU time (user + system)
+ * over the first pass per request, which the machine's load does not change;
+ * exporter_req_s_per_core = 1000 / exporter_cpu_ms_per_req, the rate one free core would give.
  * request_efficiency = first-pass attempts / the minimum the truth requires (lib/truth-minimum.ts).
  * Memory: peak_rss_mb is the child's `process.resourceUsage().maxRSS`; the child also samples RSS
  * and the V8 heap every `--sample-ms` (default 500) and the per-stage peaks go to stderr.
@@ -139,6 +142,7 @@ async function measuredRun(
   if (snapshotAt.length > 0 && snapshotDir === undefined)
     throw new Error('--snapshot-at needs --snapshot-dir');
   const started = Date.now();
+  const sandboxCpu = sampleCpu(Number(args['sample-ms']));
   const run = finished(
     await runExporter({
       specPath: job.specPath,
@@ -171,6 +175,7 @@ async function measuredRun(
       `archive=${run.archive?.location ?? '-'} in ${(run.report.wallMs / 1000).toFixed(1)} s, ` +
       `child maxRSS ${mb(run.report.maxRssKb * 1024)} MB`,
   );
+  sandboxCpu.stop();
   if (run.exitCode !== 0) throw new Error(`export ended with exit ${run.exitCode} (${run.status})`);
 
   const custody = await readCustody(job.storeDir);
@@ -189,7 +194,7 @@ async function measuredRun(
   for (const w of windows) {
     const inStage = samples.filter((s) => started + s.t >= w.from && started + s.t <= w.to);
     if (inStage.length === 0 || w.to - w.from < 1000) continue;
-    const peak = (k: Exclude<keyof MemorySample, 'live'>): number =>
+    const peak = (k: Exclude<keyof MemorySample, 'live' | 'cpuMs'>): number =>
       inStage.reduce((max, s) => Math.max(max, s[k]), 0);
     // Heap used falls back to about the live set after each major GC: the lowest sample is its bound.
     const floor = inStage.reduce((min, s) => Math.min(min, s.heapUsed), Infinity);
@@ -207,6 +212,7 @@ async function measuredRun(
       .map((s) => `${(s.t / 1000).toFixed(0)}:${s.rss}/${s.heapUsed}`)
       .join(' ')}`,
   );
+  const cpu = cpuPerRequest(firstPass, samples, started, sandboxCpu.samples);
   return {
     runtime: args.runtime ?? 'compiled',
     chats: truth.chats.length,
@@ -219,5 +225,60 @@ async function measuredRun(
     state_mb: mb(await treeBytes(job.stateDir)),
     archive_mb: mb(run.archive?.zipBytes ?? 0),
     request_efficiency: (firstPass.length / minimum.total).toFixed(3),
+    exporter_cpu_ms_per_req: cpu.exporter.toFixed(2),
+    exporter_req_s_per_core: (1000 / cpu.exporter).toFixed(0),
+    sandbox_cpu_ms_per_req: cpu.sandbox.toFixed(2),
+  };
+}
+
+/** CPU time of this process (the sandbox's) every `ms`, with wall times, until stopped. */
+function sampleCpu(ms: number): { stop: () => void; samples: { at: number; cpuMs: number }[] } {
+  const samples: { at: number; cpuMs: number }[] = [];
+  const take = (): void => {
+    const cpu = process.cpuUsage();
+    samples.push({ at: Date.now(), cpuMs: (cpu.user + cpu.system) / 1000 });
+  };
+  take();
+  const timer = setInterval(take, ms);
+  timer.unref();
+  return { samples, stop: () => clearInterval(timer) };
+}
+
+/**
+ * CPU ms per request of the exporter and of the sandbox over the first pass: from the sample
+ * after the first request to the last sample before the pass ended, divided by the attempts the
+ * ledger has in that span. CPU time, unlike wall time, does not depend on what else the machine
+ * runs: `exporter_req_s_per_core` (1000 / exporter ms) is the rate one free core would give.
+ */
+function cpuPerRequest(
+  firstPass: readonly { ts: string }[],
+  child: readonly MemorySample[],
+  started: number,
+  sandbox: readonly { at: number; cpuMs: number }[],
+): { exporter: number; sandbox: number } {
+  const times = firstPass.map((e) => Date.parse(e.ts));
+  const t0 = times.reduce((min, t) => Math.min(min, t), Infinity);
+  const t1 = times.reduce((max, t) => Math.max(max, t), -Infinity);
+  const inPass = <T>(list: readonly T[], at: (s: T) => number): T[] =>
+    list.filter((s) => at(s) >= t0 && at(s) <= t1);
+  const per = <T>(list: readonly T[], at: (s: T) => number, cpu: (s: T) => number): number => {
+    const within = inPass(list, at);
+    const first = within[0];
+    const last = within[within.length - 1];
+    if (first === undefined || last === undefined || first === last) return NaN;
+    const requests = times.filter((t) => t >= at(first) && t < at(last)).length;
+    return (cpu(last) - cpu(first)) / requests;
+  };
+  return {
+    exporter: per(
+      child,
+      (s) => started + s.t,
+      (s) => s.cpuMs,
+    ),
+    sandbox: per(
+      sandbox,
+      (s) => s.at,
+      (s) => s.cpuMs,
+    ),
   };
 }

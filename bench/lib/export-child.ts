@@ -37,6 +37,8 @@ export interface MemorySample {
   readonly heapTotal: number;
   /** Heap used right after a forced full GC (the live set), on the samples that forced one. */
   readonly live?: number;
+  /** CPU time (user + system) the child has used so far, ms: CPU per request whatever the machine's load. */
+  readonly cpuMs: number;
 }
 
 const MIB = 1024 * 1024;
@@ -60,9 +62,11 @@ function sampleMemory(
       lastLive = Date.now();
       live = Math.round(getHeapStatistics().used_heap_size / MIB);
     }
+    const cpu = process.cpuUsage();
     samples.push({
       ...(live === undefined ? {} : { live }),
       t: Date.now() - started,
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
       rss: Math.round(m.rss / MIB),
       heapUsed: Math.round(h.used_heap_size / MIB),
       heapTotal: Math.round(h.total_heap_size / MIB),

@@ -7,10 +7,12 @@
  * output against the default runs byte for byte, and the sort's files in the state folder's
  * `tmp/`: there (0600, whatever the umask) while the stage runs, gone when it ends or fails.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ItemRow } from '../../../src/archive/report-rows.js';
 import { ITEM_KINDS } from '../../../src/collect/index.js';
@@ -47,6 +49,7 @@ const render = async (input: ConversationInput): Promise<ConversationOutput> => 
   messageCount: 0,
 });
 
+const CHILD = fileURLToPath(new URL('./fixtures/produce-child.ts', import.meta.url));
 const SMALL_RUNS = { runSize: 3, fanIn: 2 };
 const OPTIONS: ProduceOptions = { docidPrefix: 'FAM', generator: 'test 0', render };
 
@@ -170,6 +173,47 @@ describe('the family plan sorted on disk', () => {
       expect(new Set(seen)).toEqual(new Set([0o600]));
       expect(await readdir(tmpOf(store))).toEqual([]);
     }
+  });
+
+  it('leaves after a kill -9 only files the next open clears; that open produces what a clean run does', async () => {
+    const { store } = await open('killed');
+    await store.close();
+    opened.splice(0);
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, join(dir, 'killed')], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('close', (_code, signal) => resolve(signal)),
+    );
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('producing\n')) resolve();
+      });
+      child.on('close', () => reject(new Error(`the child ended before producing: ${out}`)));
+    });
+    const tmp = join(dir, 'killed', 'job', 'tmp');
+    const left = await readdir(tmp);
+    // The sort's files (JSON strings: packed entries) are among them, beside the load file begun.
+    const entries = [];
+    for (const name of left)
+      if ((await readFile(join(tmp, name), 'utf8')).startsWith('"')) entries.push(name);
+    expect(entries.length).toBeGreaterThan(0);
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    expect((await readdir(tmp)).sort()).toEqual(left.sort());
+    const again = await openStore({
+      stateDir: join(dir, 'killed'),
+      jobName: 'job',
+      specSha256: 'e'.repeat(64),
+    });
+    opened.push(again);
+    expect(await readdir(tmp)).toEqual([]);
+    const resumed = await produce(again, { ...OPTIONS, sort: SMALL_RUNS });
+    const clean = await produce((await open('clean')).store, OPTIONS);
+    expect(resumed.review).toEqual(clean.review);
+    expect(resumed.items).toEqual(clean.items);
   });
 
   it('removes its files when the stage fails, and fails with the renderer’s code', async () => {

@@ -194,15 +194,13 @@ describe('the family plan sorted on disk', () => {
       child.on('close', () => reject(new Error(`the child ended before producing: ${out}`)));
     });
     const tmp = join(dir, 'killed', 'job', 'tmp');
-    const left = await readdir(tmp);
-    // The sort's files (JSON strings: packed entries) are among them, beside the load file begun.
-    const entries = [];
-    for (const name of left)
-      if ((await readFile(join(tmp, name), 'utf8')).startsWith('"')) entries.push(name);
-    expect(entries.length).toBeGreaterThan(0);
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
-    expect((await readdir(tmp)).sort()).toEqual(left.sort());
+    // What the kill left: the sort's files (JSON strings: packed entries), beside the load file begun.
+    const entries = [];
+    for (const name of await readdir(tmp))
+      if ((await readFile(join(tmp, name), 'utf8')).startsWith('"')) entries.push(name);
+    expect(entries.length).toBeGreaterThan(0);
     const again = await openStore({
       stateDir: join(dir, 'killed'),
       jobName: 'job',

@@ -7,13 +7,17 @@
  * is a chat, project, code artifact or session, or a child document whose recorded parent is not
  * in the archive (a gap, or a journal written before parents were recorded).
  *
- * Memory: one packed string per document, no record held. The string is the sort key (root rank,
- * root id, child rank, child id; ids escaped so NUL stays a separator) and the record's journal
- * position; the second pass reads the record back from there. Measured: about 95 bytes per
- * document for the API's ids (34-character ids, half of them children naming a parent), so
- * ~30 MB for 300,000 documents.
+ * Memory: flat in the number of documents. Each document is one packed string (the sort key: root
+ * rank, root id, child rank, child id, ids escaped so NUL stays a separator; then the record's
+ * journal position, from which the second pass reads the record back), sorted on disk with the
+ * payload list's external merge sort (src/archive/external-sort.ts) in the state folder's `tmp/`.
+ * A file several chats reference belongs to the first of them in id order: that is a sorted join
+ * (the chats' references sorted by (child, chat) against the documents a chat may hold, sorted by
+ * child) rather than a map of every reference, which grew with the organization (~30 MB of
+ * entries and a map of ~300,000 references at 100,000 chats).
  */
 import { ITEM_KINDS } from '../collect/index.js';
+import { ExternalSorter, type ExternalSortOptions, type SortedRuns } from '../archive/external-sort.js';
 import type { ItemKind } from '../archive/report-rows.js';
 import { ExportError } from '../errors.js';
 import {
@@ -32,12 +36,22 @@ export interface AggregateRows {
 }
 
 export interface FamilyPlan {
-  /** Packed document entries in production order (decode with `entryAt`). */
-  readonly entries: readonly string[];
+  /** Packed document entries in production order, read from disk (decode with `entryAt`). */
+  readonly entries: () => AsyncGenerator<string>;
   /** Rows per JSONL aggregate path (under data/). */
   readonly aggregates: ReadonlyMap<string, AggregateRows>;
   /** Data-set records that are whole files (settings), by journal position. */
   readonly datasetRecords: readonly RecordPosition[];
+  /** Removes the sorted entries' files (the stage calls it when done, or failed). */
+  dispose(): Promise<void>;
+}
+
+/** Where the sorts spill and how (tests use small runs to merge several). */
+export interface FamilySortOptions {
+  /** A fresh path in a private folder the store clears on its next open (`store.blobs.tempPath`). */
+  readonly tempPath: () => string;
+  readonly runSize?: number;
+  readonly fanIn?: number;
 }
 
 /** One decoded entry: whether it roots a family, and where its record line is. */
@@ -93,33 +107,39 @@ export function utf8Order(a: string, b: string): number {
   return a.length - b.length;
 }
 
-/**
- * Per child a chat references (`<kind>:<id>`, RecordInput.refs): the first of the chats that
- * reference it, in byte order of their ids. A file shared by several chats is recorded with
- * whichever reached it first (fetch order, which concurrency makes vary); its family is this one,
- * so two seals of the same content give the same families whatever the fetch order was.
- */
-async function firstChatOf(store: StagingStore): Promise<Map<string, string>> {
-  const first = new Map<string, string>();
-  for await (const { record } of currentRecordPositions(store)) {
-    if (record.kind !== 'chat') continue;
-    for (const ref of record.refs) {
-      const had = first.get(ref);
-      if (had === undefined || utf8Order(record.id, had) < 0) first.set(ref, record.id);
-    }
-  }
-  return first;
-}
+/** A chat's reference to a child (`<kind>:<id>`, RecordInput.refs) and the chat's id. */
+type RefLine = readonly [ref: string, chat: string];
 
-/** The parent document of a record, when the archive holds it: [kind, id]. */
-function parentOf(
+/**
+ * A document a chat may hold, waiting for the join: its `<kind>:<id>`, its entry without a chat
+ * (from its recorded parent), its kind's rank, its id and its journal position.
+ */
+type ChildLine = readonly [
+  ref: string,
+  fallback: string,
+  rank: number,
+  id: string,
+  offset: number,
+  length: number,
+];
+
+const isRefLine = (v: unknown): v is RefLine =>
+  Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string';
+
+const isChildLine = (v: unknown): v is ChildLine =>
+  Array.isArray(v) &&
+  v.length === 6 &&
+  typeof v[0] === 'string' &&
+  typeof v[1] === 'string' &&
+  [v[2], v[4], v[5]].every((n) => typeof n === 'number') &&
+  typeof v[3] === 'string';
+
+/** The parent document of a record from its recorded parent, when the archive holds it: [kind, id]. */
+function recordedParent(
   store: StagingStore,
   record: StoredRecord,
   parents: readonly ItemKind[],
-  firstChat: ReadonlyMap<string, string>,
 ): [ItemKind, string] | null {
-  const chat = parents.includes('chat') ? firstChat.get(`${record.kind}:${record.id}`) : undefined;
-  if (chat !== undefined && store.status('chat', chat).state === 'stored') return ['chat', chat];
   if (record.parent === null) return null;
   for (const kind of parents) {
     if (store.status(kind, record.parent).state === 'stored') return [kind, record.parent];
@@ -133,45 +153,122 @@ function documentRank(kind: ItemKind): number {
   return role.rank;
 }
 
-/** Pass 1: every current record; documents become packed entries, data-set records are tallied. */
-export async function planFamilies(store: StagingStore, tally: Tally): Promise<FamilyPlan> {
-  const entries: string[] = [];
-  const aggregates = new Map<string, AggregateRows>();
-  const datasetRecords: RecordPosition[] = [];
-  const firstChat = await firstChatOf(store);
-  for await (const { record, at } of currentRecordPositions(store)) {
-    const role = ITEM_KINDS[record.kind] as (typeof ITEM_KINDS)[ItemKind] | undefined;
-    if (role === undefined)
-      throw new ExportError('store_corrupt', `${store.journalPath}: unknown kind ${record.kind}`);
-    if (role.role === 'document') {
-      const parent = parentOf(store, record, role.parents, firstChat);
-      entries.push(
-        parent === null
-          ? pack([role.rank, record.id], null, at)
-          : pack([documentRank(parent[0]), parent[1]], [role.rank, record.id], at),
-      );
-      continue;
-    }
-    const custodian = record.custodian ?? '';
-    if (record.aggregate !== null && record.rowJson !== null) {
-      let rows = aggregates.get(record.aggregate);
-      if (rows === undefined) {
-        rows = { kind: record.kind, records: 0, endpoint: record.endpoint };
-        aggregates.set(record.aggregate, rows);
+/**
+ * Pass 1: every current record; documents become packed entries sorted on disk, data-set records
+ * are tallied. The caller disposes the plan.
+ */
+export async function planFamilies(
+  store: StagingStore,
+  tally: Tally,
+  sort: FamilySortOptions,
+): Promise<FamilyPlan> {
+  const common = {
+    tempPath: sort.tempPath,
+    ...(sort.runSize === undefined ? {} : { runSize: sort.runSize }),
+    ...(sort.fanIn === undefined ? {} : { fanIn: sort.fanIn }),
+  } satisfies Partial<ExternalSortOptions<unknown>>;
+  const entries = new ExternalSorter<string>({
+    ...common,
+    what: 'family entry',
+    is: (v): v is string => typeof v === 'string',
+    compare: utf8Order,
+  });
+  const refs = new ExternalSorter<RefLine>({
+    ...common,
+    what: 'chat reference',
+    is: isRefLine,
+    compare: (a, b) => utf8Order(a[0], b[0]) || utf8Order(a[1], b[1]),
+  });
+  const children = new ExternalSorter<ChildLine>({
+    ...common,
+    what: 'chat child',
+    is: isChildLine,
+    compare: (a, b) => utf8Order(a[0], b[0]),
+  });
+  try {
+    const aggregates = new Map<string, AggregateRows>();
+    const datasetRecords: RecordPosition[] = [];
+    for await (const { record, at } of currentRecordPositions(store)) {
+      const role = ITEM_KINDS[record.kind] as (typeof ITEM_KINDS)[ItemKind] | undefined;
+      if (role === undefined)
+        throw new ExportError('store_corrupt', `${store.journalPath}: unknown kind ${record.kind}`);
+      if (record.kind === 'chat') for (const ref of record.refs) await refs.add([ref, record.id]);
+      if (role.role === 'document') {
+        const parent = recordedParent(store, record, role.parents);
+        const entry =
+          parent === null
+            ? pack([role.rank, record.id], null, at)
+            : pack([documentRank(parent[0]), parent[1]], [role.rank, record.id], at);
+        if (role.parents.includes('chat'))
+          await children.add([
+            `${record.kind}:${record.id}`,
+            entry,
+            role.rank,
+            record.id,
+            at.offset,
+            at.length,
+          ]);
+        else await entries.add(entry);
+        continue;
       }
-      rows.records += 1;
-      if (rows.endpoint !== record.endpoint) rows.endpoint = null;
-      tally.records(record.kind, custodian, 1, Buffer.byteLength(record.rowJson, 'utf8') + 1);
-    } else {
-      datasetRecords.push(at);
-      tally.records(
-        record.kind,
-        custodian,
-        1,
-        record.files.reduce((n, f) => n + f.size, 0),
+      const custodian = record.custodian ?? '';
+      if (record.aggregate !== null && record.rowJson !== null) {
+        let rows = aggregates.get(record.aggregate);
+        if (rows === undefined) {
+          rows = { kind: record.kind, records: 0, endpoint: record.endpoint };
+          aggregates.set(record.aggregate, rows);
+        }
+        rows.records += 1;
+        if (rows.endpoint !== record.endpoint) rows.endpoint = null;
+        tally.records(record.kind, custodian, 1, Buffer.byteLength(record.rowJson, 'utf8') + 1);
+      } else {
+        datasetRecords.push(at);
+        tally.records(
+          record.kind,
+          custodian,
+          1,
+          record.files.reduce((n, f) => n + f.size, 0),
+        );
+      }
+    }
+    await joinFirstChats(store, await refs.finish(), await children.finish(), entries);
+    const sorted = await entries.finish();
+    return { entries: () => sorted.values(), aggregates, datasetRecords, dispose: () => sorted.dispose() };
+  } catch (error) {
+    for (const sorter of [refs, children, entries]) await sorter.abort();
+    throw error;
+  }
+}
+
+/**
+ * Per document a chat may hold, the first of the chats that reference it, in byte order of their
+ * ids, is its family. A file shared by several chats is recorded with whichever reached it first
+ * (fetch order, which concurrency makes vary); its family is this one, so two seals of the same
+ * content give the same families whatever the fetch order was. Without a referencing chat the
+ * archive holds, the recorded parent's entry stands. Both sorts are disposed.
+ */
+async function joinFirstChats(
+  store: StagingStore,
+  refs: SortedRuns<RefLine>,
+  children: SortedRuns<ChildLine>,
+  entries: ExternalSorter<string>,
+): Promise<void> {
+  const chatRank = documentRank('chat');
+  const byRef = refs.values();
+  try {
+    let next = await byRef.next();
+    for await (const [ref, fallback, rank, id, offset, length] of children.values()) {
+      while (next.done !== true && utf8Order(next.value[0], ref) < 0) next = await byRef.next();
+      const chat = next.done !== true && next.value[0] === ref ? next.value[1] : undefined;
+      await entries.add(
+        chat !== undefined && store.status('chat', chat).state === 'stored'
+          ? pack([chatRank, chat], [rank, id], { offset, length })
+          : fallback,
       );
     }
+  } finally {
+    await byRef.return(undefined);
+    await refs.dispose();
+    await children.dispose();
   }
-  entries.sort(utf8Order);
-  return { entries, aggregates, datasetRecords };
 }

@@ -23,6 +23,8 @@ export interface ProduceOptions {
   readonly generator: string;
   /** The conversation renderer (./conversation/render.ts unless a test gives another). */
   readonly render?: (input: ConversationInput) => Promise<ConversationOutput>;
+  /** The family sort's run size and fan-in (./families.ts; tests use small runs to merge several). */
+  readonly sort?: { readonly runSize?: number; readonly fanIn?: number };
 }
 
 /** One document of a family, with its kind's role. */

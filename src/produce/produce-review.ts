@@ -7,8 +7,10 @@
  *
  * Deterministic: DOCIDs, file names and bytes follow from the store's content alone (no clock, no
  * randomness), so two seals of one store give the same review files and the same manifest.
- * Streaming: the documents are a sorted list of packed strings (./families.ts); one family's
- * records and one conversation's rendering are in memory at a time, the rest is on disk.
+ * Streaming: the documents are packed strings sorted on disk (./families.ts), read back one family
+ * at a time; one family's records and one conversation's rendering are in memory, the rest is on
+ * disk (the sorts' files in the state folder's `tmp/`, removed when the stage ends or fails, and
+ * cleared by the store's next open after a crash).
  */
 import { open, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -46,7 +48,21 @@ export async function produceReview(
   options: ProduceOptions,
 ): Promise<ReviewProduct> {
   const tally = new Tally();
-  const plan = await planFamilies(store, tally);
+  const plan = await planFamilies(store, tally, { tempPath: () => store.blobs.tempPath(), ...options.sort });
+  try {
+    return await produceFromPlan(store, bag, options, plan, tally);
+  } finally {
+    await plan.dispose();
+  }
+}
+
+async function produceFromPlan(
+  store: StagingStore,
+  bag: BagPayload,
+  options: ProduceOptions,
+  plan: FamilyPlan,
+  tally: Tally,
+): Promise<ReviewProduct> {
   const dir = join(store.dir, 'review');
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
@@ -110,13 +126,7 @@ async function* loadFileLines(
       const record = await readRecordAt(store, fh, entryAt(entry).at);
       return { record, role: ITEM_KINDS[record.kind] as DocumentKind };
     };
-    let i = 0;
-    while (i < plan.entries.length) {
-      const root = await member(plan.entries[i]!);
-      const children: Member[] = [];
-      for (i += 1; i < plan.entries.length && !entryAt(plan.entries[i]!).root; i += 1) {
-        children.push(await member(plan.entries[i]!));
-      }
+    const family = async function* (root: Member, children: readonly Member[]): AsyncGenerator<Buffer> {
       for (const row of await producer.produce(root, children)) {
         await items.write(row);
         if (row.records === null) {
@@ -124,7 +134,20 @@ async function* loadFileLines(
           yield Buffer.from(loadFileRow(row), 'utf8');
         } else tally.records(row.kind, row.custodian, row.records, row.size);
       }
+    };
+    // Entries come in families: a root, then its children (the first entry always opens one).
+    let root: Member | null = null;
+    let children: Member[] = [];
+    for await (const entry of plan.entries()) {
+      if (root !== null && !entryAt(entry).root) {
+        children.push(await member(entry));
+        continue;
+      }
+      if (root !== null) yield* family(root, children);
+      root = await member(entry);
+      children = [];
     }
+    if (root !== null) yield* family(root, children);
   } finally {
     await fh.close();
   }

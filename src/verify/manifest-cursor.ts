@@ -29,12 +29,15 @@ export function byteOrder(a: string, b: string): number {
 }
 
 /** The chunks of a stream, hashed on the way. */
-export async function* hashing(stream: Readable, hash: Hash): AsyncGenerator<Buffer> {
+async function* hashing(stream: Readable, hash: Hash): AsyncGenerator<Buffer> {
   for await (const chunk of stream) {
     hash.update(chunk as Buffer);
     yield chunk as Buffer;
   }
 }
+
+/** The bag is not one the merge join can check; the map-based check takes it. */
+class NotMergeable extends Error {}
 
 export class ManifestCursor {
   /** file_missing and hash_mismatch, in line order. */
@@ -58,9 +61,22 @@ export class ManifestCursor {
     await this.advance();
   }
 
+  /**
+   * The next line. A manifest the merge join cannot take (a malformed line, one outside data/, a
+   * path not after the previous one: out of order or listed twice) throws NotMergeable.
+   */
   private async advance(): Promise<void> {
+    const previous = this.current?.path ?? null;
     const next = await this.lines.next();
     this.current = next.done === true ? null : next.value;
+    if (this.current === null) return;
+    const { checksum, path } = this.current;
+    if (
+      checksum === null ||
+      !path.startsWith('data/') ||
+      (previous !== null && byteOrder(previous, path) >= 0)
+    )
+      throw new NotMergeable(`${this.name} line ${this.current.line}`);
   }
 
   /**
@@ -86,7 +102,7 @@ export class ManifestCursor {
       this.listed.push({
         code: 'hash_mismatch',
         path,
-        message: `${this.algo} is ${got}, ${this.name} says ${expected ?? '?'}`,
+        message: `${this.algo} is ${got}, ${this.name} says ${expected ?? ''}`,
       });
     }
     await this.advance();
@@ -99,6 +115,11 @@ export class ManifestCursor {
       await this.advance();
     }
     return this.hash.digest('hex');
+  }
+
+  /** Stops reading (the walk was abandoned). */
+  async stop(): Promise<void> {
+    await this.lines.return?.();
   }
 
   private missing(path: string): void {

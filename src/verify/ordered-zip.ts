@@ -6,14 +6,14 @@
  * ~415,000 entries; the map-based check (verify-bag.ts) holds a path, a size, a map slot, six
  * numbers and the digests of each.
  *
- * Anything unusual, found before a problem is reported, hands the bag to the map-based check
- * (the caller does, on a null answer): entries outside one folder, a symbolic link, payload
- * entries out of order or named twice, many tag files, a payload manifest with a malformed,
- * duplicate, out-of-order or non-payload line, a tag manifest listing payload, an unreadable
- * manifest, or one that reads differently twice. What remains gives the same problems, in the same
+ * Anything unusual hands the bag to the map-based check (the caller does, on a null answer)
+ * before any problem is reported: entries outside one folder, a symbolic link, payload entries
+ * out of order or named twice, many tag files (all found by a first walk of the central
+ * directory, before any byte is hashed); a payload manifest with a malformed, duplicate,
+ * out-of-order or non-payload line, an unreadable one, or one that reads differently twice; a
+ * tag manifest listing payload (found on the way, the problems found so far dropped). What remains gives the same problems, in the same
  * order, as the map-based check would (test/verify/ordered-zip.test.ts runs both).
  */
-import { createHash } from 'node:crypto';
 import type { Entry, ZipFile } from 'yauzl';
 import type { SourceFile, VerifyProblem } from './bag-source.js';
 import {
@@ -29,8 +29,8 @@ import {
 import { checkTagManifests, MANIFEST, SUPPORTED, TAG_MANIFEST } from './check-manifests.js';
 import type { BlockReader } from './block-reader.js';
 import { digestStream, FileDigests } from './file-digests.js';
-import { byteOrder, hashing, ManifestCursor } from './manifest-cursor.js';
-import { manifestLines, manifestLinesOf } from './parse-tag-files.js';
+import { byteOrder, ManifestCursor } from './manifest-cursor.js';
+import { manifestLines, type ManifestLine } from './parse-tag-files.js';
 import type { BagCheck } from './verify-bag.js';
 import { isSymlink, openEntry, openZip } from './zip-source.js';
 
@@ -99,55 +99,56 @@ async function scanOrder(blocks: BlockReader): Promise<OrderedScan | null> {
   }
 }
 
-/**
- * A manifest fit for the merge join: every line `<hex> data/...` in strictly rising byte order
- * (payload), or no line naming payload (tag). Returns the SHA-256 of its bytes, null if unfit.
- */
-async function scanManifest(zip: ZipFile, tag: TagEntry, payload: boolean): Promise<string | null> {
-  const hash = createHash('sha256');
-  let previous: string | null = null;
-  try {
-    for await (const { checksum, path } of manifestLinesOf(
-      hashing(await openEntry(zip, tag.entry, tag.path), hash),
-    )) {
-      if (!payload) {
-        if (path.startsWith('data/')) return null;
-        continue;
-      }
-      if (checksum === null || !path.startsWith('data/')) return null;
-      if (previous !== null && byteOrder(previous, path) >= 0) return null;
-      previous = path;
-    }
-  } catch {
-    return null;
-  }
-  return hash.digest('hex');
-}
-
 async function mergeJoin(zip: ZipFile, scan: OrderedScan, kind: 'zip' | 's3'): Promise<BagCheck | null> {
   const problems: VerifyProblem[] = [];
-  const index = new Map(scan.tags.map((t, i) => [t.path, i]));
   const names = scan.tags.map((t) => t.path);
   const manifestNames = names.filter((n) => MANIFEST.test(n)).sort();
   const tagManifestNames = names.filter((n) => TAG_MANIFEST.test(n)).sort();
   const algorithms = checkAlgorithms([...manifestNames, ...tagManifestNames], problems);
-  const tagOf = (name: string): TagEntry => scan.tags[index.get(name) ?? -1]!;
-
   const cursors: ManifestCursor[] = [];
-  const firstSha = new Map<string, string>();
-  for (const name of manifestNames) {
-    const algo = MANIFEST.exec(name)?.[1] ?? '';
-    if (!SUPPORTED.has(algo)) continue;
-    const sha = await scanManifest(zip, tagOf(name), true);
-    if (sha === null) return null;
-    firstSha.set(name, sha);
-    cursors.push(new ManifestCursor(name, algo, await openEntry(zip, tagOf(name).entry, name)));
+  try {
+    for (const name of manifestNames) {
+      const algo = MANIFEST.exec(name)?.[1] ?? '';
+      const tag = scan.tags.find((t) => t.path === name);
+      if (SUPPORTED.has(algo) && tag !== undefined)
+        cursors.push(new ManifestCursor(name, algo, await openEntry(zip, tag.entry, name)));
+    }
+    for (const cursor of cursors) await cursor.start();
+    const walked = await walk(zip, scan, algorithms, cursors, problems);
+    if (walked === null) return null;
+    // A tag manifest listing payload would need the payload's digests, which are not kept.
+    for (const name of tagManifestNames)
+      for (const { path } of manifestLines(walked.texts.get(name) ?? ''))
+        if (path.startsWith('data/')) return null;
+    return await finish(scan, kind, { ...walked, manifestNames, tagManifestNames, cursors }, problems);
+  } finally {
+    for (const cursor of cursors) await cursor.stop();
   }
-  for (const name of tagManifestNames)
-    if ((await scanManifest(zip, tagOf(name), false)) === null) return null;
-  for (const cursor of cursors) await cursor.start();
+}
 
-  // The walk: every entry read in storage order, as the map-based check reads them.
+interface Walked {
+  /** Tag files by path, numbered as in the scan. */
+  readonly index: ReadonlyMap<string, number>;
+  /** Size and digests of each tag file read. */
+  readonly digests: FileDigests;
+  readonly texts: ReadonlyMap<string, string>;
+  readonly payloadFiles: number;
+  readonly payloadBytes: number;
+}
+
+/**
+ * Second walk of the central directory: every entry read in storage order (as the map-based
+ * check reads them, so read problems come in the same order), payload met by every cursor.
+ * Null when the zip or a manifest reads differently than before.
+ */
+async function walk(
+  zip: ZipFile,
+  scan: OrderedScan,
+  algorithms: ReadonlySet<string>,
+  cursors: readonly ManifestCursor[],
+  problems: VerifyProblem[],
+): Promise<Walked | null> {
+  const index = new Map(scan.tags.map((t, i) => [t.path, i]));
   const digests = new FileDigests(scan.tags.length, algorithms);
   const texts = new Map<string, string>();
   let payloadFiles = 0;
@@ -175,32 +176,38 @@ async function mergeJoin(zip: ZipFile, scan: OrderedScan, kind: 'zip' | 's3'): P
     digests.set(i, read.size, read.digests);
     if (read.text !== null) texts.set(path, read.text);
   }
-  // Each payload manifest read three times (checked, walked, merged) must hash the same.
-  for (const cursor of cursors) {
-    const sha = await cursor.finish();
-    if (sha !== firstSha.get(cursor.name) || sha !== digests.hex('sha256', index.get(cursor.name) ?? -1))
-      return null;
-  }
+  // Each payload manifest, read twice (in storage order, and merged), must hash the same.
+  for (const cursor of cursors)
+    if ((await cursor.finish()) !== digests.hex('sha256', index.get(cursor.name) ?? -1)) return null;
+  return { index, digests, texts, payloadFiles, payloadBytes };
+}
 
+/** The bag-level checks, in the order verify-bag.ts runs them, after the read problems. */
+async function finish(
+  scan: OrderedScan,
+  kind: 'zip' | 's3',
+  read: Walked & {
+    readonly manifestNames: readonly string[];
+    readonly tagManifestNames: readonly string[];
+    readonly cursors: readonly ManifestCursor[];
+  },
+  problems: VerifyProblem[],
+): Promise<BagCheck> {
+  const { index, texts, manifestNames, tagManifestNames } = read;
   checkBagitTxt(texts.get('bagit.txt'), problems);
   const bagInfo = checkBagInfo(texts.get('bag-info.txt'), problems);
   const oxum = bagInfo.get('Payload-Oxum') ?? null;
-  checkPayloadOxum(oxum, payloadBytes, payloadFiles, problems);
+  checkPayloadOxum(oxum, read.payloadBytes, read.payloadFiles, problems);
   checkFolderName(kind, scan.folder, bagInfo, problems);
   if (manifestNames.length === 0)
     problems.push({ code: 'manifest_missing', message: 'no manifest-<algorithm>.txt' });
-  for (const cursor of cursors) problems.push(...cursor.listed, ...cursor.unlisted);
+  for (const cursor of read.cursors) problems.push(...cursor.listed, ...cursor.unlisted);
   const files: SourceFile[] = scan.tags.map((t) => ({ path: t.path, size: t.entry.uncompressedSize }));
-  const lines = (path: string): ReturnType<typeof manifestLines> | null => {
+  const lines = (path: string): AsyncIterable<ManifestLine> | null => {
     const text = texts.get(path);
-    return text === undefined ? null : manifestLines(text);
+    return text === undefined ? null : toAsync(manifestLines(text));
   };
-  await checkTagManifests(
-    { index, digests, texts, lines: (p) => toAsync(lines(p)) },
-    tagManifestNames,
-    files,
-    problems,
-  );
+  await checkTagManifests({ index, digests: read.digests, texts, lines }, tagManifestNames, files, problems);
   const custody = texts.get(CUSTODY);
   const custodyEntries = checkCustody(custody, index, problems);
   return {
@@ -208,8 +215,8 @@ async function mergeJoin(zip: ZipFile, scan: OrderedScan, kind: 'zip' | 's3'): P
     custodyText: custody ?? null,
     facts: {
       folder: scan.folder,
-      payloadFiles,
-      payloadBytes,
+      payloadFiles: read.payloadFiles,
+      payloadBytes: read.payloadBytes,
       payloadOxum: oxum,
       bagInfo: Object.fromEntries(bagInfo),
       manifests: [...manifestNames, ...tagManifestNames],
@@ -219,9 +226,6 @@ async function mergeJoin(zip: ZipFile, scan: OrderedScan, kind: 'zip' | 's3'): P
   };
 }
 
-function toAsync<T>(items: Iterable<T> | null): AsyncIterable<T> | null {
-  if (items === null) return null;
-  return (async function* (): AsyncGenerator<T> {
-    yield* items;
-  })();
+async function* toAsync<T>(items: Iterable<T>): AsyncGenerator<T> {
+  yield* items;
 }

@@ -31,7 +31,7 @@ afterAll(async () => {
 
 /**
  * Rewrites the sealed zip with Python's zipfile: entries dropped, replaced or added (payload kept
- * in byte order of path, other entries where they were), manifest lines swapped, entries appended
+ * in byte order of path, other entries where they were), manifest lines swapped or added, entries appended
  * at the very end (out of order).
  */
 const PY_REWRITE = `
@@ -46,6 +46,9 @@ for p, text in ops.get('put', {}).items():
   hit = [e for e in entries if e[0] == p]
   if hit: hit[0][1] = text.encode()
   else: entries.append([p, text.encode(), 8])
+for name, text in ops.get('appendLines', {}).items():
+  e = [e for e in entries if e[0] == name][0]
+  e[1] = e[1] + text.encode()
 for name, (a, b) in ops.get('swapLines', {}).items():
   e = [e for e in entries if e[0] == name][0]
   lines = e[1].decode().split('\\n'); lines[a], lines[b] = lines[b], lines[a]
@@ -65,6 +68,7 @@ interface Ops {
   readonly drop?: readonly string[];
   readonly put?: Readonly<Record<string, string>>;
   readonly swapLines?: Readonly<Record<string, [number, number]>>;
+  readonly appendLines?: Readonly<Record<string, string>>;
   readonly append?: Readonly<Record<string, string>>;
 }
 
@@ -187,6 +191,28 @@ describe('the merge join of an ordered zip gives what the map-based check gives'
       zip: () => rewritten('manifest-order.zip', { swapLines: { 'manifest-sha256.txt': [0, 1] } }),
       ordered: false,
       codes: ['tag_hash_mismatch manifest-sha256.txt', 'tag_hash_mismatch manifest-sha256.txt'],
+    },
+    {
+      name: 'a payload manifest listing a file outside data/',
+      zip: () =>
+        rewritten('outside-data.zip', {
+          appendLines: { 'manifest-md5.txt': `${'0'.repeat(32)}  zzz.txt\n` },
+        }),
+      ordered: false,
+      codes: [
+        'manifest_syntax manifest-md5.txt',
+        'tag_hash_mismatch manifest-md5.txt',
+        'tag_hash_mismatch manifest-md5.txt',
+      ],
+    },
+    {
+      name: 'a tag manifest listing a payload file',
+      zip: () =>
+        rewritten('tag-lists-payload.zip', {
+          appendLines: { 'tagmanifest-md5.txt': `${'0'.repeat(32)}  ${CHAT}\n` },
+        }),
+      ordered: false,
+      codes: [`tag_hash_mismatch ${CHAT}`],
     },
   ];
 

@@ -11,8 +11,9 @@
  * out of order or named twice, many tag files (all found by a first walk of the central
  * directory, before any byte is hashed); a payload manifest with a malformed, duplicate,
  * out-of-order or non-payload line, an unreadable one, or one that reads differently twice; a
- * tag manifest listing payload (found on the way, the problems found so far dropped). What remains gives the same problems, in the same
- * order, as the map-based check would (test/verify/ordered-zip.test.ts runs both).
+ * tag manifest listing payload (found on the way; the problems found so far are dropped). What
+ * remains gives the same problems, in the same order, as the map-based check would
+ * (test/verify/ordered-zip.test.ts runs both). A bag handed over is read again from the start.
  */
 import type { Entry, ZipFile } from 'yauzl';
 import type { SourceFile, VerifyProblem } from './bag-source.js';

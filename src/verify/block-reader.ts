@@ -84,6 +84,19 @@ export class BlockReader {
     }
   }
 
+  /** Copies the bytes [position, position + length) into `target` at `offset`. */
+  async copy(target: Buffer, offset: number, length: number, position: number): Promise<void> {
+    if (position < 0 || position + length > this.size)
+      throw new Error(`read of ${length} bytes at ${position} is outside the ${this.size}-byte object`);
+    let done = 0;
+    while (done < length) {
+      const index = Math.floor((position + done) / this.blockSize);
+      const block = await this.block(index);
+      const from = position + done - index * this.blockSize;
+      done += block.copy(target, offset + done, from, Math.min(block.length, from + length - done));
+    }
+  }
+
   /** The bytes [start, end) as a stream, block by block. */
   stream(start: number, end: number): Readable {
     const chunks = async function* (this: BlockReader): AsyncGenerator<Buffer> {

@@ -4,6 +4,9 @@
  * and hex strings per file (a bag has a file per chat message set, attachment and version: ~180,000
  * at 100,000 chats). Hex is made only when a manifest line is compared.
  */
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+
 const DIGEST_BYTES: Readonly<Record<string, number>> = { md5: 16, sha1: 20, sha256: 32, sha512: 64 };
 
 export class FileDigests {
@@ -51,4 +54,26 @@ export class FileDigests {
     if (d === undefined || !this.has(i)) return undefined;
     return d.store.toString('hex', i * d.bytes, (i + 1) * d.bytes);
   }
+}
+
+/** A file's bytes hashed with every algorithm at once; its text kept only when asked (tag files). */
+export async function digestStream(
+  stream: Readable,
+  algorithms: readonly string[],
+  keep: boolean,
+): Promise<{ size: number; digests: Map<string, Buffer>; text: string | null }> {
+  const hashes = algorithms.map((a) => [a, createHash(a)] as const);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    for (const [, h] of hashes) h.update(buffer);
+    if (keep) chunks.push(buffer);
+  }
+  return {
+    size,
+    digests: new Map(hashes.map(([a, h]) => [a, h.digest()])),
+    text: keep ? Buffer.concat(chunks).toString('utf8') : null,
+  };
 }

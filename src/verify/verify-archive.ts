@@ -11,8 +11,10 @@ import { ExportError } from '../errors.js';
 import type { BagSource, VerifyProblem } from './bag-source.js';
 import { checkCustodyChain } from './custody-chain.js';
 import { openDirSource } from './dir-source.js';
-import { verifyBag, type BagFacts } from './verify-bag.js';
-import { openLocalZip, openS3Zip } from './zip-source.js';
+import type { BlockReader } from './block-reader.js';
+import { verifyOrderedZip } from './ordered-zip.js';
+import { verifyBag, type BagCheck, type BagFacts } from './verify-bag.js';
+import { localBlocks, openZipSource, s3Blocks } from './zip-source.js';
 
 export interface VerifyOptions {
   /** S3 client to use; otherwise one is built from the options below and the environment. */
@@ -68,9 +70,13 @@ interface Beside {
   readonly text: string | null;
 }
 
-/** An opened target: the bag, and for a zip the way to the files kept beside it. */
+/** An opened target: how to check its bag, and for a zip the way to the files kept beside it. */
 interface OpenedTarget {
-  readonly source: BagSource;
+  readonly kind: BagSource['kind'];
+  readonly check: () => Promise<BagCheck>;
+  /** SHA-256 of the archive's bytes (zips only), after `check` read them. */
+  readonly archiveSha256: (() => Promise<string>) | null;
+  readonly close: () => Promise<void>;
   readonly zipName: string;
   /** The `.sha256` sidecar; null for a directory. */
   readonly readSidecar: (() => Promise<Beside>) | null;
@@ -79,12 +85,13 @@ interface OpenedTarget {
 }
 
 export async function verifyArchive(target: string, options: VerifyOptions = {}): Promise<VerifyReport> {
-  const { source, zipName, readSidecar, readBeside } = target.startsWith('s3://')
+  const opened = target.startsWith('s3://')
     ? await openS3Target(target, options)
     : await openLocalTarget(target);
+  const { zipName, readSidecar, readBeside } = opened;
   try {
-    const { problems, facts, custodyText } = await verifyBag(source);
-    const archiveSha256 = await hashArchive(source, target, problems);
+    const { problems, facts, custodyText } = await opened.check();
+    const archiveSha256 = await hashArchive(opened.archiveSha256, target, problems);
     const sidecar =
       readSidecar === null || options.sidecar === false
         ? null
@@ -95,7 +102,7 @@ export async function verifyArchive(target: string, options: VerifyOptions = {})
         : checkCustodyBeside(await readBeside('custody.jsonl'), custodyText, problems);
     return {
       target,
-      kind: source.kind,
+      kind: opened.kind,
       ok: problems.length === 0,
       archiveSha256,
       sidecar,
@@ -104,17 +111,43 @@ export async function verifyArchive(target: string, options: VerifyOptions = {})
       problems,
     };
   } finally {
-    await source.close();
+    await opened.close();
   }
+}
+
+/**
+ * A zip's bag: by merge join when it is in the order this tool writes (ordered-zip.ts, nothing
+ * held per entry), else by the map-based check over the same blocks.
+ */
+function zipTarget(
+  blocks: BlockReader,
+  kind: 'zip' | 's3',
+  close: () => Promise<void>,
+): Pick<OpenedTarget, 'kind' | 'check' | 'archiveSha256' | 'close'> {
+  return {
+    kind,
+    check: async () => {
+      const merged = await verifyOrderedZip(blocks, kind);
+      if (merged !== null) return merged;
+      const source = await openZipSource(blocks, kind, async () => undefined);
+      try {
+        return await verifyBag(source);
+      } finally {
+        await source.close();
+      }
+    },
+    archiveSha256: () => blocks.sha256(),
+    close,
+  };
 }
 
 async function openS3Target(target: string, options: VerifyOptions): Promise<OpenedTarget> {
   const { bucket, key } = parseS3(target);
   const client = s3Client(options);
-  const source = await openS3Zip(client, bucket, key);
+  const blocks = await s3Blocks(client, bucket, key);
   const folder = key.includes('/') ? key.slice(0, key.lastIndexOf('/') + 1) : '';
   return {
-    source,
+    ...zipTarget(blocks, 's3', async () => undefined),
     zipName: basename(key),
     // The custody log beside the zip is optional: a 403 (what S3 answers for a missing key when
     // the reader may not list the bucket) counts as absent, like a 404. The sidecar is required:
@@ -151,15 +184,20 @@ async function openLocalTarget(target: string): Promise<OpenedTarget> {
     });
   }
   if (isDirectory) {
+    const source = await openDirSource(target);
     return {
-      source: await openDirSource(target),
+      kind: source.kind,
+      check: () => verifyBag(source),
+      archiveSha256: null,
+      close: () => source.close(),
       zipName: basename(target),
       readSidecar: null,
       readBeside: null,
     };
   }
+  const { blocks, close } = await localBlocks(target);
   return {
-    source: await openLocalZip(target),
+    ...zipTarget(blocks, 'zip', close),
     zipName: basename(target),
     readSidecar: () => readLocalText(`${target}.sha256`),
     readBeside: (name) => readLocalText(join(dirname(target), name)),
@@ -176,13 +214,13 @@ async function readLocalText(location: string): Promise<Beside> {
 
 /** SHA-256 of the archive bytes (zips only); a failure to read them is a problem, not a throw. */
 async function hashArchive(
-  source: BagSource,
+  archiveSha256: (() => Promise<string>) | null,
   target: string,
   problems: VerifyProblem[],
 ): Promise<string | null> {
-  if (source.archiveSha256 === undefined) return null;
+  if (archiveSha256 === null) return null;
   try {
-    return await source.archiveSha256();
+    return await archiveSha256();
   } catch (error) {
     problems.push({
       code: 'unreadable',

@@ -23,6 +23,22 @@ class BlockRandomAccessReader extends yauzl.RandomAccessReader {
   override _readStreamForRange(start: number, end: number): Readable {
     return this.blocks.stream(start, end);
   }
+  /**
+   * yauzl reads each central-directory record and local header this way (two small reads an
+   * entry): copied straight from the blocks, not through a stream made for each.
+   */
+  override read(
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+    callback: (error: Error | null) => void,
+  ): void {
+    this.blocks.copy(buffer, offset, length, position).then(
+      () => callback(null),
+      (error: unknown) => callback(error as Error),
+    );
+  }
 }
 
 /**
@@ -91,7 +107,34 @@ class CrcCheck extends Transform {
   }
 }
 
-async function openZipSource(
+/**
+ * A yauzl reader of the zip, entries read one at a time. Several may read one BlockReader (a
+ * ZipFile walks its central directory once): they share its cache and its running SHA-256.
+ */
+export function openZip(blocks: BlockReader): Promise<ZipFile> {
+  return yauzl.fromRandomAccessReaderPromise(new BlockRandomAccessReader(blocks), blocks.size, {
+    lazyEntries: true,
+    autoClose: false,
+    decodeStrings: true,
+    validateEntrySizes: true,
+    strictFileNames: true,
+  });
+}
+
+/** Whether the entry is a symbolic link (Unix mode in the high bits of its external attributes). */
+export function isSymlink(entry: Entry): boolean {
+  return ((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK;
+}
+
+/** An entry's bytes; the stream fails (`code` zip_crc) when they do not match its CRC-32. */
+export async function openEntry(zip: ZipFile, entry: Entry, name: string): Promise<Readable> {
+  const stream = await zip.openReadStreamPromise(entry);
+  const check = new CrcCheck(entry.crc32, name);
+  stream.on('error', (error) => check.destroy(error));
+  return stream.pipe(check);
+}
+
+export async function openZipSource(
   blocks: BlockReader,
   kind: 'zip' | 's3',
   onClose: () => Promise<void>,
@@ -103,13 +146,7 @@ async function openZipSource(
   const tops = new Set<string>();
   let zip: ZipFile | undefined;
   try {
-    zip = await yauzl.fromRandomAccessReaderPromise(new BlockRandomAccessReader(blocks), blocks.size, {
-      lazyEntries: true,
-      autoClose: false,
-      decodeStrings: true,
-      validateEntrySizes: true,
-      strictFileNames: true,
-    });
+    zip = await openZip(blocks);
     for await (const entry of zip.eachEntry()) {
       const name = entry.fileName;
       const slash = name.indexOf('/');
@@ -121,7 +158,7 @@ async function openZipSource(
       if (name.endsWith('/')) continue; // directory entry
       // A copy, not a slice: a slice keeps the whole entry name (folder included) alive per file.
       const rel = Buffer.from(name.slice(slash + 1)).toString();
-      if (((entry.externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK) {
+      if (isSymlink(entry)) {
         problems.push({ code: 'unsafe_entry', path: rel, message: 'symbolic link in the zip' });
         continue;
       }
@@ -154,11 +191,7 @@ async function openZipSource(
     open: async (file): Promise<Readable> => {
       const at = entries.get(file.path);
       if (at === undefined || zip === undefined) throw new Error(`${file.path}: no such entry`);
-      const entry = positions.entry(at);
-      const stream = await zip.openReadStreamPromise(entry);
-      const check = new CrcCheck(entry.crc32, file.path);
-      stream.on('error', (error) => check.destroy(error));
-      return stream.pipe(check);
+      return openEntry(zip, positions.entry(at), file.path);
     },
     archiveSha256: () => blocks.sha256(),
     close: async () => {
@@ -175,7 +208,10 @@ async function openZipSource(
  */
 const LOCAL_BLOCK = 256 * 1024;
 
-export async function openLocalZip(path: string): Promise<BagSource> {
+/** A local zip's blocks, and how to close the file. */
+export async function localBlocks(
+  path: string,
+): Promise<{ blocks: BlockReader; close: () => Promise<void> }> {
   const { size } = await stat(path);
   const handle = await openFile(path, 'r');
   const blocks = new BlockReader(size, LOCAL_BLOCK, async (start, end) => {
@@ -188,11 +224,21 @@ export async function openLocalZip(path: string): Promise<BagSource> {
     }
     return buffer.subarray(0, done);
   });
-  return openZipSource(blocks, 'zip', () => handle.close());
+  return { blocks, close: () => handle.close() };
+}
+
+export async function openLocalZip(path: string): Promise<BagSource> {
+  const { blocks, close } = await localBlocks(path);
+  return openZipSource(blocks, 'zip', close);
 }
 
 /** An S3 object, read with ranged GETs pinned to the ETag seen first (a changing object fails). */
 export async function openS3Zip(client: S3Client, bucket: string, key: string): Promise<BagSource> {
+  return openZipSource(await s3Blocks(client, bucket, key), 's3', async () => undefined);
+}
+
+/** An S3 object's blocks (8 MiB ranged GETs pinned to the ETag seen first). */
+export async function s3Blocks(client: S3Client, bucket: string, key: string): Promise<BlockReader> {
   let head;
   try {
     head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
@@ -206,7 +252,7 @@ export async function openS3Zip(client: S3Client, bucket: string, key: string): 
   }
   const size = head.ContentLength ?? 0;
   const etag = head.ETag;
-  const blocks = new BlockReader(size, 8 * 1024 * 1024, async (start, end) => {
+  return new BlockReader(size, 8 * 1024 * 1024, async (start, end) => {
     const object = await client.send(
       new GetObjectCommand({
         Bucket: bucket,
@@ -219,5 +265,4 @@ export async function openS3Zip(client: S3Client, bucket: string, key: string): 
       throw new Error(`s3://${bucket}/${key}: empty body for bytes ${start}-${end - 1}`);
     return Buffer.from(await object.Body.transformToByteArray());
   });
-  return openZipSource(blocks, 's3', async () => undefined);
 }

@@ -16,6 +16,22 @@ describe('BlockReader', () => {
   const data = noise(1000_003, 11);
   const sha = createHash('sha256').update(data).digest('hex');
 
+  it('copies ranges across blocks exactly into a buffer at an offset, and refuses one past the end', async () => {
+    const { blocks } = reader(data, 4096);
+    for (const [s, e] of [
+      [0, 46],
+      [4090, 4200],
+      [12_345, 500_000],
+      [999_000, 1000_003],
+    ] as const) {
+      const target = Buffer.alloc(e - s + 7, 0xee);
+      await blocks.copy(target, 7, e - s, s);
+      expect(target.subarray(7).equals(data.subarray(s, e))).toBe(true);
+      expect(target.subarray(0, 7).equals(Buffer.alloc(7, 0xee))).toBe(true);
+    }
+    await expect(blocks.copy(Buffer.alloc(10), 0, 10, 1000_000)).rejects.toThrow(/outside/u);
+  });
+
   it('serves ranges across blocks exactly', async () => {
     const { blocks } = reader(data, 4096);
     for (const [s, e] of [

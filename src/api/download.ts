@@ -105,15 +105,30 @@ function openSink(
   };
 
   function writableSink(w: Writable, rewindable: () => boolean): AttemptSink {
+    // A write the stream accepted may fail later (a full disk, EIO) while the body waits for its
+    // next chunk: the 'error' is kept here and thrown at the next step, never left unhandled
+    // (an unhandled 'error' event ends the process).
+    let failed: Error | null = null;
+    w.on('error', (e: Error) => {
+      failed ??= e;
+    });
+    // `errored` is set as the stream is destroyed; the 'error' event follows once its file is closed.
+    const failure = (): Error | null => failed ?? w.errored ?? null;
+    const check = (): void => {
+      const e = failure();
+      if (e !== null) throw e;
+    };
     return {
       write: async (chunk) => {
         used.bytes = true;
-        if (!w.write(chunk)) await once(w, 'drain');
+        check();
+        if (!w.write(chunk)) await settled(w, 'drain', failure);
       },
       commit: async () => {
-        const done = [once(w, 'finish')];
+        check();
         // A file stream fsyncs (`flush`) and closes only after 'finish'; the caller moves the file next.
-        if (w instanceof WriteStream) done.push(once(w, 'close'));
+        const done = [settled(w, 'finish', failure)];
+        if (w instanceof WriteStream) done.push(settled(w, 'close', failure));
         w.end();
         await Promise.all(done);
       },
@@ -250,12 +265,56 @@ function unrewindable(redact: Redactor, path: string, error: unknown, out: Attem
 }
 
 /** Run a sink operation; its failure (disk full, permissions) is ours, final, and not retried. */
+/**
+ * Resolves on `event`; rejects on the stream's error (one already seen included), or when it
+ * closes first, so a destroyed stream never leaves the download waiting for a 'drain' that will
+ * not come.
+ */
+function settled(
+  w: Writable,
+  event: 'drain' | 'finish' | 'close',
+  failure: () => Error | null,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const off = (): void => {
+      w.off(event, onEvent);
+      w.off('error', onError);
+      w.off('close', onClose);
+    };
+    const onEvent = (): void => {
+      off();
+      const e = failure();
+      if (e !== null) reject(e);
+      else resolve();
+    };
+    const onError = (e: Error): void => {
+      off();
+      reject(e);
+    };
+    const onClose = (): void => {
+      off();
+      reject(failure() ?? new Error(`the sink closed before '${event}'`));
+    };
+    const seen = failure();
+    if (seen !== null) return reject(seen);
+    if (w.destroyed && event !== 'close') return reject(new Error(`the sink closed before '${event}'`));
+    if (w.closed && event === 'close') return resolve();
+    w.on(event, onEvent);
+    w.on('error', onError);
+    if (event !== 'close') w.on('close', onClose);
+  });
+}
+
+/** Local disk errors that mean "no room": the run stops at a clean checkpoint (`disk_full`). */
+const NO_SPACE = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
+
 async function sinkStep<R>(path: string, what: string, step: () => R | Promise<R>): Promise<R> {
   try {
     return await step();
   } catch (error) {
+    const errno = (error as NodeJS.ErrnoException).code;
     throw new ExportError(
-      'internal',
+      errno !== undefined && NO_SPACE.has(errno) ? 'disk_full' : 'internal',
       `${path}: download sink failed to ${what}: ${(error as Error).message}`,
       {
         cause: error,

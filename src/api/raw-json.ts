@@ -6,30 +6,40 @@
  */
 export function rawArrayItems(text: string, key: string): string[] | null {
   let i = skipWs(text, 0);
-  if (text[i] !== '{') return null;
+  if (text.charCodeAt(i) !== 0x7b) return null;
   i = skipWs(text, i + 1);
-  while (i < text.length && text[i] !== '}') {
+  // JSON.parse keeps the last of repeated keys: so does this (`{"data":[A],"data":[B]}` is B), else
+  // the archive would keep records other than the ones the pipeline read.
+  let found: string[] | null = null;
+  while (i < text.length && text.charCodeAt(i) !== 0x7d) {
     const keyEnd = skipString(text, i);
     const name = JSON.parse(text.slice(i, keyEnd)) as string;
     i = skipWs(text, keyEnd);
     i = skipWs(text, i + 1); // past ':'
-    if (name === key && text[i] === '[') return arrayItems(text, i);
-    i = skipWs(text, skipValue(text, i));
-    if (text[i] === ',') i = skipWs(text, i + 1);
+    let end: number;
+    if (name === key) {
+      const array = text.charCodeAt(i) === 0x5b ? arrayItems(text, i) : null;
+      found = array?.items ?? null;
+      end = array?.end ?? skipValue(text, i);
+    } else {
+      end = skipValue(text, i);
+    }
+    i = skipWs(text, end);
+    if (text.charCodeAt(i) === 0x2c) i = skipWs(text, i + 1);
   }
-  return null;
+  return found;
 }
 
-function arrayItems(text: string, start: number): string[] {
+function arrayItems(text: string, start: number): { items: string[]; end: number } {
   const items: string[] = [];
   let i = skipWs(text, start + 1);
-  while (i < text.length && text[i] !== ']') {
+  while (i < text.length && text.charCodeAt(i) !== 0x5d) {
     const end = skipValue(text, i);
     items.push(text.slice(i, end));
     i = skipWs(text, end);
-    if (text[i] === ',') i = skipWs(text, i + 1);
+    if (text.charCodeAt(i) === 0x2c) i = skipWs(text, i + 1);
   }
-  return items;
+  return { items, end: i + 1 };
 }
 
 function skipWs(text: string, from: number): number {

@@ -10,6 +10,7 @@ import { EXIT, exitCodeFor, isExportError } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
 import { createCommandHost, type CliIo, type CommandHost } from './cli-io.js';
 import { tuneHeap } from './heap-tuning.js';
+import { nodeTooOld } from './node-version.js';
 import { registerValidateCommand } from './commands/validate.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerPlanCommand } from './commands/plan.js';
@@ -87,7 +88,17 @@ function tuneHeapOrSay(): boolean {
   }
 }
 
-if (invokedDirectly() && !tuneHeapOrSay()) {
+/** Node too old or a bad heap setting: said on stderr, and the process exits 2. */
+function startupRefused(): boolean {
+  const old = nodeTooOld();
+  if (old !== null) {
+    process.stderr.write(`compliance-export: ${old}\n`);
+    return true;
+  }
+  return !tuneHeapOrSay();
+}
+
+if (invokedDirectly() && startupRefused()) {
   process.exitCode = EXIT.usage;
 } else if (invokedDirectly()) {
   main(process.argv, { stdout: process.stdout, stderr: process.stderr }).then(

@@ -186,7 +186,8 @@ export class BlobStore {
         await fh.close();
       }
     } catch (error) {
-      await rm(tmp, { force: true });
+      // The write's own error is the one to report, not a failure to clean up after it.
+      await rm(tmp, { force: true }).catch(() => undefined);
       throw error;
     }
   }
@@ -199,12 +200,17 @@ export class BlobStore {
       this.#madeDirs.add(dir);
     }
     try {
-      await rename(tmp, dest);
+      try {
+        await rename(tmp, dest);
+      } catch (error) {
+        // The shard went away since (retention removed the blobs): make it again.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+        await rename(tmp, dest);
+      }
     } catch (error) {
-      // The shard went away since (retention removed the blobs): make it again.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
-      await rename(tmp, dest);
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw error;
     }
     this.#dirtyDirs.add(dir);
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { createWriteStream, mkdtempSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -54,6 +54,33 @@ function countingSinks() {
 const endless = (max: number): Reply => ({
   headers: { 'content-type': 'application/octet-stream' },
   stream: { chunk: CHUNK, max },
+});
+
+describe('download onto a full disk', () => {
+  it('a write refused later (ENOSPC from /dev/full, the body still trickling) fails the download as disk_full; the process lives', async () => {
+    // The file stream accepts the first chunk and fails it on the disk while the server waits 50 ms
+    // before the next: the error must reach the download, not crash the process as an unhandled
+    // 'error' event, and a refused write must not leave it waiting for a 'drain' that never comes.
+    const { client, fixture } = await setup(() => ({
+      headers: { 'content-type': 'application/octet-stream' },
+      // 1 KiB chunks: each write is under the stream's high-water mark, so nothing waits on it.
+      stream: { chunk: Buffer.alloc(KiB, 0x63), max: 8, everyMs: 50 },
+    }));
+    const crashes: unknown[] = [];
+    const onCrash = (e: unknown): void => void crashes.push(e);
+    process.on('uncaughtException', onCrash);
+    try {
+      await expect(
+        client.downloadFile('claude_file_1', () => createWriteStream('/dev/full', { flush: true }), {
+          expectedSize: 8 * KiB,
+        }),
+      ).rejects.toMatchObject({ code: 'disk_full' });
+    } finally {
+      process.off('uncaughtException', onCrash);
+    }
+    expect(crashes).toEqual([]);
+    expect(fixture.requests).toHaveLength(1);
+  });
 });
 
 describe('download size bounds', () => {

@@ -85,6 +85,17 @@ describe('rawArrayItems', () => {
     expect(rawArrayItems('{"other":1}', 'data')).toBeNull();
   });
 
+  it('takes the last of repeated keys, as JSON.parse does (the records kept are the records read)', () => {
+    const text = '{"data":[{"id":"evil"}],"has_more":false,"data":[{"id":"good"},{"id":"two"}]}';
+    const parsed = JSON.parse(text) as { data: { id: string }[] };
+    expect(rawArrayItems(text, 'data')).toEqual(['{"id":"good"}', '{"id":"two"}']);
+    expect(rawArrayItems(text, 'data')!.map((raw) => (JSON.parse(raw) as { id: string }).id)).toEqual(
+      parsed.data.map((r) => r.id),
+    );
+    // The last `data` is not an array: there are no items to keep.
+    expect(rawArrayItems('{"data":[1,2],"data":{"a":[3]}}', 'data')).toBeNull();
+  });
+
   it('finds string ends past runs of backslashes, in random records spelled with random spacing', () => {
     // Deterministic pseudo-random records whose strings hold and end in runs of backslashes and
     // quotes: a quote after an even run of backslashes ends the string, after an odd run it does not.

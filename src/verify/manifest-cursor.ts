@@ -11,21 +11,12 @@ import type { VerifyProblem } from './bag-source.js';
 import { manifestLinesOf, type ManifestLine } from './parse-tag-files.js';
 
 /**
- * Order of two strings by their UTF-8 bytes (RFC 8493 tools sort manifests so): UTF-16 code units
- * compare in code point order except where a surrogate is involved, which is left to the bytes.
- * Written here rather than imported from the sealer, so verify does not trust the writer's order.
+ * Order of two strings by their UTF-8 bytes (RFC 8493 tools sort manifests so), by definition:
+ * the encoded bytes compared. Not the sealer's faster comparison (archive/byte-order.ts), so
+ * verify does not trust the writer's order; it runs once per entry, not once per sort step.
  */
 export function byteOrder(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i += 1) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    if ((x & 0xf800) === 0xd800 || (y & 0xf800) === 0xd800)
-      return Buffer.compare(Buffer.from(a), Buffer.from(b));
-    return x - y;
-  }
-  return a.length - b.length;
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 /** The chunks of a stream, hashed on the way. */

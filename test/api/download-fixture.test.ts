@@ -161,11 +161,17 @@ describe('streaming downloads', () => {
 
   it('does not retry when the sink itself fails (disk full, permissions)', async () => {
     const { client, fixture } = await setup(() => good());
-    const failing = (): Writable => {
-      throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    const failing = (code: string) => (): Writable => {
+      throw Object.assign(new Error(`${code}: the sink refused`), { code });
     };
-    await expect(client.downloadFile('claude_file_1', failing)).rejects.toMatchObject({ code: 'internal' });
-    expect(fixture.requests).toHaveLength(1);
+    // No room is `disk_full` (the run stops at a clean checkpoint); anything else is `internal`.
+    await expect(client.downloadFile('claude_file_1', failing('ENOSPC'))).rejects.toMatchObject({
+      code: 'disk_full',
+    });
+    await expect(client.downloadFile('claude_file_1', failing('EACCES'))).rejects.toMatchObject({
+      code: 'internal',
+    });
+    expect(fixture.requests).toHaveLength(2);
     // the connection was freed: the next request goes through
     expect((await client.downloadFile('claude_file_1', memorySinks().factory)).size).toBe(BYTES.length);
   });

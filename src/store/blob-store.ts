@@ -11,7 +11,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, mkdir, open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { chmod, mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { ExportError } from '../errors.js';
@@ -66,15 +66,6 @@ export class BlobStore {
   pathOf(sha256: string): string {
     if (!SHA256_RE.test(sha256)) throw new ExportError('internal', `not a sha256 digest: ${sha256}`);
     return join(this.#root, sha256.slice(0, 2), sha256);
-  }
-
-  async has(sha256: string): Promise<boolean> {
-    try {
-      await stat(this.pathOf(sha256));
-      return true;
-    } catch {
-      return false;
-    }
   }
 
   /** A fresh temp path for callers that stream into a file themselves (e.g. the API client's sink). */

@@ -1,13 +1,12 @@
 /** The content-addressed blob store on a real temp folder. */
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { BlobStore } from '../../src/store/blob-store.js';
+import { runUnderFileSizeLimit } from './fixtures/size-limited-child.js';
 
 async function store(): Promise<BlobStore> {
   const dir = await mkdtemp(join(tmpdir(), 'blob-store-'));
@@ -68,14 +67,7 @@ describe('BlobStore', () => {
     // A real short write: a child process under a file size limit of 2 KiB (ulimit -f) streams
     // 256 KiB; the kernel takes what fits of the first 64 KiB write and refuses the rest.
     const dir = await mkdtemp(join(tmpdir(), 'blob-full-'));
-    const script = new URL('./fixtures/blob-short-write.ts', import.meta.url).pathname;
-    const { stdout } = await promisify(execFile)('sh', [
-      '-c',
-      'ulimit -f 2; exec "$0" --import tsx "$1" "$2"',
-      process.execPath,
-      script,
-      dir,
-    ]);
+    const stdout = await runUnderFileSizeLimit('blob-short-write.ts', dir);
     const result = JSON.parse(stdout) as {
       put: string;
       pulled: number;

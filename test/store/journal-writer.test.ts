@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JournalWriter, journalLines } from '../../src/store/journal.js';
+import { runUnderFileSizeLimit } from './fixtures/size-limited-child.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -174,14 +173,7 @@ describe('journal writer on a full file system', () => {
     // A real short write: a child process under a file size limit of 1-2 KiB (ulimit -f) writes
     // 4.7 KB of lines in one write; the kernel takes what fits and reports the count.
     const path = join(dir, 'journal.jsonl');
-    const script = new URL('./fixtures/short-write.ts', import.meta.url).pathname;
-    const { stdout } = await promisify(execFile)('sh', [
-      '-c',
-      'ulimit -f 2; exec "$0" --import tsx "$1" "$2"',
-      process.execPath,
-      script,
-      path,
-    ]);
+    const stdout = await runUnderFileSizeLimit('short-write.ts', path);
     const result = JSON.parse(stdout) as { flush: string; written: number; size: number };
     const onDisk = (await stat(path)).size;
     expect(onDisk).toBeGreaterThan(0);

@@ -77,6 +77,9 @@ export async function openRun(
     now,
   });
   resources.defer(() => store.close());
+  // The journal was replayed whole instead: slower to open, the same state.
+  if (store.image.status === 'ignored')
+    stderr.write(`compliance-export: ignoring the state image in ${store.dir}: ${store.image.cause}\n`);
   // Read before this run adds to the ledger: a resumed job's earlier requests come off plan's.
   const planTotals = await readPlanTotals(store.dir, { specSha256: loaded.sha256, now: now() }, store);
   if (planTotals.status === 'ignored')

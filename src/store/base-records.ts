@@ -20,6 +20,16 @@ export type BaseState = 'seed' | 'confirmed' | 'replaced';
 
 const key = (kind: string, id: string): string => `${kind}\t${id}`;
 
+/** The base records and what became of them, as plain data for a state image (state-image.ts). */
+export interface BaseImage {
+  /** `[kind\tid, hash, parent, refs]` in taking-over order. */
+  readonly records: readonly (readonly [string, string, string | null, readonly string[] | null])[];
+  readonly superseded: readonly string[];
+  readonly confirmed: readonly string[];
+}
+
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');
+
 export class BaseRecords {
   readonly #base = new Map<string, Omit<BaseRecord, 'kind' | 'id'>>();
   readonly #superseded = new Set<string>();
@@ -65,5 +75,35 @@ export class BaseRecords {
         ...(line.refs !== undefined ? { refs: line.refs } : {}),
       });
     } else if (this.#base.has(k)) this.#superseded.add(k);
+  }
+
+  image(): BaseImage {
+    return {
+      records: [...this.#base].map(([k, v]) => [k, v.hash, v.parent, v.refs ?? null] as const),
+      superseded: [...this.#superseded],
+      confirmed: [...this.#confirmed],
+    };
+  }
+
+  /** Take over an image (into an empty set); false, changing nothing, when it is malformed. */
+  adopt(image: BaseImage): boolean {
+    const { records, superseded, confirmed } = image as Partial<BaseImage>;
+    if (!Array.isArray(records) || !isStrings(superseded) || !isStrings(confirmed)) return false;
+    const ok = records.every(
+      (r) =>
+        Array.isArray(r) &&
+        typeof r[0] === 'string' &&
+        r[0].includes('\t') &&
+        typeof r[1] === 'string' &&
+        (r[2] === null || typeof r[2] === 'string') &&
+        (r[3] === null || isStrings(r[3])),
+    );
+    if (!ok || this.#base.size > 0) return false;
+    for (const [k, hash, parent, refs] of records) {
+      this.#base.set(k, { hash, parent, ...(refs !== null ? { refs } : {}) });
+    }
+    for (const k of superseded) this.#superseded.add(k);
+    for (const k of confirmed) this.#confirmed.add(k);
+    return true;
   }
 }

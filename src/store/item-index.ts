@@ -20,7 +20,7 @@
  * status() followed by a put of the same item read the line once.
  */
 import { ExportError } from '../errors.js';
-import { itemFingerprint } from './item-fingerprint.js';
+import { isFingerprintKey, keyedFingerprint, newFingerprintKey } from './item-fingerprint.js';
 import { itemLineFields } from './journal-lines.js';
 import { JournalReader } from './journal-reader.js';
 import type { IndexEntry } from './types.js';
@@ -38,6 +38,20 @@ export interface ItemIndexOptions {
   readonly written?: () => number;
   /** The fingerprint of `kind` + `id` (tests inject a weak one to force collisions). */
   readonly fingerprint?: (kind: string, id: string) => number;
+}
+
+/** The index's entries as arrays (entry order), for a state image (state-image.ts). */
+export interface IndexImage {
+  /** The fingerprints' key (item-fingerprint.ts); null for a fingerprint a test injected. */
+  readonly key: string | null;
+  readonly count: number;
+  /** Kind names by code. */
+  readonly kinds: readonly string[];
+  readonly fp: Uint32Array;
+  readonly offLow: Uint32Array;
+  readonly offHigh: Uint8Array;
+  readonly len: Uint16Array;
+  readonly flags: Uint8Array;
 }
 
 /** A line not yet in the file, as `set` was given it. */
@@ -75,7 +89,9 @@ const ENTRY_GROWTH = 1.25;
 export class ItemIndex {
   readonly #reader: JournalReader;
   readonly #written: () => number;
-  readonly #fingerprint: (kind: string, id: string) => number;
+  #fingerprint: (kind: string, id: string) => number;
+  /** The key of `#fingerprint` (null: a fingerprint a test injected). */
+  #key: string | null;
   /** The table: entry number + 1, EMPTY or TOMBSTONE. */
   #slots = new Uint32Array(FIRST_SLOTS);
   /** Slots not EMPTY (live entries and tombstones). */
@@ -100,7 +116,8 @@ export class ItemIndex {
   constructor(options: ItemIndexOptions) {
     this.#reader = new JournalReader(options.journalPath);
     this.#written = options.written ?? (() => Infinity);
-    this.#fingerprint = options.fingerprint ?? itemFingerprint;
+    this.#key = options.fingerprint !== undefined ? null : newFingerprintKey();
+    this.#fingerprint = options.fingerprint ?? keyedFingerprint(this.#key!);
   }
 
   get(kind: string, id: string): IndexEntry | undefined {
@@ -197,6 +214,74 @@ export class ItemIndex {
       if (this.#flags[d] === code) ids.push(this.#lineOf(d).id);
     }
     return ids;
+  }
+
+  /** A copy of the entries as they are now (for a state image); lines not yet written included. */
+  image(): IndexImage {
+    const n = this.#count;
+    return {
+      key: this.#key,
+      count: n,
+      kinds: [...this.#kindNames],
+      fp: this.#fp.slice(0, n),
+      offLow: this.#offLow.slice(0, n),
+      offHigh: this.#offHigh.slice(0, n),
+      len: this.#len.slice(0, n),
+      flags: this.#flags.slice(0, n),
+    };
+  }
+
+  /**
+   * Take over an image's entries (the index must be empty: nothing replayed yet); the table is
+   * built again from the fingerprints. Every entry is checked first (kind code known, its line
+   * wholly before `upTo`, the journal bytes the image covers), so a damaged image changes nothing
+   * and says where it is wrong.
+   */
+  adopt(image: IndexImage, upTo: number): void {
+    if (this.#count !== 0) throw new ExportError('internal', 'item index: an image goes into an empty index');
+    const n = image.count;
+    const arrays = [image.fp, image.offLow, image.offHigh, image.len, image.flags];
+    if (!Number.isInteger(n) || n < 0 || arrays.some((a) => a.length !== n)) {
+      throw new ExportError('store_corrupt', `index image: ${n} entries but arrays of other lengths`);
+    }
+    if (image.key !== null && !isFingerprintKey(image.key)) {
+      throw new ExportError('store_corrupt', 'index image: its fingerprint key is malformed');
+    }
+    if (image.kinds.length > MAX_KINDS || new Set(image.kinds).size !== image.kinds.length) {
+      throw new ExportError('store_corrupt', 'index image: kind names repeated or too many');
+    }
+    let live = 0;
+    for (let d = 0; d < n; d += 1) {
+      const flags = image.flags[d]!;
+      const offset = image.offHigh[d]! * HIGH + image.offLow[d]!;
+      const length = image.len[d]!;
+      if ((flags & KIND_BITS) >= image.kinds.length) {
+        throw new ExportError('store_corrupt', `index image: entry ${d} names kind ${flags & KIND_BITS}`);
+      }
+      if (length === LONG_LINE ? offset >= upTo : offset + length >= upTo) {
+        throw new ExportError('store_corrupt', `index image: entry ${d} points past byte ${upTo}`);
+      }
+      if ((flags & DEAD) === 0) live += 1;
+    }
+    if (image.key !== null) {
+      this.#key = image.key;
+      this.#fingerprint = keyedFingerprint(image.key);
+    }
+    image.kinds.forEach((kind, code) => {
+      this.#kindNames.push(kind);
+      this.#kindCodes.set(kind, code);
+    });
+    this.#resizeEntries(Math.max(FIRST_ENTRIES, Math.ceil(n * ENTRY_GROWTH)));
+    this.#count = n;
+    this.#live = live;
+    this.#fp.set(image.fp);
+    this.#offLow.set(image.offLow);
+    this.#offHigh.set(image.offHigh);
+    this.#len.set(image.len);
+    this.#flags.set(image.flags);
+    let size = FIRST_SLOTS;
+    while (live + 1 > size * (MAX_LOAD / 2)) size *= 2;
+    this.#rebuild(size);
   }
 
   /** Close the journal file (reopened by the next read). */

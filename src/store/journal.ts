@@ -27,11 +27,12 @@ export interface ScanResult {
 /** Every newline-terminated line of a file with its byte offset; `tail` is what follows the last newline. */
 async function* rawLines(
   path: string,
+  from = 0,
 ): AsyncGenerator<{ offset: number; buf: Buffer }, { tailBytes: number }, undefined> {
-  let offset = 0;
+  let offset = from;
   let pending: Buffer[] = [];
   let pendingLen = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, start: from })) {
     const buf = chunk as Buffer;
     let start = 0;
     for (;;) {
@@ -67,10 +68,16 @@ export async function* journalLines(path: string): AsyncGenerator<ScannedLine> {
 }
 
 /**
- * Stream every intact line to `onLine`. A final line that is unterminated or unparsable is torn
- * (a crash mid-write) and is cut off; an unparsable line followed by more data is corruption.
+ * Stream every intact line to `onLine`, from byte `from` (a line's start) on. A final line that is
+ * unterminated or unparsable is torn (a crash mid-write) and is cut off; an unparsable line
+ * followed by more data is corruption.
  */
-export async function scanJournal(path: string, onLine: (line: ScannedLine) => void): Promise<ScanResult> {
+export async function scanJournal(
+  path: string,
+  onLine: (line: ScannedLine) => void,
+  options: { readonly from?: number } = {},
+): Promise<ScanResult> {
+  const from = options.from ?? 0;
   let size: number;
   try {
     size = (await stat(path)).size;
@@ -78,7 +85,7 @@ export async function scanJournal(path: string, onLine: (line: ScannedLine) => v
     return { goodBytes: 0, tornBytes: 0 };
   }
   let badAt: number | null = null;
-  const it = rawLines(path);
+  const it = rawLines(path, from);
   let tailBytes = 0;
   for (;;) {
     const next = await it.next();

@@ -8,7 +8,8 @@ import { ExportError } from '../errors.js';
 import { makeDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tightenDir } from '../local-files.js';
 import { scanJournal } from './journal.js';
 import { StateLock } from './lock.js';
-import { StagingStore } from './staging-store.js';
+import { readStateImage } from './state-image.js';
+import { StagingStore, STATE_IMAGE } from './staging-store.js';
 import type { OpenStoreOptions } from './types.js';
 
 interface StateFile {
@@ -42,10 +43,15 @@ export async function openStore(options: OpenStoreOptions): Promise<StagingStore
   }
 }
 
+/** Why the state image was not used, when one was found and set aside (internal to opening). */
+interface ImageSetAside {
+  readonly imageIgnored?: string;
+}
+
 async function openLocked(
   dir: string,
   lock: StateLock,
-  options: OpenStoreOptions,
+  options: OpenStoreOptions & ImageSetAside,
   now: () => Date,
 ): Promise<StagingStore> {
   const statePath = join(dir, 'state.json');
@@ -54,15 +60,19 @@ async function openLocked(
     return await openReplayed(store, statePath, lock, options, now);
   } catch (error) {
     store.discard();
-    throw error;
+    if (!(error instanceof ImageRejected)) throw error;
+    // The image's tables or entries did not fit: the whole journal is replayed into a fresh store.
+    return openLocked(dir, lock, { ...options, imageIgnored: error.message }, now);
   }
 }
+
+class ImageRejected extends Error {}
 
 async function openReplayed(
   store: StagingStore,
   statePath: string,
   lock: StateLock,
-  options: OpenStoreOptions,
+  options: OpenStoreOptions & ImageSetAside,
   now: () => Date,
 ): Promise<StagingStore> {
   const dir = store.dir;
@@ -86,15 +96,36 @@ async function openReplayed(
     }
     const stamp = now().toISOString().replace(/[:.]/g, '');
     await rename(store.journalPath, join(dir, `journal.replaced-${stamp}.jsonl`));
+    await rm(join(dir, STATE_IMAGE), { force: true });
   }
   await store.blobs.init();
+  // The state image, when it matches the journal, stands for the lines it covers.
+  const image =
+    options.imageIgnored !== undefined
+      ? ({ status: 'ignored', cause: options.imageIgnored } as const)
+      : await readStateImage(join(dir, STATE_IMAGE), store.journalPath);
+  let from = 0;
+  if (image.status === 'used') {
+    try {
+      store.adoptImage(image.image);
+    } catch (error) {
+      throw new ImageRejected(error instanceof Error ? error.message : String(error));
+    }
+    from = image.image.upTo;
+  }
+  store.image = image.status === 'used' ? { status: 'used', covers: from } : image;
   let lines = 0;
-  const scan = await scanJournal(store.journalPath, ({ offset, length, value }) => {
-    lines += 1;
-    store.replay(offset, value, length);
-  });
+  const scan = await scanJournal(
+    store.journalPath,
+    ({ offset, length, value }) => {
+      lines += 1;
+      store.replay(offset, value, length);
+    },
+    { from },
+  );
   store.tornBytes = scan.tornBytes;
-  store.resumed = lines > 0;
+  store.replayedLines = lines;
+  store.resumed = lines > 0 || from > 0;
   if (options.newSnapshotAfterShip === true && store.meta('shipped') !== undefined) {
     // The previous snapshot is finished (shipped and verified): its archive is the record.
     store.discard();
@@ -115,13 +146,14 @@ async function openReplayed(
     await rename(`${statePath}.tmp`, statePath);
     await syncDir(dirname(statePath));
   };
-  await store.attach(options, lock, bound ? null : bind);
+  await store.attach(options, lock, bound ? null : bind, from);
   return store;
 }
 
 /** What a finished snapshot leaves in the job folder that the next one must not resume from. */
 const FINISHED_SNAPSHOT_FILES = [
   'journal.jsonl',
+  STATE_IMAGE,
   'requests.jsonl',
   'custody.jsonl',
   'shipped.json',

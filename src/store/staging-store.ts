@@ -21,6 +21,8 @@ import { parseJournalLine, recordLine } from './journal-lines.js';
 import type { StateLock } from './lock.js';
 import { NOTICE_REASONS } from '../archive/report-rows.js';
 import { recordHash } from './record-hash.js';
+import type { StateImage } from './state-image.js';
+import { StateImager } from './state-imager.js';
 import type {
   Checkpoint,
   DriftEntry,
@@ -54,6 +56,16 @@ export class StagingStore {
   tornBytes = 0;
   /** Whether the journal held anything on open (this run resumes an earlier one). */
   resumed = false;
+  /** The state image on open: used (the journal bytes it stood for), absent, or ignored and why. */
+  image:
+    | { readonly status: 'used'; readonly covers: number }
+    | { readonly status: 'absent' }
+    | {
+        readonly status: 'ignored';
+        readonly cause: string;
+      } = { status: 'absent' };
+  /** Journal lines replayed on open (those after the image, or all of them). */
+  replayedLines = 0;
   /** Says whether a server-given string carries a secret (the API client's redactor); set by the run. */
   holdsSecret: ((text: string) => boolean) | null = null;
 
@@ -67,6 +79,9 @@ export class StagingStore {
   readonly #now: () => Date;
   #journal: JournalWriter | null = null;
   #openedSize = 0;
+  /** The counts the journal's last `stats` line holds (what a replay sets them to). */
+  #statsLine = { duplicates: 0, stale: 0 };
+  #imager: StateImager | null = null;
   #lock: StateLock | null = null;
   /** Writes `state.json` (binds the folder to the spec) before the first journal line lands; null once bound. */
   #bind: (() => Promise<void>) | null = null;
@@ -316,6 +331,8 @@ export class StagingStore {
     const kept = cursor !== null && this.holdsSecret?.(cursor) === true ? null : cursor;
     this.#checkpoints.set(walk, { cursor: kept, done });
     this.#append({ type: 'checkpoint', walk, cursor: kept, done });
+    // Between two operations the state matches the journal's appended lines: an image may be taken.
+    if (this.#imager?.due(this.#writer().size) === true) this.#imager.start(this.#image());
   }
 
   async flush(): Promise<void> {
@@ -329,11 +346,16 @@ export class StagingStore {
 
   async close(): Promise<void> {
     if (this.#journal === null) return;
-    // A store opened only to read (reports, tests) leaves the journal untouched.
-    if (this.#journal.size !== this.#openedSize)
+    // A store opened only to read (reports, tests) leaves the journal (and its image) untouched.
+    const grew = this.#journal.size !== this.#openedSize;
+    if (grew) {
       this.#append({ type: 'meta', name: 'stats', value: this.stats });
+      this.#statsLine = { duplicates: this.stats.duplicates, stale: this.stats.stale };
+    }
+    const image = grew ? this.#image() : null;
     try {
       await this.#journal.close();
+      if (image !== null) await this.#imager?.finish(image);
     } finally {
       // A failed flush still closes the index's journal reader (the writer's error goes on).
       this.#index.close();
@@ -447,6 +469,7 @@ export class StagingStore {
           const s = (line.value ?? {}) as Partial<StoreStats>;
           this.stats.duplicates = s.duplicates ?? this.stats.duplicates;
           this.stats.stale = s.stale ?? this.stats.stale;
+          this.#statsLine = { duplicates: this.stats.duplicates, stale: this.stats.stale };
         } else this.#meta.set(line.name, line.value);
         break;
     }
@@ -454,12 +477,14 @@ export class StagingStore {
 
   /**
    * Open the journal (after replay) under the lock `openStore` took; `bind`, when the folder is
-   * not bound to this spec yet, runs once before the first journal write.
+   * not bound to this spec yet, runs once before the first journal write. `imageCovers`: the
+   * journal bytes the state image on disk covers (0 when none was used).
    */
   async attach(
     options: OpenStoreOptions,
     lock: StateLock,
     bind: (() => Promise<void>) | null,
+    imageCovers = 0,
   ): Promise<void> {
     this.#lock = lock;
     this.#bind = bind;
@@ -475,5 +500,70 @@ export class StagingStore {
       },
     });
     this.#openedSize = this.#journal.size;
+    const journal = this.#journal;
+    this.#imager = new StateImager(
+      {
+        path: join(this.dir, STATE_IMAGE),
+        journalPath: this.journalPath,
+        tempPath: () => this.blobs.tempPath(),
+        flush: () => journal.flush(),
+        ...(options.imageIntervalBytes !== undefined ? { intervalBytes: options.imageIntervalBytes } : {}),
+      },
+      imageCovers,
+    );
+  }
+
+  /** Images of the state this store wrote, and the last write's error (state-imager.ts). */
+  get images(): { readonly written: number; readonly lastError: unknown } {
+    return { written: this.#imager?.written ?? 0, lastError: this.#imager?.lastError ?? null };
+  }
+
+  /** Everything replay would build from the journal's appended lines, copied (state-image.ts). */
+  #image(): StateImage {
+    const lines: JournalLine[] = [
+      ...[...this.#exceptions.values()].map((e): JournalLine => ({ type: 'exception', ...e })),
+      ...[...this.#drift.values()].map((e): JournalLine => ({ type: 'drift', ...e })),
+      ...[...this.#checkpoints].map(([walk, c]): JournalLine => ({
+        type: 'checkpoint',
+        walk,
+        cursor: c.cursor,
+        done: c.done,
+      })),
+      ...[...this.#meta].map(([name, value]): JournalLine => ({ type: 'meta', name, value })),
+    ];
+    return {
+      upTo: this.#writer().size,
+      tables: { stats: { ...this.stats, ...this.#statsLine }, lines, base: this.#base.image() },
+      index: this.#index.image(),
+    };
+  }
+
+  /**
+   * Take over a state image before replaying the journal lines after it (opening). Throws
+   * `store_corrupt`, naming what is wrong, for an image whose tables do not read as journal lines
+   * of their kinds; the store must then be discarded.
+   */
+  adoptImage(image: StateImage): void {
+    const where = join(this.dir, STATE_IMAGE);
+    for (const value of image.tables.lines) {
+      const line = parseJournalLine(value, where);
+      if (!TABLE_LINES.has(line.type) || (line.type === 'meta' && line.name === 'stats')) {
+        throw new ExportError('store_corrupt', `${where}: a ${line.type} line among its tables`);
+      }
+      this.replay(0, value, 0);
+    }
+    if (!this.#base.adopt(image.tables.base)) {
+      throw new ExportError('store_corrupt', `${where}: its snapshot base is malformed`);
+    }
+    this.#index.adopt(image.index, image.upTo);
+    const { records, versions, duplicates, stale, excluded } = image.tables.stats;
+    Object.assign(this.stats, { records, versions, duplicates, stale, excluded });
+    this.#statsLine = { duplicates, stale };
   }
 }
+
+/** The state image's file name in the job folder. */
+export const STATE_IMAGE = 'state.image';
+
+/** The journal lines a state image's tables are made of. */
+const TABLE_LINES: ReadonlySet<JournalLine['type']> = new Set(['exception', 'drift', 'checkpoint', 'meta']);

@@ -238,6 +238,8 @@ export interface OpenStoreOptions {
   readonly now?: () => Date;
   readonly batchLines?: number;
   readonly batchMs?: number;
+  /** Journal growth between two state images (state-imager.ts; tests set it low). */
+  readonly imageIntervalBytes?: number;
 }
 
 /** Position of the current version of one item in the journal, plus what dedupe compares. */

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runJob } from '../../src/run-job.js';
@@ -146,10 +146,17 @@ async function interruptAndResume(h: Harness): Promise<void> {
     const { sha256: specSha } = await loadSpecFile(h.specPath, { env: h.env });
     const store = await openStore({ stateDir, jobName: 'test-job', specSha256: specSha });
     expect(store.tornBytes).toBe(0);
+    // The clean stop left a state image of the whole journal: opening replays nothing.
+    expect([store.image.status, store.replayedLines]).toEqual(['used', 0]);
     const held = store.idsOf('chat').length;
     expect(held).toBeGreaterThanOrEqual(10);
     expect(held).toBeLessThan(60);
     await store.close();
+    // A damaged image is set aside, said so, and the journal replayed whole: the resume is the same.
+    const image = await readFile(`${stateDir}/test-job/state.image`);
+    image.writeUInt8(image.readUInt8(100) ^ 1, 100);
+    await writeFile(`${stateDir}/test-job/state.image`, image);
+    const resumedErr: string[] = [];
     const resumed = await runJob({
       specPath: h.specPath,
       stateDir,
@@ -157,7 +164,11 @@ async function interruptAndResume(h: Harness): Promise<void> {
       sleep: instantSleep,
       progress: 'off',
       stopAfter: 'quiesce',
+      stderr: { write: (s: string) => resumedErr.push(s) } as unknown as NodeJS.WritableStream,
     });
     expect([resumed.exitCode, resumed.resumed, resumed.counts['chat']]).toEqual([0, true, 60]);
+    expect(resumedErr.join('')).toContain(
+      `ignoring the state image in ${stateDir}/test-job: its checksum does not match`,
+    );
   }
 }

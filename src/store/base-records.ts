@@ -99,7 +99,7 @@ export class BaseRecords {
         (r[3] === null || isStrings(r[3])),
     );
     if (!ok || this.#base.size > 0) return false;
-    for (const [k, hash, parent, refs] of records) {
+    for (const [k, hash, parent, refs] of records as BaseImage['records']) {
       this.#base.set(k, { hash, parent, ...(refs !== null ? { refs } : {}) });
     }
     for (const k of superseded) this.#superseded.add(k);

@@ -2,7 +2,7 @@
  * Opening a job's staging store: the lock first, then spec binding, crash recovery (torn journal
  * tail) and the index rebuild.
  */
-import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ExportError } from '../errors.js';
 import { makeDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tightenDir } from '../local-files.js';
@@ -99,6 +99,11 @@ async function openReplayed(
     await rm(join(dir, STATE_IMAGE), { force: true });
   }
   await store.blobs.init();
+  // Under the lock, an image's temp file is one a killed run left half written.
+  for (const name of await readdir(dir)) {
+    if (name.startsWith(`.${STATE_IMAGE}.`) && name.endsWith('.partial'))
+      await rm(join(dir, name), { force: true });
+  }
   // The state image, when it matches the journal, stands for the lines it covers.
   const image =
     options.imageIgnored !== undefined

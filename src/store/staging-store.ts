@@ -13,6 +13,7 @@
  */
 import { join } from 'node:path';
 import { ExportError } from '../errors.js';
+import { ownedTempName } from '../local-files.js';
 import { BaseRecords, type BaseRecord, type BaseState } from './base-records.js';
 import { BlobStore } from './blob-store.js';
 import { ItemIndex } from './item-index.js';
@@ -505,7 +506,8 @@ export class StagingStore {
       {
         path: join(this.dir, STATE_IMAGE),
         journalPath: this.journalPath,
-        tempPath: () => this.blobs.tempPath(),
+        // Beside the image, not in tmp/: `state.retain: index` removes tmp/ before the store closes.
+        tempPath: () => join(this.dir, ownedTempName(STATE_IMAGE)),
         flush: () => journal.flush(),
         ...(options.imageIntervalBytes !== undefined ? { intervalBytes: options.imageIntervalBytes } : {}),
       },

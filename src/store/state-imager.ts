@@ -15,7 +15,7 @@ export const MIN_IMAGE_INTERVAL_BYTES = 32 * 1024 * 1024;
 export interface StateImagerOptions {
   readonly path: string;
   readonly journalPath: string;
-  /** A fresh temp path in the store's `tmp/` (same file system). */
+  /** A fresh temp path in the image's folder. */
   readonly tempPath: () => string;
   /** Writes and fsyncs every journal line appended so far. */
   readonly flush: () => Promise<void>;

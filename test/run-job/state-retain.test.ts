@@ -7,6 +7,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runJob } from '../../src/run-job.js';
+import { readStateImage } from '../../src/store/state-image.js';
 import { fastClock, harness, type Harness } from './helpers.js';
 
 let h: Harness | undefined;
@@ -46,6 +47,10 @@ describe('state.retain', () => {
     for (const kept of ['journal.jsonl', 'state.json', 'custody.jsonl', 'requests.jsonl'])
       expect(await exists(join(state, kept))).toBe(true);
     expect((await events(join(state, 'custody.jsonl'))).slice(-2)).toEqual(['state_retained', 'run_end']);
+    // The state image written as the run closed covers the whole journal (tmp/ was gone by then).
+    const image = await readStateImage(join(state, 'state.image'), join(state, 'journal.jsonl'));
+    expect(image.status === 'used' && image.image.upTo).toBe((await stat(join(state, 'journal.jsonl'))).size);
+    expect((await readdir(state)).filter((f) => f.endsWith('.partial'))).toEqual([]);
     // The copy beside the archive was written before: it ends at verify.
     const [zip] = await zips(h);
     const beside = join(h.dir, 'out', zip!.replace(/[^/]+\.zip$/, 'custody.jsonl'));

@@ -217,6 +217,16 @@ describe('state image', () => {
     await expect(stat(imagePath(dir))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
+  it('a half-written image a killed run left is removed on open, and the image beside it used', async () => {
+    await played(20);
+    const partial = join(dir, 'job', '.state.image.0badc0de-999999-00000000-00000000.partial');
+    await writeFile(partial, 'half an image');
+    const store = await open(dir);
+    expect(store.image.status).toBe('used');
+    await store.close();
+    await expect(stat(partial)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('a store opened only to read writes no image', async () => {
     await played(20);
     const before = await stat(imagePath(dir));

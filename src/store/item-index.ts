@@ -20,7 +20,25 @@
  * status() followed by a put of the same item read the line once.
  */
 import { ExportError } from '../errors.js';
-import { isFingerprintKey, keyedFingerprint, newFingerprintKey } from './item-fingerprint.js';
+import { keyedFingerprint, newFingerprintKey } from './item-fingerprint.js';
+import {
+  checkIndexImage,
+  DEAD,
+  EMPTY,
+  ENTRY_GROWTH,
+  EXCLUDED,
+  FIRST_ENTRIES,
+  FIRST_SLOTS,
+  HIGH,
+  KIND_BITS,
+  LONG_LINE,
+  MAX_KINDS,
+  MAX_LOAD,
+  MAX_OFFSET,
+  SPOT_CHECKS,
+  TOMBSTONE,
+  type IndexImage,
+} from './item-index-layout.js';
 import { itemLineFields } from './journal-lines.js';
 import { JournalReader } from './journal-reader.js';
 import type { IndexEntry } from './types.js';
@@ -40,20 +58,6 @@ export interface ItemIndexOptions {
   readonly fingerprint?: (kind: string, id: string) => number;
 }
 
-/** The index's entries as arrays (entry order), for a state image (state-image.ts). */
-export interface IndexImage {
-  /** The fingerprints' key (item-fingerprint.ts); null for a fingerprint a test injected. */
-  readonly key: string | null;
-  readonly count: number;
-  /** Kind names by code. */
-  readonly kinds: readonly string[];
-  readonly fp: Uint32Array;
-  readonly offLow: Uint32Array;
-  readonly offHigh: Uint8Array;
-  readonly len: Uint16Array;
-  readonly flags: Uint8Array;
-}
-
 /** A line not yet in the file, as `set` was given it. */
 interface HotLine {
   readonly kind: string;
@@ -69,22 +73,6 @@ interface Found {
   readonly slot: number;
   readonly entry: IndexEntry;
 }
-
-const EMPTY = 0;
-const TOMBSTONE = 0xffffffff;
-const MAX_LOAD = 0.6;
-/** A line length that does not fit the 16 bits kept: the line is read up to its newline. */
-const LONG_LINE = 0xffff;
-/** The kind's code is the low 6 bits of an entry's flag byte. */
-const KIND_BITS = 0x3f;
-const MAX_KINDS = KIND_BITS + 1;
-const EXCLUDED = 0x40;
-const DEAD = 0x80;
-const HIGH = 2 ** 32;
-const MAX_OFFSET = 2 ** 40 - 1;
-const FIRST_SLOTS = 1024;
-const FIRST_ENTRIES = 512;
-const ENTRY_GROWTH = 1.25;
 
 export class ItemIndex {
   readonly #reader: JournalReader;
@@ -239,30 +227,12 @@ export class ItemIndex {
    */
   adopt(image: IndexImage, upTo: number): void {
     if (this.#count !== 0) throw new ExportError('internal', 'item index: an image goes into an empty index');
+    const live = checkIndexImage(image, upTo);
+    // An index with its own key takes the image's (an injected fingerprint, in tests, has none).
+    if (this.#key !== null ? image.key === null : image.key !== null) {
+      throw new ExportError('store_corrupt', 'index image: no fingerprint key of this index');
+    }
     const n = image.count;
-    const arrays = [image.fp, image.offLow, image.offHigh, image.len, image.flags];
-    if (!Number.isInteger(n) || n < 0 || arrays.some((a) => a.length !== n)) {
-      throw new ExportError('store_corrupt', `index image: ${n} entries but arrays of other lengths`);
-    }
-    if (image.key !== null && !isFingerprintKey(image.key)) {
-      throw new ExportError('store_corrupt', 'index image: its fingerprint key is malformed');
-    }
-    if (image.kinds.length > MAX_KINDS || new Set(image.kinds).size !== image.kinds.length) {
-      throw new ExportError('store_corrupt', 'index image: kind names repeated or too many');
-    }
-    let live = 0;
-    for (let d = 0; d < n; d += 1) {
-      const flags = image.flags[d]!;
-      const offset = image.offHigh[d]! * HIGH + image.offLow[d]!;
-      const length = image.len[d]!;
-      if ((flags & KIND_BITS) >= image.kinds.length) {
-        throw new ExportError('store_corrupt', `index image: entry ${d} names kind ${flags & KIND_BITS}`);
-      }
-      if (length === LONG_LINE ? offset >= upTo : offset + length >= upTo) {
-        throw new ExportError('store_corrupt', `index image: entry ${d} points past byte ${upTo}`);
-      }
-      if ((flags & DEAD) === 0) live += 1;
-    }
     if (image.key !== null) {
       this.#key = image.key;
       this.#fingerprint = keyedFingerprint(image.key);
@@ -282,6 +252,26 @@ export class ItemIndex {
     let size = FIRST_SLOTS;
     while (live + 1 > size * (MAX_LOAD / 2)) size *= 2;
     this.#rebuild(size);
+    this.#spotCheck();
+  }
+
+  /**
+   * Entries spread over the index (at most SPOT_CHECKS) read back from their lines: each line must
+   * be an item line of the entry's kind whose kind and id give the entry's fingerprint. An image
+   * whose key or entries are not this journal's fails here, before any lookup goes wrong.
+   */
+  #spotCheck(): void {
+    const step = Math.max(1, Math.floor(this.#count / SPOT_CHECKS));
+    for (let d = 0; d < this.#count; d += step) {
+      const line = this.#lineOf(d);
+      const code = this.#flags[d]! & KIND_BITS;
+      if (
+        this.#kindNames[code] !== line.kind ||
+        this.#fingerprint(line.kind, line.id) >>> 0 !== this.#fp[d]
+      ) {
+        throw new ExportError('store_corrupt', `index image: entry ${d} does not match its journal line`);
+      }
+    }
   }
 
   /** Close the journal file (reopened by the next read). */

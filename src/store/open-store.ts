@@ -6,7 +6,7 @@ import { open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/pr
 import { dirname, join } from 'node:path';
 import { ExportError } from '../errors.js';
 import { makeDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tightenDir } from '../local-files.js';
-import { scanJournal } from './journal.js';
+import { scanJournal, type ScanResult, type ScannedLine } from './journal.js';
 import { StateLock } from './lock.js';
 import { readStateImage } from './state-image.js';
 import { StagingStore, STATE_IMAGE } from './staging-store.js';
@@ -95,39 +95,12 @@ async function openReplayed(
       );
     }
     const stamp = now().toISOString().replace(/[:.]/g, '');
-    await rename(store.journalPath, join(dir, `journal.replaced-${stamp}.jsonl`));
+    // The image first: never an image left beside a journal it was not made from.
     await rm(join(dir, STATE_IMAGE), { force: true });
+    await rename(store.journalPath, join(dir, `journal.replaced-${stamp}.jsonl`));
   }
   await store.blobs.init();
-  // Under the lock, an image's temp file is one a killed run left half written.
-  for (const name of await readdir(dir)) {
-    if (name.startsWith(`.${STATE_IMAGE}.`) && name.endsWith('.partial'))
-      await rm(join(dir, name), { force: true });
-  }
-  // The state image, when it matches the journal, stands for the lines it covers.
-  const image =
-    options.imageIgnored !== undefined
-      ? ({ status: 'ignored', cause: options.imageIgnored } as const)
-      : await readStateImage(join(dir, STATE_IMAGE), store.journalPath);
-  let from = 0;
-  if (image.status === 'used') {
-    try {
-      store.adoptImage(image.image);
-    } catch (error) {
-      throw new ImageRejected(error instanceof Error ? error.message : String(error));
-    }
-    from = image.image.upTo;
-  }
-  store.image = image.status === 'used' ? { status: 'used', covers: from } : image;
-  let lines = 0;
-  const scan = await scanJournal(
-    store.journalPath,
-    ({ offset, length, value }) => {
-      lines += 1;
-      store.replay(offset, value, length);
-    },
-    { from },
-  );
+  const { scan, lines, from } = await replayJournal(store, options.imageIgnored);
   store.tornBytes = scan.tornBytes;
   store.replayedLines = lines;
   store.resumed = lines > 0 || from > 0;
@@ -155,10 +128,57 @@ async function openReplayed(
   return store;
 }
 
+/**
+ * Rebuild the store's state: from the state image and the journal lines after it when the image
+ * fits the journal, else from the whole journal. An image found unfit (`imageIgnored`: its tables
+ * or entries did not fit, or the lines after it did not replay onto it) is removed, so the next
+ * open does not meet it again; the run's close writes a new one.
+ */
+async function replayJournal(
+  store: StagingStore,
+  imageIgnored: string | undefined,
+): Promise<{ scan: ScanResult; lines: number; from: number }> {
+  const imagePath = join(store.dir, STATE_IMAGE);
+  // Under the lock, an image's temp file is one a killed run left half written.
+  for (const name of await readdir(store.dir)) {
+    if (name.startsWith(`.${STATE_IMAGE}.`) && name.endsWith('.partial'))
+      await rm(join(store.dir, name), { force: true });
+  }
+  const image =
+    imageIgnored !== undefined
+      ? ({ status: 'ignored', cause: imageIgnored } as const)
+      : await readStateImage(imagePath, store.journalPath);
+  if (image.status === 'ignored') await rm(imagePath, { force: true, recursive: true });
+  let from = 0;
+  if (image.status === 'used') {
+    try {
+      store.adoptImage(image.image);
+    } catch (error) {
+      throw new ImageRejected(error instanceof Error ? error.message : String(error));
+    }
+    from = image.image.upTo;
+  }
+  store.image = image.status === 'used' ? { status: 'used', covers: from } : image;
+  let lines = 0;
+  const onLine = ({ offset, length, value }: ScannedLine): void => {
+    lines += 1;
+    store.replay(offset, value, length);
+  };
+  try {
+    const scan = await scanJournal(store.journalPath, onLine, { from });
+    return { scan, lines, from };
+  } catch (error) {
+    // The same lines replayed whole either work (the image was wrong) or fail again (the journal is).
+    if (from === 0) throw error;
+    const cause = error instanceof Error ? error.message : String(error);
+    throw new ImageRejected(`the journal lines after it do not replay onto it (${cause})`);
+  }
+}
+
 /** What a finished snapshot leaves in the job folder that the next one must not resume from. */
 const FINISHED_SNAPSHOT_FILES = [
-  'journal.jsonl',
   STATE_IMAGE,
+  'journal.jsonl',
   'requests.jsonl',
   'custody.jsonl',
   'shipped.json',

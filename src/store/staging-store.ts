@@ -83,6 +83,8 @@ export class StagingStore {
   /** The counts the journal's last `stats` line holds (what a replay sets them to). */
   #statsLine = { duplicates: 0, stale: 0 };
   #imager: StateImager | null = null;
+  /** Set when an operation failed part-way: the state may not match the journal, so no image of it. */
+  #noImages = false;
   #lock: StateLock | null = null;
   /** Writes `state.json` (binds the folder to the spec) before the first journal line lands; null once bound. */
   #bind: (() => Promise<void>) | null = null;
@@ -193,6 +195,16 @@ export class StagingStore {
    * never seen before and created after the cut is left out and listed as drift.
    */
   putRecord(input: RecordInput, pass: number): PutOutcome {
+    try {
+      return this.#putRecord(input, pass);
+    } catch (error) {
+      // Its line may be in the journal with the index not yet told: no image of this state.
+      this.#noImages = true;
+      throw error;
+    }
+  }
+
+  #putRecord(input: RecordInput, pass: number): PutOutcome {
     const k = key(input.kind, input.id);
     const hash = recordHash(input);
     const prev = this.#index.get(input.kind, input.id);
@@ -333,7 +345,8 @@ export class StagingStore {
     this.#checkpoints.set(walk, { cursor: kept, done });
     this.#append({ type: 'checkpoint', walk, cursor: kept, done });
     // Between two operations the state matches the journal's appended lines: an image may be taken.
-    if (this.#imager?.due(this.#writer().size) === true) this.#imager.start(this.#image());
+    if (!this.#noImages && this.#imager?.due(this.#writer().size) === true)
+      this.#imager.start(() => this.#image());
   }
 
   async flush(): Promise<void> {
@@ -353,10 +366,11 @@ export class StagingStore {
       this.#append({ type: 'meta', name: 'stats', value: this.stats });
       this.#statsLine = { duplicates: this.stats.duplicates, stale: this.stats.stale };
     }
-    const image = grew ? this.#image() : null;
+    const imager = grew && !this.#noImages ? this.#imager : null;
+    const image = imager?.capture(() => this.#image()) ?? null;
     try {
       await this.#journal.close();
-      if (image !== null) await this.#imager?.finish(image);
+      if (image !== null) await imager?.finish(image);
     } finally {
       // A failed flush still closes the index's journal reader (the writer's error goes on).
       this.#index.close();

@@ -14,12 +14,14 @@
  * SHA-256 of everything before it.
  */
 import { createHash } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ExportError } from '../errors.js';
 import { PRIVATE_FILE_MODE } from '../local-files.js';
 import type { BaseImage } from './base-records.js';
-import type { IndexImage } from './item-index.js';
+import { isFingerprintKey } from './item-fingerprint.js';
+import type { IndexImage } from './item-index-layout.js';
 import type { JournalLine, StoreStats } from './types.js';
 
 /** What replay built besides the index: tables as the journal lines that rebuild them. */
@@ -111,6 +113,9 @@ export async function writeStateImage(
   const length = Buffer.alloc(4);
   length.writeUInt32LE(headerBytes.byteLength);
   const parts = [MAGIC, length, headerBytes, ...ARRAYS.map((name) => littleEndian(image.index[name]))];
+  const total = parts.reduce((sum, part) => sum + part.byteLength, 32);
+  if (total > MAX_IMAGE_BYTES)
+    throw new ExportError('internal', `a state image of ${total} bytes would not be read`);
   const hash = createHash('sha256');
   for (const part of parts) hash.update(part);
   parts.push(hash.digest());
@@ -155,25 +160,16 @@ function littleEndian(a: Uint32Array | Uint16Array | Uint8Array): Buffer {
 const IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
- * Read the image at `path` and check it against the journal (after the journal's torn tail, if
- * any, was cut): `absent`, `ignored` with the cause, or `used`. Never throws for the image's
- * content; only an unreadable file (other than ENOENT) or journal is an error.
+ * Read the image at `path` and check it against the journal: `absent`, `ignored` with the cause
+ * (anything wrong with the image, including a file that is not a regular one or cannot be read),
+ * or `used`. Only a journal that cannot be read is an error. A torn journal tail, cut later by the
+ * replay, lies after the bytes an image covers.
  */
 export async function readStateImage(path: string, journalPath: string): Promise<ImageRead> {
-  let buf: Buffer;
-  try {
-    const fh = await open(path, 'r');
-    try {
-      const { size } = await fh.stat();
-      if (size > MAX_IMAGE_BYTES) return { status: 'ignored', cause: `${size} bytes, over the limit` };
-      buf = await readFile(fh);
-    } finally {
-      await fh.close();
-    }
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'absent' };
-    throw new ExportError('store_corrupt', `${path}: unreadable state image`, { cause: error });
-  }
+  const read = await readRegularFile(path);
+  if ('absent' in read) return { status: 'absent' };
+  if ('cause' in read) return { status: 'ignored', cause: read.cause };
+  const buf = read.bytes;
   const parsed = parseImage(buf);
   if (typeof parsed === 'string') return { status: 'ignored', cause: parsed };
   const { header, arrays } = parsed;
@@ -198,6 +194,37 @@ export async function readStateImage(path: string, journalPath: string): Promise
       index: { key: header.key, count: header.count, kinds: header.kinds, ...arrays },
     },
   };
+}
+
+/** A regular file's bytes, read without following a link or blocking on a FIFO, at most MAX_IMAGE_BYTES. */
+async function readRegularFile(
+  path: string,
+): Promise<{ bytes: Buffer } | { absent: true } | { cause: string }> {
+  let fh;
+  try {
+    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { absent: true };
+    return { cause: code === 'ELOOP' ? 'a symbolic link' : `unreadable (${code ?? 'error'})` };
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) return { cause: 'not a regular file' };
+    if (st.size > MAX_IMAGE_BYTES) return { cause: `${st.size} bytes, over the limit` };
+    const bytes = Buffer.alloc(st.size);
+    let got = 0;
+    while (got < st.size) {
+      const { bytesRead } = await fh.read(bytes, got, st.size - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return { bytes: bytes.subarray(0, got) };
+  } catch (error) {
+    return { cause: `unreadable (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
 }
 
 type ParsedImage = { header: Header; arrays: Pick<IndexImage, (typeof ARRAYS)[number]> };
@@ -258,7 +285,7 @@ function headerProblem(h: Header): string | null {
     return 'its header does not say which journal bytes it covers';
   }
   if (!Number.isSafeInteger(h.count) || h.count < 0) return 'its header has no entry count';
-  if (h.key !== null && typeof h.key !== 'string') return 'its header has no fingerprint key';
+  if (!isFingerprintKey(h.key)) return 'its header has no fingerprint key';
   if (!Array.isArray(h.kinds) || h.kinds.some((k) => typeof k !== 'string')) return 'its header has no kinds';
   const t = h.tables as Partial<StoreTables> | undefined;
   if (typeof t !== 'object' || t === null || !Array.isArray(t.lines) || typeof t.base !== 'object') {

@@ -10,7 +10,7 @@
  */
 import { writeStateImage, type StateImage } from './state-image.js';
 
-export const MIN_IMAGE_INTERVAL_BYTES = 32 * 1024 * 1024;
+const MIN_IMAGE_INTERVAL_BYTES = 32 * 1024 * 1024;
 
 export interface StateImagerOptions {
   readonly path: string;
@@ -45,8 +45,20 @@ export class StateImager {
     return this.#running === null && size - this.#covered >= interval;
   }
 
-  /** Start writing `image` (captured just now) in the background. */
-  start(image: StateImage): void {
+  /** The state as `capture` copies it, or null (the error kept) when copying it failed. */
+  capture(capture: () => StateImage): StateImage | null {
+    try {
+      return capture();
+    } catch (error) {
+      this.lastError = error;
+      return null;
+    }
+  }
+
+  /** Start writing an image of the state `capture` copies now, in the background. */
+  start(capture: () => StateImage): void {
+    const image = this.capture(capture);
+    if (image === null) return;
     this.#running = (async () => {
       await this.#o.flush();
       await this.#write(image);

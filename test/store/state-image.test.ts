@@ -4,14 +4,14 @@
  * written in the background); a damaged, foreign or lying image is ignored with its cause and the
  * whole journal replayed.
  */
-import { spawn } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore, type StagingStore } from '../../src/store/index.js';
 import { readStateImage, writeStateImage } from '../../src/store/state-image.js';
-import { dumpStore, HISTORY_SPEC, historyStep } from './fixtures/store-history.js';
+import { chatInput, dumpStore, HISTORY_SPEC, historyStep } from './fixtures/store-history.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -36,8 +36,10 @@ async function played(steps: number): Promise<void> {
 async function bothWays(stateDir: string, steps: number) {
   const copy = await mkdtemp(join(tmpdir(), 'state-image-full-'));
   try {
-    await cp(join(stateDir, 'job'), join(copy, 'job'), { recursive: true });
-    await rm(imagePath(copy), { force: true });
+    await cp(join(stateDir, 'job'), join(copy, 'job'), {
+      recursive: true,
+      filter: (p) => !p.endsWith('/state.image'),
+    });
     const fromImage = await open(stateDir);
     const full = await open(copy);
     const result = {
@@ -56,14 +58,17 @@ async function bothWays(stateDir: string, steps: number) {
 }
 
 describe('state image', () => {
-  it('is written when the store closes (0600) and opening from it gives the state a full replay gives', async () => {
-    const previous = process.umask(0o000);
-    try {
-      await played(60);
-    } finally {
-      process.umask(previous);
+  it('is written when the store closes (0600 under umask 000 and 277) and opening from it gives the state a full replay gives', async () => {
+    for (const umask of [0o277, 0o000]) {
+      await rm(join(dir, 'job'), { recursive: true, force: true });
+      const previous = process.umask(umask);
+      try {
+        await played(60);
+      } finally {
+        process.umask(previous);
+      }
+      expect((await stat(imagePath(dir))).mode & 0o777).toBe(0o600);
     }
-    expect((await stat(imagePath(dir))).mode & 0o777).toBe(0o600);
     const r = await bothWays(dir, 60);
     expect(r.image.status).toBe('used');
     expect(r.replayed).toBe(0);
@@ -157,7 +162,7 @@ describe('state image', () => {
       await rm(other, { recursive: true, force: true });
     }
     // The journal cut back to an earlier line (a restored backup): the image covers bytes it lacks.
-    await rm(imagePath(dir));
+    await rm(imagePath(dir), { force: true });
     const store = await open(dir);
     historyStep(store, 30);
     await store.close();
@@ -205,6 +210,94 @@ describe('state image', () => {
       expect(r.replayed).toBe(r.fullReplayed);
       expect(r.fromImage).toEqual(r.full);
     }
+  });
+
+  it('a forged entry, a missing or a wrong fingerprint key is found and the journal replayed', async () => {
+    // Enough items that an image's spot check reads only some entries back (c3's is not among them).
+    await played(300);
+    const journalPath = join(dir, 'job', 'journal.jsonl');
+    const read = await readStateImage(imagePath(dir), journalPath);
+    if (read.status !== 'used') throw new Error('image not used');
+    const { image } = read;
+    // Lines after the image touch c3 again, so a wrong entry for it is met by the replay.
+    const store = await open(dir);
+    for (let i = 300; i < 304; i += 1) historyStep(store, i);
+    store.putRecord({ ...chatInput('c3'), updatedAt: '2025-12-31T12:00:00.000Z' }, 1);
+    await store.close();
+    const text = await readFile(journalPath, 'utf8');
+    /** The offsets of the lines below the image's end that `pred` picks. */
+    const offsetsOf = (pred: (line: string) => boolean): number[] => {
+      let at = 0;
+      const found: number[] = [];
+      for (const line of text.split('\n')) {
+        if (at < image.upTo && pred(line)) found.push(at);
+        at += Buffer.byteLength(line) + 1;
+      }
+      return found;
+    };
+    const c3 = offsetsOf((l) => l.startsWith('{"type":"record","kind":"chat","id":"c3"')).at(-1)!;
+    const checkpoint = offsetsOf((l) => l.startsWith('{"type":"checkpoint"'))[0]!;
+    const entry = [...image.index.offLow].lastIndexOf(c3);
+    expect(entry).toBeGreaterThanOrEqual(0);
+    const forged = [
+      {
+        ...image,
+        index: { ...image.index, offLow: image.index.offLow.map((o, d) => (d === entry ? checkpoint : o)) },
+      },
+      { ...image, index: { ...image.index, key: null } },
+      { ...image, index: { ...image.index, key: '0123456789abcdef' } },
+    ];
+    const causes = [/do not replay onto it/, /no fingerprint key/, /does not match its journal line/];
+    for (const [n, bad] of forged.entries()) {
+      await writeStateImage(imagePath(dir), join(dir, `forged-${n}`), journalPath, bad);
+      const r = await bothWays(dir, 304);
+      expect(r.image).toMatchObject({ status: 'ignored' });
+      expect((r.image as { cause: string }).cause).toMatch(causes[n]!);
+      expect(r.fromImage).toEqual(r.full);
+    }
+  });
+
+  it('a FIFO or a folder where the image should be is set aside without blocking; a failed image write leaves the run alone', async () => {
+    await played(10);
+    await rm(imagePath(dir));
+    execFileSync('mkfifo', [imagePath(dir)]);
+    const r = await bothWays(dir, 10);
+    expect(r.image).toEqual({ status: 'ignored', cause: 'not a regular file' });
+    expect(r.fromImage).toEqual(r.full);
+    // A folder holding a file where the image goes: the rename fails, the store closes as usual.
+    const store = await open(dir);
+    await rm(imagePath(dir), { force: true });
+    await mkdir(imagePath(dir));
+    await writeFile(join(imagePath(dir), 'x'), 'x');
+    historyStep(store, 10);
+    await store.close();
+    expect(store.images.written).toBe(0);
+    expect(store.images.lastError).toMatchObject({ code: expect.stringMatching(/EISDIR|ENOTEMPTY|EEXIST/) });
+    const again = await bothWays(dir, 11);
+    expect(again.image).toEqual({ status: 'ignored', cause: 'not a regular file' });
+    expect(again.fromImage).toEqual(again.full);
+    expect((again.full as { chats: string[] }).chats).toContain('c10');
+  });
+
+  it("an image set aside is removed; a finished snapshot's image goes with its journal", async () => {
+    await played(10);
+    await writeFile(imagePath(dir), 'not an image at all, and long enough to be checked for one');
+    const store = await open(dir);
+    expect(store.image).toMatchObject({ status: 'ignored' });
+    await store.close();
+    await expect(stat(imagePath(dir))).rejects.toMatchObject({ code: 'ENOENT' });
+    const shipping = await open(dir);
+    shipping.setMeta('shipped', { runId: 'r1' });
+    await shipping.close();
+    expect((await stat(imagePath(dir))).isFile()).toBe(true);
+    const next = await openStore({
+      stateDir: dir,
+      jobName: 'job',
+      specSha256: HISTORY_SPEC,
+      newSnapshotAfterShip: true,
+    });
+    expect([next.image.status, next.replayedLines, next.idsOf('chat')]).toEqual(['absent', 0, []]);
+    await next.close();
   });
 
   it('is removed when a different spec takes the folder over (--force)', async () => {

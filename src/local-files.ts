@@ -7,7 +7,8 @@
  * live one's without guessing.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdir, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { chmod, mkdir, open, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 
@@ -85,4 +86,44 @@ export async function tightenDir(path: string, mode: number): Promise<void> {
   if ((st.mode & 0o7777) === mode) return;
   if (typeof process.getuid === 'function' && st.uid !== process.getuid()) return;
   await chmod(path, mode);
+}
+
+/** What `readRegularFile` found: the bytes, nothing there, more than the limit, or why it was not read. */
+export type RegularFileRead =
+  | { readonly bytes: Buffer }
+  | { readonly absent: true }
+  | { readonly tooLarge: number }
+  | { readonly cause: string };
+
+/**
+ * A file this tool wrote and reads back as hostile bytes (a shared disk): without following a link
+ * or blocking on a FIFO, only a regular file, at most `maxBytes` (a file still growing past them is
+ * `tooLarge` too). A file that cannot be read gives its cause, not an error.
+ */
+export async function readRegularFile(path: string, maxBytes: number): Promise<RegularFileRead> {
+  let fh;
+  try {
+    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { absent: true };
+    return { cause: code === 'ELOOP' ? 'a symbolic link' : `unreadable (${code ?? 'error'})` };
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) return { cause: 'not a regular file' };
+    if (st.size > maxBytes) return { tooLarge: st.size };
+    const bytes = Buffer.alloc(Math.min(st.size, maxBytes) + 1);
+    let got = 0;
+    while (got < bytes.byteLength) {
+      const { bytesRead } = await fh.read(bytes, got, bytes.byteLength - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return got > maxBytes ? { tooLarge: got } : { bytes: bytes.subarray(0, got) };
+  } catch (error) {
+    return { cause: `unreadable (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
 }

@@ -8,8 +8,8 @@
  * After a verified ship the file is discarded: a later run of the job (the next snapshot of a
  * series) is a new export that plan has not counted.
  */
-import { constants, createReadStream } from 'node:fs';
-import { open, unlink } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   parsePlanEstimate,
@@ -17,6 +17,7 @@ import {
   PLAN_ESTIMATE_MAX_BYTES,
   type PlanEstimateFile,
 } from '../plan/plan-estimate.js';
+import { readRegularFile } from '../local-files.js';
 import type { StagingStore } from '../store/index.js';
 import { stageOfPath, type ProvisionalTotals } from './progress-model.js';
 
@@ -164,27 +165,10 @@ function parsedPathOf(line: string): string | null {
 
 /** A small regular file's text; a link, a FIFO, a device or anything too large is refused unread. */
 async function readSmall(path: string): Promise<{ text: string } | { absent: true } | { cause: string }> {
-  let fh;
-  try {
-    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { absent: true };
-    return { cause: code === 'ELOOP' ? 'a symbolic link' : `unreadable (${code ?? 'error'})` };
-  }
-  try {
-    const st = await fh.stat();
-    if (!st.isFile()) return { cause: 'not a regular file' };
-    if (st.size > PLAN_ESTIMATE_MAX_BYTES)
-      return { cause: `${st.size} bytes, more than the ${PLAN_ESTIMATE_MAX_BYTES} such a file holds` };
-    const buf = Buffer.alloc(PLAN_ESTIMATE_MAX_BYTES + 1);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    if (bytesRead > PLAN_ESTIMATE_MAX_BYTES)
-      return { cause: `more than the ${PLAN_ESTIMATE_MAX_BYTES} bytes such a file holds` };
-    return { text: buf.subarray(0, bytesRead).toString('utf8') };
-  } finally {
-    await fh.close();
-  }
+  const read = await readRegularFile(path, PLAN_ESTIMATE_MAX_BYTES);
+  if ('tooLarge' in read)
+    return { cause: `${read.tooLarge} bytes, more than the ${PLAN_ESTIMATE_MAX_BYTES} such a file holds` };
+  return 'bytes' in read ? { text: read.bytes.toString('utf8') } : read;
 }
 
 /**

@@ -14,11 +14,10 @@
  * SHA-256 of everything before it.
  */
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ExportError } from '../errors.js';
-import { PRIVATE_FILE_MODE } from '../local-files.js';
+import { PRIVATE_FILE_MODE, readRegularFile } from '../local-files.js';
 import type { BaseImage } from './base-records.js';
 import { isFingerprintKey } from './item-fingerprint.js';
 import type { IndexImage } from './item-index-layout.js';
@@ -166,8 +165,9 @@ const IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
  * replay, lies after the bytes an image covers.
  */
 export async function readStateImage(path: string, journalPath: string): Promise<ImageRead> {
-  const read = await readRegularFile(path);
+  const read = await readRegularFile(path, MAX_IMAGE_BYTES);
   if ('absent' in read) return { status: 'absent' };
+  if ('tooLarge' in read) return { status: 'ignored', cause: `${read.tooLarge} bytes, over the limit` };
   if ('cause' in read) return { status: 'ignored', cause: read.cause };
   const buf = read.bytes;
   const parsed = parseImage(buf);
@@ -194,37 +194,6 @@ export async function readStateImage(path: string, journalPath: string): Promise
       index: { key: header.key, count: header.count, kinds: header.kinds, ...arrays },
     },
   };
-}
-
-/** A regular file's bytes, read without following a link or blocking on a FIFO, at most MAX_IMAGE_BYTES. */
-async function readRegularFile(
-  path: string,
-): Promise<{ bytes: Buffer } | { absent: true } | { cause: string }> {
-  let fh;
-  try {
-    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { absent: true };
-    return { cause: code === 'ELOOP' ? 'a symbolic link' : `unreadable (${code ?? 'error'})` };
-  }
-  try {
-    const st = await fh.stat();
-    if (!st.isFile()) return { cause: 'not a regular file' };
-    if (st.size > MAX_IMAGE_BYTES) return { cause: `${st.size} bytes, over the limit` };
-    const bytes = Buffer.alloc(st.size);
-    let got = 0;
-    while (got < st.size) {
-      const { bytesRead } = await fh.read(bytes, got, st.size - got, got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-    }
-    return { bytes: bytes.subarray(0, got) };
-  } catch (error) {
-    return { cause: `unreadable (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
-  } finally {
-    await fh.close().catch(() => undefined);
-  }
 }
 
 type ParsedImage = { header: Header; arrays: Pick<IndexImage, (typeof ARRAYS)[number]> };

@@ -119,7 +119,24 @@ export async function killAndResume(options: KillResumeOptions): Promise<KillRes
   proxy.label = 'resumed';
   const seenBefore = proxy.seen.length;
   const restartAt = Date.now();
-  const resumed = finished(await runExporter(common), 'resumed run');
+  const resumed = finished(
+    await runExporter({
+      ...common,
+      // Said as soon as it is known: the rest of the run (seal, verify) takes as long again.
+      onStart: (child) => {
+        const poll = setInterval(() => {
+          const first = proxy.seen[seenBefore];
+          if (first === undefined) return;
+          clearInterval(poll);
+          info(
+            `kill-resume: the restart's first request at +${((first.at - restartAt) / 1000).toFixed(2)} s`,
+          );
+        }, 5);
+        child.once('exit', () => clearInterval(poll));
+      },
+    }),
+    'resumed run',
+  );
   const mine = proxy.seen.slice(seenBefore);
   const first = mine[0];
   if (first === undefined) throw new Error('kill-resume: the resumed run sent no request');

@@ -1,6 +1,6 @@
 /**
  * When the staging store writes its state image (state-image.ts): once the journal has grown by
- * 32 MiB, or by four times the last image's size if that is more, since the last image, so a
+ * 8 MiB, or by twice the last image's size if that is more, since the last image, so a
  * kill costs the replay of at most that much journal and the images written over a run stay a
  * fraction of the journal's bytes; and once more when the store closes, if anything was appended
  * since. One image is written at a time, in the background: the state is copied at a consistent
@@ -10,7 +10,7 @@
  */
 import { writeStateImage, type StateImage } from './state-image.js';
 
-const MIN_IMAGE_INTERVAL_BYTES = 32 * 1024 * 1024;
+const MIN_IMAGE_INTERVAL_BYTES = 8 * 1024 * 1024;
 
 export interface StateImagerOptions {
   readonly path: string;
@@ -41,7 +41,7 @@ export class StateImager {
 
   /** Whether the journal, now `size` bytes, has grown enough since the last image for another. */
   due(size: number): boolean {
-    const interval = Math.max(this.#o.intervalBytes ?? MIN_IMAGE_INTERVAL_BYTES, 4 * this.#lastSize);
+    const interval = Math.max(this.#o.intervalBytes ?? MIN_IMAGE_INTERVAL_BYTES, 2 * this.#lastSize);
     return this.#running === null && size - this.#covered >= interval;
   }
 

@@ -8,7 +8,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { chmod, mkdir, open, stat } from 'node:fs/promises';
+import { chmod, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 
@@ -126,4 +126,44 @@ export async function readRegularFile(path: string, maxBytes: number): Promise<R
   } finally {
     await fh.close().catch(() => undefined);
   }
+}
+
+/**
+ * Write `parts` to `path` whole or not at all: a private (0600, whatever the umask) temp file
+ * `temp` in the same folder, written, fsynced, renamed over `path`, the folder fsynced. A failed
+ * write removes the temp file. Returns the bytes written.
+ */
+export async function writePrivateFile(
+  path: string,
+  temp: string,
+  parts: readonly (string | Uint8Array)[],
+): Promise<number> {
+  let size = 0;
+  try {
+    const fh = await open(temp, 'wx', PRIVATE_FILE_MODE);
+    try {
+      await fh.chmod(PRIVATE_FILE_MODE); // exact, whatever the umask took away
+      for (const part of parts) {
+        const bytes = typeof part === 'string' ? Buffer.from(part, 'utf8') : part;
+        const { bytesWritten } = await fh.write(bytes);
+        if (bytesWritten !== bytes.byteLength)
+          throw new Error(`wrote ${bytesWritten} of ${bytes.byteLength} bytes`);
+        size += bytes.byteLength;
+      }
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(temp, path);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+  const folder = await open(dirname(path), 'r');
+  try {
+    await folder.sync();
+  } finally {
+    await folder.close();
+  }
+  return size;
 }

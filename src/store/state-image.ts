@@ -14,10 +14,9 @@
  * SHA-256 of everything before it.
  */
 import { createHash } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open } from 'node:fs/promises';
 import { ExportError } from '../errors.js';
-import { PRIVATE_FILE_MODE, readRegularFile } from '../local-files.js';
+import { readRegularFile, writePrivateFile } from '../local-files.js';
 import type { BaseImage } from './base-records.js';
 import { isFingerprintKey } from './item-fingerprint.js';
 import type { IndexImage } from './item-index-layout.js';
@@ -118,34 +117,7 @@ export async function writeStateImage(
   const hash = createHash('sha256');
   for (const part of parts) hash.update(part);
   parts.push(hash.digest());
-  const fh = await open(temp, 'wx', PRIVATE_FILE_MODE);
-  let size = 0;
-  try {
-    await fh.chmod(PRIVATE_FILE_MODE);
-    for (const part of parts) {
-      const { bytesWritten } = await fh.write(part);
-      if (bytesWritten !== part.byteLength)
-        throw new Error(`wrote ${bytesWritten} of ${part.byteLength} bytes`);
-      size += part.byteLength;
-    }
-    await fh.sync();
-  } catch (error) {
-    await fh.close().catch(() => undefined);
-    await rm(temp, { force: true }).catch(() => undefined);
-    throw error;
-  }
-  await fh.close();
-  await rename(temp, path).catch(async (error: unknown) => {
-    await rm(temp, { force: true }).catch(() => undefined);
-    throw error;
-  });
-  const dir = await open(dirname(path), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
-  return size;
+  return writePrivateFile(path, temp, parts);
 }
 
 /** A typed array's bytes in little-endian order (a copy only on a big-endian machine). */

@@ -6,7 +6,7 @@
  * left alone. The file is written whole or not at all (a private temp file, fsynced, renamed).
  * Not saving never fails the plan: the outcome says why.
  */
-import { open, readdir, rename, unlink } from 'node:fs/promises';
+import { readdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isExportError } from '../errors.js';
 import {
@@ -14,8 +14,8 @@ import {
   makeDir,
   ownedTempName,
   PRIVATE_DIR_MODE,
-  PRIVATE_FILE_MODE,
   tightenDir,
+  writePrivateFile,
 } from '../local-files.js';
 import { PLAN_ESTIMATE_FILE, type PlanEstimateFile } from '../plan/plan-estimate.js';
 import { StateLock } from '../store/lock.js';
@@ -77,26 +77,7 @@ export async function savePlanEstimate(
 /** A private temp file beside `path`, fsynced, then renamed over it; the folder fsynced after. */
 async function writeWhole(path: string, text: string): Promise<void> {
   const temp = join(dirname(path), ownedTempName(basename(path)));
-  try {
-    const fh = await open(temp, 'wx', PRIVATE_FILE_MODE);
-    try {
-      await fh.chmod(PRIVATE_FILE_MODE); // exact, whatever the umask took away
-      await fh.writeFile(text);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    await unlink(temp).catch(() => undefined);
-    throw error;
-  }
-  const folder = await open(dirname(path), 'r');
-  try {
-    await folder.sync();
-  } finally {
-    await folder.close();
-  }
+  await writePrivateFile(path, temp, [text]);
 }
 
 /** Temp files of an earlier plan killed mid-write (their writer is gone). */

@@ -131,6 +131,30 @@ runBench('bench:scale', 90 * 60_000, async () => {
   };
 });
 
+/**
+ * When the child's maxRSS reached its final value: the first sample whose running maxRSS is the
+ * peak, the RSS sample before it, and the stage it fell in (a peak between two samples shows here
+ * though no RSS sample caught it).
+ */
+function peakAt(
+  samples: readonly MemorySample[],
+  windows: readonly { name: string; from: number; to: number }[],
+  started: number,
+): string {
+  const top = samples.reduce((max, s) => Math.max(max, s.maxRss), 0);
+  const i = samples.findIndex((s) => s.maxRss === top);
+  if (i < 0) return 'maxRSS: no samples';
+  const at = samples[i]!;
+  const before = i > 0 ? samples[i - 1]! : null;
+  const stage =
+    windows.find((w) => started + at.t >= w.from && started + at.t <= w.to)?.name ?? 'outside any stage';
+  return (
+    `maxRSS ${top} MB reached by ${(at.t / 1000).toFixed(1)} s (${stage}); ` +
+    `rss ${before?.rss ?? '?'} → ${at.rss} MB, heap used ${before?.heapUsed ?? '?'} → ${at.heapUsed} MB, ` +
+    `array buffers ${before?.arrayBuffers ?? '?'} → ${at.arrayBuffers} MB over that interval`
+  );
+}
+
 /** The measured, uninterrupted run: one export in a child, memory sampled, figures computed. */
 async function measuredRun(
   sandbox: HostedSandbox,
@@ -194,7 +218,7 @@ async function measuredRun(
   for (const w of windows) {
     const inStage = samples.filter((s) => started + s.t >= w.from && started + s.t <= w.to);
     if (inStage.length === 0 || w.to - w.from < 1000) continue;
-    const peak = (k: Exclude<keyof MemorySample, 'live' | 'cpuMs'>): number =>
+    const peak = (k: Exclude<keyof MemorySample, 'live' | 'cpuMs' | 'maxRss'>): number =>
       inStage.reduce((max, s) => Math.max(max, s[k]), 0);
     // Heap used falls back to about the live set after each major GC: the lowest sample is its bound.
     const floor = inStage.reduce((min, s) => Math.min(min, s.heapUsed), Infinity);
@@ -205,6 +229,7 @@ async function measuredRun(
         `heap used ${peak('heapUsed')} MB (lowest ${floor}), external ${peak('external')} MB, array buffers ${peak('arrayBuffers')} MB${live}`,
     );
   }
+  info(peakAt(samples, windows, started));
   const every = Math.max(1, Math.floor(samples.length / 40));
   info(
     `samples (s: rss/heapUsed MB): ${samples

@@ -39,6 +39,11 @@ export interface MemorySample {
   readonly live?: number;
   /** CPU time (user + system) the child has used so far, ms: CPU per request whatever the machine's load. */
   readonly cpuMs: number;
+  /**
+   * `process.resourceUsage().maxRSS` so far, MiB: the sample where it rises says when the peak
+   * happened, even a peak shorter than the interval between two RSS samples.
+   */
+  readonly maxRss: number;
 }
 
 const MIB = 1024 * 1024;
@@ -67,6 +72,7 @@ function sampleMemory(
       ...(live === undefined ? {} : { live }),
       t: Date.now() - started,
       cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+      maxRss: Math.round(process.resourceUsage().maxRSS / 1024),
       rss: Math.round(m.rss / MIB),
       heapUsed: Math.round(h.used_heap_size / MIB),
       heapTotal: Math.round(h.total_heap_size / MIB),

@@ -2,10 +2,10 @@
  * Opening a job's staging store: the lock first, then spec binding, crash recovery (torn journal
  * tail) and the index rebuild.
  */
-import { open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ExportError } from '../errors.js';
-import { makeDir, PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, tightenDir } from '../local-files.js';
+import { makeDir, PRIVATE_DIR_MODE, tightenDir, writePrivateFile } from '../local-files.js';
 import { scanJournal, type ScanResult, type ScannedLine } from './journal.js';
 import { StateLock } from './lock.js';
 import { readStateImage } from './state-image.js';
@@ -117,12 +117,9 @@ async function openReplayed(
       spec_sha256: options.specSha256,
       created_at: now().toISOString(),
     };
-    await writeFile(`${statePath}.tmp`, `${JSON.stringify(fresh, null, 2)}\n`, {
-      mode: PRIVATE_FILE_MODE,
-      flush: true,
-    });
-    await rename(`${statePath}.tmp`, statePath);
-    await syncDir(dirname(statePath));
+    // Under the state lock: a temp file a crash left is ours to replace.
+    await rm(`${statePath}.tmp`, { force: true });
+    await writePrivateFile(statePath, `${statePath}.tmp`, [`${JSON.stringify(fresh, null, 2)}\n`]);
   };
   await store.attach(options, lock, bound ? null : bind, from);
   return store;
@@ -194,14 +191,5 @@ async function sizeOf(path: string): Promise<number> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
     throw error;
-  }
-}
-
-async function syncDir(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }

@@ -88,6 +88,15 @@ function tuneHeapOrSay(): boolean {
   }
 }
 
+/**
+ * Everything this process creates starts private: the state and a local archive are evidence
+ * (folders 0700, files 0600), and a wider `destination.file_mode` is set by an explicit chmod.
+ * The user's umask may narrow further than the modes the tool asks for (0277 takes the owner's
+ * write bit, and a resumed run could then not append to its own journal), so the tool's process
+ * runs with 077 whatever the shell's is; the shell's own umask is not touched.
+ */
+const PROCESS_UMASK = 0o077;
+
 /** Node too old or a bad heap setting: said on stderr, and the process exits 2. */
 function startupRefused(): boolean {
   const old = nodeTooOld();
@@ -95,6 +104,7 @@ function startupRefused(): boolean {
     process.stderr.write(`compliance-export: ${old}\n`);
     return true;
   }
+  process.umask(PROCESS_UMASK);
   return !tuneHeapOrSay();
 }
 

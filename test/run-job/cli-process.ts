@@ -33,16 +33,15 @@ export interface SpawnCliOptions {
 
 /** `compliance-export <args>` in a new node process (src/cli/main.ts through tsx). */
 export function spawnCli(args: readonly string[], options: SpawnCliOptions): CliProcess {
-  const viaFixture = options.barrier !== undefined || options.umask !== undefined;
-  const env = {
-    ...options.env,
-    ...(options.barrier !== undefined ? { CE_TEST_BARRIER: options.barrier } : {}),
-    ...(options.umask !== undefined ? { CE_TEST_UMASK: options.umask } : {}),
-  };
-  const child = spawn(process.execPath, ['--import', 'tsx', viaFixture ? CLI_CHILD : CLI, ...args], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const viaFixture = options.barrier !== undefined;
+  const env = { ...options.env, ...(viaFixture ? { CE_TEST_BARRIER: options.barrier } : {}) };
+  const node = [process.execPath, '--import', 'tsx', viaFixture ? CLI_CHILD : CLI, ...args];
+  // A umask is set the way a user's shell sets it, before the real entry point starts.
+  const [command, ...rest] =
+    options.umask === undefined
+      ? node
+      : ['/bin/sh', '-c', 'umask "$1" && shift && exec "$@"', 'sh', options.umask, ...node];
+  const child = spawn(command!, rest, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let markReady = (): void => undefined;

@@ -58,6 +58,8 @@ describe('file modes of the state folder and a local destination', () => {
     { umask: '000', fileMode: undefined, dest: { dir: 0o700, file: 0o600 } },
     { umask: '000', fileMode: '0640', dest: { dir: 0o750, file: 0o640 } },
     { umask: '077', fileMode: '0644', dest: { dir: 0o755, file: 0o644 } },
+    // A umask that takes the owner's write bit: every file is still written, and still 0600.
+    { umask: '277', fileMode: undefined, dest: { dir: 0o700, file: 0o600 } },
   ] as const;
 
   it('are exact whatever the umask: state 0700/0600, destination per file_mode (default 0600)', async () => {

@@ -6,14 +6,10 @@
  * callers allowed s3:GetObjectRetention / s3:GetObjectLegalHold.
  */
 import type { Readable } from 'node:stream';
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  type HeadObjectCommandOutput,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import type { HeadObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 import { HashStream } from './hash-stream.js';
 import { parseSidecar, type ReadBackResult, type WrittenArchive } from './sink.js';
+import { awsS3 } from '../aws-sdk.js';
 
 export interface ReadBackOptions {
   readonly client: S3Client;
@@ -33,7 +29,7 @@ export async function readBackS3(
   const { client, bucket } = options;
   const problems: string[] = [];
   const head: HeadObjectCommandOutput = await client.send(
-    new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }),
+    new (awsS3().HeadObjectCommand)({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }),
   );
   const expected = { bytes: written.bytes, sha256: written.sha256, crc32: written.crc32 };
   if (head.ContentLength !== undefined && head.ContentLength !== written.bytes) {
@@ -53,7 +49,7 @@ export async function readBackS3(
     }
   } else {
     method = 'bytes';
-    const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const object = await client.send(new (awsS3().GetObjectCommand)({ Bucket: bucket, Key: key }));
     const hasher = new HashStream();
     for await (const chunk of (object.Body as Readable).pipe(hasher)) void chunk;
     const digest = hasher.digest();
@@ -64,7 +60,7 @@ export async function readBackS3(
     if (digest.bytes !== written.bytes)
       problems.push(`size: read back ${digest.bytes} bytes, wrote ${written.bytes}`);
   }
-  const sidecar = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `${key}.sha256` }));
+  const sidecar = await client.send(new (awsS3().GetObjectCommand)({ Bucket: bucket, Key: `${key}.sha256` }));
   const parsed = parseSidecar((await sidecar.Body?.transformToString('utf8')) ?? '');
   if (parsed === null || parsed.sha256 !== written.sha256 || parsed.fileName !== zipName) {
     problems.push(`sidecar ${written.sidecarLocation} does not hold "${written.sha256}  ${zipName}"`);

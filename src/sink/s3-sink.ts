@@ -11,19 +11,7 @@
  */
 import { pipeline } from 'node:stream';
 import type { Readable } from 'node:stream';
-import {
-  AbortMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  GetBucketVersioningCommand,
-  GetObjectCommand,
-  GetObjectLockConfigurationCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  S3Client,
-  type StorageClass,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { StorageClass, S3Client } from '@aws-sdk/client-s3';
 import { ExportError } from '../errors.js';
 import type { BagSource } from '../verify/bag-source.js';
 import { HashStream } from './hash-stream.js';
@@ -41,6 +29,7 @@ import {
   type Sink,
   type WrittenArchive,
 } from './sink.js';
+import { awsS3, awsStorage } from '../aws-sdk.js';
 
 export interface S3SinkOptions {
   readonly client: S3Client;
@@ -67,7 +56,7 @@ export function createS3Client(
   // The SDK warns once per process that Node 20 support ends in 2027; in a CLI that reads as a
   // fault. Users can still opt in by setting the variable to anything else.
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
-  return new S3Client({
+  return new (awsS3().S3Client)({
     region: options.region ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1',
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
     forcePathStyle: options.forcePathStyle ?? false,
@@ -152,7 +141,7 @@ export class S3Sink implements Sink {
     // kms:GenerateDataKey) without leaving an object behind, even in a bucket with default retention.
     try {
       const created = await client.send(
-        new CreateMultipartUploadCommand({
+        new (awsS3().CreateMultipartUploadCommand)({
           Bucket: bucket,
           Key: key,
           ChecksumAlgorithm: 'CRC32',
@@ -163,7 +152,7 @@ export class S3Sink implements Sink {
       let detail = 'created and aborted a multipart upload';
       try {
         await client.send(
-          new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: created.UploadId }),
+          new (awsS3().AbortMultipartUploadCommand)({ Bucket: bucket, Key: key, UploadId: created.UploadId }),
         );
       } catch (error) {
         // Some S3-compatible stores (s3rver) lack AbortMultipartUpload; the write right is proven.
@@ -187,7 +176,7 @@ export class S3Sink implements Sink {
     const { client, bucket } = this.options;
     const checks: PreflightCheck[] = [];
     try {
-      await client.send(new HeadBucketCommand({ Bucket: bucket }));
+      await client.send(new (awsS3().HeadBucketCommand)({ Bucket: bucket }));
       checks.push({ check: 'destination', ok: true, detail: `bucket ${bucket} exists` });
     } catch (error) {
       const code = status(error);
@@ -203,7 +192,7 @@ export class S3Sink implements Sink {
     }
     if (this.options.objectLock !== undefined || this.options.legalHold === true) {
       const versioning = await client
-        .send(new GetBucketVersioningCommand({ Bucket: bucket }))
+        .send(new (awsS3().GetBucketVersioningCommand)({ Bucket: bucket }))
         .catch((error: unknown) => {
           throw new ExportError(
             'destination_unreachable',
@@ -220,7 +209,7 @@ export class S3Sink implements Sink {
       checks.push({ check: 'versioning', ok: true, detail: 'Enabled' });
       let lockEnabled: string | undefined;
       try {
-        const lock = await client.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }));
+        const lock = await client.send(new (awsS3().GetObjectLockConfigurationCommand)({ Bucket: bucket }));
         lockEnabled = lock.ObjectLockConfiguration?.ObjectLockEnabled;
       } catch (error) {
         if ((error as AwsErrorLike).name !== 'ObjectLockConfigurationNotFoundError') {
@@ -245,7 +234,7 @@ export class S3Sink implements Sink {
   private async head(key: string, checksum = false): Promise<'exists' | 'missing' | 'unknown'> {
     try {
       await this.options.client.send(
-        new HeadObjectCommand({
+        new (awsS3().HeadObjectCommand)({
           Bucket: this.options.bucket,
           Key: key,
           ...(checksum ? { ChecksumMode: 'ENABLED' } : {}),
@@ -277,7 +266,7 @@ export class S3Sink implements Sink {
     pipeline(body, hasher, (error) => {
       if (error !== null && error !== undefined) sourceError = error;
     });
-    const upload = new Upload({
+    const upload = new (awsStorage().Upload)({
       client: this.options.client,
       partSize: this.options.partSize ?? DEFAULT_PART_SIZE,
       queueSize: this.options.queueSize ?? 2,
@@ -340,7 +329,7 @@ export class S3Sink implements Sink {
     }
     try {
       await this.options.client.send(
-        new PutObjectCommand({
+        new (awsS3().PutObjectCommand)({
           Bucket: this.options.bucket,
           Key: key,
           Body: bytes,
@@ -380,7 +369,7 @@ export class S3Sink implements Sink {
     let object;
     try {
       object = await this.options.client.send(
-        new GetObjectCommand({ Bucket: this.options.bucket, Key: key }),
+        new (awsS3().GetObjectCommand)({ Bucket: this.options.bucket, Key: key }),
       );
     } catch (error) {
       if (status(error) === 404 || (error as AwsErrorLike).name === 'NoSuchKey') return null;

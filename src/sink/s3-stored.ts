@@ -6,11 +6,12 @@
  * again (a server walking in circles) or a walk past `MAX_LIST_PAGES` stops with
  * `destination_unreachable` instead of looping forever.
  */
-import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { ExportError } from '../errors.js';
 import type { BagSource } from '../verify/bag-source.js';
 import { openS3Zip } from '../verify/zip-source.js';
 import { archiveFileName, isJobName, isRunId, type ArchiveRef } from './sink.js';
+import { awsS3 } from '../aws-sdk.js';
 
 /** 1,000 keys a page: a million keys under one job is far past any real series (4 keys a run). */
 export const MAX_LIST_PAGES = 1000;
@@ -68,7 +69,7 @@ export async function listS3Runs(place: S3Place, name: string): Promise<string[]
     let listed;
     try {
       listed = await place.client.send(
-        new ListObjectsV2Command({
+        new (awsS3().ListObjectsV2Command)({
           Bucket: place.bucket,
           Prefix: jobPrefix,
           ...(token === undefined ? {} : { ContinuationToken: token }),
@@ -142,7 +143,7 @@ export async function s3LockOf(
   const key = zipKey(place, checkedRef(ref));
   let head;
   try {
-    head = await place.client.send(new HeadObjectCommand({ Bucket: place.bucket, Key: key }));
+    head = await place.client.send(new (awsS3().HeadObjectCommand)({ Bucket: place.bucket, Key: key }));
   } catch (error) {
     throw new ExportError(
       'destination_unreachable',

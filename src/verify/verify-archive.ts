@@ -6,7 +6,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { ExportError } from '../errors.js';
 import type { BagSource, VerifyProblem } from './bag-source.js';
 import { checkCustodyChain } from './custody-chain.js';
@@ -15,6 +15,7 @@ import type { BlockReader } from './block-reader.js';
 import { verifyOrderedZip } from './ordered-zip.js';
 import { verifyBag, type BagCheck, type BagFacts } from './verify-bag.js';
 import { localBlocks, openZipSource, s3Blocks } from './zip-source.js';
+import { awsS3 } from '../aws-sdk.js';
 
 export interface VerifyOptions {
   /** S3 client to use; otherwise one is built from the options below and the environment. */
@@ -44,7 +45,7 @@ export interface VerifyReport {
 function s3Client(options: VerifyOptions): S3Client {
   if (options.client !== undefined) return options.client;
   process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
-  return new S3Client({
+  return new (awsS3().S3Client)({
     region: options.region ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1',
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
     forcePathStyle: options.forcePathStyle ?? false,
@@ -165,7 +166,7 @@ async function readS3Text(
 ): Promise<Beside> {
   const location = `s3://${bucket}/${key}`;
   try {
-    const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const object = await client.send(new (awsS3().GetObjectCommand)({ Bucket: bucket, Key: key }));
     return { location, text: (await object.Body?.transformToString('utf8')) ?? '' };
   } catch (error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;

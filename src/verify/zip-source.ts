@@ -7,12 +7,13 @@ import { open as openFile, stat } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import type { Readable, TransformCallback } from 'node:stream';
 import { crc32 } from 'node:zlib';
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { ExportError } from '../errors.js';
 import type { BagSource, SourceFile, VerifyProblem } from './bag-source.js';
 import { BlockReader } from './block-reader.js';
+import { awsS3 } from '../aws-sdk.js';
 
 class BlockRandomAccessReader extends yauzl.RandomAccessReader {
   private readonly blocks: BlockReader;
@@ -241,7 +242,7 @@ export async function openS3Zip(client: S3Client, bucket: string, key: string): 
 export async function s3Blocks(client: S3Client, bucket: string, key: string): Promise<BlockReader> {
   let head;
   try {
-    head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    head = await client.send(new (awsS3().HeadObjectCommand)({ Bucket: bucket, Key: key }));
   } catch (error) {
     const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
     throw new ExportError(
@@ -254,7 +255,7 @@ export async function s3Blocks(client: S3Client, bucket: string, key: string): P
   const etag = head.ETag;
   return new BlockReader(size, 8 * 1024 * 1024, async (start, end) => {
     const object = await client.send(
-      new GetObjectCommand({
+      new (awsS3().GetObjectCommand)({
         Bucket: bucket,
         Key: key,
         Range: `bytes=${start}-${end - 1}`,

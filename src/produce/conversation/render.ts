@@ -21,7 +21,7 @@ import { manifestJson, RSMF_VERSION } from './rsmf-manifest.js';
 import { rsmfMessage } from './rsmf-message.js';
 import { transcriptText } from './transcript.js';
 import type { ConversationAttachment, ConversationInput, ConversationOutput, RsmfFile } from './types.js';
-import { zipBytes, type ZipEntry } from './zip-bytes.js';
+import { zipPieces, type ZipEntry } from './zip-bytes.js';
 
 /** Events per RSMF file before a conversation is split (Relativity's guidance). */
 export const MAX_EVENTS_PER_FILE = 10_000;
@@ -76,9 +76,12 @@ async function renderPart(
     turns,
     eventCollectionId: parts > 1 ? conversation.id : null,
   });
-  const entries: ZipEntry[] = [{ name: MANIFEST_NAME, data: Buffer.from(manifest, 'utf8') }];
-  for (const f of files) entries.push({ name: f.name, data: await readAttachment(f.a, where) });
-  const zip = zipBytes(entries, where);
+  // Each attachment is read when the zip writer reaches it and only its packed body is kept.
+  const entries: ZipEntry[] = [
+    { name: MANIFEST_NAME, read: () => Promise.resolve(Buffer.from(manifest, 'utf8')) },
+    ...files.map((f) => ({ name: f.name, read: () => readAttachment(f.a, where) })),
+  ];
+  const zip = await zipPieces(entries, where);
 
   const times = turns.flatMap((r) => (r.turn.timestamp !== null ? [r.turn.timestamp] : []));
   const beginDate = extreme(times, -1);

@@ -12,10 +12,15 @@ import { createHash } from 'node:crypto';
 import type { Conversation, Person } from './conversation-model.js';
 import { cleanHeaderText, mailboxField, unstructuredField } from './mime-header.js';
 import { PLATFORM, RSMF_VERSION } from './rsmf-manifest.js';
+import type { ZipPieces } from './zip-bytes.js';
 
 const CRLF = '\r\n';
 const NO_ADDRESS = 'no-address@rsmf.invalid';
 const BASE64_LINE = 76;
+/** Bytes a full base64 line holds (76 characters). */
+const LINE_BYTES = (BASE64_LINE / 4) * 3;
+/** Bytes encoded at a time: whole lines, so every block but the last ends on a line end. */
+const BLOCK_BYTES = LINE_BYTES * 1024;
 
 export interface MessageParts {
   readonly conversation: Conversation;
@@ -29,7 +34,7 @@ export interface MessageParts {
   /** Event attachments in this file (RSMF: the sum over its events). */
   readonly attachmentCount: number;
   readonly summary: string;
-  readonly zip: Buffer;
+  readonly zip: ZipPieces;
 }
 
 export function rsmfMessage(m: MessageParts): Buffer {
@@ -37,10 +42,10 @@ export function rsmfMessage(m: MessageParts): Buffer {
   const text = Buffer.from(m.summary, 'utf8');
   const digest = createHash('sha256')
     .update(JSON.stringify([m.generator, c.id, m.part, m.parts]))
-    .update(text)
-    .update(m.zip)
-    .digest('hex');
-  const boundary = `=_rsmf_${digest.slice(0, 40)}`;
+    .update(text);
+  for (const chunk of m.zip.chunks) digest.update(chunk);
+  const hash = digest.digest('hex');
+  const boundary = `=_rsmf_${hash.slice(0, 40)}`;
   const from = c.custodian ?? c.participants[0];
   const to = c.participants.filter((p) => p !== from);
   // RFC 5322 wants a Date: the first message's time, else the conversation's start.
@@ -51,7 +56,7 @@ export function rsmfMessage(m: MessageParts): Buffer {
     to.length > 0 ? mailboxListField('To', to) : '',
     unstructuredField('Subject', `${c.label}: ${c.title}${split}`),
     date !== null ? `Date: ${rfc5322Date(date)}${CRLF}` : '',
-    `Message-ID: <${digest.slice(0, 32)}.${m.part}@rsmf.invalid>${CRLF}`,
+    `Message-ID: <${hash.slice(0, 32)}.${m.part}@rsmf.invalid>${CRLF}`,
     `MIME-Version: 1.0${CRLF}`,
     `X-RSMF-Version: ${RSMF_VERSION}${CRLF}`,
     unstructuredField('X-RSMF-Generator', m.generator),
@@ -65,7 +70,8 @@ export function rsmfMessage(m: MessageParts): Buffer {
     m.parts > 1 ? unstructuredField('X-RSMF-EventCollectionID', c.id) : '',
     `Content-Type: multipart/mixed;${CRLF} boundary="${boundary}"${CRLF}`,
   ].join('');
-  const body = [
+  const before = [
+    headers,
     `${CRLF}--${boundary}${CRLF}`,
     `Content-Type: text/plain; charset=utf-8${CRLF}`,
     `Content-Transfer-Encoding: base64${CRLF}${CRLF}`,
@@ -74,10 +80,16 @@ export function rsmfMessage(m: MessageParts): Buffer {
     `Content-Type: application/zip; name="rsmf.zip"${CRLF}`,
     `Content-Disposition: attachment; filename="rsmf.zip"${CRLF}`,
     `Content-Transfer-Encoding: base64${CRLF}${CRLF}`,
-    base64Lines(m.zip),
-    `--${boundary}--${CRLF}`,
   ].join('');
-  return Buffer.from(headers + body, 'ascii');
+  const after = `--${boundary}--${CRLF}`;
+  // The message is written once into a buffer of its exact size: the zip's base64 never exists
+  // as a string of its own (a conversation with large attachments would hold it several times).
+  const out = Buffer.allocUnsafe(before.length + base64LinesLength(m.zip.size) + after.length);
+  let at = out.write(before, 0, 'ascii');
+  at = writeBase64Lines(m.zip.chunks, out, at);
+  at += out.write(after, at, 'ascii');
+  if (at !== out.length) throw new Error(`rsmf message: wrote ${at} of ${out.length} bytes`);
+  return out;
 }
 
 function address(p: Person): string {
@@ -110,9 +122,44 @@ function rfc5322Date(rfc3339: string): string {
   );
 }
 
+/** `bytes` in base64, 76 characters a line, each line ending in CRLF (nothing for no bytes). */
 function base64Lines(bytes: Buffer): string {
-  const b64 = bytes.toString('base64');
-  const lines: string[] = [];
-  for (let i = 0; i < b64.length; i += BASE64_LINE) lines.push(b64.slice(i, i + BASE64_LINE));
-  return lines.map((l) => `${l}${CRLF}`).join('');
+  const out = Buffer.allocUnsafe(base64LinesLength(bytes.length));
+  writeBase64Lines([bytes], out, 0);
+  return out.toString('ascii');
+}
+
+/** The length of `base64Lines` of `n` bytes. */
+function base64LinesLength(n: number): number {
+  const chars = Math.ceil(n / 3) * 4;
+  return chars + Math.ceil(chars / BASE64_LINE) * CRLF.length;
+}
+
+/**
+ * Writes the pieces' bytes, as one run of bytes, in base64 lines into `out` from `at`; returns
+ * where it stopped. Blocks of whole lines are copied out of the pieces and encoded one at a time.
+ */
+function writeBase64Lines(pieces: readonly Buffer[], out: Buffer, at: number): number {
+  const block = Buffer.allocUnsafe(BLOCK_BYTES);
+  let filled = 0;
+  const flush = (): void => {
+    const text = block.toString('base64', 0, filled);
+    for (let i = 0; i < text.length; i += BASE64_LINE) {
+      at += out.write(text.slice(i, i + BASE64_LINE), at, 'ascii');
+      out[at++] = 0x0d;
+      out[at++] = 0x0a;
+    }
+    filled = 0;
+  };
+  for (const piece of pieces) {
+    for (let from = 0; from < piece.length;) {
+      const n = Math.min(piece.length - from, BLOCK_BYTES - filled);
+      piece.copy(block, filled, from, from + n);
+      filled += n;
+      from += n;
+      if (filled === BLOCK_BYTES) flush();
+    }
+  }
+  if (filled > 0) flush();
+  return at;
 }

@@ -9,9 +9,19 @@ import { deflateRawSync } from 'node:zlib';
 import CRC32 from 'crc-32';
 import { ExportError } from '../../errors.js';
 
+/** An entry whose bytes are read when the writer reaches it (one attachment in memory raw at a time). */
 export interface ZipEntry {
   readonly name: string;
-  readonly data: Buffer;
+  readonly read: () => Promise<Buffer>;
+}
+
+/**
+ * A zip held as its pieces (headers, names, entry bodies) in order, never joined: the message
+ * around it is written from them straight into its own buffer, so the zip's bytes are held once.
+ */
+export interface ZipPieces {
+  readonly chunks: readonly Buffer[];
+  readonly size: number;
 }
 
 const LOCAL_HEADER = 0x04034b50;
@@ -35,8 +45,8 @@ interface Packed {
   readonly offset: number;
 }
 
-/** The zip file holding `entries` (names must be unique; the caller guarantees it). */
-export function zipBytes(entries: readonly ZipEntry[], where: string): Buffer {
+/** The zip file holding `entries` (names must be unique; the caller guarantees it), as pieces. */
+export async function zipPieces(entries: readonly ZipEntry[], where: string): Promise<ZipPieces> {
   if (entries.length > MAX_ENTRIES) {
     throw new ExportError(
       'archive_error',
@@ -47,14 +57,16 @@ export function zipBytes(entries: readonly ZipEntry[], where: string): Buffer {
   const packed: Packed[] = [];
   let offset = 0;
   for (const entry of entries) {
-    const deflated = deflateRawSync(entry.data, { level: DEFLATE_LEVEL });
-    const stored = deflated.length >= entry.data.length;
+    // Read, packed, and let go: only the body kept (the deflated bytes, or the data when stored).
+    const data = await entry.read();
+    const deflated = deflateRawSync(data, { level: DEFLATE_LEVEL });
+    const stored = deflated.length >= data.length;
     const p: Packed = {
       name: Buffer.from(entry.name, 'utf8'),
       method: stored ? 0 : 8,
-      crc: CRC32.buf(entry.data) >>> 0,
-      size: entry.data.length,
-      body: stored ? entry.data : deflated,
+      crc: CRC32.buf(data) >>> 0,
+      size: data.length,
+      body: stored ? data : deflated,
       offset,
     };
     const header = Buffer.alloc(30);
@@ -108,5 +120,5 @@ export function zipBytes(entries: readonly ZipEntry[], where: string): Buffer {
   end.writeUInt32LE(offset - centralStart, 12);
   end.writeUInt32LE(centralStart, 16);
   chunks.push(end);
-  return Buffer.concat(chunks);
+  return { chunks, size: offset + end.length };
 }

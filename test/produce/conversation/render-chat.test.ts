@@ -4,6 +4,7 @@
  * order, participants, attachments with their bytes, the deleted flag, every content block
  * readable, and the transcript.
  */
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { renderConversation } from '../../../src/produce/conversation/render.js';
 import {
@@ -301,5 +302,53 @@ describe('renderConversation: a chat', () => {
     expect(out.transcript).toContain('Question 2: please compare the budget table.');
     expect(out.transcript).toContain('[Not in the archive: file claude_file_gone "lost.txt".]');
     expect(out.transcript).not.toContain('\r');
+  });
+
+  it("carries attachments of any size byte for byte: around the base64 writer's block (57 KiB) and several MiB", async () => {
+    // Sizes at and beside the writer's block of 58,368 bytes (1,024 lines of 57), 0 to 2 bytes of
+    // base64 padding, and a random (stored, not deflated) attachment of 3 MiB.
+    const sizes = [0, 1, 2, 58_367, 58_368, 58_369, 3 * 1024 * 1024 + 1];
+    const list = sizes.map((n, i) =>
+      attachment(
+        `claude_file_09${i}`,
+        'file',
+        `blob${i}.bin`,
+        i % 2 === 0 ? randomBytes(n) : Buffer.alloc(n, 'compressible '),
+      ),
+    );
+    const document = chatDocument(chatMeta(), [
+      userMessage(0, {
+        files: list.map((a) => ({
+          id: a.id,
+          filename: a.name,
+          created_at: '2025-03-01T09:00:00Z',
+          mime_type: 'application/octet-stream',
+          size_bytes: a.size,
+          md5: null,
+        })),
+      }),
+      assistantMessage(1),
+    ]);
+    const input = {
+      kind: 'chat' as const,
+      id: CHAT_ID,
+      document,
+      attachments: attachmentMap(...list),
+      generator: GENERATOR,
+    };
+    const out = await renderConversation(input);
+    const bytes = out.rsmf[0]!.bytes;
+    // Every line of the message is at most 78 characters with its CRLF (base64 lines are 76).
+    const lines = bytes.toString('latin1').split('\r\n');
+    expect(lines.reduce((max, l) => Math.max(max, l.length), 0)).toBeLessThanOrEqual(76);
+    const { zip, manifest } = await readRsmf(bytes);
+    const named = manifest.events.flatMap((e) => e.attachments ?? []);
+    expect(named.map((a) => a.display)).toEqual(list.map((a) => a.name));
+    for (const [i, a] of named.entries()) {
+      expect(zip.get(a.id)?.length, a.id).toBe(list[i]!.size);
+      expect(sha256(zip.get(a.id)!), a.id).toBe(list[i]!.sha256);
+    }
+    // The same input gives the same bytes.
+    expect(Buffer.compare((await renderConversation(input)).rsmf[0]!.bytes, bytes)).toBe(0);
   });
 });

@@ -72,11 +72,14 @@ async function exportAll(scenario: Scenario): Promise<Export> {
   }
 }
 
+/** Activities a page the run asks the feed for. */
+const FEED_PAGE = 1_000;
+
 /** Activity-feed walks of the export (the preflight probe, `limit=1`, is not one). */
 function feedWalks(ledger: LedgerEntry[]): LedgerEntry[][] {
   const walks: LedgerEntry[][] = [];
   for (const e of ledger) {
-    if (e.path !== ACTIVITIES || !e.query.includes('limit=5000')) continue;
+    if (e.path !== ACTIVITIES || !e.query.includes(`limit=${FEED_PAGE}`)) continue;
     if (!e.query.includes('after_id=')) walks.push([]);
     walks.at(-1)!.push(e);
   }
@@ -96,23 +99,24 @@ async function baseActivities(): Promise<number> {
 
 describe('activity pages that do not say has_more while more events exist', () => {
   it('false_on_full: gets every event; one confirming request after the full last page', async () => {
-    // exactly two full pages of 5,000: the first says has_more false (a lie), the second is the end
-    const backlog = 10_000 - (await baseActivities());
+    // only full pages (at least two): each says has_more false (a lie but for the last)
+    const base = await baseActivities();
+    const pages = Math.max(2, Math.ceil(base / FEED_PAGE));
     const { ledger, activities } = await exportAll({
-      activities: { backlog },
+      activities: { backlog: pages * FEED_PAGE - base },
       quirks: { activityHasMore: 'false_on_full' },
     });
-    expect(activities).toHaveLength(10_000);
+    expect(activities).toHaveLength(pages * FEED_PAGE);
     const walks = feedWalks(ledger);
     expect(walks.length).toBeGreaterThanOrEqual(2); // pass 1 and the quiescence pass
-    // page 1 (full), page 2 (full, really the last), one confirming request that comes back empty
-    for (const walk of walks) expect(walk.map((e) => e.status)).toEqual([200, 200, 200]);
+    // every full page, then one confirming request that comes back empty
+    for (const walk of walks) expect(walk.map((e) => e.status)).toEqual(Array(pages + 1).fill(200));
   });
 
   it('absent: gets every event; no confirming request after a short last page', async () => {
     const base = await baseActivities();
-    const backlog = 7_000;
-    expect((base + backlog) % 5_000).not.toBe(0);
+    const backlog = 1_500;
+    expect((base + backlog) % FEED_PAGE).not.toBe(0);
     const { ledger, activities } = await exportAll({
       activities: { backlog },
       quirks: { activityHasMore: 'absent' },
@@ -120,8 +124,9 @@ describe('activity pages that do not say has_more while more events exist', () =
     expect(activities).toHaveLength(base + backlog);
     const walks = feedWalks(ledger);
     expect(walks.length).toBeGreaterThanOrEqual(2);
-    // one full page, then the short last page: the walk stops there
-    for (const walk of walks) expect(walk.map((e) => e.status)).toEqual([200, 200]);
+    // the full pages, then the short last page: the walk stops there
+    const pages = Math.ceil((base + backlog) / FEED_PAGE);
+    for (const walk of walks) expect(walk.map((e) => e.status)).toEqual(Array(pages).fill(200));
   });
 });
 

@@ -8,7 +8,7 @@
  * matching x bits). Temp files name their owner (host, pid), so a later run's preflight removes
  * the ones a killed run left (never a live writer's) and the empty run folders of earlier runs.
  */
-import { constants, createReadStream, createWriteStream } from 'node:fs';
+import { constants, createWriteStream } from 'node:fs';
 import type { Dirent } from 'node:fs';
 import {
   access,
@@ -36,7 +36,7 @@ import {
   PRIVATE_FILE_MODE,
   tightenDir,
 } from '../local-files.js';
-import { HashStream, type StreamDigest } from './hash-stream.js';
+import { digestFile, HashStream, type StreamDigest } from './hash-stream.js';
 import {
   archiveFileName,
   archiveRelativePath,
@@ -206,9 +206,7 @@ export class LocalSink implements Sink {
   }
 
   async readBack(_ref: ArchiveRef, written: WrittenArchive): Promise<ReadBackResult> {
-    const hasher = new HashStream();
-    await pipeline(createReadStream(written.location), hasher, drain);
-    const actual = hasher.digest();
+    const actual = await digestFile(written.location);
     const problems: string[] = [];
     if (actual.bytes !== written.bytes)
       problems.push(`size: stored ${actual.bytes} bytes, wrote ${written.bytes}`);
@@ -341,13 +339,7 @@ export class LocalSink implements Sink {
 
 async function localDigest(path: string): Promise<StreamDigest | null> {
   if (!(await exists(path))) return null;
-  const hasher = new HashStream();
-  await pipeline(createReadStream(path), hasher, drain);
-  return hasher.digest();
-}
-
-async function drain(source: AsyncIterable<unknown>): Promise<void> {
-  for await (const _ of source);
+  return digestFile(path);
 }
 
 async function isRegularFile(path: string): Promise<boolean> {

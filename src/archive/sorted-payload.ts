@@ -31,7 +31,8 @@ export interface SortPayloadOptions {
   /** A fresh path in a private folder the caller owns and clears after a crash (the store's `tempPath`). */
   readonly tempPath: () => string;
   /** A payload file's bytes by its SHA-256: every payload file is a content-addressed blob. */
-  readonly open: (sha256: string) => Readable;
+  /** A staged file's bytes, given its recorded size. */
+  readonly open: (sha256: string, size: number) => Readable;
   /** Files sorted in memory per run file (tests use a handful to merge several runs). */
   readonly runSize?: number;
   /** Run files merged at once; more are merged in rounds first. */
@@ -78,7 +79,7 @@ export async function sortPayload(
       manifestSha256: hash.digest('hex'),
       files: async function* () {
         for await (const [p, size, sha256, md5] of readLines(path, LINE)) {
-          yield { path: p, size, sha256, md5, open: () => options.open(sha256) };
+          yield { path: p, size, sha256, md5, open: () => options.open(sha256, size) };
         }
       },
       dispose: () => rm(path, { force: true }),

@@ -240,7 +240,7 @@ export class FamilyProducer {
           bagPath: bagPath(native.path),
           size: native.size,
           sha256: native.sha256,
-          open: () => blobs.open(native.sha256),
+          open: () => blobs.open(native.sha256, native.size),
         });
       }
     }

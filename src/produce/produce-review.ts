@@ -90,7 +90,7 @@ async function produceFromPlan(
   const reviewCount = files.count + 1;
   tally.payload(bag.fileCount + reviewCount, bag.totalBytes + reviewBytes + loadFile.size, reviewCount);
   const blobs = store.blobs;
-  const asPayload = (f: ReviewFile): PayloadFile => ({ ...f, open: () => blobs.open(f.sha256) });
+  const asPayload = (f: ReviewFile): PayloadFile => ({ ...f, open: () => blobs.open(f.sha256, f.size) });
   return {
     bag: {
       payload: async function* () {

@@ -237,7 +237,7 @@ export function requestSummary(
 async function sortedBag(store: StagingStore, bag: BagPayload): Promise<StagedBag> {
   const sorted = await sortPayload(bag.payload(), {
     tempPath: () => store.blobs.tempPath(),
-    open: (sha256) => store.blobs.open(sha256),
+    open: (sha256, size) => store.blobs.open(sha256, size),
   });
   if (sorted.fileCount !== bag.fileCount || sorted.totalBytes !== bag.totalBytes) {
     await sorted.dispose();

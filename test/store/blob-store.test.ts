@@ -1,6 +1,6 @@
 /** The content-addressed blob store on a real temp folder. */
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -16,6 +16,25 @@ async function store(): Promise<BlobStore> {
 }
 
 describe('BlobStore', () => {
+  it('reads a blob of known size up to one byte past it: a blob that grew on disk shows as longer', async () => {
+    const blobs = await store();
+    const all = async (r: Readable): Promise<Buffer[]> => {
+      const chunks: Buffer[] = [];
+      for await (const c of r) chunks.push(c as Buffer);
+      return chunks;
+    };
+    const small = await blobs.putBytes('x'.repeat(5_000));
+    const chunks = await all(blobs.open(small.sha256, small.size));
+    expect(chunks).toHaveLength(1);
+    expect(Buffer.concat(chunks).toString()).toBe('x'.repeat(5_000));
+    const big = await blobs.putBytes(Buffer.alloc(200_000, 7));
+    expect(Buffer.concat(await all(blobs.open(big.sha256, big.size))).length).toBe(200_000);
+    // Damage on disk: the file grew. A counting reader sees more than the recorded size.
+    await appendFile(blobs.pathOf(small.sha256), 'tail');
+    expect(Buffer.concat(await all(blobs.open(small.sha256, small.size))).length).toBe(5_001);
+    expect(Buffer.concat(await all(blobs.open(small.sha256))).length).toBe(5_004);
+  });
+
   it('writes into a shard folder made once, and makes it again when it went away since', async () => {
     const blobs = await store();
     const first = await blobs.putBytes('{"a":1}');

@@ -157,11 +157,23 @@ export async function buildBagPayload(
     for await (const { line } of currentLines(store)) {
       if (!shipped(line)) continue;
       for (const f of line.files ?? []) {
-        yield { path: f.path, size: f.size, sha256: f.sha256, md5: f.md5, open: () => blobs.open(f.sha256, f.size) };
+        yield {
+          path: f.path,
+          size: f.size,
+          sha256: f.sha256,
+          md5: f.md5,
+          open: () => blobs.open(f.sha256, f.size),
+        };
       }
     }
     for (const [path, ref] of aggregates) {
-      yield { path, size: ref.size, sha256: ref.sha256, md5: ref.md5, open: () => blobs.open(ref.sha256, ref.size) };
+      yield {
+        path,
+        size: ref.size,
+        sha256: ref.sha256,
+        md5: ref.md5,
+        open: () => blobs.open(ref.sha256, ref.size),
+      };
     }
   };
   return { payload, aggregates, aggregateRows: rows, fileCount, totalBytes };

@@ -30,8 +30,7 @@ export interface SortedPayload extends SortedPayloadFiles {
 export interface SortPayloadOptions {
   /** A fresh path in a private folder the caller owns and clears after a crash (the store's `tempPath`). */
   readonly tempPath: () => string;
-  /** A payload file's bytes by its SHA-256: every payload file is a content-addressed blob. */
-  /** A staged file's bytes, given its recorded size. */
+  /** A payload file's bytes by its SHA-256 and recorded size: every payload file is a content-addressed blob. */
   readonly open: (sha256: string, size: number) => Readable;
   /** Files sorted in memory per run file (tests use a handful to merge several runs). */
   readonly runSize?: number;

@@ -53,9 +53,6 @@ const DEFAULT_PART_SIZE = 16 * 1024 * 1024;
 export function createS3Client(
   options: { region?: string; endpoint?: string; forcePathStyle?: boolean } = {},
 ): S3Client {
-  // The SDK warns once per process that Node 20 support ends in 2027; in a CLI that reads as a
-  // fault. Users can still opt in by setting the variable to anything else.
-  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   return new (awsS3().S3Client)({
     region: options.region ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1',
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),

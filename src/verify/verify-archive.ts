@@ -44,7 +44,6 @@ export interface VerifyReport {
 
 function s3Client(options: VerifyOptions): S3Client {
   if (options.client !== undefined) return options.client;
-  process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
   return new (awsS3().S3Client)({
     region: options.region ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1',
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),

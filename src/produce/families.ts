@@ -52,7 +52,12 @@ export interface FamilySortOptions {
   readonly tempPath: () => string;
   readonly runSize?: number;
   readonly fanIn?: number;
+  /** Checked every `STOP_EVERY` records: a stop ends the pass (its sorts' files removed). */
+  readonly signal?: AbortSignal;
 }
+
+/** Records read between two looks at the stop signal (a look is cheap; this keeps it off the profile). */
+const STOP_EVERY = 4096;
 
 /** One decoded entry: whether it roots a family, and where its record line is. */
 export interface Entry {
@@ -188,7 +193,9 @@ export async function planFamilies(
   try {
     const aggregates = new Map<string, AggregateRows>();
     const datasetRecords: RecordPosition[] = [];
+    let read = 0;
     for await (const { record, at } of currentRecordPositions(store)) {
+      if (++read % STOP_EVERY === 0) sort.signal?.throwIfAborted();
       const role = ITEM_KINDS[record.kind] as (typeof ITEM_KINDS)[ItemKind] | undefined;
       if (role === undefined)
         throw new ExportError('store_corrupt', `${store.journalPath}: unknown kind ${record.kind}`);

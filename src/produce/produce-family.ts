@@ -25,6 +25,8 @@ export interface ProduceOptions {
   readonly render?: (input: ConversationInput) => Promise<ConversationOutput>;
   /** The family sort's run size and fan-in (./families.ts; tests use small runs to merge several). */
   readonly sort?: { readonly runSize?: number; readonly fanIn?: number };
+  /** Stops the stage at its next family (and every 4,096 records of its first pass) once aborted. */
+  readonly signal?: AbortSignal;
 }
 
 /** One document of a family, with its kind's role. */

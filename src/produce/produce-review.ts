@@ -48,7 +48,11 @@ export async function produceReview(
   options: ProduceOptions,
 ): Promise<ReviewProduct> {
   const tally = new Tally();
-  const plan = await planFamilies(store, tally, { tempPath: () => store.blobs.tempPath(), ...options.sort });
+  const plan = await planFamilies(store, tally, {
+    tempPath: () => store.blobs.tempPath(),
+    ...options.sort,
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
   try {
     return await produceFromPlan(store, bag, options, plan, tally);
   } finally {
@@ -75,7 +79,9 @@ async function produceFromPlan(
   });
   let loadFile: ReviewFile;
   try {
-    const ref = await store.blobs.putStream(loadFileLines(store, plan, producer, items, tally));
+    const ref = await store.blobs.putStream(
+      loadFileLines(store, plan, producer, items, tally, options.signal),
+    );
     loadFile = { path: LOAD_FILE_PATH, ...ref };
     for (const row of await datasetRows(store, plan, bag)) await items.write(row);
   } catch (error) {
@@ -110,7 +116,7 @@ async function produceFromPlan(
 /**
  * The load file's lines: the header, then every family in order. Each family's rows go to the
  * items spool and the tally as they are yielded, so the load file, items.csv and the counts hold
- * the same documents.
+ * the same documents. An aborted `signal` stops it before the next family.
  */
 async function* loadFileLines(
   store: StagingStore,
@@ -118,6 +124,7 @@ async function* loadFileLines(
   producer: FamilyProducer,
   items: JsonlSpool<ItemRow>,
   tally: Tally,
+  signal: AbortSignal | undefined,
 ): AsyncGenerator<Buffer> {
   yield Buffer.from(loadFileHeader(), 'utf8');
   const fh = await open(store.journalPath, 'r');
@@ -127,6 +134,7 @@ async function* loadFileLines(
       return { record, role: ITEM_KINDS[record.kind] as DocumentKind };
     };
     const family = async function* (root: Member, children: readonly Member[]): AsyncGenerator<Buffer> {
+      signal?.throwIfAborted();
       for (const row of await producer.produce(root, children)) {
         await items.write(row);
         if (row.records === null) {

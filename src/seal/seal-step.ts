@@ -39,6 +39,11 @@ export interface SealRun {
   readonly custody: CustodyLog;
   readonly progress: { enter(stage: string): void };
   readonly now: () => Date;
+  /**
+   * Ctrl-C, SIGTERM or a full disk: staging, production and the seal stop at their next file or
+   * family (a clean checkpoint: what they made is redone from the store by the next run).
+   */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**
@@ -101,6 +106,7 @@ export async function stagePayload(
   const built = await buildBagPayload(run.store, requiredAggregates(spec.scope.include), {
     localOnly: previous !== null,
   });
+  run.signal?.throwIfAborted();
   const inventory = await writeInventory(run.store, built, {
     name: spec.name,
     runId: ref.runId,
@@ -111,13 +117,16 @@ export async function stagePayload(
   // The aggregate rows' journal positions (one per activity, user...) serve the inventory alone:
   // what the review keeps (its items stream holds on to the bag it was given) goes without them.
   const { aggregateRows: _positions, ...base } = built;
+  run.signal?.throwIfAborted();
   const review =
     previous !== null
       ? { bag: base, ...(await deltaReport(run.store, base)) }
       : await produceReview(run.store, base, {
           docidPrefix: docidPrefixOf(spec),
           generator: `${TOOL_NAME} ${TOOL_VERSION}`,
+          ...(run.signal === undefined ? {} : { signal: run.signal }),
         });
+  run.signal?.throwIfAborted();
   const bag = await sortedBag(run.store, review.bag);
   const { byCustodian: _rows, ...totals } = review.counts;
   run.store.setMeta(COUNTS_META, totals);
@@ -169,7 +178,7 @@ export async function seal(
   const input: SortedBagInput = {
     name: spec.name,
     asOfCut: cut,
-    payload: bag,
+    payload: run.signal === undefined ? bag : stopping(bag, run.signal),
     tagFiles: [...forPeople, ...rendered.tagFiles, ...payload.inventory],
     bagInfo,
     compression: spec.archive.compression,
@@ -227,6 +236,22 @@ export function requestSummary(
     rateLimited: s.rateLimited,
     budgetRpm,
     ...(minutes > 0 ? { achievedRpm: Math.round((s.requests / minutes) * 10) / 10 } : {}),
+  };
+}
+
+/**
+ * The payload read by the seal, checking `signal` before each file: a stop while the zip streams
+ * into the sink fails the seal, and the sink removes what it wrote (a temp file, a multipart upload).
+ */
+function stopping(bag: StagedBag, signal: AbortSignal): StagedBag {
+  return {
+    ...bag,
+    files: async function* () {
+      for await (const f of bag.files()) {
+        signal.throwIfAborted();
+        yield f;
+      }
+    },
   };
 }
 

@@ -10,9 +10,8 @@
  * its next open). Run files merged in a round are removed at once; the last ones by `dispose()`,
  * and all of them when the sort fails.
  */
-import { createReadStream } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import { ExportError } from '../errors.js';
 import { PRIVATE_FILE_MODE } from '../local-files.js';
 
@@ -22,6 +21,8 @@ const RUN_SIZE = 16_384;
 const FAN_IN = 64;
 /** Text gathered before a write. */
 const WRITE_CHUNK = 256 * 1024;
+/** Bytes read from a run file at a time. */
+const READ_CHUNK = 16 * 1024;
 
 /** How a line of a run is told apart from anything else a file could hold. */
 export interface LineShape<T> {
@@ -164,22 +165,46 @@ export async function writeLines(
   }
 }
 
-/** The values of a file of JSON lines; a line of another shape is `archive_error`. */
+/**
+ * The values of a file of JSON lines; a line that is not JSON, or of another shape, is
+ * `archive_error` naming the file and line. Read through one small buffer the reader keeps (a
+ * merge holds one reader per run file, ~25 of them at 100,000 chats): a read stream and readline
+ * would hold a fresh 64 KiB chunk and up to 1,024 parsed-out lines per run instead.
+ */
 export async function* readLines<T>(path: string, shape: LineShape<T>): AsyncGenerator<T> {
-  const input = createReadStream(path);
-  const lines = createInterface({ input, crlfDelay: Infinity });
+  const fh = await open(path, 'r');
+  const buffer = Buffer.allocUnsafe(READ_CHUNK);
+  const decoder = new StringDecoder('utf8');
   let n = 0;
-  try {
-    for await (const text of lines) {
-      n += 1;
-      const value: unknown = JSON.parse(text);
-      if (!shape.is(value))
-        throw new ExportError('archive_error', `${path}: line ${n} is not a ${shape.what}`);
-      yield value;
+  const parse = (text: string): T => {
+    n += 1;
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      throw new ExportError('archive_error', `${path}: line ${n} is not JSON (${(error as Error).message})`);
     }
+    if (!shape.is(value)) throw new ExportError('archive_error', `${path}: line ${n} is not a ${shape.what}`);
+    return value;
+  };
+  try {
+    let carry = '';
+    for (;;) {
+      const { bytesRead } = await fh.read(buffer, 0, READ_CHUNK, null);
+      if (bytesRead === 0) break;
+      const text = carry + decoder.write(buffer.subarray(0, bytesRead));
+      let start = 0;
+      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+        const line = text.slice(start, nl);
+        start = nl + 1;
+        yield parse(line);
+      }
+      carry = text.slice(start);
+    }
+    const last = carry + decoder.end();
+    if (last !== '') yield parse(last);
   } finally {
-    lines.close();
-    input.destroy();
+    await fh.close();
   }
 }
 

@@ -27,7 +27,7 @@ import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { deltaReport } from '../snapshot/delta-report.js';
 import { baseOf } from '../snapshot/snapshot-base.js';
 import { SNAPSHOT_PREVIOUS, SNAPSHOT_TYPE } from '../snapshot/types.js';
-import { writeInventory } from '../snapshot/write-inventory.js';
+import { writeInventory, type WrittenInventory } from '../snapshot/write-inventory.js';
 import { renderPeopleFiles } from './people-files.js';
 import { driftRows, exceptionRows } from './report-sources.js';
 
@@ -103,20 +103,7 @@ export async function stagePayload(
   const ref = archiveRefOf(spec, cut);
   // A delta (a snapshot that took over a base's records) ships only what no earlier archive holds.
   const previous = run.store.seeded ? (baseOf(run.store)?.runId ?? null) : null;
-  const built = await buildBagPayload(run.store, requiredAggregates(spec.scope.include), {
-    localOnly: previous !== null,
-  });
-  run.signal?.throwIfAborted();
-  const inventory = await writeInventory(run.store, built, {
-    name: spec.name,
-    runId: ref.runId,
-    asOfCut: cut,
-    previous,
-    specSha256: run.loaded.sha256,
-  });
-  // The aggregate rows' journal positions (one per activity, user...) serve the inventory alone:
-  // what the review keeps (its items stream holds on to the bag it was given) goes without them.
-  const { aggregateRows: _positions, ...base } = built;
+  const { base, inventory } = await baseAndInventory(run, spec, ref.runId, cut, previous);
   run.signal?.throwIfAborted();
   const review =
     previous !== null
@@ -144,6 +131,45 @@ export async function stagePayload(
     inventory: inventory.tagFiles,
     previous,
   };
+}
+
+/**
+ * The bag's payload from the store and the inventory written from it. The aggregate rows' positions
+ * (one per activity, user...) serve the inventory alone and are removed once it is written: the
+ * payload the review keeps (its items stream holds on to it) goes without them.
+ */
+async function baseAndInventory(
+  run: SealRun,
+  spec: ResolvedJobSpec,
+  runId: string,
+  cut: string,
+  previous: string | null,
+): Promise<{ base: BagPayload; inventory: WrittenInventory }> {
+  const { aggregateRows, ...base } = await buildBagPayload(
+    run.store,
+    requiredAggregates(spec.scope.include),
+    {
+      localOnly: previous !== null,
+      keepRowPositions: true,
+    },
+  );
+  try {
+    run.signal?.throwIfAborted();
+    const inventory = await writeInventory(
+      run.store,
+      { ...(aggregateRows ? { aggregateRows } : {}) },
+      {
+        name: spec.name,
+        runId,
+        asOfCut: cut,
+        previous,
+        specSha256: run.loaded.sha256,
+      },
+    );
+    return { base, inventory };
+  } finally {
+    await aggregateRows?.dispose();
+  }
 }
 
 /**

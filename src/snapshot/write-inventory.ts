@@ -10,9 +10,16 @@ import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TagFile } from '../archive/bag-input.js';
 import { defuseCell, fileTagFile, writeCsv } from '../archive/render-reports.js';
+import { ExternalSorter, type SortedRuns } from '../archive/external-sort.js';
 import { PRIVATE_DIR_MODE } from '../local-files.js';
 import { JsonlSpool, readSpool } from '../produce/review-spool.js';
-import { currentRecordPositions, readRecordAt, type BagPayload, type StagingStore } from '../store/index.js';
+import {
+  currentRecordPositions,
+  readRecordAt,
+  type AggregateRowAt,
+  type BagPayload,
+  type StagingStore,
+} from '../store/index.js';
 import type { StoredRecord } from '../store/types.js';
 import {
   INVENTORY_CSV,
@@ -49,23 +56,49 @@ const INVENTORY_CSV_COLUMNS = [
 
 const order = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** A record that holds files: kind, id and its journal line's position. */
+type WithFiles = readonly [kind: string, id: string, offset: number, length: number];
+
+const isWithFiles = (v: unknown): v is WithFiles =>
+  Array.isArray(v) &&
+  v.length === 4 &&
+  typeof v[0] === 'string' &&
+  typeof v[1] === 'string' &&
+  typeof v[2] === 'number' &&
+  typeof v[3] === 'number';
+
+async function* noRows(): AsyncGenerator<AggregateRowAt> {}
+
 /** Writes both inventory files for the store's current records; `bag` gives the aggregates' row order. */
 export async function writeInventory(
   store: StagingStore,
-  bag: Pick<BagPayload, 'aggregates' | 'aggregateRows'>,
+  bag: Pick<BagPayload, 'aggregateRows'>,
   input: InventoryInput,
 ): Promise<WrittenInventory> {
   const dir = join(store.dir, 'inventory');
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
-  const withFiles: [string, string, number, number][] = [];
-  for await (const { record, at } of currentRecordPositions(store)) {
-    if (record.aggregate === null && record.files.length > 0)
-      withFiles.push([record.kind, record.id, at.offset, at.length]);
+  // Records with files in (kind, id) order, their positions sorted on disk: flat in the org's size.
+  const sorter = new ExternalSorter<WithFiles>({
+    what: 'inventory record position',
+    is: isWithFiles,
+    tempPath: () => store.blobs.tempPath(),
+    compare: (a, b) => order(a[0], b[0]) || order(a[1], b[1]),
+  });
+  let withFiles: SortedRuns<WithFiles>;
+  let fileRecords = 0;
+  try {
+    for await (const { record, at } of currentRecordPositions(store)) {
+      if (record.aggregate === null && record.files.length > 0) {
+        fileRecords += 1;
+        await sorter.add([record.kind, record.id, at.offset, at.length]);
+      }
+    }
+    withFiles = await sorter.finish();
+  } catch (error) {
+    await sorter.abort();
+    throw error;
   }
-  withFiles.sort((a, b) => order(a[0], b[0]) || order(a[1], b[1]));
-  let rowCount = 0;
-  for (const rows of bag.aggregateRows?.values() ?? []) rowCount += rows.length;
   const header: InventoryHeader = {
     type: 'inventory',
     format: 1,
@@ -74,32 +107,32 @@ export async function writeInventory(
     asOfCut: input.asOfCut,
     previous: input.previous,
     specSha256: input.specSha256,
-    records: withFiles.length + rowCount,
+    records: fileRecords + (bag.aggregateRows?.count ?? 0),
   };
   const jsonlPath = join(dir, 'inventory.jsonl');
   const spool = await JsonlSpool.create<InventoryLine>(jsonlPath);
   const fh = await open(store.journalPath, 'r');
   try {
     await spool.write(header);
-    for (const [, , offset, length] of withFiles) {
+    for await (const [, , offset, length] of withFiles.values()) {
       const record = await readRecordAt(store, fh, { offset, length });
       await spool.write(inventoryRecord(record, record.heldBy ?? input.runId, null));
     }
-    for (const path of [...bag.aggregates.keys()]) {
-      for (const [, offset, length] of bag.aggregateRows?.get(path) ?? []) {
-        const record = await readRecordAt(store, fh, { offset, length });
-        const line = Buffer.from(`${record.rowJson ?? ''}\n`, 'utf8');
-        const row = {
-          aggregate: path,
-          sha256: createHash('sha256').update(line).digest('hex'),
-          size: line.length,
-        };
-        await spool.write(inventoryRecord(record, input.runId, row));
-      }
+    // Every aggregate's rows, aggregates in path order (the order of `bag.aggregates`).
+    for await (const [aggregate, , offset, length] of bag.aggregateRows?.values() ?? noRows()) {
+      const record = await readRecordAt(store, fh, { offset, length });
+      const line = Buffer.from(`${record.rowJson ?? ''}\n`, 'utf8');
+      const row = {
+        aggregate,
+        sha256: createHash('sha256').update(line).digest('hex'),
+        size: line.length,
+      };
+      await spool.write(inventoryRecord(record, input.runId, row));
     }
   } finally {
     await fh.close();
     await spool.close();
+    await withFiles.dispose();
   }
   const csvPath = join(dir, 'inventory.csv');
   await writeCsv(csvPath, INVENTORY_CSV_COLUMNS, csvRows(jsonlPath), (cells) => cells.map(defuseCell));

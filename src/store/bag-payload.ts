@@ -5,6 +5,7 @@
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import type { PayloadFile } from '../archive/bag-input.js';
+import { ExternalSorter, type SortedRuns } from '../archive/external-sort.js';
 import { ExportError } from '../errors.js';
 import type { BlobRef } from './blob-store.js';
 import { journalLines, readLineAt } from './journal.js';
@@ -89,69 +90,99 @@ export interface BagPayload {
   readonly payload: () => AsyncIterable<PayloadFile>;
   /** The materialized JSONL aggregates (path → blob), also part of `payload`. */
   readonly aggregates: ReadonlyMap<string, BlobRef>;
-  /** Each aggregate's rows in its file's line order: the record lines' journal positions. */
-  readonly aggregateRows?: ReadonlyMap<string, readonly AggregateRowAt[]>;
+  /**
+   * Each aggregate's rows in its file's line order (aggregates in path order): the record lines'
+   * journal positions, sorted on disk. Only with `keepRowPositions`; the caller disposes it.
+   */
+  readonly aggregateRows?: AggregateRowPositions;
   readonly fileCount: number;
   readonly totalBytes: number;
 }
 
 const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** One aggregate row's record line: id, journal offset, length. */
-export type AggregateRowAt = readonly [id: string, offset: number, length: number];
+/** One aggregate row's record line: its aggregate's path, the record's id, journal offset, length. */
+export type AggregateRowAt = readonly [aggregate: string, id: string, offset: number, length: number];
+
+/** The aggregate rows' positions, on disk: one per activity, user, role... */
+export interface AggregateRowPositions {
+  readonly count: number;
+  /** Read afresh on each call. */
+  values(): AsyncGenerator<AggregateRowAt>;
+  /** Removes the sorted files. */
+  dispose(): Promise<void>;
+}
+
+const isRowAt = (v: unknown): v is AggregateRowAt =>
+  Array.isArray(v) &&
+  v.length === 4 &&
+  typeof v[0] === 'string' &&
+  typeof v[1] === 'string' &&
+  typeof v[2] === 'number' &&
+  typeof v[3] === 'number';
+
+export interface BuildBagOptions {
+  /** A delta bag (snapshot series) ships only the files no earlier archive holds. */
+  readonly localOnly?: boolean;
+  /** Keep the aggregate rows' positions (`aggregateRows`, for the inventory). */
+  readonly keepRowPositions?: boolean;
+}
 
 /**
  * Build the payload for `sealBag`. `requiredAggregates` are JSONL files that must exist even when
- * empty (e.g. `directory/users.jsonl` when the directory is included).
+ * empty (e.g. `directory/users.jsonl` when the directory is included). Memory is flat in the
+ * number of rows: their positions are sorted on disk (the store's temp folder) by (aggregate, id,
+ * journal offset), so an aggregate's bytes do not depend on fetch order.
  */
 export async function buildBagPayload(
   store: StagingStore,
   requiredAggregates: readonly string[] = [],
-  options: { readonly localOnly?: boolean } = {},
+  options: BuildBagOptions = {},
 ): Promise<BagPayload> {
-  // A delta bag (snapshot series) ships only the files no earlier archive holds.
   const shipped = (line: JournalRecord): boolean => options.localOnly !== true || line.heldBy === undefined;
-  // Pass 1: positions of the current aggregate rows, and totals.
-  const rows = new Map<string, [string, number, number][]>();
-  for (const a of requiredAggregates) rows.set(a, []);
+  // Pass 1: the current aggregate rows' positions, sorted on disk, and totals.
+  const paths = new Set(requiredAggregates);
+  const sorter = new ExternalSorter<AggregateRowAt>({
+    what: 'aggregate row position',
+    is: isRowAt,
+    tempPath: () => store.blobs.tempPath(),
+    compare: (a, b) => byteOrder(a[0], b[0]) || byteOrder(a[1], b[1]) || a[2] - b[2],
+  });
+  let rows: SortedRuns<AggregateRowAt> | null = null;
   let fileCount = 0;
   let totalBytes = 0;
-  for await (const { line, offset, length } of currentLines(store)) {
-    for (const f of shipped(line) ? (line.files ?? []) : []) {
-      fileCount += 1;
-      totalBytes += f.size;
-    }
-    if (line.row !== undefined) {
-      let list = rows.get(line.row.aggregate);
-      if (list === undefined) rows.set(line.row.aggregate, (list = []));
-      list.push([line.id, offset, length]);
-    }
-  }
-  // Materialize each aggregate as one blob: rows in id byte order, one JSON document per line.
+  let rowCount = 0;
   const aggregates = new Map<string, BlobRef>();
-  const fh = await open(store.journalPath, 'r');
   try {
-    for (const [path, list] of [...rows].sort((a, b) => byteOrder(a[0], b[0]))) {
-      list.sort((a, b) => byteOrder(a[0], b[0]) || a[1] - b[1]);
-      async function* lines(): AsyncGenerator<Buffer> {
-        for (const [, off, len] of list) {
-          const line = parseJournalLine(
-            await readLineAt(fh, off, len),
-            `${store.journalPath} at byte ${off}`,
-          );
-          if (line.type !== 'record' || line.row === undefined)
-            throw new ExportError('store_corrupt', `journal row at byte ${off} moved`);
-          yield Buffer.from(`${line.row.json}\n`, 'utf8');
-        }
+    for await (const { line, offset, length } of currentLines(store)) {
+      for (const f of shipped(line) ? (line.files ?? []) : []) {
+        fileCount += 1;
+        totalBytes += f.size;
       }
-      const ref = await store.blobs.putStream(lines());
+      if (line.row !== undefined) {
+        paths.add(line.row.aggregate);
+        rowCount += 1;
+        await sorter.add([line.row.aggregate, line.id, offset, length]);
+      }
+    }
+    rows = await sorter.finish();
+    // Materialize each aggregate as one blob: rows in id byte order, one JSON document per line.
+    for (const [path, ref] of await materialize(store, rows, [...paths].sort(byteOrder))) {
       aggregates.set(path, ref);
       fileCount += 1;
       totalBytes += ref.size;
     }
-  } finally {
-    await fh.close();
+  } catch (error) {
+    await sorter.abort();
+    throw error;
   }
+  const sorted = rows;
+  const positions: AggregateRowPositions = {
+    count: rowCount,
+    values: () => sorted.values(),
+    dispose: () => sorted.dispose(),
+  };
+  if (options.keepRowPositions !== true) await rows.dispose();
   const blobs = store.blobs;
   const payload = async function* (): AsyncGenerator<PayloadFile> {
     for await (const { line } of currentLines(store)) {
@@ -176,5 +207,49 @@ export async function buildBagPayload(
       };
     }
   };
-  return { payload, aggregates, aggregateRows: rows, fileCount, totalBytes };
+  return {
+    payload,
+    aggregates,
+    ...(options.keepRowPositions === true ? { aggregateRows: positions } : {}),
+    fileCount,
+    totalBytes,
+  };
+}
+
+/** Each aggregate's blob, in `paths` order, from the rows sorted by (aggregate, id, offset). */
+async function materialize(
+  store: StagingStore,
+  rows: SortedRuns<AggregateRowAt>,
+  paths: readonly string[],
+): Promise<[string, BlobRef][]> {
+  const out: [string, BlobRef][] = [];
+  const fh = await open(store.journalPath, 'r');
+  const sorted = rows.values();
+  try {
+    let next = await sorted.next();
+    for (const path of paths) {
+      async function* lines(): AsyncGenerator<Buffer> {
+        for (; next.done !== true && next.value[0] === path; next = await sorted.next()) {
+          const [, , off, len] = next.value;
+          const line = parseJournalLine(
+            await readLineAt(fh, off, len),
+            `${store.journalPath} at byte ${off}`,
+          );
+          if (line.type !== 'record' || line.row === undefined)
+            throw new ExportError('store_corrupt', `journal row at byte ${off} moved`);
+          yield Buffer.from(`${line.row.json}\n`, 'utf8');
+        }
+      }
+      out.push([path, await store.blobs.putStream(lines())]);
+    }
+    if (next.done !== true)
+      throw new ExportError(
+        'internal',
+        `aggregate row of ${next.value[0]} out of order in the sorted positions`,
+      );
+  } finally {
+    await sorted.return(undefined);
+    await fh.close();
+  }
+  return out;
 }

@@ -4,6 +4,6 @@ export { openStore } from './open-store.js';
 export { StagingStore } from './staging-store.js';
 export { recordHash } from './record-hash.js';
 export { buildBagPayload, currentRecordPositions, currentRecords, readRecordAt } from './bag-payload.js';
-export type { BagPayload, RecordPosition } from './bag-payload.js';
+export type { AggregateRowAt, BagPayload, RecordPosition } from './bag-payload.js';
 export type * from './types.js';
 export type { BaseRecord } from './base-records.js';

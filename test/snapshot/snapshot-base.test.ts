@@ -128,7 +128,7 @@ describe('snapshot base in the store', () => {
     ).toEqual(['chat:c2:deleted_since_previous', 'file:f2:deleted_since_previous']);
 
     // A delta ships only what no earlier archive holds: nothing here (c3's bytes are c3's base bytes).
-    const bag = await buildBagPayload(store, [], { localOnly: true });
+    const bag = await buildBagPayload(store, [], { localOnly: true, keepRowPositions: true });
     expect(bag.fileCount).toBe(0);
     const inv = await writeInventory(store, bag, {
       name: 'job',

@@ -194,6 +194,75 @@ describe('staging store', () => {
     await store.close();
   });
 
+  it('sorts aggregate rows on disk: id order across several sort runs, positions kept only when asked, no temp file left', async () => {
+    const store = await open();
+    // 40,000 rows (more than two of the sort's 16,384-row runs) in two aggregates, stored in a
+    // scrambled id order; a quarter of the users stored twice (the later version is current).
+    const activity = (id: string, json: string): RecordInput => ({
+      ...user(id, json),
+      kind: 'activity',
+      row: { aggregate: 'activities/activities.jsonl', json },
+      source: { endpoint: '/v1/compliance/activities' },
+    });
+    const expected = { users: new Map<string, string>(), activities: new Map<string, string>() };
+    for (let i = 0; i < 40_000; i += 1) {
+      const n = (i * 7919) % 40_000;
+      const id = n.toString(36).padStart(4, '0');
+      if (i % 2 === 0) {
+        const json = JSON.stringify({ id: `user_${id}` });
+        store.putRecord(user(`user_${id}`, json), 1);
+        expected.users.set(`user_${id}`, json);
+        if (i % 8 === 0) {
+          const again = JSON.stringify({ id: `user_${id}`, v: 2 });
+          store.putRecord(user(`user_${id}`, again), 1);
+          expected.users.set(`user_${id}`, again);
+        }
+      } else {
+        const json = JSON.stringify({ id: `activity_${id}` });
+        store.putRecord(activity(`activity_${id}`, json), 1);
+        expected.activities.set(`activity_${id}`, json);
+      }
+      if (i % 1024 === 0) await store.ready();
+    }
+    const inIdOrder = (rows: Map<string, string>): string =>
+      [...rows]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([, json]) => `${json}\n`)
+        .join('');
+    const tempFolder = join(store.blobs.tempPath(), '..');
+    const bodies = async (bag: Awaited<ReturnType<typeof buildBagPayload>>): Promise<string[]> => {
+      const out: string[] = [];
+      for (const path of ['activities/activities.jsonl', 'directory/users.jsonl']) {
+        const ref = bag.aggregates.get(path)!;
+        const chunks: Buffer[] = [];
+        for await (const c of store.blobs.open(ref.sha256, ref.size)) chunks.push(c as Buffer);
+        out.push(Buffer.concat(chunks).toString('utf8'));
+      }
+      return out;
+    };
+
+    const plain = await buildBagPayload(store);
+    expect([...plain.aggregates.keys()]).toEqual(['activities/activities.jsonl', 'directory/users.jsonl']);
+    expect(await bodies(plain)).toEqual([inIdOrder(expected.activities), inIdOrder(expected.users)]);
+    expect(plain.aggregateRows).toBeUndefined();
+    expect(await readdir(tempFolder)).toEqual([]);
+
+    const kept = await buildBagPayload(store, [], { keepRowPositions: true });
+    expect(await bodies(kept)).toEqual(await bodies(plain));
+    const rows = kept.aggregateRows!;
+    expect(rows.count).toBe(40_000);
+    const order: string[] = [];
+    for await (const [aggregate, id] of rows.values()) order.push(`${aggregate} ${id}`);
+    expect(order).toEqual([
+      ...[...expected.activities.keys()].sort().map((id) => `activities/activities.jsonl ${id}`),
+      ...[...expected.users.keys()].sort().map((id) => `directory/users.jsonl ${id}`),
+    ]);
+    expect((await readdir(tempFolder)).length).toBeGreaterThan(0);
+    await rows.dispose();
+    expect(await readdir(tempFolder)).toEqual([]);
+    await store.close();
+  }, 60_000);
+
   it('refuses a second concurrent run on the same state folder', async () => {
     const store = await open();
     // Our own pid holds the lock: simulate another live process by writing the parent's pid.

@@ -148,7 +148,7 @@ export async function buildBagPayload(
     tempPath: () => store.blobs.tempPath(),
     compare: (a, b) => byteOrder(a[0], b[0]) || byteOrder(a[1], b[1]) || a[2] - b[2],
   });
-  let rows: SortedRuns<AggregateRowAt> | null = null;
+  let rows: SortedRuns<AggregateRowAt>;
   let fileCount = 0;
   let totalBytes = 0;
   let rowCount = 0;
@@ -177,12 +177,8 @@ export async function buildBagPayload(
     throw error;
   }
   const sorted = rows;
-  const positions: AggregateRowPositions = {
-    count: rowCount,
-    values: () => sorted.values(),
-    dispose: () => sorted.dispose(),
-  };
-  if (options.keepRowPositions !== true) await rows.dispose();
+  const keep = options.keepRowPositions === true;
+  if (!keep) await sorted.dispose();
   const blobs = store.blobs;
   const payload = async function* (): AsyncGenerator<PayloadFile> {
     for await (const { line } of currentLines(store)) {
@@ -210,7 +206,15 @@ export async function buildBagPayload(
   return {
     payload,
     aggregates,
-    ...(options.keepRowPositions === true ? { aggregateRows: positions } : {}),
+    ...(keep
+      ? {
+          aggregateRows: {
+            count: rowCount,
+            values: () => sorted.values(),
+            dispose: () => sorted.dispose(),
+          } satisfies AggregateRowPositions,
+        }
+      : {}),
     fileCount,
     totalBytes,
   };

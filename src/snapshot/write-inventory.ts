@@ -15,8 +15,10 @@ import { PRIVATE_DIR_MODE } from '../local-files.js';
 import { JsonlSpool, readSpool } from '../produce/review-spool.js';
 import {
   currentRecordPositions,
+  isKeyedPosition,
   readRecordAt,
   type AggregateRowAt,
+  type KeyedPosition,
   type BagPayload,
   type StagingStore,
 } from '../store/index.js';
@@ -56,17 +58,6 @@ const INVENTORY_CSV_COLUMNS = [
 
 const order = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** A record that holds files: kind, id and its journal line's position. */
-type WithFiles = readonly [kind: string, id: string, offset: number, length: number];
-
-const isWithFiles = (v: unknown): v is WithFiles =>
-  Array.isArray(v) &&
-  v.length === 4 &&
-  typeof v[0] === 'string' &&
-  typeof v[1] === 'string' &&
-  typeof v[2] === 'number' &&
-  typeof v[3] === 'number';
-
 async function* noRows(): AsyncGenerator<AggregateRowAt> {}
 
 /** Writes both inventory files for the store's current records; `bag` gives the aggregates' row order. */
@@ -78,14 +69,14 @@ export async function writeInventory(
   const dir = join(store.dir, 'inventory');
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
-  // Records with files in (kind, id) order, their positions sorted on disk: flat in the org's size.
-  const sorter = new ExternalSorter<WithFiles>({
+  // Records with files in (kind, id) order: their positions sorted on disk, flat in the org's size.
+  const sorter = new ExternalSorter<KeyedPosition>({
     what: 'inventory record position',
-    is: isWithFiles,
+    is: isKeyedPosition,
     tempPath: () => store.blobs.tempPath(),
     compare: (a, b) => order(a[0], b[0]) || order(a[1], b[1]),
   });
-  let withFiles: SortedRuns<WithFiles>;
+  let withFiles: SortedRuns<KeyedPosition>;
   let fileRecords = 0;
   try {
     for await (const { record, at } of currentRecordPositions(store)) {

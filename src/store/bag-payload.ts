@@ -101,8 +101,22 @@ export interface BagPayload {
 
 const byteOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/**
+ * A record line's journal position under a sort key (an aggregate's path, or a kind) and the
+ * record's id: what the seal sorts on disk to read records back in order.
+ */
+export type KeyedPosition = readonly [key: string, id: string, offset: number, length: number];
+
+export const isKeyedPosition = (v: unknown): v is KeyedPosition =>
+  Array.isArray(v) &&
+  v.length === 4 &&
+  typeof v[0] === 'string' &&
+  typeof v[1] === 'string' &&
+  typeof v[2] === 'number' &&
+  typeof v[3] === 'number';
+
 /** One aggregate row's record line: its aggregate's path, the record's id, journal offset, length. */
-export type AggregateRowAt = readonly [aggregate: string, id: string, offset: number, length: number];
+export type AggregateRowAt = KeyedPosition;
 
 /** The aggregate rows' positions, on disk: one per activity, user, role... */
 export interface AggregateRowPositions {
@@ -112,14 +126,6 @@ export interface AggregateRowPositions {
   /** Removes the sorted files. */
   dispose(): Promise<void>;
 }
-
-const isRowAt = (v: unknown): v is AggregateRowAt =>
-  Array.isArray(v) &&
-  v.length === 4 &&
-  typeof v[0] === 'string' &&
-  typeof v[1] === 'string' &&
-  typeof v[2] === 'number' &&
-  typeof v[3] === 'number';
 
 export interface BuildBagOptions {
   /** A delta bag (snapshot series) ships only the files no earlier archive holds. */
@@ -144,7 +150,7 @@ export async function buildBagPayload(
   const paths = new Set(requiredAggregates);
   const sorter = new ExternalSorter<AggregateRowAt>({
     what: 'aggregate row position',
-    is: isRowAt,
+    is: isKeyedPosition,
     tempPath: () => store.blobs.tempPath(),
     compare: (a, b) => byteOrder(a[0], b[0]) || byteOrder(a[1], b[1]) || a[2] - b[2],
   });

@@ -5,7 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ChildReport } from './export-child.js';
+import type { ChildReport, MemorySample, SampleBatch } from './export-child.js';
 import { KEY_ENV } from './job-spec.js';
 import { cleanup } from './run-bench.js';
 
@@ -63,7 +63,12 @@ export function runExporter(options: ExporterOptions): Promise<ExporterRun> {
     child.stderr?.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-20_000);
     });
-    child.on('message', (m) => (report = m as ChildReport));
+    const samples: MemorySample[] = [];
+    child.on('message', (m) => {
+      const message = m as ChildReport | SampleBatch;
+      if ('type' in message && message.type === 'samples') samples.push(...message.samples);
+      else report = { ...(message as ChildReport), samples };
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
     child.on('error', (e) => {
       clearTimeout(timer);

@@ -194,7 +194,8 @@ export async function* readLines<T>(path: string, shape: LineShape<T>): AsyncGen
       if (bytesRead === 0) break;
       const text = carry + decoder.write(buffer.subarray(0, bytesRead));
       let start = 0;
-      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      // The carried part holds no newline: a line longer than a read is searched once, not again per read.
+      for (let nl = text.indexOf('\n', carry.length); nl >= 0; nl = text.indexOf('\n', start)) {
         const line = text.slice(start, nl);
         start = nl + 1;
         yield parse(line);

@@ -153,11 +153,13 @@ async function baseAndInventory(
       keepRowPositions: true,
     },
   );
+  if (aggregateRows === undefined)
+    throw new ExportError('internal', 'the bag was built without its row positions');
   try {
     run.signal?.throwIfAborted();
     const inventory = await writeInventory(
       run.store,
-      { ...(aggregateRows ? { aggregateRows } : {}) },
+      { aggregateRows },
       {
         name: spec.name,
         runId,
@@ -168,7 +170,7 @@ async function baseAndInventory(
     );
     return { base, inventory };
   } finally {
-    await aggregateRows?.dispose();
+    await aggregateRows.dispose();
   }
 }
 
@@ -209,6 +211,9 @@ export async function seal(
     bagInfo,
     compression: spec.archive.compression,
   };
+  // Before the ship records its intent and opens the destination: a stop while the reports were
+  // rendered ends here, with nothing started at the destination.
+  run.signal?.throwIfAborted();
   return { bag: sealBag(input), input, summary: `${JSON.stringify(rendered.summary, null, 2)}\n` };
 }
 

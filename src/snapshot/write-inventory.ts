@@ -17,9 +17,8 @@ import {
   currentRecordPositions,
   isKeyedPosition,
   readRecordAt,
-  type AggregateRowAt,
+  type AggregateRowPositions,
   type KeyedPosition,
-  type BagPayload,
   type StagingStore,
 } from '../store/index.js';
 import type { StoredRecord } from '../store/types.js';
@@ -58,12 +57,13 @@ const INVENTORY_CSV_COLUMNS = [
 
 const order = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-async function* noRows(): AsyncGenerator<AggregateRowAt> {}
-
-/** Writes both inventory files for the store's current records; `bag` gives the aggregates' row order. */
+/**
+ * Writes both inventory files for the store's current records; `bag` gives the aggregates' rows in
+ * order (`buildBagPayload` with `keepRowPositions`).
+ */
 export async function writeInventory(
   store: StagingStore,
-  bag: Pick<BagPayload, 'aggregateRows'>,
+  bag: { readonly aggregateRows: AggregateRowPositions },
   input: InventoryInput,
 ): Promise<WrittenInventory> {
   const dir = join(store.dir, 'inventory');
@@ -98,31 +98,37 @@ export async function writeInventory(
     asOfCut: input.asOfCut,
     previous: input.previous,
     specSha256: input.specSha256,
-    records: fileRecords + (bag.aggregateRows?.count ?? 0),
+    records: fileRecords + bag.aggregateRows.count,
   };
   const jsonlPath = join(dir, 'inventory.jsonl');
-  const spool = await JsonlSpool.create<InventoryLine>(jsonlPath);
-  const fh = await open(store.journalPath, 'r');
   try {
-    await spool.write(header);
-    for await (const [, , offset, length] of withFiles.values()) {
-      const record = await readRecordAt(store, fh, { offset, length });
-      await spool.write(inventoryRecord(record, record.heldBy ?? input.runId, null));
-    }
-    // Every aggregate's rows, aggregates in path order (the order of `bag.aggregates`).
-    for await (const [aggregate, , offset, length] of bag.aggregateRows?.values() ?? noRows()) {
-      const record = await readRecordAt(store, fh, { offset, length });
-      const line = Buffer.from(`${record.rowJson ?? ''}\n`, 'utf8');
-      const row = {
-        aggregate,
-        sha256: createHash('sha256').update(line).digest('hex'),
-        size: line.length,
-      };
-      await spool.write(inventoryRecord(record, input.runId, row));
+    const spool = await JsonlSpool.create<InventoryLine>(jsonlPath);
+    try {
+      const fh = await open(store.journalPath, 'r');
+      try {
+        await spool.write(header);
+        for await (const [, , offset, length] of withFiles.values()) {
+          const record = await readRecordAt(store, fh, { offset, length });
+          await spool.write(inventoryRecord(record, record.heldBy ?? input.runId, null));
+        }
+        // Every aggregate's rows, aggregates in path order (the order of the bag's aggregates).
+        for await (const [aggregate, , offset, length] of bag.aggregateRows.values()) {
+          const record = await readRecordAt(store, fh, { offset, length });
+          const line = Buffer.from(`${record.rowJson ?? ''}\n`, 'utf8');
+          const row = {
+            aggregate,
+            sha256: createHash('sha256').update(line).digest('hex'),
+            size: line.length,
+          };
+          await spool.write(inventoryRecord(record, input.runId, row));
+        }
+      } finally {
+        await fh.close();
+      }
+    } finally {
+      await spool.close();
     }
   } finally {
-    await fh.close();
-    await spool.close();
     await withFiles.dispose();
   }
   const csvPath = join(dir, 'inventory.csv');

@@ -10,6 +10,6 @@ export {
   isKeyedPosition,
   readRecordAt,
 } from './bag-payload.js';
-export type { AggregateRowAt, BagPayload, KeyedPosition, RecordPosition } from './bag-payload.js';
+export type { AggregateRowPositions, BagPayload, KeyedPosition, RecordPosition } from './bag-payload.js';
 export type * from './types.js';
 export type { BaseRecord } from './base-records.js';

@@ -48,6 +48,20 @@ describe('readLines', () => {
     expect(await collect(readLines(path, STRINGS))).toEqual(values);
   });
 
+  it('reads lines many times longer than one read', async () => {
+    const values: [string, number][] = [
+      ['x'.repeat(100_000), 1],
+      ['€'.repeat(70_000), 2],
+      ['', 3],
+    ];
+    const path = join(dir, 'long-lines');
+    await writeLines(
+      path,
+      values.map((v) => `${JSON.stringify(v)}\n`),
+    );
+    expect(await collect(readLines(path, STRINGS))).toEqual(values);
+  });
+
   it('reads a last line without its newline, and an empty file as nothing', async () => {
     const path = join(dir, 'no-final-newline');
     await writeFile(path, '["a",1]\n["b",2]');

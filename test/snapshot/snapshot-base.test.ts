@@ -130,14 +130,19 @@ describe('snapshot base in the store', () => {
     // A delta ships only what no earlier archive holds: nothing here (c3's bytes are c3's base bytes).
     const bag = await buildBagPayload(store, [], { localOnly: true, keepRowPositions: true });
     expect(bag.fileCount).toBe(0);
-    const inv = await writeInventory(store, bag, {
-      name: 'job',
-      runId: '20261120T000000Z',
-      asOfCut: '2026-11-20T00:00:00.000Z',
-      previous: '20261101T000000Z',
-      specSha256: SPEC,
-    });
+    const inv = await writeInventory(
+      store,
+      { aggregateRows: bag.aggregateRows! },
+      {
+        name: 'job',
+        runId: '20261120T000000Z',
+        asOfCut: '2026-11-20T00:00:00.000Z',
+        previous: '20261101T000000Z',
+        specSha256: SPEC,
+      },
+    );
     expect(inv.records).toBe(3);
+    await bag.aggregateRows!.dispose();
     const text = await readFile(join(store.dir, 'inventory', 'inventory.jsonl'), 'utf8');
     const parsed = text
       .trim()

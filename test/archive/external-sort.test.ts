@@ -29,6 +29,15 @@ describe('readLines', () => {
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
   });
+  /** What `readLines` gives back of the values `writeLines` wrote, one JSON line each. */
+  const roundTrip = async (name: string, values: [string, number][]): Promise<[string, number][]> => {
+    const path = join(dir, name);
+    await writeLines(
+      path,
+      values.map((v) => `${JSON.stringify(v)}\n`),
+    );
+    return collect(readLines(path, STRINGS));
+  };
 
   it('reads back what writeLines wrote across read boundaries, multi-byte characters split between reads', async () => {
     // Lines of 1 to 3 KB of 1-, 2-, 3- and 4-byte characters, U+2028 (not a line break in JSON
@@ -40,12 +49,7 @@ describe('readLines', () => {
       for (let j = 0; j < 300 + ((i * 37) % 700); j += 1) text += alphabet[(i + j * 3) % alphabet.length];
       values.push([text, i]);
     }
-    const path = join(dir, 'round-trip');
-    await writeLines(
-      path,
-      values.map((v) => `${JSON.stringify(v)}\n`),
-    );
-    expect(await collect(readLines(path, STRINGS))).toEqual(values);
+    expect(await roundTrip('round-trip', values)).toEqual(values);
   });
 
   it('reads lines many times longer than one read', async () => {
@@ -54,12 +58,7 @@ describe('readLines', () => {
       ['€'.repeat(70_000), 2],
       ['', 3],
     ];
-    const path = join(dir, 'long-lines');
-    await writeLines(
-      path,
-      values.map((v) => `${JSON.stringify(v)}\n`),
-    );
-    expect(await collect(readLines(path, STRINGS))).toEqual(values);
+    expect(await roundTrip('long-lines', values)).toEqual(values);
   });
 
   it('reads a last line without its newline, and an empty file as nothing', async () => {

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/errors.js';
 import type { PlanEstimateFile } from '../../src/plan/plan-estimate.js';
 import { runJob, type RunJobOptions } from '../../src/run-job.js';
-import { loadSpecFile } from '../../src/spec/index.js';
+import { applyOverrides, loadSpecFile } from '../../src/spec/index.js';
 import { openStore } from '../../src/store/index.js';
 import { runCli } from '../cli/run-cli.js';
 import { spawnCli } from './cli-process.js';
@@ -176,7 +176,11 @@ describe('plan → run', () => {
   });
 
   it('a hostile plan-estimate.json is ignored with a warning naming the file and the cause; the run completes', async () => {
-    const valid = (createdAt: string, spec = sha): PlanEstimateFile => ({
+    // Each case ships to its own destination: two runs whose cuts fall in the same second share a
+    // run id, and the second would rightly refuse to overwrite the first's archive.
+    const loaded = await loadSpecFile(h.specPath, { env: h.env });
+    let caseSha = sha;
+    const valid = (createdAt: string, spec = caseSha): PlanEstimateFile => ({
       format: 1,
       job: 'test-job',
       spec_sha256: spec,
@@ -223,10 +227,12 @@ describe('plan → run', () => {
     ];
     for (const c of cases) {
       const state = join(h.dir, `state-${c.name}`);
+      const overrides = { destination_uri: join(h.dir, `out-${c.name}`) };
+      caseSha = applyOverrides(loaded, overrides, { env: h.env }).sha256;
       const file = join(state, 'test-job', 'plan-estimate.json');
       await mkdir(join(state, 'test-job'), { recursive: true, mode: 0o700 });
       await c.write(file);
-      const { result, lines, plain } = await runCaptured(h, state);
+      const { result, lines, plain } = await runCaptured(h, state, { overrides });
       expect([result.exitCode, result.archive !== null], c.name).toEqual([EXIT.ok, true]);
       const warnings = plain.filter((l) => l.startsWith(`compliance-export: ignoring ${file}: `));
       expect(warnings, c.name).toHaveLength(1);

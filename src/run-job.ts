@@ -13,7 +13,7 @@ import { DiskGuard } from './disk/disk-guard.js';
 import { DEFAULT_MIN_FREE_BYTES, statfsFree, type FreeSpaceReader } from './disk/free-space.js';
 import { EXIT, ExportError } from './errors.js';
 import { openRun, type OpenedRun } from './preflight/open-run.js';
-import { preflight } from './preflight/preflight-step.js';
+import { preflight, type Preflighted } from './preflight/preflight-step.js';
 import { discardPlanEstimate } from './progress/plan-totals.js';
 import type { ProgressMode } from './progress/progress.js';
 import { Resources } from './resources.js';
@@ -22,20 +22,8 @@ import type { ProductionTotals } from './archive/report-rows.js';
 import { COUNTS_META, requestSummary, seal, stagePayload } from './seal/seal-step.js';
 import { planRunVolumes } from './seal/volume-seal.js';
 import { shipVolumes } from './ship/ship-volumes.js';
-import {
-  adoptLeftover,
-  putCustodyBeside,
-  putSummaryBeside,
-  ship,
-  type FinishStep,
-} from './ship/ship-step.js';
-import {
-  readBack,
-  recordShipped,
-  shippedBefore,
-  verifyLanded,
-  type ShippedArchive,
-} from './ship/verify-landed.js';
+import { adoptLeftover, landedBefore, ship, type FinishStep } from './ship/ship-step.js';
+import { finishLanded, shippedBefore, type ShippedArchive } from './ship/verify-landed.js';
 import { applyOverrides, loadSpecFile, parseDestinationUri } from './spec/index.js';
 import { retainOf, snapshotModeOf, type LoadedSpec, type SpecOverrides } from './spec/types.js';
 import { prepareSnapshot } from './snapshot/prepare-snapshot.js';
@@ -144,9 +132,11 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
   const run = { ...opened, after: options.afterFinishStep ?? (() => undefined) };
   const reached: Reached = { quiescence: null, archive: null, production: null };
   let tombstone: Tombstone | null = null;
-  const interrupted = await untilInterrupted(run, resources, guard, async () => {
-    const scope = await preflight(run, options.stopAfter);
-    await guard.check();
+  /**
+   * Collects, stages, seals, ships and verifies: the archive shipped, or null when there is none to
+   * ship (`stopAfter: 'quiesce'`; a rerun of a job that shipped, whose archive goes in `reached`).
+   */
+  const collectAndShip = async (scope: Preflighted): Promise<ShippedArchive | null> => {
     await prepareSnapshot({ ...run, stderr }, scope.spec);
     const collected = await collect(run, scope);
     reached.quiescence = await quiesceCollected(run, collected, options.sleep);
@@ -157,10 +147,10 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
       await refreshSharers(run.store, collected, pass);
       settleSnapshot(run.store, pass + 4);
     }
-    if (options.stopAfter === 'quiesce') return;
+    if (options.stopAfter === 'quiesce') return null;
     run.progress.enter('seal');
     reached.archive = shippedBefore(run.store); // a rerun of a finished job ships nothing twice
-    if (reached.archive !== null) return;
+    if (reached.archive !== null) return null;
     await guard.check();
     const payload = await stagePayload(run, scope);
     const { byCustodian: _rows, ...totals } = payload.counts;
@@ -171,21 +161,27 @@ export async function runJob(options: RunJobOptions): Promise<RunJobResult> {
       if (volumes !== null) {
         await destinationChecked(run.loaded, guard, payload.bag.totalBytes);
         const sealRun = (): ReturnType<typeof seal> => seal(run, payload, quiescence);
-        reached.archive = await shipVolumes({ ...run, stderr }, payload, volumes, sealRun);
-      } else {
-        const adopted = await adoptLeftover(run, payload);
-        if (adopted === null) await destinationChecked(run.loaded, guard, payload.bag.totalBytes);
-        const landed = adopted ?? (await ship(run, payload, await seal(run, payload, quiescence)));
-        await putSummaryBeside(run, landed);
-        const read = await readBack(run, landed);
-        const report = await verifyLanded(run, landed, read);
-        await putCustodyBeside(run, landed);
-        reached.archive = await recordShipped(run, landed, read, report);
+        return await shipVolumes({ ...run, stderr }, payload, volumes, sealRun);
       }
+      const adopted = await adoptLeftover(run, payload);
+      if (adopted === null) await destinationChecked(run.loaded, guard, payload.bag.totalBytes);
+      const landed = adopted ?? (await ship(run, payload, await seal(run, payload, quiescence)));
+      return await finishLanded(run, landed);
     } finally {
       // The payload list sorted on disk is read by the seal only: gone once shipped and verified.
       await payload.bag.dispose();
     }
+  };
+  const interrupted = await untilInterrupted(run, resources, guard, async () => {
+    const scope = await preflight(run, options.stopAfter);
+    await guard.check();
+    // Stopped after its archive landed (in read-back or verify): that archive is the run's evidence,
+    // so the rerun finishes it and collects and stages nothing again.
+    const landedEarlier = options.stopAfter === 'quiesce' ? null : await landedBefore(run, scope);
+    const shipped =
+      landedEarlier !== null ? await finishLanded(run, landedEarlier) : await collectAndShip(scope);
+    if (shipped === null) return;
+    reached.archive = shipped;
     // plan's estimate was for this export; the job's next run (a snapshot series) is another one.
     const notRemoved = await discardPlanEstimate(run.store.dir);
     if (notRemoved !== null) stderr.write(notRemoved);

@@ -3,13 +3,19 @@
  * after a shipping intent is durable, or, when a run killed while shipping left this run's
  * archive at the destination, that archive adopted instead (adopt-archive.ts). The summary and
  * custody log go beside the zip. Every step is in the hash-chained custody log.
+ *
+ * Once the zip is at the destination the store records it as landed (meta `landed`). A run stopped
+ * after that (in read-back or verify, which take minutes at 100,000 chats) finishes that archive
+ * on rerun without collecting or staging again (`landedBefore`): its evidence is fixed.
  */
 import { readFile } from 'node:fs/promises';
 import type { CustodyLog } from '../archive/custody-log.js';
 import { ExportError } from '../errors.js';
+import { archiveRefOf } from '../preflight/preflight-step.js';
 import type { SealedArchive, StagedPayload } from '../seal/seal-step.js';
 import { shipArchive } from '../sink/ship-archive.js';
-import type { Sink, WrittenArchive } from '../sink/sink.js';
+import type { ArchiveRef, Sink, WrittenArchive } from '../sink/sink.js';
+import type { ResolvedJobSpec } from '../spec/index.js';
 import type { StagingStore } from '../store/index.js';
 import { adoptArchive, putBesideIfAbsent, shippingIntentOf, type ShippingIntent } from './adopt-archive.js';
 
@@ -26,9 +32,39 @@ export interface ShipRun {
   readonly after: (step: FinishStep) => Promise<void> | void;
 }
 
+/** What the finish needs of the payload that landed: where it went and how many files it holds. */
+export interface LandedPayload {
+  readonly ref: ArchiveRef;
+  readonly destination: ResolvedJobSpec['destination'];
+  readonly fileCount: number;
+}
+
+export function landedPayloadOf(payload: StagedPayload, ref: ArchiveRef = payload.ref): LandedPayload {
+  return { ref, destination: payload.spec.destination, fileCount: payload.bag.fileCount };
+}
+
+/** Store meta: the single archive now at the destination, before it is read back and verified. */
+const LANDED_META = 'landed';
+
+interface LandedRecord {
+  readonly runId: string;
+  readonly manifestSha256: string;
+  readonly fileCount: number;
+}
+
+function landedRecordOf(value: unknown): LandedRecord | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const v = value as Partial<LandedRecord>;
+  return typeof v.runId === 'string' &&
+    typeof v.manifestSha256 === 'string' &&
+    typeof v.fileCount === 'number'
+    ? (v as LandedRecord)
+    : null;
+}
+
 /** The archive at the destination: uploaded by this run, or adopted from a killed one. */
 export interface Landed {
-  readonly payload: StagedPayload;
+  readonly payload: LandedPayload;
   readonly written: WrittenArchive;
   readonly adopted: boolean;
   /** What goes beside the zip as `summary.json`; null when an adopted zip seals none. */
@@ -54,8 +90,60 @@ export async function adoptLeftover(run: ShipRun, payload: StagedPayload): Promi
   });
   if (adopted === null) return null;
   run.progress.enter('ship');
+  await recordLanded(run.store, payload);
   await run.after('upload');
-  return { payload, written: adopted.written, adopted: true, summary: adopted.sealedSummary };
+  return {
+    payload: landedPayloadOf(payload),
+    written: adopted.written,
+    adopted: true,
+    summary: adopted.sealedSummary,
+  };
+}
+
+/**
+ * A run stopped (or killed) after this cut's archive landed: that archive, adopted as it is when
+ * its payload manifest is the one recorded as landed (else `destination_exists`, as for any
+ * archive that is not this run's evidence); null when none landed, or it is gone from the
+ * destination (the run then collects, stages and ships as usual).
+ */
+export async function landedBefore(
+  run: ShipRun,
+  scope: { spec: ResolvedJobSpec; cut: string },
+): Promise<Landed | null> {
+  const { store } = run;
+  if (store.meta('shipped') !== undefined) return null;
+  const record = landedRecordOf(store.meta(LANDED_META));
+  const intent = shippingIntentOf(store.meta('shipping'));
+  const ref = archiveRefOf(scope.spec, scope.cut);
+  if (record === null || intent === null || record.runId !== ref.runId || intent.runId !== ref.runId)
+    return null;
+  const adopted = await adoptArchive({
+    sink: run.sink,
+    ref,
+    intent,
+    manifestSha256: record.manifestSha256,
+    dest: scope.spec.destination,
+    custody: run.custody,
+  });
+  if (adopted === null) return null;
+  run.progress.enter('ship');
+  await run.after('upload');
+  return {
+    payload: { ref, destination: scope.spec.destination, fileCount: record.fileCount },
+    written: adopted.written,
+    adopted: true,
+    summary: adopted.sealedSummary,
+  };
+}
+
+async function recordLanded(store: StagingStore, payload: StagedPayload): Promise<void> {
+  const record: LandedRecord = {
+    runId: payload.ref.runId,
+    manifestSha256: payload.manifestSha256,
+    fileCount: payload.bag.fileCount,
+  };
+  store.setMeta(LANDED_META, record);
+  await store.flush();
 }
 
 /** Records the shipping intent, then streams the sealed zip into the sink. */
@@ -87,8 +175,9 @@ export async function ship(run: ShipRun, payload: StagedPayload, sealed: SealedA
     crc32: written.crc32,
     manifestSha256: shipped.seal.manifestSha256,
   });
+  await recordLanded(store, payload);
   await run.after('upload');
-  return { payload, written, adopted: false, summary: sealed.summary };
+  return { payload: landedPayloadOf(payload), written, adopted: false, summary: sealed.summary };
 }
 
 export async function putSummaryBeside(run: ShipRun, landed: Landed): Promise<void> {

@@ -21,7 +21,7 @@ import {
   shippingIntentOf,
   type ShippingIntent,
 } from './adopt-archive.js';
-import type { Landed, ShipRun } from './ship-step.js';
+import { landedPayloadOf, type Landed, type ShipRun } from './ship-step.js';
 import {
   assertLanded,
   readBack,
@@ -81,7 +81,6 @@ export async function shipVolumes(
   const landed: Landed[] = [];
   for (const [i, volume] of plan.volumes.entries()) {
     const ref = refs[i] ?? payload.ref;
-    const part = { ...payload, ref };
     const dest = payload.spec.destination;
     const adopted = resumed
       ? await adoptArchive({
@@ -97,7 +96,12 @@ export async function shipVolumes(
     const foreign = resumed ? null : await sink.digestStored(ref);
     if (foreign !== null) throw refusal(foreign.location, 'no shipping intent of this run names it');
     if (adopted !== null) {
-      landed.push({ payload: part, written: adopted.written, adopted: true, summary: adopted.sealedSummary });
+      landed.push({
+        payload: landedPayloadOf(payload, ref),
+        written: adopted.written,
+        adopted: true,
+        summary: adopted.sealedSummary,
+      });
       continue;
     }
     if (sealed === null) {
@@ -120,7 +124,7 @@ export async function shipVolumes(
       manifestSha256: volume.manifestSha256,
       volume: `${volume.index} of ${volume.count}`,
     });
-    landed.push({ payload: part, written, adopted: false, summary: sealed.summary });
+    landed.push({ payload: landedPayloadOf(payload, ref), written, adopted: false, summary: sealed.summary });
     await run.after('upload');
   }
   return finishVolumes(run, landed, sealed?.summary ?? landed[0]?.summary ?? null);

@@ -13,7 +13,13 @@ import type { ReadBackResult, Sink } from '../sink/sink.js';
 import type { StagingStore } from '../store/index.js';
 import { verifyArchive, type VerifyReport } from '../verify/verify-archive.js';
 import { refusal } from './adopt-archive.js';
-import type { FinishStep, Landed } from './ship-step.js';
+import {
+  putCustodyBeside,
+  putSummaryBeside,
+  type FinishStep,
+  type Landed,
+  type ShipRun,
+} from './ship-step.js';
 
 export interface VerifyRun {
   readonly store: StagingStore;
@@ -21,6 +27,8 @@ export interface VerifyRun {
   readonly custody: CustodyLog;
   readonly progress: { enter(stage: string): void };
   readonly after: (step: FinishStep) => Promise<void> | void;
+  /** A stop (Ctrl-C, SIGTERM) cuts read-back and verify short: the rerun finishes the landed archive. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** What a run reports about its archive (and records in the journal once it is shipped). */
@@ -60,11 +68,25 @@ export function shippedBefore(store: StagingStore): ShippedArchive | null {
   return { ...recorded, adopted: recorded.adopted ?? false };
 }
 
+/**
+ * The finish of a single archive at the destination: its summary beside it, read back, verified,
+ * its custody log beside it, recorded as shipped.
+ */
+export async function finishLanded(run: ShipRun & VerifyRun, landed: Landed): Promise<ShippedArchive> {
+  await putSummaryBeside(run, landed);
+  const read = await readBack(run, landed);
+  const report = await verifyLanded(run, landed, read);
+  await putCustodyBeside(run, landed);
+  return recordShipped(run, landed, read, report);
+}
+
 /** Reads the stored archive back; an adopted archive that fails it is refused. */
 export async function readBack(run: VerifyRun, landed: Landed): Promise<ReadBackResult> {
   const { written } = landed;
   run.progress.enter('verify');
-  const result = await run.sink.readBack(landed.payload.ref, written);
+  const result = await run.sink.readBack(landed.payload.ref, written, run.signal);
+  // What a stop left unread is not a failed read-back: nothing is recorded, the run stops.
+  run.signal?.throwIfAborted();
   await run.custody.append('readback', {
     ok: result.ok,
     method: result.method,
@@ -82,14 +104,16 @@ export async function verifyLanded(
   landed: Landed,
   read: ReadBackResult,
 ): Promise<VerifyReport | null> {
-  const dest = landed.payload.spec.destination;
+  const dest = landed.payload.destination;
   const report = read.ok
     ? await verifyArchive(landed.written.location, {
         ...(dest.region !== undefined ? { region: dest.region } : {}),
         ...(dest.endpoint !== undefined ? { endpoint: dest.endpoint } : {}),
         forcePathStyle: dest.force_path_style,
+        ...(run.signal === undefined ? {} : { signal: run.signal }),
       })
     : null;
+  run.signal?.throwIfAborted();
   if (report !== null) {
     await run.custody.append('verify', {
       ok: report.ok,
@@ -134,7 +158,7 @@ export async function recordShipped(
     sidecarLocation: written.sidecarLocation,
     zipSha256: written.sha256,
     zipBytes: written.bytes,
-    payloadFiles: landed.payload.bag.fileCount,
+    payloadFiles: landed.payload.fileCount,
     readBackOk: read.ok,
     verified: report?.ok ?? false,
     adopted: landed.adopted,

@@ -53,9 +53,10 @@ const FILE_READ_BYTES = 1024 * 1024;
 /**
  * The digest of a local file, read through one reused buffer. A read stream allocates a buffer
  * per 64 KiB chunk, and the garbage collector frees them late: reading back a 2.5 GB archive held
- * ~45 MB of them at a time (bench/RESULTS.md, "Scale").
+ * ~45 MB of them at a time (bench/RESULTS.md, "Scale"). An aborted `signal` stops it before its
+ * next read (a 2.5 GB read-back is a minute or more).
  */
-export async function digestFile(path: string): Promise<StreamDigest> {
+export async function digestFile(path: string, signal?: AbortSignal): Promise<StreamDigest> {
   const fh = await open(path, 'r');
   try {
     const buffer = Buffer.allocUnsafe(FILE_READ_BYTES);
@@ -63,6 +64,7 @@ export async function digestFile(path: string): Promise<StreamDigest> {
     let crc = 0;
     let bytes = 0;
     for (;;) {
+      signal?.throwIfAborted();
       const { bytesRead } = await fh.read(buffer, 0, buffer.length, null);
       if (bytesRead === 0) break;
       const chunk = buffer.subarray(0, bytesRead);

@@ -205,8 +205,8 @@ export class LocalSink implements Sink {
     return target;
   }
 
-  async readBack(_ref: ArchiveRef, written: WrittenArchive): Promise<ReadBackResult> {
-    const actual = await digestFile(written.location);
+  async readBack(_ref: ArchiveRef, written: WrittenArchive, signal?: AbortSignal): Promise<ReadBackResult> {
+    const actual = await digestFile(written.location, signal);
     const problems: string[] = [];
     if (actual.bytes !== written.bytes)
       problems.push(`size: stored ${actual.bytes} bytes, wrote ${written.bytes}`);

@@ -25,11 +25,14 @@ export async function readBackS3(
   key: string,
   zipName: string,
   written: WrittenArchive,
+  signal?: AbortSignal,
 ): Promise<ReadBackResult> {
   const { client, bucket } = options;
   const problems: string[] = [];
+  const sent = signal === undefined ? {} : { abortSignal: signal };
   const head: HeadObjectCommandOutput = await client.send(
     new (awsS3().HeadObjectCommand)({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }),
+    sent,
   );
   const expected = { bytes: written.bytes, sha256: written.sha256, crc32: written.crc32 };
   if (head.ContentLength !== undefined && head.ContentLength !== written.bytes) {
@@ -49,9 +52,15 @@ export async function readBackS3(
     }
   } else {
     method = 'bytes';
-    const object = await client.send(new (awsS3().GetObjectCommand)({ Bucket: bucket, Key: key }));
+    const object = await client.send(new (awsS3().GetObjectCommand)({ Bucket: bucket, Key: key }), sent);
     const hasher = new HashStream();
-    for await (const chunk of (object.Body as Readable).pipe(hasher)) void chunk;
+    for await (const chunk of (object.Body as Readable).pipe(hasher)) {
+      void chunk;
+      if (signal?.aborted === true) {
+        (object.Body as Readable).destroy();
+        signal.throwIfAborted();
+      }
+    }
     const digest = hasher.digest();
     actual = digest;
     if (digest.sha256 !== written.sha256) {
@@ -60,7 +69,10 @@ export async function readBackS3(
     if (digest.bytes !== written.bytes)
       problems.push(`size: read back ${digest.bytes} bytes, wrote ${written.bytes}`);
   }
-  const sidecar = await client.send(new (awsS3().GetObjectCommand)({ Bucket: bucket, Key: `${key}.sha256` }));
+  const sidecar = await client.send(
+    new (awsS3().GetObjectCommand)({ Bucket: bucket, Key: `${key}.sha256` }),
+    sent,
+  );
   const parsed = parseSidecar((await sidecar.Body?.transformToString('utf8')) ?? '');
   if (parsed === null || parsed.sha256 !== written.sha256 || parsed.fileName !== zipName) {
     problems.push(`sidecar ${written.sidecarLocation} does not hold "${written.sha256}  ${zipName}"`);

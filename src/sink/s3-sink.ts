@@ -357,8 +357,14 @@ export class S3Sink implements Sink {
     return `s3://${this.options.bucket}/${key}`;
   }
 
-  async readBack(ref: ArchiveRef, written: WrittenArchive): Promise<ReadBackResult> {
-    return readBackS3(this.options, this.key(archiveRelativePath(ref)), archiveFileName(ref), written);
+  async readBack(ref: ArchiveRef, written: WrittenArchive, signal?: AbortSignal): Promise<ReadBackResult> {
+    return readBackS3(
+      this.options,
+      this.key(archiveRelativePath(ref)),
+      archiveFileName(ref),
+      written,
+      signal,
+    );
   }
 
   async digestStored(ref: ArchiveRef): Promise<WrittenArchive | null> {

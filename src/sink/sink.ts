@@ -88,8 +88,8 @@ export interface Sink {
     bytes: Uint8Array | string,
     contentType: string,
   ): Promise<string>;
-  /** Checks what is stored against what was written. */
-  readBack(ref: ArchiveRef, written: WrittenArchive): Promise<ReadBackResult>;
+  /** Checks what is stored against what was written; an aborted `signal` stops it (it throws). */
+  readBack(ref: ArchiveRef, written: WrittenArchive, signal?: AbortSignal): Promise<ReadBackResult>;
   /**
    * Reads the archive already stored for `ref` and hashes it as `writeArchive` would have (size,
    * SHA-256, CRC32), so a resumed run can adopt an archive its killed predecessor wrote.

@@ -23,11 +23,14 @@ export class BlockReader {
   /** Blocks fetched but not yet hashed (ahead of the cursor), kept only until hashed or evicted. */
   private readonly ahead = new Map<number, Buffer>();
   fetched = 0;
+  private readonly signal: AbortSignal | undefined;
 
-  constructor(size: number, blockSize: number, fetchRange: FetchRange) {
+  /** Once `signal` is aborted every read throws its reason (a run stopped while verifying). */
+  constructor(size: number, blockSize: number, fetchRange: FetchRange, signal?: AbortSignal) {
     this.size = size;
     this.blockSize = blockSize;
     this.fetchRange = fetchRange;
+    this.signal = signal;
   }
 
   private get blocks(): number {
@@ -35,6 +38,7 @@ export class BlockReader {
   }
 
   async block(index: number): Promise<Buffer> {
+    this.signal?.throwIfAborted();
     const cached = this.cache.get(index);
     if (cached !== undefined) {
       // refresh LRU position

@@ -25,6 +25,11 @@ export interface VerifyOptions {
   readonly forcePathStyle?: boolean;
   /** Check the `.sha256` sidecar beside a zip (default true). */
   readonly sidecar?: boolean;
+  /**
+   * A stop (a run's Ctrl-C or SIGTERM): once aborted, reads fail fast and `verifyArchive` throws
+   * the signal's reason instead of reporting what the stop made unreadable.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface VerifyReport {
@@ -87,7 +92,7 @@ interface OpenedTarget {
 export async function verifyArchive(target: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const opened = target.startsWith('s3://')
     ? await openS3Target(target, options)
-    : await openLocalTarget(target);
+    : await openLocalTarget(target, options.signal);
   const { zipName, readSidecar, readBeside } = opened;
   try {
     const { problems, facts, custodyText } = await opened.check();
@@ -100,6 +105,7 @@ export async function verifyArchive(target: string, options: VerifyOptions = {})
       readBeside === null
         ? null
         : checkCustodyBeside(await readBeside('custody.jsonl'), custodyText, problems);
+    options.signal?.throwIfAborted();
     return {
       target,
       kind: opened.kind,
@@ -144,7 +150,7 @@ function zipTarget(
 async function openS3Target(target: string, options: VerifyOptions): Promise<OpenedTarget> {
   const { bucket, key } = parseS3(target);
   const client = s3Client(options);
-  const blocks = await s3Blocks(client, bucket, key);
+  const blocks = await s3Blocks(client, bucket, key, options.signal);
   const folder = key.includes('/') ? key.slice(0, key.lastIndexOf('/') + 1) : '';
   return {
     ...zipTarget(blocks, 's3', async () => undefined),
@@ -174,7 +180,7 @@ async function readS3Text(
   }
 }
 
-async function openLocalTarget(target: string): Promise<OpenedTarget> {
+async function openLocalTarget(target: string, signal?: AbortSignal): Promise<OpenedTarget> {
   let isDirectory: boolean;
   try {
     isDirectory = (await stat(target)).isDirectory();
@@ -195,7 +201,7 @@ async function openLocalTarget(target: string): Promise<OpenedTarget> {
       readBeside: null,
     };
   }
-  const { blocks, close } = await localBlocks(target);
+  const { blocks, close } = await localBlocks(target, signal);
   return {
     ...zipTarget(blocks, 'zip', close),
     zipName: basename(target),

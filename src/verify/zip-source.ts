@@ -212,19 +212,25 @@ const LOCAL_BLOCK = 256 * 1024;
 /** A local zip's blocks, and how to close the file. */
 export async function localBlocks(
   path: string,
+  signal?: AbortSignal,
 ): Promise<{ blocks: BlockReader; close: () => Promise<void> }> {
   const { size } = await stat(path);
   const handle = await openFile(path, 'r');
-  const blocks = new BlockReader(size, LOCAL_BLOCK, async (start, end) => {
-    const buffer = Buffer.alloc(end - start);
-    let done = 0;
-    while (done < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, done, buffer.length - done, start + done);
-      if (bytesRead === 0) break;
-      done += bytesRead;
-    }
-    return buffer.subarray(0, done);
-  });
+  const blocks = new BlockReader(
+    size,
+    LOCAL_BLOCK,
+    async (start, end) => {
+      const buffer = Buffer.alloc(end - start);
+      let done = 0;
+      while (done < buffer.length) {
+        const { bytesRead } = await handle.read(buffer, done, buffer.length - done, start + done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+      return buffer.subarray(0, done);
+    },
+    signal,
+  );
   return { blocks, close: () => handle.close() };
 }
 
@@ -239,11 +245,18 @@ export async function openS3Zip(client: S3Client, bucket: string, key: string): 
 }
 
 /** An S3 object's blocks (8 MiB ranged GETs pinned to the ETag seen first). */
-export async function s3Blocks(client: S3Client, bucket: string, key: string): Promise<BlockReader> {
+export async function s3Blocks(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  signal?: AbortSignal,
+): Promise<BlockReader> {
+  const sent = signal === undefined ? {} : { abortSignal: signal };
   let head;
   try {
-    head = await client.send(new (awsS3().HeadObjectCommand)({ Bucket: bucket, Key: key }));
+    head = await client.send(new (awsS3().HeadObjectCommand)({ Bucket: bucket, Key: key }), sent);
   } catch (error) {
+    signal?.throwIfAborted(); // a stop, not a missing archive
     const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
     throw new ExportError(
       'verify_failed',
@@ -253,17 +266,23 @@ export async function s3Blocks(client: S3Client, bucket: string, key: string): P
   }
   const size = head.ContentLength ?? 0;
   const etag = head.ETag;
-  return new BlockReader(size, 8 * 1024 * 1024, async (start, end) => {
-    const object = await client.send(
-      new (awsS3().GetObjectCommand)({
-        Bucket: bucket,
-        Key: key,
-        Range: `bytes=${start}-${end - 1}`,
-        ...(etag === undefined ? {} : { IfMatch: etag }),
-      }),
-    );
-    if (object.Body === undefined)
-      throw new Error(`s3://${bucket}/${key}: empty body for bytes ${start}-${end - 1}`);
-    return Buffer.from(await object.Body.transformToByteArray());
-  });
+  return new BlockReader(
+    size,
+    8 * 1024 * 1024,
+    async (start, end) => {
+      const object = await client.send(
+        new (awsS3().GetObjectCommand)({
+          Bucket: bucket,
+          Key: key,
+          Range: `bytes=${start}-${end - 1}`,
+          ...(etag === undefined ? {} : { IfMatch: etag }),
+        }),
+        sent,
+      );
+      if (object.Body === undefined)
+        throw new Error(`s3://${bucket}/${key}: empty body for bytes ${start}-${end - 1}`);
+      return Buffer.from(await object.Body.transformToByteArray());
+    },
+    signal,
+  );
 }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sealBag } from '../../src/archive/seal-bag.js';
 import { createSink } from '../../src/sink/create-sink.js';
 import { shipArchive } from '../../src/sink/ship-archive.js';
+import { verifyArchive } from '../../src/verify/verify-archive.js';
 import { PY_LIST, bagInput, collect, noise, python, sampleFiles } from '../archive/fixtures.js';
 import { startS3rver, type S3rverHandle } from './s3rver-harness.js';
 
@@ -45,6 +46,16 @@ describe('seal → S3 (s3rver) → read back', () => {
     const readBack = await sink.readBack(ref, written);
     // s3rver reports no checksums, so the sink reads the bytes back and says so.
     expect(readBack).toMatchObject({ ok: true, method: 'bytes', problems: [] });
+
+    // A stop (Ctrl-C, SIGTERM) cuts the read-back and verify short: they throw it, and never
+    // report what the stop left unread as a mismatch.
+    const stop = new AbortController();
+    const stopped = sink.readBack(ref, written, stop.signal);
+    setImmediate(() => stop.abort());
+    await expect(stopped).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(
+      verifyArchive(written.location, { client: s3.client, signal: AbortSignal.abort() }),
+    ).rejects.toMatchObject({ name: 'AbortError' });
 
     const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: 'archive', Prefix: 'exports/' }));
     expect(listed.Contents?.map((o) => o.Key).sort()).toEqual([

@@ -3,9 +3,10 @@
  * shipped must be able to finish on rerun without ever overwriting it. Before uploading, the run
  * records a shipping intent (run id, location, payload manifest hash). A rerun that finds the
  * intent and an archive at that location reads the archive back and adopts it only when its
- * payload manifest (manifest-sha256.txt) is exactly what the store would seal now; the zip bytes
- * themselves differ between runs (the sealed custody log and summary carry run times), so the
- * payload manifest is the comparison that means "same evidence".
+ * payload manifest (manifest-sha256.txt) is exactly what the store would seal now, or, once the
+ * store recorded the archive as landed, the one that landed; the zip bytes themselves differ
+ * between runs (the sealed custody log and summary carry run times), so the payload manifest is
+ * the comparison that means "same evidence".
  */
 import { createHash } from 'node:crypto';
 import type { CustodyLog } from '../archive/custody-log.js';

@@ -145,7 +145,7 @@ export function assertLanded(landed: Landed, read: ReadBackResult, report: Verif
   }
 }
 
-export async function recordShipped(
+async function recordShipped(
   run: VerifyRun,
   landed: Landed,
   read: ReadBackResult,

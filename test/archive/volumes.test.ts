@@ -9,12 +9,12 @@ import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promi
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportError } from '../../src/errors.js';
-import { runJob, type RunJobOptions, type RunJobResult } from '../../src/run-job.js';
+import type { RunJobOptions, RunJobResult } from '../../src/run-job.js';
 import type { FinishStep } from '../../src/ship/ship-step.js';
 import { verifyArchive } from '../../src/verify/verify-archive.js';
 import { verifyVolumeSet } from '../../src/verify/volume-group.js';
 import { runCli } from '../cli/run-cli.js';
-import { harness, instantSleep, type Harness } from '../run-job/helpers.js';
+import { harness, runIsolated, type Harness } from '../run-job/helpers.js';
 import { readZip } from './zip-entries.js';
 
 const LIMIT = 3 * 1024 * 1024;
@@ -43,15 +43,7 @@ describe('archive volumes', () => {
     );
 
   const run = (name: string, specPath: string, extra: Partial<RunJobOptions> = {}): Promise<RunJobResult> =>
-    runJob({
-      specPath,
-      env: h.env,
-      sleep: instantSleep,
-      progress: 'off',
-      now: () => NOW,
-      overrides: { state_dir: join(h.dir, name, 'state'), destination_uri: join(h.dir, name, 'out') },
-      ...extra,
-    });
+    runIsolated(h, name, { specPath, now: () => NOW, ...extra });
 
   beforeAll(async () => {
     h = await harness();

@@ -19,7 +19,7 @@ import { runJob, type RunJobOptions } from '../../src/run-job.js';
 import type { FinishStep } from '../../src/ship/ship-step.js';
 import { verifyArchive } from '../../src/verify/verify-archive.js';
 import { startS3rver, type S3rverHandle } from '../sink/s3rver-harness.js';
-import { harness, instantSleep, s3JobSpec, type Harness } from './helpers.js';
+import { harness, instantSleep, runIsolated, s3JobSpec, type Harness } from './helpers.js';
 
 const sha256 = (b: Buffer | string): string => createHash('sha256').update(b).digest('hex');
 
@@ -55,15 +55,7 @@ describe('finish is idempotent across a kill (local destination)', () => {
     await h?.close();
   });
 
-  const run = (name: string, extra: Partial<RunJobOptions> = {}) =>
-    runJob({
-      specPath: h.specPath,
-      env: h.env,
-      sleep: instantSleep,
-      progress: 'off',
-      overrides: { state_dir: join(h.dir, name, 'state'), destination_uri: join(h.dir, name, 'out') },
-      ...extra,
-    });
+  const run = (name: string, extra: Partial<RunJobOptions> = {}) => runIsolated(h, name, extra);
 
   it('adopts the archive a run killed after read-back left behind, and exits 0', async () => {
     await expect(run('readback', { afterFinishStep: killAfter('readback') })).rejects.toBeInstanceOf(

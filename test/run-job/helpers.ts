@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Clock } from '../../src/api/index.js';
+import { runJob, type RunJobOptions, type RunJobResult } from '../../src/run-job.js';
 import { loadSpecFile } from '../../src/spec/index.js';
 import { openStore, type StagingStore } from '../../src/store/index.js';
 import { CONTENT_KINDS } from '../../src/spec/types.js';
@@ -96,6 +97,25 @@ ${options.extra ?? ''}
 }
 
 export const instantSleep = async (): Promise<void> => undefined;
+
+/**
+ * A quiet run of the harness's spec (or `specPath`) in a folder of its own: state in
+ * `<dir>/<name>/state`, archives in `<dir>/<name>/out`.
+ */
+export function runIsolated(
+  h: Harness,
+  name: string,
+  extra: Partial<RunJobOptions> = {},
+): Promise<RunJobResult> {
+  return runJob({
+    specPath: h.specPath,
+    env: h.env,
+    sleep: instantSleep,
+    progress: 'off',
+    overrides: { state_dir: join(h.dir, name, 'state'), destination_uri: join(h.dir, name, 'out') },
+    ...extra,
+  });
+}
 
 /** Real time, but every wait capped at 5 ms: retry backoff and retry-after never really sleep. */
 export const fastClock: Clock = {

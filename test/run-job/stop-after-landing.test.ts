@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/errors.js';
-import { runJob, type RunJobOptions } from '../../src/run-job.js';
+import type { RunJobOptions } from '../../src/run-job.js';
 import type { FinishStep } from '../../src/ship/ship-step.js';
 import { digestFile } from '../../src/sink/hash-stream.js';
 import { verifyArchive } from '../../src/verify/verify-archive.js';
-import { harness, instantSleep, type Harness } from './helpers.js';
+import { harness, runIsolated, type Harness } from './helpers.js';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -48,15 +48,7 @@ describe('a stop after the archive landed', () => {
   });
 
   const run = (name: string, extra: Partial<RunJobOptions> = {}) =>
-    runJob({
-      specPath: h.specPath,
-      env: h.env,
-      sleep: instantSleep,
-      progress: 'off',
-      stderr: { write: () => true } as unknown as NodeJS.WritableStream,
-      overrides: { state_dir: join(h.dir, name, 'state'), destination_uri: join(h.dir, name, 'out') },
-      ...extra,
-    });
+    runIsolated(h, name, { stderr: { write: () => true } as unknown as NodeJS.WritableStream, ...extra });
 
   /** A run whose stop fires right after `step`, so the next step starts stopped. */
   const stoppedAfter = (name: string, step: FinishStep) => {

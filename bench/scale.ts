@@ -36,6 +36,11 @@
  *   requests) and refetched_pct.
  * `--skip-measured` (with `--kill-resume`) skips the measured run and kills at half the truth's
  * minimum request count instead.
+ * `--stop-in-verify` then exports the world once more on a fresh state dir, sends the child SIGTERM
+ * once its archive has landed and is being verified, and runs the same job again (lib/stop-in-verify.ts):
+ *   stop_in_verify_s (SIGTERM → exit), rerun_after_stop_s and rerun_after_stop_requests (the rerun
+ *   finishes the landed archive alone), and stage_seal_upload_s (what a rerun that staged and
+ *   sealed again would have redone).
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -44,6 +49,7 @@ import type { MemorySample } from './lib/export-child.js';
 import { compiledChild } from './lib/compiled-child.js';
 import { finished, runExporter } from './lib/exporter.js';
 import { killAndResume } from './lib/kill-resume.js';
+import { stopInVerify } from './lib/stop-in-verify.js';
 import { ALL_KINDS, writeJob } from './lib/job-spec.js';
 import { info, runBench, tempDir, type Fields } from './lib/run-bench.js';
 import { hostSandbox, type HostedSandbox } from './lib/sandbox-host.js';
@@ -63,6 +69,7 @@ const { values: args } = parseArgs({
     runtime: { type: 'string', default: 'compiled' },
     'kill-resume': { type: 'boolean', default: false },
     'skip-measured': { type: 'boolean', default: false },
+    'stop-in-verify': { type: 'boolean', default: false },
   },
 });
 
@@ -108,27 +115,45 @@ runBench('bench:scale', 90 * 60_000, async () => {
   const child = args.runtime === 'compiled' ? await compiledChild() : undefined;
   const sandbox = await hostSandbox({ profile: 'large', seed: 1, scale, rpm: 0 });
   const measured = args['skip-measured'] ? null : await measuredRun(sandbox, child);
-  if (!args['kill-resume']) {
-    if (measured === null) throw new Error('--skip-measured without --kill-resume measures nothing');
-    return measured;
+  if (measured === null && !args['kill-resume'] && !args['stop-in-verify'])
+    throw new Error('--skip-measured without --kill-resume or --stop-in-verify measures nothing');
+  const childOptions = { nodeFlags, ...(child === undefined ? {} : { compiledChild: child }) };
+  let fields: Fields = measured ?? { runtime: args.runtime ?? 'compiled', chats };
+  if (args['kill-resume']) {
+    const expected =
+      measured === null ? minimumRequests(await sandbox.truth(), INCLUDE).total : measured.requests;
+    const resume = await killAndResume({
+      target: sandbox.baseUrl,
+      apiKey: sandbox.fullKey,
+      writeJob: async (baseUrl) => writeJob(await tempDir('scale-resume'), jobOptions(baseUrl)),
+      killAt: Math.round(expected / 2),
+      timeoutMs: 150 * 60_000,
+      ...childOptions,
+    });
+    fields = {
+      ...fields,
+      resume_s: resume.resumeS.toFixed(1),
+      refetched_after_kill: resume.refetched,
+      refetched_pct: ((100 * resume.refetched) / resume.totalRequests).toFixed(2),
+    };
   }
-  const expected =
-    measured === null ? minimumRequests(await sandbox.truth(), INCLUDE).total : measured.requests;
-  const resume = await killAndResume({
-    target: sandbox.baseUrl,
-    apiKey: sandbox.fullKey,
-    writeJob: async (baseUrl) => writeJob(await tempDir('scale-resume'), jobOptions(baseUrl)),
-    killAt: Math.round(expected / 2),
-    timeoutMs: 150 * 60_000,
-    nodeFlags,
-    ...(child === undefined ? {} : { compiledChild: child }),
-  });
-  return {
-    ...(measured ?? { runtime: args.runtime ?? 'compiled', chats }),
-    resume_s: resume.resumeS.toFixed(1),
-    refetched_after_kill: resume.refetched,
-    refetched_pct: ((100 * resume.refetched) / resume.totalRequests).toFixed(2),
-  };
+  if (args['stop-in-verify']) {
+    const stop = await stopInVerify({
+      target: sandbox.baseUrl,
+      apiKey: sandbox.fullKey,
+      writeJob: async (baseUrl) => writeJob(await tempDir('scale-stop'), jobOptions(baseUrl)),
+      timeoutMs: 150 * 60_000,
+      ...childOptions,
+    });
+    fields = {
+      ...fields,
+      stop_in_verify_s: stop.stopS.toFixed(2),
+      rerun_after_stop_s: stop.rerunS.toFixed(1),
+      rerun_after_stop_requests: stop.rerunRequests,
+      stage_seal_upload_s: stop.redoneBeforeS.toFixed(1),
+    };
+  }
+  return fields;
 });
 
 /**

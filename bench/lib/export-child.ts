@@ -122,6 +122,9 @@ function vmHwmKb(): number | null {
 
 async function main(): Promise<void> {
   process.on('disconnect', () => process.exit(1));
+  // SIGTERM stops the run at its next clean checkpoint, as the CLI's does (lib/stop-in-verify.ts).
+  const stop = new AbortController();
+  process.once('SIGTERM', () => stop.abort());
   // As the CLI does at start-up (the installed tool's heap settings).
   tuneHeap();
   const request = JSON.parse(process.argv[2] ?? '{}') as {
@@ -137,7 +140,7 @@ async function main(): Promise<void> {
   let error: ChildReport['error'] = null;
   if (request.baseline !== true) {
     try {
-      result = await runJob({ specPath: request.specPath, progress: 'off' });
+      result = await runJob({ specPath: request.specPath, progress: 'off', signal: stop.signal });
     } catch (e) {
       error = { code: (e as { code?: string }).code ?? 'internal', message: String(e) };
     }

@@ -58,6 +58,7 @@ async function readEntry(source: BagSource, path: string): Promise<Buffer | null
 async function readSealed(
   location: string,
   dest: DestinationAccess,
+  signal: AbortSignal | undefined,
 ): Promise<{ manifestSha256: string | null; summary: Buffer | null }> {
   let source: BagSource;
   let client: ReturnType<typeof createS3Client> | null = null;
@@ -69,11 +70,13 @@ async function readSealed(
       ...(dest.endpoint !== undefined ? { endpoint: dest.endpoint } : {}),
       forcePathStyle: dest.force_path_style ?? false,
     });
-    source = await openS3Zip(client, rest.slice(0, slash), rest.slice(slash + 1)).catch((error: unknown) => {
-      client?.destroy();
-      throw error;
-    });
-  } else source = await openLocalZip(location);
+    source = await openS3Zip(client, rest.slice(0, slash), rest.slice(slash + 1), signal).catch(
+      (error: unknown) => {
+        client?.destroy();
+        throw error;
+      },
+    );
+  } else source = await openLocalZip(location, signal);
   try {
     const manifest = await readEntry(source, 'manifest-sha256.txt');
     return {
@@ -94,6 +97,10 @@ export interface AdoptInput {
   readonly manifestSha256: string;
   readonly dest: DestinationAccess;
   readonly custody: CustodyLog;
+  /** The bytes that landed, when the store recorded them: anything else there is refused. */
+  readonly landed?: { readonly sha256: string; readonly bytes: number };
+  /** A stop (Ctrl-C, SIGTERM) while the archive is read: it throws, nothing is written. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 export interface Adopted {
@@ -132,13 +139,20 @@ export function refusal(location: string, why: string): ExportError {
  * when one is there but is not this run's evidence.
  */
 export async function adoptArchive(input: AdoptInput): Promise<Adopted | null> {
-  const { sink, ref, intent } = input;
-  const found = await sink.digestStored(ref);
+  const { sink, ref, intent, landed, signal } = input;
+  const found = await sink.digestStored(ref, signal);
   if (found === null) return null;
+  if (landed !== undefined && (found.sha256 !== landed.sha256 || found.bytes !== landed.bytes)) {
+    throw refusal(
+      found.location,
+      `it is ${found.bytes} bytes hashing to ${found.sha256}; the archive that landed was ${landed.bytes} bytes hashing to ${landed.sha256}`,
+    );
+  }
   let sealed: { manifestSha256: string | null; summary: Buffer | null };
   try {
-    sealed = await readSealed(found.location, input.dest);
+    sealed = await readSealed(found.location, input.dest, signal);
   } catch (error) {
+    signal?.throwIfAborted();
     throw refusal(found.location, `it cannot be read as a zip (${(error as Error).message})`);
   }
   if (sealed.manifestSha256 === null) throw refusal(found.location, 'it holds no manifest-sha256.txt');

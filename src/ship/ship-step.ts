@@ -30,6 +30,8 @@ export interface ShipRun {
   readonly now: () => Date;
   /** Called after each finish step has completed (tests simulate a kill by throwing). */
   readonly after: (step: FinishStep) => Promise<void> | void;
+  /** A stop (Ctrl-C, SIGTERM) while an archive left at the destination is read for adoption. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /** What the finish needs of the payload that landed: where it went and how many files it holds. */
@@ -50,6 +52,9 @@ interface LandedRecord {
   readonly runId: string;
   readonly manifestSha256: string;
   readonly fileCount: number;
+  /** The zip's bytes as written (or adopted): the rerun refuses anything else at the location. */
+  readonly sha256: string;
+  readonly bytes: number;
 }
 
 function landedRecordOf(value: unknown): LandedRecord | null {
@@ -57,7 +62,9 @@ function landedRecordOf(value: unknown): LandedRecord | null {
   const v = value as Partial<LandedRecord>;
   return typeof v.runId === 'string' &&
     typeof v.manifestSha256 === 'string' &&
-    typeof v.fileCount === 'number'
+    typeof v.fileCount === 'number' &&
+    typeof v.sha256 === 'string' &&
+    typeof v.bytes === 'number'
     ? (v as LandedRecord)
     : null;
 }
@@ -87,11 +94,12 @@ export async function adoptLeftover(run: ShipRun, payload: StagedPayload): Promi
     manifestSha256: payload.manifestSha256,
     dest,
     custody,
+    signal: run.signal,
   });
   if (adopted === null) return null;
   run.progress.enter('ship');
-  await recordLanded(run.store, payload);
   await run.after('upload');
+  await recordLanded(run.store, payload, adopted.written);
   return {
     payload: landedPayloadOf(payload),
     written: adopted.written,
@@ -102,9 +110,10 @@ export async function adoptLeftover(run: ShipRun, payload: StagedPayload): Promi
 
 /**
  * A run stopped (or killed) after this cut's archive landed: that archive, adopted as it is when
- * its payload manifest is the one recorded as landed (else `destination_exists`, as for any
- * archive that is not this run's evidence); null when none landed, or it is gone from the
- * destination (the run then collects, stages and ships as usual).
+ * its bytes and payload manifest are the ones recorded as landed (else `destination_exists`, as
+ * for any archive that is not this run's evidence); null when none landed, when a later intent
+ * (a run that staged again after the archive was moved aside) is not the one that landed, or when
+ * the archive is gone from the destination (the run then collects, stages and ships as usual).
  */
 export async function landedBefore(
   run: ShipRun,
@@ -115,7 +124,13 @@ export async function landedBefore(
   const record = landedRecordOf(store.meta(LANDED_META));
   const intent = shippingIntentOf(store.meta('shipping'));
   const ref = archiveRefOf(scope.spec, scope.cut);
-  if (record === null || intent === null || record.runId !== ref.runId || intent.runId !== ref.runId)
+  if (
+    record === null ||
+    intent === null ||
+    record.runId !== ref.runId ||
+    intent.runId !== ref.runId ||
+    intent.manifestSha256 !== record.manifestSha256
+  )
     return null;
   const adopted = await adoptArchive({
     sink: run.sink,
@@ -124,6 +139,8 @@ export async function landedBefore(
     manifestSha256: record.manifestSha256,
     dest: scope.spec.destination,
     custody: run.custody,
+    landed: { sha256: record.sha256, bytes: record.bytes },
+    signal: run.signal,
   });
   if (adopted === null) return null;
   run.progress.enter('ship');
@@ -136,11 +153,17 @@ export async function landedBefore(
   };
 }
 
-async function recordLanded(store: StagingStore, payload: StagedPayload): Promise<void> {
+async function recordLanded(
+  store: StagingStore,
+  payload: StagedPayload,
+  written: WrittenArchive,
+): Promise<void> {
   const record: LandedRecord = {
     runId: payload.ref.runId,
     manifestSha256: payload.manifestSha256,
     fileCount: payload.bag.fileCount,
+    sha256: written.sha256,
+    bytes: written.bytes,
   };
   store.setMeta(LANDED_META, record);
   await store.flush();
@@ -175,8 +198,8 @@ export async function ship(run: ShipRun, payload: StagedPayload, sealed: SealedA
     crc32: written.crc32,
     manifestSha256: shipped.seal.manifestSha256,
   });
-  await recordLanded(store, payload);
   await run.after('upload');
+  await recordLanded(store, payload, written);
   return { payload: landedPayloadOf(payload), written, adopted: false, summary: sealed.summary };
 }
 

@@ -5,8 +5,9 @@
  */
 import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import { Transform } from 'node:stream';
+import { Transform, Writable, type Readable } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { crc32 } from 'node:zlib';
 
 export interface StreamDigest {
@@ -76,4 +77,16 @@ export async function digestFile(path: string, signal?: AbortSignal): Promise<St
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * The digest of a stream read to its end (an S3 object's body). An error on the way (a connection
+ * cut mid-body) or an aborted `signal` rejects and destroys the stream: `body.pipe(hasher)` would
+ * leave the hasher waiting for an end that never comes.
+ */
+export async function digestStream(body: Readable, signal?: AbortSignal): Promise<StreamDigest> {
+  const hasher = new HashStream();
+  const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
+  await pipeline(body, hasher, discard, signal === undefined ? {} : { signal });
+  return hasher.digest();
 }

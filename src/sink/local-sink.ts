@@ -224,9 +224,9 @@ export class LocalSink implements Sink {
     };
   }
 
-  async digestStored(ref: ArchiveRef): Promise<WrittenArchive | null> {
+  async digestStored(ref: ArchiveRef, signal?: AbortSignal): Promise<WrittenArchive | null> {
     const location = this.locationOf(ref);
-    const digest = await localDigest(location);
+    const digest = await localDigest(location, signal);
     return digest === null ? null : { location, sidecarLocation: `${location}.sha256`, ...digest };
   }
 
@@ -337,9 +337,9 @@ export class LocalSink implements Sink {
   }
 }
 
-async function localDigest(path: string): Promise<StreamDigest | null> {
+async function localDigest(path: string, signal?: AbortSignal): Promise<StreamDigest | null> {
   if (!(await exists(path))) return null;
-  return digestFile(path);
+  return digestFile(path, signal);
 }
 
 async function isRegularFile(path: string): Promise<boolean> {

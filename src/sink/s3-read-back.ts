@@ -7,7 +7,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { HeadObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
-import { HashStream } from './hash-stream.js';
+import { digestStream } from './hash-stream.js';
 import { parseSidecar, type ReadBackResult, type WrittenArchive } from './sink.js';
 import { awsS3 } from '../aws-sdk.js';
 
@@ -53,15 +53,7 @@ export async function readBackS3(
   } else {
     method = 'bytes';
     const object = await client.send(new (awsS3().GetObjectCommand)({ Bucket: bucket, Key: key }), sent);
-    const hasher = new HashStream();
-    for await (const chunk of (object.Body as Readable).pipe(hasher)) {
-      void chunk;
-      if (signal?.aborted === true) {
-        (object.Body as Readable).destroy();
-        signal.throwIfAborted();
-      }
-    }
-    const digest = hasher.digest();
+    const digest = await digestStream(object.Body as Readable, signal);
     actual = digest;
     if (digest.sha256 !== written.sha256) {
       problems.push(`sha256: stored bytes hash to ${digest.sha256}, wrote ${written.sha256}`);

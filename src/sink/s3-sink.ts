@@ -14,7 +14,7 @@ import type { Readable } from 'node:stream';
 import type { StorageClass, S3Client } from '@aws-sdk/client-s3';
 import { ExportError } from '../errors.js';
 import type { BagSource } from '../verify/bag-source.js';
-import { HashStream } from './hash-stream.js';
+import { HashStream, digestStream } from './hash-stream.js';
 import { readBackS3 } from './s3-read-back.js';
 import { listS3Runs, openS3Stored, s3LockOf } from './s3-stored.js';
 import {
@@ -367,25 +367,26 @@ export class S3Sink implements Sink {
     );
   }
 
-  async digestStored(ref: ArchiveRef): Promise<WrittenArchive | null> {
+  async digestStored(ref: ArchiveRef, signal?: AbortSignal): Promise<WrittenArchive | null> {
     const key = this.key(archiveRelativePath(ref));
     let object;
     try {
       object = await this.options.client.send(
         new (awsS3().GetObjectCommand)({ Bucket: this.options.bucket, Key: key }),
+        signal === undefined ? {} : { abortSignal: signal },
       );
     } catch (error) {
+      signal?.throwIfAborted(); // a stop, not an unreachable destination
       if (status(error) === 404 || (error as AwsErrorLike).name === 'NoSuchKey') return null;
       throw new ExportError('destination_unreachable', `GetObject ${key}: ${describe(error)}`, {
         cause: error,
       });
     }
-    const hasher = new HashStream();
-    for await (const chunk of (object.Body as Readable).pipe(hasher)) void chunk;
+    const digest = await digestStream(object.Body as Readable, signal);
     return {
       location: `s3://${this.options.bucket}/${key}`,
       sidecarLocation: `s3://${this.options.bucket}/${key}.sha256`,
-      ...hasher.digest(),
+      ...digest,
       ...(object.VersionId === undefined ? {} : { versionId: object.VersionId }),
     };
   }

@@ -95,7 +95,7 @@ export interface Sink {
    * SHA-256, CRC32), so a resumed run can adopt an archive its killed predecessor wrote.
    * `null` when there is none.
    */
-  digestStored(ref: ArchiveRef): Promise<WrittenArchive | null>;
+  digestStored(ref: ArchiveRef, signal?: AbortSignal): Promise<WrittenArchive | null>;
   /**
    * Run-ids of this job's archives at the destination (`<root>/<name>/<run-id>/` holding both
    * `<name>-<run-id>.zip` and its `.sha256` sidecar), oldest first. Read-only; names that are not

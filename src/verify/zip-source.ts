@@ -234,14 +234,19 @@ export async function localBlocks(
   return { blocks, close: () => handle.close() };
 }
 
-export async function openLocalZip(path: string): Promise<BagSource> {
-  const { blocks, close } = await localBlocks(path);
+export async function openLocalZip(path: string, signal?: AbortSignal): Promise<BagSource> {
+  const { blocks, close } = await localBlocks(path, signal);
   return openZipSource(blocks, 'zip', close);
 }
 
 /** An S3 object, read with ranged GETs pinned to the ETag seen first (a changing object fails). */
-export async function openS3Zip(client: S3Client, bucket: string, key: string): Promise<BagSource> {
-  return openZipSource(await s3Blocks(client, bucket, key), 's3', async () => undefined);
+export async function openS3Zip(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  signal?: AbortSignal,
+): Promise<BagSource> {
+  return openZipSource(await s3Blocks(client, bucket, key, signal), 's3', async () => undefined);
 }
 
 /** An S3 object's blocks (8 MiB ranged GETs pinned to the ETag seen first). */

@@ -13,11 +13,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/errors.js';
 import type { RunJobOptions } from '../../src/run-job.js';
 import type { FinishStep } from '../../src/ship/ship-step.js';
+import { sealBag } from '../../src/archive/seal-bag.js';
 import { digestFile } from '../../src/sink/hash-stream.js';
 import { verifyArchive } from '../../src/verify/verify-archive.js';
+import { applyOverrides, loadSpecFile } from '../../src/spec/index.js';
+import { openStore } from '../../src/store/index.js';
+import { bagInput, collect, noise, sampleFiles } from '../archive/fixtures.js';
 import { harness, runIsolated, type Harness } from './helpers.js';
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+/**
+ * What preflight sends for this include (one scope probe for the directory, one for chats and
+ * files): all a rerun that finishes a landed archive sends.
+ */
+const PREFLIGHT_REQUESTS = 2;
 
 interface CustodyEntry {
   readonly event: string;
@@ -93,6 +103,8 @@ describe('a stop after the archive landed', () => {
 
       const again = await run(name);
       expect([again.exitCode, again.status, again.resumed]).toEqual([EXIT.ok, 'complete', true]);
+      // preflight's scope probes, and nothing else
+      expect(again.requests).toBe(PREFLIGHT_REQUESTS);
       expect(again.archive).toMatchObject({
         location: zip,
         zipSha256: zipBefore,
@@ -137,7 +149,70 @@ describe('a stop after the archive landed', () => {
   }, 120_000);
 });
 
-describe('digestFile with a stop', () => {
+describe('a later shipping intent than the one that landed', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await harness({ include: ['directory', 'chats'] });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('sends the rerun through staging: the landed record alone does not adopt', async () => {
+    const name = 'later-intent';
+    const overrides = { state_dir: join(h.dir, name, 'state'), destination_uri: join(h.dir, name, 'out') };
+    const quiet = { stderr: { write: () => true } as unknown as NodeJS.WritableStream };
+    const stop = new AbortController();
+    const first = await runIsolated(h, name, {
+      ...quiet,
+      signal: stop.signal,
+      afterFinishStep: (s) => {
+        if (s === 'summary') stop.abort();
+      },
+    });
+    expect(first.status).toBe('interrupted');
+    // What a later run's intent looks like: it staged again (after the archive was moved aside)
+    // and was killed before its own archive was recorded as landed.
+    const loaded = applyOverrides(await loadSpecFile(h.specPath, { env: h.env }), overrides, { env: h.env });
+    const store = await openStore({
+      stateDir: overrides.state_dir,
+      jobName: 'test-job',
+      specSha256: loaded.sha256,
+    });
+    const intent = store.meta('shipping') as { manifestSha256: string };
+    store.setMeta('shipping', { ...intent, manifestSha256: 'ab'.repeat(32) });
+    await store.close();
+
+    const again = await runIsolated(h, name, quiet);
+    expect([again.status, again.archive?.adopted, again.archive?.verified]).toEqual(['complete', true, true]);
+    const events = afterResume(await custody(overrides.state_dir));
+    expect(events).toContain('requests'); // staged again, then adopted what is there
+    expect(events.filter((e) => e === 'ship_adopted')).toHaveLength(1);
+    expect(events).not.toContain('upload');
+  }, 120_000);
+});
+
+describe('digestFile and verifyArchive with a stop', () => {
+  it('verifyArchive stopped part way throws the stop, not a report of what it left unread', async () => {
+    const path = join(tmpdir(), `verify-stop-${process.pid}.zip`);
+    const files = { ...sampleFiles(), 'files/claude_file_9/big.bin': noise(6 * 1024 * 1024, 9) };
+    const sealed = sealBag(bagInput(files));
+    const [zip] = await Promise.all([collect(sealed.stream), sealed.done]);
+    await writeFile(path, zip);
+    try {
+      // Without a stop, a report (this fixture bag lacks what a run seals, so it has problems).
+      expect((await verifyArchive(path, { sidecar: false })).facts.payloadFiles).toBe(
+        Object.keys(files).length,
+      );
+      const stop = new AbortController();
+      const checking = verifyArchive(path, { sidecar: false, signal: stop.signal });
+      setImmediate(() => stop.abort());
+      await expect(checking).rejects.toMatchObject({ name: 'AbortError' });
+    } finally {
+      await rm(path, { force: true });
+    }
+  });
+
   it('throws the stop before its next read, instead of a digest of part of the file', async () => {
     const path = join(tmpdir(), `digest-stop-${process.pid}.bin`);
     await writeFile(path, Buffer.alloc(32 * 1024 * 1024, 7));

@@ -3,10 +3,11 @@
  * shipped must be able to finish on rerun without ever overwriting it. Before uploading, the run
  * records a shipping intent (run id, location, payload manifest hash). A rerun that finds the
  * intent and an archive at that location reads the archive back and adopts it only when its
- * payload manifest (manifest-sha256.txt) is exactly what the store would seal now, or, once the
- * store recorded the archive as landed, the one that landed; the zip bytes themselves differ
- * between runs (the sealed custody log and summary carry run times), so the payload manifest is
- * the comparison that means "same evidence".
+ * payload manifest (manifest-sha256.txt) is exactly what the store would seal now; the zip bytes
+ * themselves differ between runs (the sealed custody log and summary carry run times), so the
+ * payload manifest is the comparison that means "same evidence". Once the store recorded the
+ * archive as landed (a run stopped in read-back or verify), the rerun knows the very zip: it must
+ * be those bytes (SHA-256 and size) and hold the manifest that landed.
  */
 import { createHash } from 'node:crypto';
 import type { CustodyLog } from '../archive/custody-log.js';
@@ -155,6 +156,8 @@ export async function adoptArchive(input: AdoptInput): Promise<Adopted | null> {
     signal?.throwIfAborted();
     throw refusal(found.location, `it cannot be read as a zip (${(error as Error).message})`);
   }
+  // A stop while the zip was opened reads as a zip without a manifest: it is the stop.
+  signal?.throwIfAborted();
   if (sealed.manifestSha256 === null) throw refusal(found.location, 'it holds no manifest-sha256.txt');
   if (sealed.manifestSha256 !== input.manifestSha256) {
     throw refusal(

@@ -181,6 +181,8 @@ export async function ship(run: ShipRun, payload: StagedPayload, sealed: SealedA
     at: run.now().toISOString(),
   };
   store.setMeta('shipping', intent);
+  // A record of an earlier archive (moved aside since) belongs to no archive this intent ships.
+  store.setMeta(LANDED_META, null);
   await store.flush();
   await run.after('intent');
   const shipped = await shipArchive(sink, ref, sealed.bag);

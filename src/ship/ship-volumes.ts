@@ -90,6 +90,7 @@ export async function shipVolumes(
           manifestSha256: volume.manifestSha256,
           dest,
           custody,
+          signal: run.signal,
         })
       : null;
     // Never the case for a run that did not start shipping: refuse it before sealing (never overwrite).

@@ -358,13 +358,15 @@ export class S3Sink implements Sink {
   }
 
   async readBack(ref: ArchiveRef, written: WrittenArchive, signal?: AbortSignal): Promise<ReadBackResult> {
-    return readBackS3(
-      this.options,
-      this.key(archiveRelativePath(ref)),
-      archiveFileName(ref),
-      written,
-      signal,
-    );
+    const key = this.key(archiveRelativePath(ref));
+    try {
+      return await readBackS3(this.options, key, archiveFileName(ref), written, signal);
+    } catch (error) {
+      signal?.throwIfAborted(); // a stop, not an unreachable destination
+      throw new ExportError('destination_unreachable', `read-back of ${key}: ${describe(error)}`, {
+        cause: error,
+      });
+    }
   }
 
   async digestStored(ref: ArchiveRef, signal?: AbortSignal): Promise<WrittenArchive | null> {
@@ -382,7 +384,19 @@ export class S3Sink implements Sink {
         cause: error,
       });
     }
-    const digest = await digestStream(object.Body as Readable, signal);
+    let digest;
+    try {
+      digest = await digestStream(object.Body as Readable, signal);
+    } catch (error) {
+      signal?.throwIfAborted();
+      throw new ExportError(
+        'destination_unreachable',
+        `GetObject ${key}: reading the body: ${describe(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
     return {
       location: `s3://${this.options.bucket}/${key}`,
       sidecarLocation: `s3://${this.options.bucket}/${key}.sha256`,

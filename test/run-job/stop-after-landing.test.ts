@@ -134,6 +134,32 @@ describe('a stop after the archive landed', () => {
     120_000,
   );
 
+  it('a landed archive moved aside is shipped again; a kill right after that upload is adopted', async () => {
+    const name = 'moved-aside';
+    const state = join(h.dir, name, 'state');
+    expect((await stoppedAfter(name, 'summary')).status).toBe('interrupted');
+    const folder = join(h.dir, name, 'out', 'test-job');
+    const [runId] = await readdir(folder);
+    await rm(join(folder, runId!), { recursive: true });
+    // Shipped again (same payload, a new zip), and killed before that zip is recorded as landed.
+    await expect(
+      run(name, {
+        afterFinishStep: (s) => {
+          if (s === 'upload') throw new Error('killed after the upload');
+        },
+      }),
+    ).rejects.toThrow('killed after the upload');
+    const zip = join(folder, runId!, `test-job-${runId!}.zip`);
+    const second = sha256(await readFile(zip));
+    const again = await run(name);
+    expect([again.status, again.archive?.adopted, again.archive?.zipSha256]).toEqual([
+      'complete',
+      true,
+      second,
+    ]);
+    expect((await custody(state)).filter((e) => e.event === 'upload')).toHaveLength(2);
+  }, 120_000);
+
   it('a landed archive replaced at the destination is refused on rerun, naming it', async () => {
     const name = 'replaced';
     const first = await stoppedAfter(name, 'summary');

@@ -29,7 +29,7 @@ import {
   type Sink,
   type WrittenArchive,
 } from './sink.js';
-import { awsS3, awsStorage } from '../aws-sdk.js';
+import { awsS3, awsStorage, newS3Client } from '../aws-sdk.js';
 
 export interface S3SinkOptions {
   readonly client: S3Client;
@@ -50,15 +50,8 @@ export interface S3SinkOptions {
 
 const DEFAULT_PART_SIZE = 16 * 1024 * 1024;
 
-export function createS3Client(
-  options: { region?: string; endpoint?: string; forcePathStyle?: boolean } = {},
-): S3Client {
-  return new (awsS3().S3Client)({
-    region: options.region ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1',
-    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-    forcePathStyle: options.forcePathStyle ?? false,
-  });
-}
+/** The sink's S3 client (connect and idle timeouts: src/aws-sdk.ts). */
+export const createS3Client = newS3Client;
 
 interface AwsErrorLike {
   name?: string;

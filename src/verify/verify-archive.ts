@@ -15,7 +15,7 @@ import type { BlockReader } from './block-reader.js';
 import { verifyOrderedZip } from './ordered-zip.js';
 import { verifyBag, type BagCheck, type BagFacts } from './verify-bag.js';
 import { localBlocks, openZipSource, s3Blocks } from './zip-source.js';
-import { awsS3 } from '../aws-sdk.js';
+import { awsS3, newS3Client } from '../aws-sdk.js';
 
 export interface VerifyOptions {
   /** S3 client to use; otherwise one is built from the options below and the environment. */
@@ -49,11 +49,7 @@ export interface VerifyReport {
 
 function s3Client(options: VerifyOptions): S3Client {
   if (options.client !== undefined) return options.client;
-  return new (awsS3().S3Client)({
-    region: options.region ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1',
-    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-    forcePathStyle: options.forcePathStyle ?? false,
-  });
+  return newS3Client(options);
 }
 
 function parseS3(uri: string): { bucket: string; key: string } {

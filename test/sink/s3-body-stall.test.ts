@@ -8,7 +8,8 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSink } from '../../src/sink/create-sink.js';
+import { withS3rverCredentials } from '../../demo/local-s3.js';
+import { createS3Client, createSink } from '../../src/sink/create-sink.js';
 import type { WrittenArchive } from '../../src/sink/sink.js';
 
 const SIZE = 4 * 1024 * 1024;
@@ -114,6 +115,23 @@ describe('an S3 body that stalls or is cut mid-way', () => {
       const error = await settlesWithin(work, 5_000);
       expect(error).toMatchObject({ name: 'AbortError' });
       s3.destroy();
+    },
+  );
+
+  it.each(['read-back', 'adopt'] as const)(
+    '%s: a body that stalls with no stop fails once the socket has been idle for the timeout',
+    async (what) => {
+      behaviour = 'stall';
+      const restore = withS3rverCredentials();
+      // The tool's own client, its idle timeout shortened from 120 s.
+      const s3 = createS3Client({ endpoint, forcePathStyle: true, idleTimeoutMs: 300 });
+      try {
+        const error = await settlesWithin(hashBody(s3, what), 5_000);
+        expect(error).toMatchObject({ code: 'destination_unreachable' });
+      } finally {
+        s3.destroy();
+        restore();
+      }
     },
   );
 

@@ -4,6 +4,7 @@
  * next to SHA-256; the SHA-256 here is the only hash of the zip the whole pipeline computes.
  */
 import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Transform, Writable, type Readable } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
@@ -55,11 +56,19 @@ const FILE_READ_BYTES = 1024 * 1024;
  * The digest of a local file, read through one reused buffer. A read stream allocates a buffer
  * per 64 KiB chunk, and the garbage collector frees them late: reading back a 2.5 GB archive held
  * ~45 MB of them at a time (bench/RESULTS.md, "Scale"). An aborted `signal` stops it before its
- * next read (a 2.5 GB read-back is a minute or more).
+ * next read (a 2.5 GB read-back is a minute or more). The destination is a shared disk: a link or
+ * anything but a regular file there is refused, never followed or waited on (a FIFO).
  */
 export async function digestFile(path: string, signal?: AbortSignal): Promise<StreamDigest> {
-  const fh = await open(path, 'r');
+  let fh;
   try {
+    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ELOOP') throw error;
+    throw new Error(`${path} is a symbolic link, not the archive file`, { cause: error });
+  }
+  try {
+    if (!(await fh.stat()).isFile()) throw new Error(`${path} is not a regular file`);
     const buffer = Buffer.allocUnsafe(FILE_READ_BYTES);
     const sha = createHash('sha256');
     let crc = 0;

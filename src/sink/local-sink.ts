@@ -10,18 +10,7 @@
  */
 import { constants, createWriteStream } from 'node:fs';
 import type { Dirent } from 'node:fs';
-import {
-  access,
-  link,
-  lstat,
-  open,
-  readdir,
-  readFile,
-  rmdir,
-  stat,
-  unlink,
-  writeFile,
-} from 'node:fs/promises';
+import { access, link, lstat, open, readdir, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -34,6 +23,7 @@ import {
   makeDir,
   ownedTempName,
   PRIVATE_FILE_MODE,
+  readRegularFile,
   tightenDir,
 } from '../local-files.js';
 import { digestFile, HashStream, type StreamDigest } from './hash-stream.js';
@@ -206,13 +196,27 @@ export class LocalSink implements Sink {
   }
 
   async readBack(_ref: ArchiveRef, written: WrittenArchive, signal?: AbortSignal): Promise<ReadBackResult> {
-    const actual = await digestFile(written.location, signal);
+    let actual;
+    try {
+      actual = await digestFile(written.location, signal);
+    } catch (error) {
+      signal?.throwIfAborted(); // a stop, not a failed read-back
+      throw new ExportError(
+        'destination_unreachable',
+        `read-back of ${written.location}: ${message(error)}`,
+        {
+          cause: error,
+        },
+      );
+    }
     const problems: string[] = [];
     if (actual.bytes !== written.bytes)
       problems.push(`size: stored ${actual.bytes} bytes, wrote ${written.bytes}`);
     if (actual.sha256 !== written.sha256)
       problems.push(`sha256: stored bytes hash to ${actual.sha256}, wrote ${written.sha256}`);
-    const sidecar = parseSidecar(await readFile(written.sidecarLocation, 'utf8'));
+    // Missing, a link, a FIFO or huge: a sidecar that does not hold the hash, never a wait.
+    const read = await readRegularFile(written.sidecarLocation, MAX_SIDECAR_BYTES);
+    const sidecar = 'bytes' in read ? parseSidecar(read.bytes.toString('utf8')) : null;
     if (sidecar === null || sidecar.sha256 !== written.sha256)
       problems.push(`sidecar ${written.sidecarLocation} does not hold ${written.sha256}`);
     return {
@@ -337,10 +341,25 @@ export class LocalSink implements Sink {
   }
 }
 
+/** A file at an archive's location hashed; a link or anything but a file there is refused. */
 async function localDigest(path: string, signal?: AbortSignal): Promise<StreamDigest | null> {
   if (!(await exists(path))) return null;
-  return digestFile(path, signal);
+  try {
+    return await digestFile(path, signal);
+  } catch (error) {
+    signal?.throwIfAborted();
+    throw new ExportError(
+      'destination_exists',
+      `${path} is there but cannot be read as an archive (${message(error)}); refusing to overwrite it`,
+      { cause: error },
+    );
+  }
 }
+
+const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** A sidecar is one line: the hash, two spaces, the zip's name. */
+const MAX_SIDECAR_BYTES = 64 * 1024;
 
 async function isRegularFile(path: string): Promise<boolean> {
   try {

@@ -179,8 +179,13 @@ async function readS3Text(
 async function openLocalTarget(target: string, signal?: AbortSignal): Promise<OpenedTarget> {
   let isDirectory: boolean;
   try {
-    isDirectory = (await stat(target)).isDirectory();
+    const st = await stat(target);
+    isDirectory = st.isDirectory();
+    // A FIFO or device would be waited on or read forever: neither is an archive.
+    if (!isDirectory && !st.isFile())
+      throw new ExportError('usage', `${target}: not a zip file or a bag folder`);
   } catch (error) {
+    if (error instanceof ExportError) throw error;
     throw new ExportError('usage', `${target}: ${(error as NodeJS.ErrnoException).code ?? 'cannot open'}`, {
       cause: error,
     });

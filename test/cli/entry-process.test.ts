@@ -3,7 +3,7 @@
  * process's streams and turns its result into the process exit code. Everything else about the
  * commands runs in-process (run-cli.ts).
  */
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +35,17 @@ describe('compliance-export as a process', () => {
     const r = cli('validate', '/dev/zero');
     expect([r.status, r.signal]).toEqual([EXIT.usage, null]);
     expect(r.stderr).toContain('[file_unreadable]');
+  });
+
+  it('ends with exit 2 on `verify` of a FIFO or /dev/zero instead of waiting on or reading it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-entry-'));
+    const fifo = join(dir, 'archive.zip');
+    execFileSync('mkfifo', [fifo]);
+    for (const target of [fifo, '/dev/zero']) {
+      const r = cli('verify', target);
+      expect([r.status, r.signal], target).toEqual([EXIT.usage, null]);
+      expect(r.stderr).toContain(`${target}: not a zip file or a bag folder`);
+    }
   });
 
   it('prints its version on its stdout and exits 0', () => {

@@ -29,8 +29,8 @@ export function awsStorage(): typeof LibStorage {
 }
 
 /** How long an S3 connection may take to open, and a socket may go without a byte, before it fails. */
-export const S3_CONNECT_TIMEOUT_MS = 30_000;
-export const S3_IDLE_TIMEOUT_MS = 120_000;
+const S3_CONNECT_TIMEOUT_MS = 30_000;
+const S3_IDLE_TIMEOUT_MS = 120_000;
 
 export interface S3ClientSettings {
   readonly region?: string | undefined;

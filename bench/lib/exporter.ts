@@ -6,7 +6,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ChildReport, MemorySample, SampleBatch } from './export-child.js';
-import { KEY_ENV } from './job-spec.js';
+import { KEY_ENV, type BenchJob } from './job-spec.js';
+import { startRecordingProxy, type RecordingProxy } from './recording-proxy.js';
 import { cleanup } from './run-bench.js';
 
 const CHILD = fileURLToPath(new URL('./export-child.ts', import.meta.url));
@@ -95,4 +96,33 @@ export function finished(
     throw new Error(`${what}: the export did not finish (${why})\n${run.stderr.slice(-4000)}`);
   }
   return { ...r.result, report: r };
+}
+
+/** A job run (and run again) by exporter children through a recording proxy to the sandbox. */
+export interface ProxiedJobOptions {
+  /** The sandbox the proxy forwards to. */
+  readonly target: string;
+  readonly apiKey: string;
+  /** Writes the job (spec and state dir) for the given base URL (the proxy's). */
+  readonly writeJob: (baseUrl: string) => Promise<BenchJob>;
+  readonly timeoutMs: number;
+  readonly nodeFlags?: readonly string[];
+  /** Run the compiled exporter (lib/compiled-child.ts) instead of the source under tsx. */
+  readonly compiledChild?: string;
+}
+
+/** The proxy, the job written for it, and the options every child of that job runs with. */
+export async function proxiedJob(
+  options: ProxiedJobOptions,
+): Promise<{ proxy: RecordingProxy; job: BenchJob; child: ExporterOptions }> {
+  const proxy = await startRecordingProxy(options.target);
+  const job = await options.writeJob(proxy.baseUrl);
+  const child: ExporterOptions = {
+    specPath: job.specPath,
+    apiKey: options.apiKey,
+    timeoutMs: options.timeoutMs,
+    nodeFlags: options.nodeFlags ?? [],
+    ...(options.compiledChild === undefined ? {} : { compiledChild: options.compiledChild }),
+  };
+  return { proxy, job, child };
 }

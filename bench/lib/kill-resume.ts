@@ -10,9 +10,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { finished, runExporter } from './exporter.js';
-import type { BenchJob } from './job-spec.js';
-import { startRecordingProxy, type RecordingProxy } from './recording-proxy.js';
+import { finished, proxiedJob, runExporter, type ProxiedJobOptions } from './exporter.js';
+import type { RecordingProxy } from './recording-proxy.js';
 import { info } from './run-bench.js';
 import { routeOf } from './state-files.js';
 
@@ -70,30 +69,13 @@ function byRoute(paths: Iterable<string>): string {
     .join(', ');
 }
 
-export interface KillResumeOptions {
-  /** The sandbox the proxy forwards to. */
-  readonly target: string;
-  readonly apiKey: string;
-  /** Writes the job (spec and state dir) for the given base URL (the proxy's). */
-  readonly writeJob: (baseUrl: string) => Promise<BenchJob>;
+export interface KillResumeOptions extends ProxiedJobOptions {
   /** SIGKILL once the sandbox has seen this many requests. */
   readonly killAt: number;
-  readonly timeoutMs: number;
-  readonly nodeFlags?: readonly string[];
-  /** Run the compiled exporter (lib/compiled-child.ts) instead of the source under tsx. */
-  readonly compiledChild?: string;
 }
 
 export async function killAndResume(options: KillResumeOptions): Promise<KillResumeResult> {
-  const proxy = await startRecordingProxy(options.target);
-  const job = await options.writeJob(proxy.baseUrl);
-  const common = {
-    specPath: job.specPath,
-    apiKey: options.apiKey,
-    timeoutMs: options.timeoutMs,
-    nodeFlags: options.nodeFlags ?? [],
-    ...(options.compiledChild === undefined ? {} : { compiledChild: options.compiledChild }),
-  };
+  const { proxy, job, child: common } = await proxiedJob(options);
   proxy.label = 'killed';
   const killed = await runExporter({
     ...common,

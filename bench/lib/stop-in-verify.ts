@@ -9,20 +9,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { finished, runExporter } from './exporter.js';
-import type { BenchJob } from './job-spec.js';
-import { startRecordingProxy } from './recording-proxy.js';
+import { finished, proxiedJob, runExporter, type ProxiedJobOptions } from './exporter.js';
 import { info } from './run-bench.js';
 import { readCustody, type CustodyLine } from './state-files.js';
-
-export interface StopInVerifyOptions {
-  readonly target: string;
-  readonly apiKey: string;
-  readonly writeJob: (baseUrl: string) => Promise<BenchJob>;
-  readonly timeoutMs: number;
-  readonly nodeFlags?: readonly string[];
-  readonly compiledChild?: string;
-}
 
 export interface StopInVerifyResult {
   readonly stopS: number;
@@ -37,16 +26,8 @@ const at = (lines: readonly CustodyLine[], event: string): number => {
   return Date.parse(line.at);
 };
 
-export async function stopInVerify(options: StopInVerifyOptions): Promise<StopInVerifyResult> {
-  const proxy = await startRecordingProxy(options.target);
-  const job = await options.writeJob(proxy.baseUrl);
-  const common = {
-    specPath: job.specPath,
-    apiKey: options.apiKey,
-    timeoutMs: options.timeoutMs,
-    nodeFlags: options.nodeFlags ?? [],
-    ...(options.compiledChild === undefined ? {} : { compiledChild: options.compiledChild }),
-  };
+export async function stopInVerify(options: ProxiedJobOptions): Promise<StopInVerifyResult> {
+  const { proxy, job, child: common } = await proxiedJob(options);
   const custodyPath = join(job.storeDir, 'custody.jsonl');
   let signalledAt = 0;
   const stopped = await runExporter({

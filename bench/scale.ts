@@ -39,8 +39,8 @@
  * `--stop-in-verify` then exports the world once more on a fresh state dir, sends the child SIGTERM
  * once its archive has landed and is being verified, and runs the same job again (lib/stop-in-verify.ts):
  *   stop_in_verify_s (SIGTERM → exit), rerun_after_stop_s and rerun_after_stop_requests (the rerun
- *   finishes the landed archive alone), and stage_seal_upload_s (what a rerun that staged and
- *   sealed again would have redone).
+ *   finishes the landed archive alone), and produce_seal_upload_s (what a rerun that staged and
+ *   sealed again would have redone: the review copy, the seal, the upload).
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -150,7 +150,7 @@ runBench('bench:scale', 90 * 60_000, async () => {
       stop_in_verify_s: stop.stopS.toFixed(2),
       rerun_after_stop_s: stop.rerunS.toFixed(1),
       rerun_after_stop_requests: stop.rerunRequests,
-      stage_seal_upload_s: stop.redoneBeforeS.toFixed(1),
+      produce_seal_upload_s: stop.redoneBeforeS.toFixed(1),
     };
   }
   return fields;

@@ -4,7 +4,8 @@
  * - `stopS`: from the SIGTERM to the child's exit (the run stops at its next block);
  * - `rerunS` and `rerunRequests`: the rerun's wall time and the requests the sandbox saw from it;
  * - `redoneBeforeS`: what a rerun that stages and seals again would have redone, from the stopped
- *   run's custody log: staging the payload, the seal and the upload (`requests` → `upload`).
+ *   run's custody log: the review copy and staging, the seal and the upload (the `stage_end` of
+ *   quiesce → `upload`).
  * The rerun must finish the very archive that landed (its zip SHA-256), or the bench fails.
  */
 import { readFile } from 'node:fs/promises';
@@ -20,9 +21,9 @@ export interface StopInVerifyResult {
   readonly redoneBeforeS: number;
 }
 
-const at = (lines: readonly CustodyLine[], event: string): number => {
-  const line = lines.find((l) => l.event === event);
-  if (line === undefined) throw new Error(`stop-in-verify: no custody ${event}`);
+const at = (lines: readonly CustodyLine[], event: string, stage?: string): number => {
+  const line = lines.find((l) => l.event === event && (stage === undefined || l.data['stage'] === stage));
+  if (line === undefined) throw new Error(`stop-in-verify: no custody ${event} ${stage ?? ''}`);
   return Date.parse(line.at);
 };
 
@@ -57,7 +58,7 @@ export async function stopInVerify(options: ProxiedJobOptions): Promise<StopInVe
   if (lines.some((l) => l.event === 'verify'))
     throw new Error('stop-in-verify: the verify finished before the stop reached it');
   const upload = lines.find((l) => l.event === 'upload');
-  const redoneBeforeS = (at(lines, 'upload') - at(lines, 'requests')) / 1000;
+  const redoneBeforeS = (at(lines, 'upload') - at(lines, 'stage_end', 'quiesce')) / 1000;
   info(
     `stop-in-verify: SIGTERM at +${((signalledAt - Date.parse(lines[0]?.at ?? '')) / 1000).toFixed(1)} s, ` +
       `${first.status} (exit ${first.exitCode}) after ${((exitedAt - signalledAt) / 1000).toFixed(2)} s; rerunning`,

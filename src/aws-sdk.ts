@@ -28,31 +28,26 @@ export function awsStorage(): typeof LibStorage {
   return libStorage;
 }
 
-/** How long an S3 connection may take to open, and a socket may go without a byte, before it fails. */
+/** How long an S3 connection may take to open before it fails. */
 const S3_CONNECT_TIMEOUT_MS = 30_000;
-const S3_IDLE_TIMEOUT_MS = 120_000;
 
 export interface S3ClientSettings {
   readonly region?: string | undefined;
   readonly endpoint?: string | undefined;
   readonly forcePathStyle?: boolean | undefined;
-  /** A socket that goes this long without a byte fails (tests shorten it); default 120 s. */
-  readonly idleTimeoutMs?: number | undefined;
 }
 
 /**
- * An S3 client for the sink and the verifier alike. Neither waits forever on a server that stops
- * sending: a stalled connection, or a body that stops half way, fails after the idle timeout and
- * the caller reports it (the SDK sets no timeout of its own).
+ * An S3 client for the sink and the verifier alike: a connection that does not open in 30 s fails
+ * (the SDK sets no timeout of its own). No socket idle timeout: over TLS the SDK sends an upload
+ * part as one write, which does not reset the socket's timer while it goes out, so a healthy part
+ * on a slow link would fail. Bodies read whole are watched for idleness instead (`digestStream`).
  */
 export function newS3Client(settings: S3ClientSettings = {}): ClientS3.S3Client {
   return new (awsS3().S3Client)({
     region: settings.region ?? process.env['AWS_REGION'] ?? process.env['AWS_DEFAULT_REGION'] ?? 'us-east-1',
     ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
     forcePathStyle: settings.forcePathStyle ?? false,
-    requestHandler: {
-      connectionTimeout: S3_CONNECT_TIMEOUT_MS,
-      socketTimeout: settings.idleTimeoutMs ?? S3_IDLE_TIMEOUT_MS,
-    },
+    requestHandler: { connectionTimeout: S3_CONNECT_TIMEOUT_MS },
   });
 }

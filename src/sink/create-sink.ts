@@ -38,6 +38,7 @@ export interface CreateSinkOptions {
   readonly partSize?: number;
   readonly queueSize?: number;
   readonly readBackBytes?: boolean;
+  readonly bodyIdleMs?: number;
 }
 
 export type ParsedDestination =
@@ -100,5 +101,6 @@ export function createSink(dest: DestinationConfig, options: CreateSinkOptions =
     ...(options.partSize === undefined ? {} : { partSize: options.partSize }),
     ...(options.queueSize === undefined ? {} : { queueSize: options.queueSize }),
     ...(options.readBackBytes === undefined ? {} : { readBackBytes: options.readBackBytes }),
+    ...(options.bodyIdleMs === undefined ? {} : { bodyIdleMs: options.bodyIdleMs }),
   });
 }

@@ -88,14 +88,51 @@ export async function digestFile(path: string, signal?: AbortSignal): Promise<St
   }
 }
 
+/** How long a body read whole may go without a byte before it fails (`digestStream`). */
+export const BODY_IDLE_MS = 120_000;
+
+export interface DigestStreamOptions {
+  /** A stop (Ctrl-C, SIGTERM): rejects with it at once. */
+  readonly signal?: AbortSignal | undefined;
+  /** Fails once the body has sent nothing for this long; default `BODY_IDLE_MS`. */
+  readonly idleMs?: number | undefined;
+}
+
 /**
  * The digest of a stream read to its end (an S3 object's body). An error on the way (a connection
- * cut mid-body) or an aborted `signal` rejects and destroys the stream: `body.pipe(hasher)` would
- * leave the hasher waiting for an end that never comes.
+ * cut mid-body), a body that sends nothing for `idleMs`, or an aborted `signal` rejects and
+ * destroys the stream: `body.pipe(hasher)` would leave the hasher waiting for an end that never
+ * comes.
  */
-export async function digestStream(body: Readable, signal?: AbortSignal): Promise<StreamDigest> {
+export async function digestStream(body: Readable, options: DigestStreamOptions = {}): Promise<StreamDigest> {
+  const idleMs = options.idleMs ?? BODY_IDLE_MS;
+  const idle = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => idle.abort(), idleMs);
+  };
+  const watch = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      arm();
+      done(null, chunk);
+    },
+  });
   const hasher = new HashStream();
   const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
-  await pipeline(body, hasher, discard, signal === undefined ? {} : { signal });
+  const stop = options.signal;
+  arm();
+  try {
+    await pipeline(body, watch, hasher, discard, {
+      signal: stop === undefined ? idle.signal : AbortSignal.any([stop, idle.signal]),
+    });
+  } catch (error) {
+    stop?.throwIfAborted();
+    if (idle.signal.aborted)
+      throw new Error(`the body sent nothing for ${idleMs / 1000} s`, { cause: error });
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
   return hasher.digest();
 }

@@ -214,10 +214,17 @@ export class LocalSink implements Sink {
       problems.push(`size: stored ${actual.bytes} bytes, wrote ${written.bytes}`);
     if (actual.sha256 !== written.sha256)
       problems.push(`sha256: stored bytes hash to ${actual.sha256}, wrote ${written.sha256}`);
-    // Missing, a link, a FIFO or huge: a sidecar that does not hold the hash, never a wait.
+    // Missing, a link, a FIFO or huge: a read-back problem saying which, never a wait.
     const read = await readRegularFile(written.sidecarLocation, MAX_SIDECAR_BYTES);
-    const sidecar = 'bytes' in read ? parseSidecar(read.bytes.toString('utf8')) : null;
-    if (sidecar === null || sidecar.sha256 !== written.sha256)
+    if (!('bytes' in read)) {
+      const why =
+        'absent' in read
+          ? 'is missing'
+          : 'tooLarge' in read
+            ? `is ${read.tooLarge} bytes`
+            : `is ${read.cause}`;
+      problems.push(`sidecar ${written.sidecarLocation} ${why}`);
+    } else if (parseSidecar(read.bytes.toString('utf8'))?.sha256 !== written.sha256)
       problems.push(`sidecar ${written.sidecarLocation} does not hold ${written.sha256}`);
     return {
       ok: problems.length === 0,
@@ -348,6 +355,7 @@ async function localDigest(path: string, signal?: AbortSignal): Promise<StreamDi
     return await digestFile(path, signal);
   } catch (error) {
     signal?.throwIfAborted();
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null; // gone since it was seen
     throw new ExportError(
       'destination_exists',
       `${path} is there but cannot be read as an archive (${message(error)}); refusing to overwrite it`,

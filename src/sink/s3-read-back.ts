@@ -18,6 +18,8 @@ export interface ReadBackOptions {
   readonly objectLock?: { readonly mode: 'GOVERNANCE' | 'COMPLIANCE'; readonly retainUntil: Date };
   readonly legalHold?: boolean;
   readonly readBackBytes?: boolean;
+  /** A body that sends nothing this long fails (tests shorten it; default 120 s). */
+  readonly bodyIdleMs?: number;
 }
 
 export async function readBackS3(
@@ -53,7 +55,7 @@ export async function readBackS3(
   } else {
     method = 'bytes';
     const object = await client.send(new (awsS3().GetObjectCommand)({ Bucket: bucket, Key: key }), sent);
-    const digest = await digestStream(object.Body as Readable, signal);
+    const digest = await digestStream(object.Body as Readable, { signal, idleMs: options.bodyIdleMs });
     actual = digest;
     if (digest.sha256 !== written.sha256) {
       problems.push(`sha256: stored bytes hash to ${digest.sha256}, wrote ${written.sha256}`);

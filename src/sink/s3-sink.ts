@@ -46,6 +46,8 @@ export interface S3SinkOptions {
   readonly queueSize?: number;
   /** Read back the bytes even when the server reports a full-object checksum. */
   readonly readBackBytes?: boolean;
+  /** A body read whole (read-back, adoption) that sends nothing this long fails; default 120 s. */
+  readonly bodyIdleMs?: number;
 }
 
 const DEFAULT_PART_SIZE = 16 * 1024 * 1024;
@@ -63,7 +65,9 @@ const status = (error: unknown): number | undefined => (error as AwsErrorLike).$
 const describe = (error: unknown): string => {
   const e = error as AwsErrorLike;
   const code = status(error);
-  return `${e.name ?? 'Error'}${code === undefined ? '' : ` (HTTP ${code})`}${e.$metadata?.requestId === undefined ? '' : ` request-id ${e.$metadata.requestId}`}`;
+  // No HTTP status: a network failure or a timeout, whose message says which (never a secret).
+  const what = code === undefined ? (e.message === undefined ? '' : ` (${e.message})`) : ` (HTTP ${code})`;
+  return `${e.name ?? 'Error'}${what}${e.$metadata?.requestId === undefined ? '' : ` request-id ${e.$metadata.requestId}`}`;
 };
 
 export class S3Sink implements Sink {
@@ -379,7 +383,7 @@ export class S3Sink implements Sink {
     }
     let digest;
     try {
-      digest = await digestStream(object.Body as Readable, signal);
+      digest = await digestStream(object.Body as Readable, { signal, idleMs: this.options.bodyIdleMs });
     } catch (error) {
       signal?.throwIfAborted();
       throw new ExportError(

@@ -4,7 +4,7 @@
  * the archive bytes (computed during the same read). Returns every problem; never throws for a
  * bad archive, only for a target that cannot be opened at all.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ExportError } from '../errors.js';
@@ -16,6 +16,7 @@ import { verifyOrderedZip } from './ordered-zip.js';
 import { verifyBag, type BagCheck, type BagFacts } from './verify-bag.js';
 import { localBlocks, openZipSource, s3Blocks } from './zip-source.js';
 import { awsS3, newS3Client } from '../aws-sdk.js';
+import { readRegularFile } from '../local-files.js';
 
 export interface VerifyOptions {
   /** S3 client to use; otherwise one is built from the options below and the environment. */
@@ -211,12 +212,16 @@ async function openLocalTarget(target: string, signal?: AbortSignal): Promise<Op
   };
 }
 
+/** A custody log or sidecar is far smaller; anything larger is not one. */
+const MAX_BESIDE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A file beside a local archive, or null when there is none to read: a link, a FIFO (never waited
+ * on), anything but a regular file or over the cap counts as absent, and the check says so.
+ */
 async function readLocalText(location: string): Promise<Beside> {
-  try {
-    return { location, text: await readFile(location, 'utf8') };
-  } catch {
-    return { location, text: null };
-  }
+  const read = await readRegularFile(location, MAX_BESIDE_BYTES);
+  return { location, text: 'bytes' in read ? read.bytes.toString('utf8') : null };
 }
 
 /** SHA-256 of the archive bytes (zips only); a failure to read them is a problem, not a throw. */

@@ -80,8 +80,16 @@ const written: WrittenArchive = {
 const ref = { name: 'job', runId: '20261128T000000Z' };
 
 /** The sink's read-back of the archive, or its digest of one a killed run left (to adopt it). */
-function hashBody(s3: S3Client, what: 'read-back' | 'adopt', signal?: AbortSignal): Promise<unknown> {
-  const sink = createSink({ uri: 's3://archive/exports', endpoint, force_path_style: true }, { client: s3 });
+function hashBody(
+  s3: S3Client,
+  what: 'read-back' | 'adopt',
+  signal?: AbortSignal,
+  bodyIdleMs?: number,
+): Promise<unknown> {
+  const sink = createSink(
+    { uri: 's3://archive/exports', endpoint, force_path_style: true },
+    { client: s3, ...(bodyIdleMs === undefined ? {} : { bodyIdleMs }) },
+  );
   return what === 'read-back' ? sink.readBack(ref, written, signal) : sink.digestStored(ref, signal);
 }
 
@@ -119,15 +127,16 @@ describe('an S3 body that stalls or is cut mid-way', () => {
   );
 
   it.each(['read-back', 'adopt'] as const)(
-    '%s: a body that stalls with no stop fails once the socket has been idle for the timeout',
+    '%s: a body that stalls with no stop fails once it has sent nothing for the idle limit',
     async (what) => {
       behaviour = 'stall';
       const restore = withS3rverCredentials();
-      // The tool's own client, its idle timeout shortened from 120 s.
-      const s3 = createS3Client({ endpoint, forcePathStyle: true, idleTimeoutMs: 300 });
+      // The tool's own client; the body's idle limit shortened from 120 s.
+      const s3 = createS3Client({ endpoint, forcePathStyle: true });
       try {
-        const error = await settlesWithin(hashBody(s3, what), 5_000);
+        const error = await settlesWithin(hashBody(s3, what, undefined, 300), 5_000);
         expect(error).toMatchObject({ code: 'destination_unreachable' });
+        expect((error as Error).message).toContain('(the body sent nothing for 0.3 s)');
       } finally {
         s3.destroy();
         restore();

@@ -89,7 +89,7 @@ export async function digestFile(path: string, signal?: AbortSignal): Promise<St
 }
 
 /** How long a body read whole may go without a byte before it fails (`digestStream`). */
-export const BODY_IDLE_MS = 120_000;
+const BODY_IDLE_MS = 120_000;
 
 export interface DigestStreamOptions {
   /** A stop (Ctrl-C, SIGTERM): rejects with it at once. */

@@ -17,7 +17,13 @@ import { shipArchive } from '../sink/ship-archive.js';
 import type { ArchiveRef, Sink, WrittenArchive } from '../sink/sink.js';
 import type { ResolvedJobSpec } from '../spec/index.js';
 import type { StagingStore } from '../store/index.js';
-import { adoptArchive, putBesideIfAbsent, shippingIntentOf, type ShippingIntent } from './adopt-archive.js';
+import {
+  adoptArchive,
+  putBesideIfAbsent,
+  shippingIntentOf,
+  type Adopted,
+  type ShippingIntent,
+} from './adopt-archive.js';
 
 /** The finish steps after which a test may simulate a kill (`afterFinishStep`). */
 export type FinishStep = 'intent' | 'upload' | 'summary' | 'readback' | 'verify' | 'custody';
@@ -100,12 +106,12 @@ export async function adoptLeftover(run: ShipRun, payload: StagedPayload): Promi
   run.progress.enter('ship');
   await run.after('upload');
   await recordLanded(run.store, payload, adopted.written);
-  return {
-    payload: landedPayloadOf(payload),
-    written: adopted.written,
-    adopted: true,
-    summary: adopted.sealedSummary,
-  };
+  return adoptedLanded(landedPayloadOf(payload), adopted);
+}
+
+/** An archive adopted at the destination, as the finish takes it: the summary is the one it seals. */
+export function adoptedLanded(payload: LandedPayload, adopted: Adopted): Landed {
+  return { payload, written: adopted.written, adopted: true, summary: adopted.sealedSummary };
 }
 
 /**
@@ -145,12 +151,7 @@ export async function landedBefore(
   if (adopted === null) return null;
   run.progress.enter('ship');
   await run.after('upload');
-  return {
-    payload: { ref, destination: scope.spec.destination, fileCount: record.fileCount },
-    written: adopted.written,
-    adopted: true,
-    summary: adopted.sealedSummary,
-  };
+  return adoptedLanded({ ref, destination: scope.spec.destination, fileCount: record.fileCount }, adopted);
 }
 
 async function recordLanded(

@@ -21,7 +21,7 @@ import {
   shippingIntentOf,
   type ShippingIntent,
 } from './adopt-archive.js';
-import { landedPayloadOf, type Landed, type ShipRun } from './ship-step.js';
+import { adoptedLanded, landedPayloadOf, type Landed, type ShipRun } from './ship-step.js';
 import {
   assertLanded,
   readBack,
@@ -97,12 +97,7 @@ export async function shipVolumes(
     const foreign = resumed ? null : await sink.digestStored(ref);
     if (foreign !== null) throw refusal(foreign.location, 'no shipping intent of this run names it');
     if (adopted !== null) {
-      landed.push({
-        payload: landedPayloadOf(payload, ref),
-        written: adopted.written,
-        adopted: true,
-        summary: adopted.sealedSummary,
-      });
+      landed.push(adoptedLanded(landedPayloadOf(payload, ref), adopted));
       continue;
     }
     if (sealed === null) {

@@ -52,7 +52,7 @@ export interface S3SinkOptions {
 
 const DEFAULT_PART_SIZE = 16 * 1024 * 1024;
 
-/** The sink's S3 client (connect and idle timeouts: src/aws-sdk.ts). */
+/** The sink's S3 client (its connect timeout: src/aws-sdk.ts newS3Client). */
 export const createS3Client = newS3Client;
 
 interface AwsErrorLike {
